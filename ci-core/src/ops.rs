@@ -1,0 +1,1 @@
+//! The `Pic-Operations` header.

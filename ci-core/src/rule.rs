@@ -1,0 +1,1 @@
+//! Processing-rule strings as a typed AST. (Filled in by the rule grammar work.)

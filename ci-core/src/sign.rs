@@ -1,0 +1,1 @@
+//! COS request signing. (Filled in by the signing work.)
