@@ -34,4 +34,4 @@ pub mod result;
 pub mod rule;
 pub mod sign;
 
-// pub use ops::{PicOperations, Rule};
+pub use ops::{PicOperations, Rule};
