@@ -46,13 +46,17 @@ fn presign_query_shape() {
 
     let t = lookup("AKIDtemp").unwrap();
     let q = presign(&t, "GET", "a.jpg", &[], &host(), T, &HeaderPolicy::Default);
-    assert!(q.ends_with("&x-cos-security-token=tok%2B/%3D;%26%201"), "{q}");
+    assert!(
+        q.ends_with("&x-cos-security-token=tok%2B/%3D;%26%201"),
+        "{q}"
+    );
     assert!(q.contains("&q-header-list=host&"));
 }
 
 #[test]
 fn presigned_urls_verify() {
-    let cases: Vec<(&str, Vec<(String, Option<String>)>)> = vec![
+    type Params = Vec<(String, Option<String>)>;
+    let cases: Vec<(&str, Params)> = vec![
         ("photos/cat 1.jpg", vec![]),
         (
             "photos/cat 1.jpg",
@@ -80,10 +84,13 @@ fn presigned_urls_verify() {
 
             // tamper: another rule, another key, another method, expired
             let mut t = r.clone();
-            t.params.insert(0, ("imageMogr2/thumbnail/9999x".into(), None));
+            t.params
+                .insert(0, ("imageMogr2/thumbnail/9999x".into(), None));
             assert_eq!(
                 ok(&t),
-                Err(VerifyError::ParamNotSigned("imageMogr2/thumbnail/9999x".into()))
+                Err(VerifyError::ParamNotSigned(
+                    "imageMogr2/thumbnail/9999x".into()
+                ))
             );
             let mut t = r.clone();
             t.path.push('x');
@@ -111,9 +118,19 @@ fn presigned_url_examples() {
         T,
         &HeaderPolicy::Default,
     );
-    assert!(url.starts_with("/a.jpg?ci-process=AIPicMatting&center-layout=1&q-sign-algorithm=sha1&"));
+    assert!(
+        url.starts_with("/a.jpg?ci-process=AIPicMatting&center-layout=1&q-sign-algorithm=sha1&")
+    );
     assert!(url.contains("&q-url-param-list=center-layout;ci-process&"));
-    let url = presigned_url(&c, "GET", "a.jpg", &ProcessParam::style("small").to_params(), &host(), T, &HeaderPolicy::Default);
+    let url = presigned_url(
+        &c,
+        "GET",
+        "a.jpg",
+        &ProcessParam::style("small").to_params(),
+        &host(),
+        T,
+        &HeaderPolicy::Default,
+    );
     assert!(url.starts_with("/a.jpg?style/small&q-sign-algorithm=sha1&"));
     assert!(url.contains("&q-url-param-list=style%252fsmall&"));
 }

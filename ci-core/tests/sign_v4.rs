@@ -91,7 +91,13 @@ fn v4_tampered_orig_is_rejected() {
     let n = raw.len();
     raw[n - 5] = b'9'; // r=12345 -> r=12395
     assert_eq!(
-        v4_verify(&e.encode(raw), lookup, "1250000000", "examplebucket", 1795380000),
+        v4_verify(
+            &e.encode(raw),
+            lookup,
+            "1250000000",
+            "examplebucket",
+            1795380000
+        ),
         Err(V4Error::SignatureMismatch)
     );
     for bad in ["", "!!!", "AAAA", &e.encode(b"x".repeat(25))] {

@@ -160,7 +160,9 @@ fn vector4_cpp_sdk_path_as_passed() {
     };
     let e = sign(&creds, &empty, t, &HeaderPolicy::Default);
     assert_eq!(e.signature, "122c75ad3f7c230b8cc88f4f38410b9d3d347997");
-    assert!(e.to_header_value().contains("&q-header-list=&q-url-param-list=&"));
+    assert!(e
+        .to_header_value()
+        .contains("&q-header-list=&q-url-param-list=&"));
 
     // With the leading slash the vector does not reproduce.
     let slashed = SignableRequest::new("GET", "/xxxx");
@@ -221,7 +223,9 @@ fn key_time_parse_and_display() {
     let t: KeyTime = "1795377299;1795387359".parse().unwrap();
     assert_eq!(t, T);
     assert_eq!(t.to_string(), "1795377299;1795387359");
-    for bad in ["", ";", "1;", ";2", "a;b", "2;1", "1;2;3", " 1;2", "-1;2", "+1;2"] {
+    for bad in [
+        "", ";", "1;", ";2", "a;b", "2;1", "1;2;3", " 1;2", "-1;2", "+1;2",
+    ] {
         assert!(bad.parse::<KeyTime>().is_err(), "{bad:?}");
     }
     assert_eq!(KeyTime::python_style(1000, 3600), KeyTime::new(940, 4600));

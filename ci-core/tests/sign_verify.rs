@@ -202,7 +202,9 @@ fn tampered_header_path_method_param() {
     r.params.push(("imageMogr2/thumbnail/10x".into(), None));
     assert_eq!(
         check(&r),
-        Err(VerifyError::ParamNotSigned("imageMogr2/thumbnail/10x".into()))
+        Err(VerifyError::ParamNotSigned(
+            "imageMogr2/thumbnail/10x".into()
+        ))
     );
     let mut r = base.clone();
     r.params[0].1 = Some("x".into());
@@ -223,7 +225,8 @@ fn relaxed_param_policy_only_requires_processing_params() {
         ..VerifyPolicy::default()
     };
     verify(&r, lookup, NOW, &relaxed).unwrap();
-    r.params.push(("ci-process".into(), Some("AIPicMatting".into())));
+    r.params
+        .push(("ci-process".into(), Some("AIPicMatting".into())));
     assert_eq!(
         verify(&r, lookup, NOW, &relaxed),
         Err(VerifyError::ParamNotSigned("ci-process".into()))
@@ -252,10 +255,7 @@ fn time_window() {
             now: 2061
         })
     );
-    let exact = VerifyPolicy {
-        clock_skew: 0,
-        ..p
-    };
+    let exact = VerifyPolicy { clock_skew: 0, ..p };
     assert!(matches!(
         verify(&r, lookup, 2001, &exact),
         Err(VerifyError::Expired { .. })
@@ -321,7 +321,12 @@ fn required_headers_must_be_signed() {
     };
 
     // pic-operations unsigned: always rejected
-    let auth = sign(&creds(), &req, T, &only(&["host", "content-type", "content-length"]));
+    let auth = sign(
+        &creds(),
+        &req,
+        T,
+        &only(&["host", "content-type", "content-length"]),
+    );
     let r = transmit(&req, Some(&auth));
     assert_eq!(
         check(&r),
@@ -333,7 +338,12 @@ fn required_headers_must_be_signed() {
     );
 
     // content-type unsigned: rejected in strict mode only
-    let auth = sign(&creds(), &req, T, &only(&["host", "pic-operations", "content-length"]));
+    let auth = sign(
+        &creds(),
+        &req,
+        T,
+        &only(&["host", "pic-operations", "content-length"]),
+    );
     let r = transmit(&req, Some(&auth));
     assert_eq!(
         check(&r),
@@ -342,7 +352,12 @@ fn required_headers_must_be_signed() {
     verify(&r, lookup, NOW, &lax).unwrap();
 
     // content-length unsigned
-    let auth = sign(&creds(), &req, T, &only(&["host", "pic-operations", "content-type"]));
+    let auth = sign(
+        &creds(),
+        &req,
+        T,
+        &only(&["host", "pic-operations", "content-type"]),
+    );
     let r = transmit(&req, Some(&auth));
     assert_eq!(
         check(&r),

@@ -463,7 +463,9 @@ impl Authorization {
                 }
             }
         }
-        let get = |i: usize| slots[i].ok_or_else(|| VerifyError::Malformed(format!("missing {}", NAMES[i])));
+        let get = |i: usize| {
+            slots[i].ok_or_else(|| VerifyError::Malformed(format!("missing {}", NAMES[i])))
+        };
         let algorithm = get(0)?;
         if algorithm != SIGN_ALGORITHM {
             return Err(VerifyError::Malformed(format!(
@@ -476,9 +478,9 @@ impl Authorization {
             return Err(VerifyError::Malformed("empty q-ak".into()));
         }
         let time = |i: usize| -> Result<KeyTime, VerifyError> {
-            get(i)?
-                .parse()
-                .map_err(|e: KeyTimeParseError| VerifyError::Malformed(format!("{}: {e}", NAMES[i])))
+            get(i)?.parse().map_err(|e: KeyTimeParseError| {
+                VerifyError::Malformed(format!("{}: {e}", NAMES[i]))
+            })
         };
         let sign_time = time(2)?;
         let key_time = time(3)?;

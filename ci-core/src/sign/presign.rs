@@ -1,7 +1,9 @@
 //! Pre-signed URLs: the authorization travels in the query string.
 
 use super::encode::{encode_key_for_url, encode_query_component};
-use super::{key_path, sign, Credentials, HeaderPolicy, KeyTime, SignableRequest, SECURITY_TOKEN_HEADER};
+use super::{
+    key_path, sign, Credentials, HeaderPolicy, KeyTime, SignableRequest, SECURITY_TOKEN_HEADER,
+};
 
 /// Download-processing query parameters.
 ///
@@ -145,6 +147,8 @@ pub fn presigned_url(
         }
         url.push('&');
     }
-    url.push_str(&presign(creds, method, key, params, headers, key_time, policy));
+    url.push_str(&presign(
+        creds, method, key, params, headers, key_time, policy,
+    ));
     url
 }

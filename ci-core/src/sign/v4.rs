@@ -123,7 +123,9 @@ pub fn v4_verify(
     let mut fields: [Option<&str>; 7] = [None; 7];
     const NAMES: [&str; 7] = ["a", "b", "k", "e", "t", "r", "f"];
     for part in orig_str.split('&') {
-        let (k, v) = part.split_once('=').ok_or_else(|| malformed("field without '='"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| malformed("field without '='"))?;
         let i = NAMES
             .iter()
             .position(|n| *n == k)
@@ -132,7 +134,8 @@ pub fn v4_verify(
             return Err(malformed("duplicate field"));
         }
     }
-    let get = |i: usize| fields[i].ok_or_else(|| V4Error::Malformed(format!("missing {}", NAMES[i])));
+    let get =
+        |i: usize| fields[i].ok_or_else(|| V4Error::Malformed(format!("missing {}", NAMES[i])));
     let num = |i: usize| -> Result<u64, V4Error> {
         get(i)?
             .parse()

@@ -264,12 +264,22 @@ pub fn verify(
             (Authorization::from_fields(fields)?, true)
         }
     };
-    let header_list = dedup_sorted(auth.header_list.iter().map(|e| normalize_list_entry(e)).collect());
-    let param_list = dedup_sorted(auth.param_list.iter().map(|e| normalize_list_entry(e)).collect());
+    let header_list = dedup_sorted(
+        auth.header_list
+            .iter()
+            .map(|e| normalize_list_entry(e))
+            .collect(),
+    );
+    let param_list = dedup_sorted(
+        auth.param_list
+            .iter()
+            .map(|e| normalize_list_entry(e))
+            .collect(),
+    );
 
     // 2. The key.
-    let creds =
-        lookup(&auth.access_key).ok_or_else(|| VerifyError::UnknownAccessKey(auth.access_key.clone()))?;
+    let creds = lookup(&auth.access_key)
+        .ok_or_else(|| VerifyError::UnknownAccessKey(auth.access_key.clone()))?;
 
     // 3. Recompute. Collect the listed params and headers from the request.
     let mut params: Vec<(String, String)> = Vec::new();
@@ -328,7 +338,10 @@ pub fn verify(
     // 4. Time: both windows must contain now (with skew).
     for w in [auth.sign_time, auth.key_time] {
         if now.saturating_add(policy.clock_skew) < w.start {
-            return Err(VerifyError::NotYetValid { start: w.start, now });
+            return Err(VerifyError::NotYetValid {
+                start: w.start,
+                now,
+            });
         }
         if now > w.end.saturating_add(policy.clock_skew) {
             return Err(VerifyError::Expired { end: w.end, now });
