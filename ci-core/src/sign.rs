@@ -1,1 +1,0 @@
-//! COS request signing. (Filled in by the signing work.)

@@ -1,0 +1,560 @@
+//! COS request signing (`q-sign-algorithm=sha1`), its server-side verifier, pre-signed
+//! URLs, the key/URL encoding rules and the legacy v4 "multi-effect" signature.
+//!
+//! Everything here is a pure function: no network, no clock. Time is passed in as Unix
+//! seconds (a [`KeyTime`] for signing, `now` for verifying).
+//!
+//! The algorithm (see `wire.md`):
+//!
+//! ```text
+//! SignKey      = hex(HMAC-SHA1(SecretKey, q-key-time))
+//! HttpString   = lower(method) \n path \n params \n headers \n
+//! StringToSign = "sha1" \n q-sign-time \n hex(SHA1(HttpString)) \n
+//! Signature    = hex(HMAC-SHA1(SignKey, StringToSign))
+//! ```
+//!
+//! `path` is `/` + the raw, *unencoded* key (as the Python SDK signs it); params and
+//! headers are `name=value` pairs with the name [`canonical_name`]d and the value
+//! [`encode_component`]ed, sorted and joined with `&`.
+//!
+//! Modules: [`encode`] (encoding rules), [`verify`](mod@verify) (the server side),
+//! [`presign`](mod@presign) (pre-signed URLs), [`v4`] (the legacy v4 signature).
+
+pub mod encode;
+pub mod presign;
+pub mod v4;
+pub mod verify;
+
+use std::fmt;
+use std::str::FromStr;
+
+use hmac::{Hmac, Mac};
+use sha1::{Digest, Sha1};
+use thiserror::Error;
+
+pub use encode::{
+    canonical_name, decode_component, decode_key, decode_query, encode_component,
+    encode_key_for_url, DecodeError,
+};
+pub use presign::{presign, presigned_url, ProcessParam};
+pub use v4::{v4_sign, v4_verify, V4Claims, V4Error};
+pub use verify::{verify, ReceivedRequest, VerifiedIdentity, VerifyError, VerifyPolicy};
+
+type HmacSha1 = Hmac<Sha1>;
+
+/// The only signature algorithm COS uses for this scheme.
+pub const SIGN_ALGORITHM: &str = "sha1";
+
+/// Header carrying the session token of temporary credentials.
+pub const SECURITY_TOKEN_HEADER: &str = "x-cos-security-token";
+
+/// Headers the Python SDK signs (besides every `x-cos-*` / `x-ci-*`), plus `pic-operations`.
+pub const DEFAULT_SIGNED_HEADERS: &[&str] = &[
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-type",
+    "content-md5",
+    "content-length",
+    "expect",
+    "expires",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-unmodified-since",
+    "origin",
+    "range",
+    "transfer-encoding",
+    "pic-operations",
+];
+
+/// A key pair, with a session token for temporary credentials.
+///
+/// `Debug` never prints the secret key or the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The `SecretId` (sent as `q-ak`).
+    pub secret_id: String,
+    /// The `SecretKey` (never sent).
+    pub secret_key: String,
+    /// The session token of temporary credentials (sent as `x-cos-security-token`).
+    pub token: Option<String>,
+}
+
+impl Credentials {
+    /// Permanent credentials (no token).
+    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        Credentials {
+            secret_id: secret_id.into(),
+            secret_key: secret_key.into(),
+            token: None,
+        }
+    }
+
+    /// Temporary credentials with a session token.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &"<redacted>")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A validity window `start;end` in Unix seconds (`q-sign-time` / `q-key-time`).
+///
+/// ```
+/// use ci_core::sign::KeyTime;
+/// let t: KeyTime = "1795377299;1795387359".parse().unwrap();
+/// assert_eq!(t, KeyTime::new(1795377299, 1795387359));
+/// assert_eq!(t.to_string(), "1795377299;1795387359");
+/// assert!("5;4".parse::<KeyTime>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyTime {
+    /// First second of validity.
+    pub start: u64,
+    /// Last second of validity.
+    pub end: u64,
+}
+
+impl KeyTime {
+    /// A window from `start` to `end`.
+    pub fn new(start: u64, end: u64) -> Self {
+        KeyTime { start, end }
+    }
+
+    /// The Python SDK's window: `now - 60` to `now + expire`.
+    pub fn python_style(now: u64, expire: u64) -> Self {
+        KeyTime {
+            start: now.saturating_sub(60),
+            end: now.saturating_add(expire),
+        }
+    }
+}
+
+impl fmt::Display for KeyTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{};{}", self.start, self.end)
+    }
+}
+
+/// Why a `start;end` string is not a [`KeyTime`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid key time {0:?}: expected `start;end` in Unix seconds with start <= end")]
+pub struct KeyTimeParseError(pub String);
+
+impl FromStr for KeyTime {
+    type Err = KeyTimeParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || KeyTimeParseError(s.chars().take(64).collect());
+        let (a, b) = s.split_once(';').ok_or_else(err)?;
+        let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
+        if !digits(a) || !digits(b) {
+            return Err(err());
+        }
+        let start = a.parse().map_err(|_| err())?;
+        let end = b.parse().map_err(|_| err())?;
+        if start > end {
+            return Err(err());
+        }
+        Ok(KeyTime { start, end })
+    }
+}
+
+/// Which request headers go into the signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HeaderPolicy {
+    /// The Python SDK's list ([`DEFAULT_SIGNED_HEADERS`]) plus every `x-cos-*` and `x-ci-*`.
+    #[default]
+    Default,
+    /// Every header given.
+    All,
+    /// The default set plus these extra names (case-insensitive).
+    DefaultPlus(Vec<String>),
+    /// Only these names (case-insensitive).
+    Only(Vec<String>),
+}
+
+impl HeaderPolicy {
+    /// Whether a header with this name is signed.
+    pub fn signs(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        let default = || {
+            DEFAULT_SIGNED_HEADERS.contains(&lower.as_str())
+                || lower.starts_with("x-cos-")
+                || lower.starts_with("x-ci-")
+        };
+        match self {
+            HeaderPolicy::Default => default(),
+            HeaderPolicy::All => true,
+            HeaderPolicy::DefaultPlus(extra) => {
+                default() || extra.iter().any(|e| e.eq_ignore_ascii_case(&lower))
+            }
+            HeaderPolicy::Only(names) => names.iter().any(|e| e.eq_ignore_ascii_case(&lower)),
+        }
+    }
+}
+
+/// A request as the client signs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignableRequest {
+    /// HTTP method (any case; signed lower-cased).
+    pub method: String,
+    /// The raw, unencoded path: `/` + key (e.g. `/photos/cat 1.jpg`).
+    pub path: String,
+    /// Query parameters, unencoded; `None` for a value-less key such as a processing rule.
+    pub params: Vec<(String, Option<String>)>,
+    /// Headers, unencoded; the [`HeaderPolicy`] picks which are signed.
+    pub headers: Vec<(String, String)>,
+}
+
+impl SignableRequest {
+    /// A request with a raw path (`/` + key).
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+        SignableRequest {
+            method: method.into(),
+            path: path.into(),
+            ..Default::default()
+        }
+    }
+
+    /// A request for an object key: the path is `/` + key (a key already starting with
+    /// `/` is kept, as the Python SDK does).
+    pub fn for_key(method: impl Into<String>, key: &str) -> Self {
+        Self::new(method, key_path(key))
+    }
+
+    /// Adds a query parameter `name=value`.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), Some(value.into())));
+        self
+    }
+
+    /// Adds a value-less query key (`?image_process`, `?imageMogr2/thumbnail/200x`).
+    pub fn flag(mut self, name: impl Into<String>) -> Self {
+        self.params.push((name.into(), None));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// `/` + key, unless the key already starts with `/`.
+pub(crate) fn key_path(key: &str) -> String {
+    if key.starts_with('/') {
+        key.to_owned()
+    } else {
+        format!("/{key}")
+    }
+}
+
+/// The canonical request: the HttpString and the two name lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalRequest {
+    /// `lower(method)\npath\nparams\nheaders\n`.
+    pub http_string: String,
+    /// Sorted canonical header names (`q-header-list`).
+    pub header_list: Vec<String>,
+    /// Sorted canonical parameter names (`q-url-param-list`).
+    pub param_list: Vec<String>,
+}
+
+/// Canonicalizes `(name, value)` pairs: sorted `(canonical name, encoded value)`.
+pub(crate) fn canonical_pairs<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, val)| (canonical_name(k), encode_component(val)))
+        .collect();
+    v.sort();
+    v
+}
+
+pub(crate) fn join_pairs(pairs: &[(String, String)]) -> String {
+    let mut s = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        s.push_str(k);
+        s.push('=');
+        s.push_str(v);
+    }
+    s
+}
+
+pub(crate) fn http_string_from(
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+    headers: &[(String, String)],
+) -> String {
+    format!(
+        "{}\n{}\n{}\n{}\n",
+        method.to_ascii_lowercase(),
+        path,
+        join_pairs(params),
+        join_pairs(headers)
+    )
+}
+
+/// Builds the canonical request. With `token` (temporary credentials) an
+/// `x-cos-security-token` header is signed unless the request already carries one.
+pub fn canonicalize(
+    req: &SignableRequest,
+    policy: &HeaderPolicy,
+    token: Option<&str>,
+) -> CanonicalRequest {
+    let params = canonical_pairs(
+        req.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_deref().unwrap_or(""))),
+    );
+    let has_token = req
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case(SECURITY_TOKEN_HEADER));
+    let extra = token
+        .filter(|_| !has_token)
+        .map(|t| (SECURITY_TOKEN_HEADER, t));
+    let headers = canonical_pairs(
+        req.headers
+            .iter()
+            .filter(|(k, _)| policy.signs(k))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(extra),
+    );
+    CanonicalRequest {
+        http_string: http_string_from(&req.method, &req.path, &params, &headers),
+        header_list: headers.iter().map(|(k, _)| k.clone()).collect(),
+        param_list: params.iter().map(|(k, _)| k.clone()).collect(),
+    }
+}
+
+/// The HttpString of a request (no token header added).
+///
+/// ```
+/// use ci_core::sign::{http_string, HeaderPolicy, SignableRequest};
+/// let req = SignableRequest::for_key("POST", "photos/cat 1.jpg")
+///     .flag("image_process")
+///     .header("Host", "b-1250000000.cos.ap-guangzhou.myqcloud.com")
+///     .header("Accept", "*/*");
+/// assert_eq!(
+///     http_string(&req, &HeaderPolicy::Default),
+///     "post\n/photos/cat 1.jpg\nimage_process=\nhost=b-1250000000.cos.ap-guangzhou.myqcloud.com\n"
+/// );
+/// ```
+pub fn http_string(req: &SignableRequest, policy: &HeaderPolicy) -> String {
+    canonicalize(req, policy, None).http_string
+}
+
+/// `sha1\n<sign time>\n<hex sha1(HttpString)>\n`.
+pub fn string_to_sign(sign_time: KeyTime, http_string: &str) -> String {
+    let digest = Sha1::digest(http_string.as_bytes());
+    format!("{SIGN_ALGORITHM}\n{sign_time}\n{}\n", hex::encode(digest))
+}
+
+fn hmac_sha1_hex(key: &[u8], msg: &[u8]) -> String {
+    // HMAC accepts keys of any length; new_from_slice cannot fail here.
+    let mut mac = match HmacSha1::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC-SHA1 accepts any key length"),
+    };
+    mac.update(msg);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// `hex(HMAC-SHA1(secret_key, key_time))`.
+pub fn sign_key(secret_key: &str, key_time: KeyTime) -> String {
+    hmac_sha1_hex(secret_key.as_bytes(), key_time.to_string().as_bytes())
+}
+
+/// `hex(HMAC-SHA1(sign_key, string_to_sign))`.
+pub fn signature(sign_key: &str, string_to_sign: &str) -> String {
+    hmac_sha1_hex(sign_key.as_bytes(), string_to_sign.as_bytes())
+}
+
+/// A parsed or computed `Authorization` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// `q-sign-algorithm` (always `sha1`).
+    pub sign_algorithm: String,
+    /// `q-ak`: the SecretId.
+    pub access_key: String,
+    /// `q-sign-time`.
+    pub sign_time: KeyTime,
+    /// `q-key-time`.
+    pub key_time: KeyTime,
+    /// `q-header-list`, canonical names.
+    pub header_list: Vec<String>,
+    /// `q-url-param-list`, canonical names.
+    pub param_list: Vec<String>,
+    /// `q-signature`: 40 lower-case hex digits.
+    pub signature: String,
+}
+
+impl Authorization {
+    /// The value of the `Authorization` header.
+    pub fn to_header_value(&self) -> String {
+        format!(
+            "q-sign-algorithm={}&q-ak={}&q-sign-time={}&q-key-time={}&q-header-list={}&q-url-param-list={}&q-signature={}",
+            self.sign_algorithm,
+            self.access_key,
+            self.sign_time,
+            self.key_time,
+            self.header_list.join(";"),
+            self.param_list.join(";"),
+            self.signature
+        )
+    }
+
+    /// Parses an `Authorization` header value.
+    ///
+    /// ```
+    /// use ci_core::sign::Authorization;
+    /// let a = Authorization::parse("q-sign-algorithm=sha1&q-ak=AKID&q-sign-time=1;2&q-key-time=1;2&q-header-list=host&q-url-param-list=&q-signature=0123456789abcdef0123456789abcdef01234567").unwrap();
+    /// assert_eq!(a.access_key, "AKID");
+    /// assert!(a.param_list.is_empty());
+    /// assert!(Authorization::parse("q-ak=AKID").is_err());
+    /// ```
+    pub fn parse(value: &str) -> Result<Self, VerifyError> {
+        Self::from_fields(value.split('&').map(|part| {
+            let part = part.trim();
+            match part.split_once('=') {
+                Some((k, v)) => (k, v),
+                None => (part, ""),
+            }
+        }))
+    }
+
+    /// Builds from `q-*` fields (unknown fields are ignored, duplicates are malformed).
+    pub(crate) fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, VerifyError> {
+        const NAMES: [&str; 7] = [
+            "q-sign-algorithm",
+            "q-ak",
+            "q-sign-time",
+            "q-key-time",
+            "q-header-list",
+            "q-url-param-list",
+            "q-signature",
+        ];
+        let mut slots: [Option<&str>; 7] = [None; 7];
+        for (k, v) in fields {
+            if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)) {
+                if slots[i].replace(v).is_some() {
+                    return Err(VerifyError::Malformed(format!("duplicate {}", NAMES[i])));
+                }
+            }
+        }
+        let get = |i: usize| {
+            slots[i].ok_or_else(|| VerifyError::Malformed(format!("missing {}", NAMES[i])))
+        };
+        let algorithm = get(0)?;
+        if algorithm != SIGN_ALGORITHM {
+            return Err(VerifyError::Malformed(format!(
+                "unsupported q-sign-algorithm {:?}",
+                algorithm.chars().take(32).collect::<String>()
+            )));
+        }
+        let access_key = get(1)?;
+        if access_key.is_empty() {
+            return Err(VerifyError::Malformed("empty q-ak".into()));
+        }
+        let time = |i: usize| -> Result<KeyTime, VerifyError> {
+            get(i)?.parse().map_err(|e: KeyTimeParseError| {
+                VerifyError::Malformed(format!("{}: {e}", NAMES[i]))
+            })
+        };
+        let sign_time = time(2)?;
+        let key_time = time(3)?;
+        let list = |s: &str| -> Vec<String> {
+            s.split(';')
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let header_list = list(get(4)?);
+        let param_list = list(get(5)?);
+        let signature = get(6)?;
+        if signature.len() != 40 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(VerifyError::Malformed(
+                "q-signature is not 40 hex digits".into(),
+            ));
+        }
+        Ok(Authorization {
+            sign_algorithm: algorithm.to_owned(),
+            access_key: access_key.to_owned(),
+            sign_time,
+            key_time,
+            header_list,
+            param_list,
+            signature: signature.to_ascii_lowercase(),
+        })
+    }
+}
+
+impl fmt::Display for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_header_value())
+    }
+}
+
+/// Signs a request: the `Authorization` for `req` valid during `key_time`
+/// (used for both `q-sign-time` and `q-key-time`, as both SDKs do).
+///
+/// With temporary credentials, `x-cos-security-token` is signed; the caller must also
+/// send that header with the token.
+///
+/// ```
+/// use ci_core::sign::{sign, Credentials, HeaderPolicy, KeyTime, SignableRequest};
+///
+/// let creds = Credentials::new("AKIDexample", "sk-example");
+/// let req = SignableRequest::for_key("POST", "photos/cat 1.jpg")
+///     .flag("image_process")
+///     .header("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com")
+///     .header("Content-Length", "0")
+///     .header(
+///         "Pic-Operations",
+///         r#"{"is_pic_info":1,"rules":[{"fileid":"/out/a.webp","rule":"imageMogr2/format/webp/quality/80"}]}"#,
+///     );
+/// let auth = sign(&creds, &req, KeyTime::new(1795377299, 1795387359), &HeaderPolicy::Default);
+/// assert_eq!(auth.signature, "11e550e7c777bb7eeb8296e6b67763004f28bd2b");
+/// assert_eq!(auth.param_list, ["image_process"]);
+/// assert!(auth.to_header_value().starts_with("q-sign-algorithm=sha1&q-ak=AKIDexample&"));
+/// ```
+pub fn sign(
+    creds: &Credentials,
+    req: &SignableRequest,
+    key_time: KeyTime,
+    policy: &HeaderPolicy,
+) -> Authorization {
+    let canon = canonicalize(req, policy, creds.token.as_deref());
+    let sk = sign_key(&creds.secret_key, key_time);
+    let sts = string_to_sign(key_time, &canon.http_string);
+    Authorization {
+        sign_algorithm: SIGN_ALGORITHM.to_owned(),
+        access_key: creds.secret_id.clone(),
+        sign_time: key_time,
+        key_time,
+        header_list: canon.header_list,
+        param_list: canon.param_list,
+        signature: signature(&sk, &sts),
+    }
+}
