@@ -1,1 +1,0 @@
-//! Processing-rule strings as a typed AST. (Filled in by the rule grammar work.)
