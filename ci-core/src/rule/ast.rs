@@ -311,16 +311,24 @@ pub enum CropShift {
 /// A gravity (anchor). Parsed in any case; **(ours)** printed in lower case, as in
 /// Tencent's examples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum Gravity {
+    /// `northwest`.
     NorthWest,
+    /// `north`.
     North,
+    /// `northeast`.
     NorthEast,
+    /// `west`.
     West,
+    /// `center`.
     Center,
+    /// `east`.
     East,
+    /// `southwest`.
     SouthWest,
+    /// `south`.
     South,
+    /// `southeast`.
     SouthEast,
 }
 
@@ -373,20 +381,28 @@ pub enum Flip {
 /// An output format name. Case-sensitive. `jpg` and `jpeg` are kept apart so that a
 /// rule prints back as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum ImageFormat {
+    /// `jpg`.
     Jpg,
-    /// **(ours)** alias of `jpg`.
+    /// `jpeg`: **(ours)** alias of `jpg`.
     Jpeg,
+    /// `png`.
     Png,
+    /// `gif`.
     Gif,
+    /// `webp`.
     Webp,
+    /// `bmp`.
     Bmp,
+    /// `yjpeg`.
     Yjpeg,
+    /// `tpg`.
     Tpg,
+    /// `heif`.
     Heif,
+    /// `avif`.
     Avif,
-    /// **(ours)**.
+    /// `tiff`: **(ours)**.
     Tiff,
 }
 
