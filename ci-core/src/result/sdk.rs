@@ -270,7 +270,10 @@ mod tests {
 
     #[test]
     fn attributes() {
-        assert_eq!(repr(r#"<r k="v"><s u="b">5</s><t a="1"/></r>"#), "{'k': 'v', 's': {'u': 'b', 's': '5'}, 't': {'a': '1'}}");
+        assert_eq!(
+            repr(r#"<r k="v"><s u="b">5</s><t a="1"/></r>"#),
+            "{'k': 'v', 's': {'u': 'b', 's': '5'}, 't': {'a': '1'}}"
+        );
         assert_eq!(repr(r#"<r><A A="x">y</A></r>"#), "{'A': {'A': 'y'}}");
         assert_eq!(repr(r#"<r k="v"><k>w</k></r>"#), "{'k': ['v', 'w']}");
     }
@@ -278,19 +281,32 @@ mod tests {
     #[test]
     fn namespaces() {
         assert_eq!(
-            repr(r#"<r xmlns="http://www.qcloud.com/document/product/436/7751" xmlns:x="urn:x"><A>1</A><x:B>2</x:B></r>"#),
+            repr(
+                r#"<r xmlns="http://www.qcloud.com/document/product/436/7751" xmlns:x="urn:x"><A>1</A><x:B>2</x:B></r>"#
+            ),
             "{'A': '1', '{urn:x}B': '2'}"
         );
         assert_eq!(
-            repr(r#"<r xmlns:s="http://s3.amazonaws.com/doc/2006-03-01/"><s:A>1</s:A><B/><A>2</A></r>"#),
+            repr(
+                r#"<r xmlns:s="http://s3.amazonaws.com/doc/2006-03-01/"><s:A>1</s:A><B/><A>2</A></r>"#
+            ),
             "{'A': '2', 'B': None}"
         );
     }
 
     #[test]
     fn text_rules() {
-        assert_eq!(repr("<r><A> </A><B><!--c--></B><C>x<D/>y</C></r>"), "{'A': ' ', 'B': None, 'C': {'D': None}}");
-        assert_eq!(repr("<r><A>a<!--c-->b</A><B><![CDATA[<&>]]></B></r>"), "{'A': 'ab', 'B': '<&>'}");
-        assert_eq!(repr("<r><A>it's</A><B>\"'\\\n</B></r>"), "{'A': \"it's\", 'B': '\"\\'\\\\\\n'}");
+        assert_eq!(
+            repr("<r><A> </A><B><!--c--></B><C>x<D/>y</C></r>"),
+            "{'A': ' ', 'B': None, 'C': {'D': None}}"
+        );
+        assert_eq!(
+            repr("<r><A>a<!--c-->b</A><B><![CDATA[<&>]]></B></r>"),
+            "{'A': 'ab', 'B': '<&>'}"
+        );
+        assert_eq!(
+            repr("<r><A>it's</A><B>\"'\\\n</B></r>"),
+            "{'A': \"it's\", 'B': '\"\\'\\\\\\n'}"
+        );
     }
 }

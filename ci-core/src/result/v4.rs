@@ -113,10 +113,17 @@ pub struct V4ProcessResult {
 }
 
 impl V4Response {
-    /// Parses a v4 answer. Trailing commas before `}` / `]` are accepted, since the
-    /// documented example has one (`"quality":100,}`).
+    /// Parses a v4 answer, leniently as the documented examples need: trailing commas
+    /// before `}` / `]` are accepted (`"quality":100,}`), and containers still open at the
+    /// end of the input are closed (both documented answers lack their final `}`). Use
+    /// [`V4Response::from_json_strict`] to reject both, e.g. to detect a truncated body.
     pub fn from_json(input: &str) -> Result<Self, ResultError> {
-        serde_json::from_str(&blank_trailing_commas(input)).map_err(|e| ResultError::Json {
+        Self::from_json_strict(&lenient_to_strict(input))
+    }
+
+    /// Parses strict JSON (RFC 8259) only.
+    pub fn from_json_strict(input: &str) -> Result<Self, ResultError> {
+        serde_json::from_str(input).map_err(|e| ResultError::Json {
             line: e.line(),
             column: e.column(),
             message: e.to_string(),
@@ -131,18 +138,22 @@ impl V4Response {
     }
 }
 
-/// Replaces every trailing comma (a `,` after a value, followed only by whitespace and
-/// then `}` or `]`) outside strings with a space, so that serde_json — which rejects
-/// trailing commas — accepts the documented example, while error positions stay those of
-/// the original text. No JSON5-style crate is a dependency; this is all the leniency the
-/// v4 answers need.
-fn blank_trailing_commas(input: &str) -> String {
+/// Turns the documented v4 answers into strict JSON for serde_json, which rejects trailing
+/// commas. No JSON5-style crate is a dependency: this string-aware pass is all the
+/// leniency the v4 answers need.
+///
+/// * Every trailing comma (a `,` after a value, followed only by whitespace and then `}` or
+///   `]`) outside strings becomes a space, so error positions stay those of the input.
+/// * If the input ends outside a string, right after a value, with `{` / `[` still open,
+///   the matching closers are appended.
+fn lenient_to_strict(input: &str) -> String {
     let bytes = input.as_bytes();
     let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut out = String::with_capacity(input.len());
     let mut in_string = false;
     let mut escaped = false;
     let mut last_significant: Option<u8> = None;
+    let mut open: Vec<char> = Vec::new();
     for (i, c) in input.char_indices() {
         if in_string {
             if escaped {
@@ -165,8 +176,14 @@ fn blank_trailing_commas(input: &str) -> String {
                 continue;
             }
         }
-        if c == '"' {
-            in_string = true;
+        match c {
+            '"' => in_string = true,
+            '{' => open.push('}'),
+            '[' => open.push(']'),
+            '}' | ']' => {
+                open.pop();
+            }
+            _ => {}
         }
         if c.is_ascii() && !is_ws(c as u8) {
             last_significant = Some(c as u8);
@@ -175,21 +192,31 @@ fn blank_trailing_commas(input: &str) -> String {
         }
         out.push(c);
     }
+    let after_value = !matches!(last_significant, None | Some(b',' | b'[' | b'{' | b':'));
+    if !in_string && after_value {
+        out.extend(open.iter().rev());
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::blank_trailing_commas;
+    use super::lenient_to_strict;
 
     #[test]
     fn trailing_commas() {
-        assert_eq!(blank_trailing_commas(r#"{"a":1,}"#), r#"{"a":1 }"#);
-        assert_eq!(blank_trailing_commas("[1,\n]"), "[1 \n]");
-        assert_eq!(blank_trailing_commas(r#"{"a":",}"}"#), r#"{"a":",}"}"#);
-        assert_eq!(blank_trailing_commas(r#"{"a":"\",}",}"#), r#"{"a":"\",}" }"#);
-        assert_eq!(blank_trailing_commas("[,]"), "[,]");
-        assert_eq!(blank_trailing_commas("[1,,]"), "[1,,]");
-        assert_eq!(blank_trailing_commas("[1,2]"), "[1,2]");
+        assert_eq!(lenient_to_strict(r#"{"a":1,}"#), r#"{"a":1 }"#);
+        assert_eq!(lenient_to_strict("[1,\n]"), "[1 \n]");
+        assert_eq!(lenient_to_strict(r#"{"a":",}"}"#), r#"{"a":",}"}"#);
+        assert_eq!(lenient_to_strict(r#"{"a":"\",}",}"#), r#"{"a":"\",}" }"#);
+        assert_eq!(lenient_to_strict("[,]"), "[,]");
+        assert_eq!(lenient_to_strict("[1,,]"), "[1,,]");
+        assert_eq!(lenient_to_strict("[1,2]"), "[1,2]");
+        assert_eq!(
+            lenient_to_strict("{\"a\":[{\"b\":1}"),
+            "{\"a\":[{\"b\":1}]}"
+        );
+        assert_eq!(lenient_to_strict("{\"a\":"), "{\"a\":");
+        assert_eq!(lenient_to_strict("{\"a\":\"x"), "{\"a\":\"x");
     }
 }

@@ -53,7 +53,13 @@ fn attr_value(raw: &[u8]) -> Result<String, String> {
     let normalised: String = raw
         .replace("\r\n", " ")
         .chars()
-        .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\t' | '\n' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     unescape(&normalised)
         .map(Cow::into_owned)
@@ -72,7 +78,10 @@ fn open(reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> Result<Element, String>
             continue;
         }
         let (ns, attr_local) = reader.resolve_attribute(attr.key);
-        attrs.push((qualified(&ns, attr_local.as_ref())?, attr_value(&attr.value)?));
+        attrs.push((
+            qualified(&ns, attr_local.as_ref())?,
+            attr_value(&attr.value)?,
+        ));
     }
     Ok(Element {
         name,
@@ -226,8 +235,9 @@ mod tests {
 
     #[test]
     fn tree_basics() {
-        let t = parse_tree("<?xml version='1.0'?>\n<a x=\"1\"><b>t&amp;&#65;</b><c/><!-- n --></a>\n")
-            .expect("well-formed");
+        let t =
+            parse_tree("<?xml version='1.0'?>\n<a x=\"1\"><b>t&amp;&#65;</b><c/><!-- n --></a>\n")
+                .expect("well-formed");
         assert_eq!(t.name, "a");
         assert_eq!(t.attrs, vec![("x".to_owned(), "1".to_owned())]);
         assert_eq!(t.children[0].text.as_deref(), Some("t&A"));
@@ -245,7 +255,15 @@ mod tests {
 
     #[test]
     fn tree_errors() {
-        for bad in ["", "<a>", "<a></b>", "<a/><b/>", "x<a/>", "<a>&nope;</a>", "<p:a/>"] {
+        for bad in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a/><b/>",
+            "x<a/>",
+            "<a>&nope;</a>",
+            "<p:a/>",
+        ] {
             assert!(parse_tree(bad).is_err(), "{bad:?} should fail");
         }
     }
