@@ -288,3 +288,33 @@ fn special_characters_are_escaped_and_read_back() {
     );
     assert_eq!(parse(&xml), r);
 }
+
+#[test]
+fn unknown_element_between_objects() {
+    let xml = "<UploadResult><ProcessResults><Object><Key>a</Key><Location>l</Location>\
+               <ETag>e</ETag></Object><Note>x</Note><Object><Key>b</Key><Location>l</Location>\
+               <ETag>e</ETag></Object></ProcessResults></UploadResult>";
+    let keys: Vec<String> = parse(xml)
+        .process_results
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(keys, ["a", "b"]);
+}
+
+#[test]
+fn awkward_text_round_trips() {
+    for key in ["a&#13;b", " spaced ", "a&#9;b&#10;c", "a\r\nb", "&#x1F600;"] {
+        let xml = format!(
+            "<UploadResult><ProcessResults><Object><Key>{key}</Key><Location>l</Location>\
+             <ETag>e</ETag></Object></ProcessResults></UploadResult>"
+        );
+        let r = parse(&xml);
+        assert_eq!(
+            parse(&r.to_xml()),
+            r,
+            "{key:?} -> {:?}",
+            r.process_results[0].key
+        );
+    }
+}

@@ -215,7 +215,7 @@ pub(crate) fn from_xml<T: DeserializeOwned>(
 
 /// Serialises `value` as `<root>...</root>`: one element per line, no indentation, no XML
 /// declaration, `"`, `'`, `<`, `>` and `&` escaped in text (the service's own style,
-/// `&quot;` in ETags), empty strings as `<Name/>`.
+/// `&quot;` in ETags), CR as `&#13;`, empty strings as `<Name/>`.
 pub(crate) fn to_xml<T: Serialize>(value: &T, root: &'static str) -> String {
     let mut out = String::new();
     let result = Serializer::with_root(&mut out, Some(root)).and_then(|mut ser| {
@@ -226,6 +226,12 @@ pub(crate) fn to_xml<T: Serialize>(value: &T, root: &'static str) -> String {
     // The documents are fixed-shape structs of strings and integers with literal element
     // names: quick-xml has nothing to reject in them.
     result.expect("serialising a fixed-shape result document to XML cannot fail");
+    // A literal CR would come back as LF (XML end-of-line normalisation); as a character
+    // reference it survives. Only text content can hold one: names are fixed, there are
+    // no attributes.
+    if out.contains('\r') {
+        out = out.replace('\r', "&#13;");
+    }
     out
 }
 
