@@ -6,7 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+fixtures=../tests/fixtures/seeds
+seed_corpus() { # target -> starting inputs from the documented examples
+  mkdir -p "corpus/$1"
+  case "$1" in
+    upload_result|cos_xml|sdk_dict) cp "$fixtures"/*.xml "corpus/$1/" ;;
+    v4_json) cp "$fixtures"/*.json "corpus/$1/" ;;
+    pic_operations) printf '%s' '{"is_pic_info":1,"rules":[{"bucket":"examplebucket-1250000000","fileid":"test.png","rule":"imageMogr2/format/png"}]}' > "corpus/$1/seed" ;;
+    rule_parse) printf '%s' 'imageMogr2/thumbnail/200x/format/png|watermark/2/text/5rC05Y2w/gravity/SouthEast' > "corpus/$1/seed" ;;
+    sign_authorization) printf '%s' 'q-sign-algorithm=sha1&q-ak=AKIDexample&q-sign-time=1795377299;1795387359&q-key-time=1795377299;1795387359&q-header-list=host&q-url-param-list=&q-signature=91d20915c60a14bb095c16ed07f4e7436d80cad1' > "corpus/$1/seed" ;;
+  esac
+}
 for target in $(cargo fuzz list); do
+  seed_corpus "$target"
   echo "== fuzz $target for ${seconds}s"
   cargo fuzz run -O "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 \
     | grep -E "^(Done|INFO: -max_total_time|==[0-9]+==|SUMMARY)|panicked|Done [0-9]+ runs" || true

@@ -5,7 +5,9 @@ use ci_core::PicOperations;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(ops) = PicOperations::parse(text) {
         let again = PicOperations::parse(&ops.to_header()).expect("to_header output parses");
         assert_eq!(again, ops);
