@@ -33,5 +33,7 @@ pub mod ops;
 pub mod result;
 pub mod rule;
 pub mod sign;
+#[cfg(feature = "client")]
+pub mod client;
 
 pub use ops::{PicOperations, Rule};

@@ -307,3 +307,40 @@ fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
 fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, pos)
 }
+
+impl Body {
+    /// Reads the whole body into memory, refusing more than `limit` bytes.
+    pub(crate) fn read_all_limited(mut self, limit: u64) -> Result<Vec<u8>, ClientError> {
+        if let Some(n) = self.len() {
+            if n > limit {
+                return Err(ClientError::invalid(
+                    "Body",
+                    format!("{n} bytes is more than the {limit} allowed"),
+                ));
+            }
+        }
+        let reader: Box<dyn Read + Send> = match &mut self.kind {
+            Kind::Bytes(b) => return Ok(b.to_vec()),
+            Kind::File { file, offset, len } => Box::new(RangeReader {
+                file: file.clone(),
+                pos: *offset,
+                end: offset.saturating_add(*len),
+            }),
+            Kind::Reader { reader, .. } => reader
+                .take()
+                .ok_or(ClientError::BodyNotReplayable("a second read"))?,
+        };
+        let mut out = Vec::new();
+        reader
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| ClientError::io("reading the body", e))?;
+        if out.len() as u64 > limit {
+            return Err(ClientError::invalid(
+                "Body",
+                format!("more than the {limit} bytes allowed"),
+            ));
+        }
+        Ok(out)
+    }
+}
