@@ -29,11 +29,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod ops;
 pub mod result;
 pub mod rule;
 pub mod sign;
-#[cfg(feature = "client")]
-pub mod client;
 
 pub use ops::{PicOperations, Rule};

@@ -19,14 +19,22 @@ fn error_xml_becomes_service_error() {
     });
     let err = srv
         .client()
-        .ci_put_object(BUCKET, "a.jpg", Body::from_bytes(&b"x"[..]), &ObjectOptions::default())
+        .ci_put_object(
+            BUCKET,
+            "a.jpg",
+            Body::from_bytes(&b"x"[..]),
+            &ObjectOptions::default(),
+        )
         .unwrap_err();
     let e = err.as_service().expect("a service error");
     assert_eq!(e.status, 400);
     assert_eq!(e.method, "PUT");
     assert_eq!(e.code, "InvalidPicOperations");
     assert_eq!(e.message, "Pic-Operations rule 0 is invalid");
-    assert_eq!(e.resource, "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.jpg");
+    assert_eq!(
+        e.resource,
+        "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.jpg"
+    );
     assert_eq!(e.request_id, "NjA3ZDVhOTZfNjRiZGI2NF8xNjE5Xzg=");
     assert!(e.trace_id.starts_with("OGVmYzZi"));
     assert!(err.to_string().contains("InvalidPicOperations"), "{err}");
@@ -73,7 +81,12 @@ fn retries_5xx_then_succeeds() {
     let data = vec![3u8; 10_000];
     let h = srv
         .client()
-        .put_object(BUCKET, "r.bin", Body::from_bytes(data.clone()), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "r.bin",
+            Body::from_bytes(data.clone()),
+            &ObjectOptions::default(),
+        )
         .unwrap();
     assert_eq!(h.request_id.as_deref(), Some("second"));
     let reqs = srv.requests();
@@ -84,7 +97,13 @@ fn retries_5xx_then_succeeds() {
     }
 
     // A file body is replayed too.
-    let srv2 = TestServer::start(|_, n| if n < 2 { Reply::status(503) } else { Reply::ok() });
+    let srv2 = TestServer::start(|_, n| {
+        if n < 2 {
+            Reply::status(503)
+        } else {
+            Reply::ok()
+        }
+    });
     let path = std::env::temp_dir().join(format!("cosci-retry-{}", std::process::id()));
     std::fs::write(&path, &data).unwrap();
     srv2.client()
@@ -110,7 +129,12 @@ fn one_shot_reader_is_not_retried() {
     let srv = TestServer::start(|_, _| Reply::status(500));
     let err = srv
         .client()
-        .put_object(BUCKET, "r.bin", Body::from_reader(std::io::Cursor::new(vec![1u8; 1000])), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "r.bin",
+            Body::from_reader(std::io::Cursor::new(vec![1u8; 1000])),
+            &ObjectOptions::default(),
+        )
         .unwrap_err();
     assert_eq!(err.as_service().unwrap().status, 500);
     assert_eq!(srv.requests().len(), 1);
@@ -119,13 +143,23 @@ fn one_shot_reader_is_not_retried() {
 #[test]
 fn connection_errors_are_retried_then_reported() {
     // A port with nothing listening: bind, learn the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let cfg = ci_core::client::CosConfig::new("ap-guangzhou", AK, SK)
         .with_ip_port("127.0.0.1", port)
         .with_retries(2, Duration::from_millis(20));
     let start = std::time::Instant::now();
-    let err = CosClient::new(cfg).unwrap().delete_object(BUCKET, "a").unwrap_err();
-    assert!(matches!(err, CosClientError::Client(ClientError::Http(_))), "{err:?}");
+    let err = CosClient::new(cfg)
+        .unwrap()
+        .delete_object(BUCKET, "a")
+        .unwrap_err();
+    assert!(
+        matches!(err, CosClientError::Client(ClientError::Http(_))),
+        "{err:?}"
+    );
     // Two backoffs: 20 ms + 40 ms.
     assert!(start.elapsed() >= Duration::from_millis(60));
 }
@@ -135,7 +169,12 @@ fn crc64_mismatch_is_an_error() {
     let srv = TestServer::start(|_, _| Reply::ok().header("x-cos-hash-crc64ecma", "12345"));
     let err = srv
         .client()
-        .put_object(BUCKET, "c.bin", Body::from_bytes(&b"hello"[..]), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "c.bin",
+            Body::from_bytes(&b"hello"[..]),
+            &ObjectOptions::default(),
+        )
         .unwrap_err();
     match err {
         CosClientError::Client(ClientError::Crc64Mismatch { local, remote }) => {
@@ -147,19 +186,34 @@ fn crc64_mismatch_is_an_error() {
     // Checked for streamed readers too.
     let err = srv
         .client()
-        .put_object(BUCKET, "c.bin", Body::from_reader_sized(std::io::Cursor::new(b"hello".to_vec()), 5), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "c.bin",
+            Body::from_reader_sized(std::io::Cursor::new(b"hello".to_vec()), 5),
+            &ObjectOptions::default(),
+        )
         .unwrap_err();
-    assert!(matches!(err, CosClientError::Client(ClientError::Crc64Mismatch { .. })));
+    assert!(matches!(
+        err,
+        CosClientError::Client(ClientError::Crc64Mismatch { .. })
+    ));
 }
 
 #[test]
 fn crc64_match_passes_and_is_the_xz_variant() {
     assert_eq!(ci_core::client::crc64(b"123456789"), 0x995d_c9bb_df19_39fa);
-    let srv = TestServer::start(|r, _| Reply::ok().header("x-cos-hash-crc64ecma", &r.body_crc64.to_string()));
+    let srv = TestServer::start(|r, _| {
+        Reply::ok().header("x-cos-hash-crc64ecma", &r.body_crc64.to_string())
+    });
     let data: Vec<u8> = (0..50_000u32).map(|i| (i % 13) as u8).collect();
     let h = srv
         .client()
-        .put_object(BUCKET, "c.bin", Body::from_reader(std::io::Cursor::new(data.clone())), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "c.bin",
+            Body::from_reader(std::io::Cursor::new(data.clone())),
+            &ObjectOptions::default(),
+        )
         .unwrap();
     assert_eq!(h.crc64, Some(ci_core::client::crc64(&data)));
 }
@@ -177,17 +231,28 @@ fn config_from_env_and_checks() {
         ("COS_RETRIES", "5"),
     ];
     let cfg = ci_core::client::CosConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
     })
     .unwrap();
     assert_eq!(cfg.token.as_deref(), Some("tok"));
     assert_eq!(cfg.timeout, Some(Duration::from_secs(30)));
     assert_eq!(cfg.retries, 5);
-    assert_eq!(cfg.host("b-1250000000"), "b-1250000000.cos.ap-beijing.myqcloud.com");
-    assert!(!format!("{cfg:?}").contains("\"sk\""), "secret key redacted");
+    assert_eq!(
+        cfg.host("b-1250000000"),
+        "b-1250000000.cos.ap-beijing.myqcloud.com"
+    );
+    assert!(
+        !format!("{cfg:?}").contains("\"sk\""),
+        "secret key redacted"
+    );
     let bad = ci_core::client::CosConfig::from_lookup(|k| match k {
         "COS_PORT" => Some("99999".into()),
-        _ => vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()),
+        _ => vars
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string()),
     });
     assert!(bad.is_err());
     let mut cfg = ci_core::client::CosConfig::new("ap-beijing", "AKID", "sk");

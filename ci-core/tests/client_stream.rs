@@ -20,7 +20,9 @@ struct Generated {
 
 impl Read for Generated {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         for b in &mut buf[..n] {
             self.state = self.state.wrapping_mul(31).wrapping_add(7);
             *b = self.state;
@@ -45,20 +47,38 @@ fn upload_generated(mib: u64, sized: bool) -> (Option<u64>, u64) {
     let client = srv.client();
     // Warm up the connection pool and runtime so their memory is in the baseline.
     client
-        .put_object(BUCKET, "warm", Body::from_bytes(vec![0u8; 1 << 20]), &ObjectOptions::default())
+        .put_object(
+            BUCKET,
+            "warm",
+            Body::from_bytes(vec![0u8; 1 << 20]),
+            &ObjectOptions::default(),
+        )
         .unwrap();
     let before = vm_hwm_kib();
     let len = mib * 1024 * 1024;
-    let gen = Generated { left: len, state: 1 };
-    let body = if sized { Body::from_reader_sized(gen, len) } else { Body::from_reader(gen) };
+    let gen = Generated {
+        left: len,
+        state: 1,
+    };
+    let body = if sized {
+        Body::from_reader_sized(gen, len)
+    } else {
+        Body::from_reader(gen)
+    };
     let h = client
         .put_object(BUCKET, "big.bin", body, &ObjectOptions::default())
         .unwrap();
-    assert!(h.crc64.is_some(), "the server's CRC was checked against ours");
+    assert!(
+        h.crc64.is_some(),
+        "the server's CRC was checked against ours"
+    );
     let after = vm_hwm_kib();
     let r = srv.last();
     assert!(r.verified.is_ok());
-    (before.zip(after).map(|(b, a)| a.saturating_sub(b)), r.body_len)
+    (
+        before.zip(after).map(|(b, a)| a.saturating_sub(b)),
+        r.body_len,
+    )
 }
 
 #[test]
@@ -67,7 +87,10 @@ fn upload_64_mib_from_a_reader_with_bounded_memory() {
     assert_eq!(received, 64 * 1024 * 1024);
     if let Some(kib) = growth {
         eprintln!("peak RSS growth for a 64 MiB upload: {kib} KiB");
-        assert!(kib < 24 * 1024, "peak RSS grew by {kib} KiB for a 64 MiB body");
+        assert!(
+            kib < 24 * 1024,
+            "peak RSS grew by {kib} KiB for a 64 MiB body"
+        );
     }
     // Chunked (unknown length) streams too.
     let (growth, received) = upload_generated(32, false);

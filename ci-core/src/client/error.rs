@@ -12,8 +12,9 @@ use crate::ops::PicOperationsError;
 pub enum CosClientError {
     /// The service answered with an error status (the `<Error>` body, or for a `HEAD`, the
     /// status and `x-cos-request-id`).
+    /// Boxed: it carries several strings and would make every `Result` large.
     #[error(transparent)]
-    Service(#[from] ServiceError),
+    Service(Box<ServiceError>),
     /// A local problem: bad arguments, I/O, the connection, an unreadable answer.
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -23,7 +24,7 @@ impl CosClientError {
     /// The service error, if this is one.
     pub fn as_service(&self) -> Option<&ServiceError> {
         match self {
-            CosClientError::Service(e) => Some(e),
+            CosClientError::Service(e) => Some(&**e),
             CosClientError::Client(_) => None,
         }
     }
@@ -138,6 +139,12 @@ impl ClientError {
             name: name.to_owned(),
             reason: reason.into(),
         }
+    }
+}
+
+impl From<ServiceError> for CosClientError {
+    fn from(e: ServiceError) -> Self {
+        CosClientError::Service(Box::new(e))
     }
 }
 

@@ -45,8 +45,8 @@ use reqwest::Method;
 use crate::ops::PicOperations;
 use crate::result::{CosError, UploadResult};
 use crate::sign::{
-    encode_component, encode_key_for_url, presigned_url, sign, Credentials, HeaderPolicy,
-    KeyTime, ProcessParam, SignableRequest, SECURITY_TOKEN_HEADER,
+    encode_component, encode_key_for_url, presigned_url, sign, Credentials, HeaderPolicy, KeyTime,
+    ProcessParam, SignableRequest, SECURITY_TOKEN_HEADER,
 };
 
 pub use body::{crc64, Body, CRC64};
@@ -404,9 +404,10 @@ impl CosClient {
         let result = if text.trim().is_empty() {
             None
         } else {
-            Some(UploadResult::from_xml(&text).map_err(|e| {
-                ClientError::InvalidResponse(format!("UploadResult: {e}"))
-            })?)
+            Some(
+                UploadResult::from_xml(&text)
+                    .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?,
+            )
         };
         Ok((headers, result))
     }
@@ -516,8 +517,10 @@ impl CosClient {
         if let MattingSource::DetectUrl(u) = source {
             req.params.push(("detect-url".into(), Some(u.to_owned())));
         }
-        req.params
-            .extend(args.iter().map(|(k, v)| (k.to_string(), Some(v.to_string()))));
+        req.params.extend(
+            args.iter()
+                .map(|(k, v)| (k.to_string(), Some(v.to_string()))),
+        );
         let sent = self.send(req)?;
         stream_to(sent.resp, out)?;
         Ok(sent.headers)
@@ -619,8 +622,8 @@ fn check_key(key: &str) -> Result<(), ClientError> {
 }
 
 fn stream_to(mut resp: Response, out: &mut dyn Write) -> Result<u64> {
-    let n = std::io::copy(&mut resp, out)
-        .map_err(|e| ClientError::io("streaming the download", e))?;
+    let n =
+        std::io::copy(&mut resp, out).map_err(|e| ClientError::io("streaming the download", e))?;
     Ok(n)
 }
 
@@ -665,7 +668,14 @@ pub(crate) fn service_error(method: &str, resp: Response) -> ServiceError {
         method: method.to_owned(),
         status,
         code: or(p.code, fallback_code.to_owned()),
-        message: or(p.message, if body.trim().is_empty() { String::new() } else { body.chars().take(200).collect() }),
+        message: or(
+            p.message,
+            if body.trim().is_empty() {
+                String::new()
+            } else {
+                body.chars().take(200).collect()
+            },
+        ),
         resource: p.resource,
         request_id: or(p.request_id, header("x-cos-request-id")),
         trace_id: or(p.trace_id, header("x-cos-trace-id")),

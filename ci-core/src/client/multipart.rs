@@ -83,8 +83,7 @@ impl CosClient {
             .push(("partNumber".into(), Some(part_number.to_string())));
         req.params.push(("uploadId".into(), Some(upload_id.into())));
         if enable_md5 {
-            req.headers
-                .push(("Content-MD5".into(), body.md5_base64()?));
+            req.headers.push(("Content-MD5".into(), body.md5_base64()?));
         }
         req.check_crc = true;
         req.body = Some(&mut body);
@@ -120,8 +119,10 @@ impl CosClient {
         let mut req = self.object_request(Method::POST, bucket, key)?;
         req.params.push(("uploadId".into(), Some(upload_id.into())));
         let pic = opts.pic_operations.clone();
-        let mut o = ObjectOptions::default();
-        o.pic_operations = pic.clone();
+        let o = ObjectOptions {
+            pic_operations: pic.clone(),
+            ..Default::default()
+        };
         req.headers = Self::option_headers(&o, None)?;
         req.headers
             .push(("Content-Type".into(), "application/xml".into()));
@@ -133,9 +134,10 @@ impl CosClient {
         let text = Self::read_text(sent.resp, "the completion answer")?;
         let is_upload_result = text.contains("<UploadResult");
         let outcome = if pic.is_some() || is_upload_result {
-            CompleteOutcome::Processed(UploadResult::from_xml(&text).map_err(|e| {
-                ClientError::InvalidResponse(format!("UploadResult: {e}"))
-            })?)
+            CompleteOutcome::Processed(
+                UploadResult::from_xml(&text)
+                    .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?,
+            )
         } else {
             CompleteOutcome::Completed(CompleteMultipartUploadResult::from_xml(&text).map_err(
                 |e| ClientError::InvalidResponse(format!("CompleteMultipartUploadResult: {e}")),
@@ -204,12 +206,8 @@ impl CosClient {
                     let len = part_size.min(size - offset);
                     let body = Body::file_range(file.clone(), offset, len);
                     let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    match self.upload_part(bucket, key, &upload_id, number, body, opts.enable_md5)
-                    {
-                        Ok((p, _)) => parts
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(p),
+                    match self.upload_part(bucket, key, &upload_id, number, body, opts.enable_md5) {
+                        Ok((p, _)) => parts.lock().unwrap_or_else(PoisonError::into_inner).push(p),
                         Err(e) => {
                             failed.store(true, Ordering::Relaxed);
                             first_error

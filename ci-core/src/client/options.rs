@@ -181,10 +181,10 @@ impl ObjectOptions {
             }
             "VersionId" => self.version_id = Some(value.to_owned()),
             "Metadata" => {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(value).map_err(|e| {
-                        ClientError::invalid(name, format!("expected a JSON object: {e}"))
-                    })?;
+                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(value)
+                    .map_err(|e| {
+                    ClientError::invalid(name, format!("expected a JSON object: {e}"))
+                })?;
                 for (k, v) in map {
                     let v = match v {
                         serde_json::Value::String(s) => s,

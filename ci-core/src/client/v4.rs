@@ -8,7 +8,10 @@ use reqwest::Method;
 use crate::result::V4Response;
 use crate::sign::{encode_key_for_url, v4_sign};
 
-use super::{validate_pic_operations, Body, ClientError, CosClient, Request, ResponseHeaders, Result, ServiceError};
+use super::{
+    validate_pic_operations, Body, ClientError, CosClient, Request, ResponseHeaders, Result,
+    ServiceError,
+};
 
 /// The v4 API takes inputs up to 20 MB.
 pub const V4_MAX_INPUT: u64 = 20 * 1024 * 1024;
@@ -126,10 +129,21 @@ impl CosClient {
         let boundary = boundary();
         let mut form = form_field(&boundary, "op", "image_process");
         if let Some(i) = insert_only {
-            form.push_str(&form_field(&boundary, "insertOnly", if i { "1" } else { "0" }));
+            form.push_str(&form_field(
+                &boundary,
+                "insertOnly",
+                if i { "1" } else { "0" },
+            ));
         }
         form.push_str(&format!("--{boundary}--\r\n"));
-        self.v4_send(appid, bucket, file_name, form.into_bytes(), &boundary, Some(pic_operations))
+        self.v4_send(
+            appid,
+            bucket,
+            file_name,
+            form.into_bytes(),
+            &boundary,
+            Some(pic_operations),
+        )
     }
 }
 

@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ci_core::client::{crc64, CosClient, CosConfig};
-use ci_core::sign::{verify, Credentials, ReceivedRequest, VerifiedIdentity, VerifyError, VerifyPolicy};
+use ci_core::sign::{
+    verify, Credentials, ReceivedRequest, VerifiedIdentity, VerifyError, VerifyPolicy,
+};
 
 pub const AK: &str = "AKIDtest";
 pub const SK: &str = "sk-test";
@@ -120,7 +122,12 @@ impl TestServer {
                 let headers: Vec<(String, String)> = rq
                     .headers()
                     .iter()
-                    .map(|h| (h.field.as_str().as_str().to_owned(), h.value.as_str().to_owned()))
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_owned(),
+                            h.value.as_str().to_owned(),
+                        )
+                    })
                     .collect();
                 let mut body = Vec::new();
                 let mut len = 0u64;
@@ -161,10 +168,12 @@ impl TestServer {
                     g.len() - 1
                 };
                 let reply = handler(&rec, n);
-                let mut resp = tiny_http::Response::from_data(reply.body)
-                    .with_status_code(reply.status);
+                let mut resp =
+                    tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
                 for (k, v) in reply.headers {
-                    resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+                    resp.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
+                    );
                 }
                 let _ = rq.respond(resp);
             }
