@@ -612,3 +612,16 @@ fn presigned_urls_verify_on_the_server() {
     let r = srv.last();
     assert!(r.verified.as_ref().unwrap().presigned);
 }
+
+#[test]
+fn header_values_with_control_characters_are_refused() {
+    let srv = TestServer::ok();
+    let opts =
+        ObjectOptions::from_kwargs(&[("ContentType", "image/jpeg\r\nX-Injected: 1")]).unwrap();
+    let err = srv
+        .client()
+        .put_object(BUCKET, "a.jpg", Body::from_bytes(&b"x"[..]), &opts)
+        .unwrap_err();
+    assert!(err.to_string().contains("control character"), "{err}");
+    assert!(srv.requests().is_empty());
+}

@@ -40,6 +40,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::blocking::Response;
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 
 use crate::ops::PicOperations;
@@ -300,7 +301,14 @@ impl CosClient {
             };
             let mut rb = self.http.request(req.method.clone(), &url);
             for (k, v) in &headers {
-                rb = rb.header(k.as_str(), v.as_str());
+                // From bytes: UTF-8 values (metadata, fileids) go out as the Python SDK
+                // sends them; only control characters are refused.
+                let name = HeaderName::from_bytes(k.as_bytes())
+                    .map_err(|_| ClientError::invalid(k, "not a valid header name"))?;
+                let value = HeaderValue::from_bytes(v.as_bytes()).map_err(|_| {
+                    ClientError::invalid(k, "the header value contains a control character")
+                })?;
+                rb = rb.header(name, value);
             }
             rb = rb.header("Authorization", authorization);
             if let Some(b) = body {
