@@ -55,6 +55,7 @@ pub use config::CosConfig;
 pub use error::{ClientError, CosClientError, Result, ServiceError};
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions};
+pub use v4::V4_MAX_INPUT;
 
 /// Largest error body read into a [`ServiceError`].
 const MAX_ERROR_BODY: u64 = 64 * 1024;
