@@ -1,0 +1,698 @@
+//! The blocking HTTP client (feature `client`, on by default): the calls of the official
+//! Python SDK that persistent image processing needs, signed with [`crate::sign`] and
+//! answered with the typed documents of [`crate::result`].
+//!
+//! | call | request |
+//! |---|---|
+//! | [`CosClient::ci_put_object`], [`CosClient::put_object`] | `PUT /<key>` (streamed body) |
+//! | [`CosClient::ci_put_object_from_local_file`] | `PUT /<key>` from a file |
+//! | [`CosClient::ci_image_process`] | `POST /<key>?image_process` |
+//! | [`CosClient::get_object`], [`CosClient::get_object_to_file`] | `GET /<key>[?<rule>]` (download processing) |
+//! | [`CosClient::ai_pic_matting`] | `GET /<key>?ci-process=AIPicMatting` or `GET /?ci-process=AIPicMatting&detect-url=` |
+//! | [`CosClient::create_multipart_upload`], [`CosClient::upload_part`], [`CosClient::complete_multipart_upload`], [`CosClient::abort_multipart_upload`], [`CosClient::multipart_upload_file`] | multipart upload, with `Pic-Operations` on completion |
+//! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
+//! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
+//! | [`CosClient::get_presigned_url`], [`CosClient::get_presigned_download_url`] | pre-signed URLs |
+//!
+//! ```no_run
+//! use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+//!
+//! let client = CosClient::new(CosConfig::from_env()?)?;
+//! let opts = ObjectOptions::from_kwargs(&[(
+//!     "PicOperations",
+//!     r#"{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}"#,
+//! )])?;
+//! let (headers, result) = client.ci_put_object(
+//!     "examplebucket-1250000000", "photos/cat.jpg", Body::open("cat.jpg")?, &opts)?;
+//! println!("{} -> {:?}", headers.request_id.unwrap_or_default(), result);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod body;
+mod config;
+mod error;
+mod multipart;
+mod options;
+mod v4;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::blocking::Response;
+use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::Method;
+
+use crate::ops::PicOperations;
+use crate::result::{CosError, UploadResult};
+use crate::sign::{
+    encode_component, encode_key_for_url, presigned_url, sign, Credentials, HeaderPolicy, KeyTime,
+    ProcessParam, SignableRequest, SECURITY_TOKEN_HEADER,
+};
+
+pub use body::{crc64, Body, CRC64};
+pub use config::CosConfig;
+pub use error::{ClientError, CosClientError, Result, ServiceError};
+pub use multipart::{CompleteOutcome, UploadedPart};
+pub use options::{content_md5, ObjectOptions};
+pub use v4::V4_MAX_INPUT;
+
+/// Largest error body read into a [`ServiceError`].
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// Response headers of a call, with the ones COS callers look at most pulled out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseHeaders {
+    /// HTTP status.
+    pub status: u16,
+    /// `x-cos-request-id`.
+    pub request_id: Option<String>,
+    /// `ETag`, quotes included.
+    pub etag: Option<String>,
+    /// `x-cos-hash-crc64ecma`, parsed.
+    pub crc64: Option<u64>,
+    /// `Content-Length`.
+    pub content_length: Option<u64>,
+    /// Every header as received (lower-case names, in order).
+    pub raw: Vec<(String, String)>,
+}
+
+impl ResponseHeaders {
+    fn from_response(resp: &Response) -> Self {
+        let raw: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut h = ResponseHeaders {
+            status: resp.status().as_u16(),
+            raw,
+            ..Default::default()
+        };
+        h.request_id = h.get("x-cos-request-id").map(str::to_owned);
+        h.etag = h.get("etag").map(str::to_owned);
+        h.crc64 = h
+            .get("x-cos-hash-crc64ecma")
+            .and_then(|v| v.trim().parse().ok());
+        h.content_length = h.get("content-length").and_then(|v| v.trim().parse().ok());
+        h
+    }
+
+    /// The first header of that name (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.raw
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What an AIPicMatting download starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MattingSource<'a> {
+    /// An object of the bucket: `GET /<key>?ci-process=AIPicMatting`.
+    Key(&'a str),
+    /// Any image URL: `GET /?ci-process=AIPicMatting&detect-url=<url>`.
+    DetectUrl(&'a str),
+}
+
+/// One request, before signing.
+pub(crate) struct Request<'b> {
+    pub method: Method,
+    pub host: String,
+    /// Raw key; empty for the bucket root.
+    pub key: String,
+    /// Path override (v4 API): sent and signed as is.
+    pub raw_path: Option<String>,
+    pub params: Vec<(String, Option<String>)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<&'b mut Body>,
+    /// Retry on 5xx and connection errors (only taken when the body can be replayed).
+    pub retry: bool,
+    /// Verify `x-cos-hash-crc64ecma` against the bytes sent.
+    pub check_crc: bool,
+    /// Authorization value to send instead of a COS signature (v4 API).
+    pub authorization: Option<String>,
+}
+
+impl<'b> Request<'b> {
+    pub(crate) fn new(method: Method, host: String, key: &str) -> Self {
+        let retry = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::DELETE | Method::PUT
+        );
+        Request {
+            method,
+            host,
+            key: key.to_owned(),
+            raw_path: None,
+            params: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            retry,
+            check_crc: false,
+            authorization: None,
+        }
+    }
+
+    fn path_for_signing(&self) -> String {
+        match &self.raw_path {
+            Some(p) => p.clone(),
+            None if self.key.starts_with('/') => self.key.clone(),
+            None => format!("/{}", self.key),
+        }
+    }
+
+    fn path_for_url(&self) -> String {
+        match &self.raw_path {
+            Some(p) => p.clone(),
+            None => format!(
+                "/{}",
+                encode_key_for_url(self.key.strip_prefix('/').unwrap_or(&self.key))
+            ),
+        }
+    }
+
+    fn query(&self) -> String {
+        let mut q = String::new();
+        for (k, v) in &self.params {
+            q.push(if q.is_empty() { '?' } else { '&' });
+            q.push_str(&encode_component(k));
+            // The Python SDK writes `name=` for value-less keys.
+            q.push('=');
+            if let Some(v) = v {
+                q.push_str(&encode_component(v));
+            }
+        }
+        q
+    }
+}
+
+/// A successful answer and what was sent.
+pub(crate) struct Sent {
+    pub resp: Response,
+    pub headers: ResponseHeaders,
+}
+
+/// The blocking COS client.
+///
+/// Cheap to clone (the connection pool is shared); usable from several threads.
+#[derive(Clone, Debug)]
+pub struct CosClient {
+    config: CosConfig,
+    http: reqwest::blocking::Client,
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn is_retryable_transport(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+}
+
+impl CosClient {
+    /// A client for this configuration.
+    pub fn new(config: CosConfig) -> Result<Self> {
+        config.check()?;
+        let mut b = reqwest::blocking::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(p) = &config.proxy {
+            let proxy = reqwest::Proxy::all(p)
+                .map_err(|e| ClientError::Config(format!("proxy {p:?}: {e}")))?;
+            b = b.proxy(proxy);
+        } else if !config.env_proxy {
+            b = b.no_proxy();
+        }
+        let http = b
+            .build()
+            .map_err(|e| ClientError::Config(format!("building the HTTP client: {e}")))?;
+        Ok(CosClient { config, http })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CosConfig {
+        &self.config
+    }
+
+    fn credentials(&self) -> Credentials {
+        self.config.credentials()
+    }
+
+    /// Sends a request with signing, retries and error mapping.
+    pub(crate) fn send(&self, mut req: Request<'_>) -> Result<Sent> {
+        let creds = self.credentials();
+        let base = self.config.base_url_for_host(&req.host);
+        let url = format!("{base}{}{}", req.path_for_url(), req.query());
+        let replayable = req.body.as_ref().is_none_or(|b| b.is_replayable());
+        let max_attempts = if req.retry && replayable {
+            self.config.retries.saturating_add(1)
+        } else {
+            1
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut headers: Vec<(String, String)> = vec![("Host".into(), req.host.clone())];
+            let (body, tracker) = match req.body.as_deref_mut() {
+                Some(b) => {
+                    let len = b.len();
+                    let (rb, t) = b.attempt()?;
+                    if let Some(n) = len {
+                        headers.push(("Content-Length".into(), n.to_string()));
+                    }
+                    (Some(rb), Some(t))
+                }
+                None => {
+                    if req.method != Method::GET && req.method != Method::HEAD {
+                        headers.push(("Content-Length".into(), "0".into()));
+                    }
+                    (None, None)
+                }
+            };
+            headers.extend(req.headers.iter().cloned());
+            if let Some(t) = &creds.token {
+                if req.authorization.is_none() {
+                    headers.push((SECURITY_TOKEN_HEADER.into(), t.clone()));
+                }
+            }
+            let authorization = match &req.authorization {
+                Some(a) => a.clone(),
+                None => {
+                    let signable = SignableRequest {
+                        method: req.method.as_str().to_owned(),
+                        path: req.path_for_signing(),
+                        params: req.params.clone(),
+                        headers: headers.clone(),
+                    };
+                    let kt = KeyTime::python_style(now_unix(), self.config.sign_expire);
+                    sign(&creds, &signable, kt, &HeaderPolicy::Default).to_header_value()
+                }
+            };
+            let mut rb = self.http.request(req.method.clone(), &url);
+            for (k, v) in &headers {
+                // From bytes: UTF-8 values (metadata, fileids) go out as the Python SDK
+                // sends them; only control characters are refused.
+                let name = HeaderName::from_bytes(k.as_bytes())
+                    .map_err(|_| ClientError::invalid(k, "not a valid header name"))?;
+                let value = HeaderValue::from_bytes(v.as_bytes()).map_err(|_| {
+                    ClientError::invalid(k, "the header value contains a control character")
+                })?;
+                rb = rb.header(name, value);
+            }
+            rb = rb.header("Authorization", authorization);
+            if let Some(b) = body {
+                rb = rb.body(b);
+            }
+            match rb.send() {
+                Err(e) => {
+                    if attempt < max_attempts && is_retryable_transport(&e) {
+                        self.backoff(attempt);
+                        continue;
+                    }
+                    return Err(e.into());
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    if status.is_server_error() && attempt < max_attempts {
+                        drop(resp);
+                        self.backoff(attempt);
+                        continue;
+                    }
+                    if !status.is_success() {
+                        return Err(service_error(req.method.as_str(), resp).into());
+                    }
+                    let headers = ResponseHeaders::from_response(&resp);
+                    if req.check_crc {
+                        if let (Some(remote), Some(t), Some(expected)) = (
+                            headers.crc64,
+                            tracker.as_ref(),
+                            req.body.as_ref().and_then(|b| b.len()),
+                        ) {
+                            let (local, count) = t.result();
+                            if count == expected && local != remote {
+                                return Err(ClientError::Crc64Mismatch { local, remote }.into());
+                            }
+                        }
+                    }
+                    return Ok(Sent { resp, headers });
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) {
+        std::thread::sleep(backoff_duration(self.config.retry_backoff, attempt));
+    }
+
+    pub(crate) fn object_request<'b>(
+        &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Request<'b>> {
+        check_key(key)?;
+        Ok(Request::new(method, self.config.host(bucket), key))
+    }
+
+    /// Builds the headers of `opts`, validating Pic-Operations, for a request with `body`.
+    fn option_headers(
+        opts: &ObjectOptions,
+        body: Option<&mut Body>,
+    ) -> Result<Vec<(String, String)>> {
+        if let Some(p) = &opts.pic_operations {
+            validate_pic_operations(p)?;
+        }
+        let mut headers = opts.headers();
+        if let Some(b) = body {
+            if let Some(n) = opts.content_length {
+                b.set_len_hint(n);
+            }
+            if opts.enable_md5 && opts.content_md5.is_none() {
+                headers.push(("Content-MD5".into(), b.md5_base64()?));
+            }
+        }
+        Ok(headers)
+    }
+
+    fn read_text(resp: Response, what: &str) -> Result<String> {
+        resp.text()
+            .map_err(|e| ClientError::InvalidResponse(format!("reading {what}: {e}")).into())
+    }
+
+    /// `PUT /<key>` with `Pic-Operations` (persistent processing on upload): the
+    /// response headers and, when the request carried `PicOperations`, the parsed
+    /// `UploadResult`.
+    ///
+    /// The body is streamed; `x-cos-hash-crc64ecma` is checked when the service sends it.
+    pub fn ci_put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut body: Body,
+        opts: &ObjectOptions,
+    ) -> Result<(ResponseHeaders, Option<UploadResult>)> {
+        let mut req = self.object_request(Method::PUT, bucket, key)?;
+        req.headers = Self::option_headers(opts, Some(&mut body))?;
+        req.check_crc = true;
+        req.body = Some(&mut body);
+        let sent = self.send(req)?;
+        let headers = sent.headers;
+        let text = Self::read_text(sent.resp, "the upload answer")?;
+        let result = if text.trim().is_empty() {
+            None
+        } else {
+            Some(
+                UploadResult::from_xml(&text)
+                    .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?,
+            )
+        };
+        Ok((headers, result))
+    }
+
+    /// [`CosClient::ci_put_object`] from a local file (streamed, never read whole).
+    pub fn ci_put_object_from_local_file(
+        &self,
+        bucket: &str,
+        local_file_path: impl AsRef<Path>,
+        key: &str,
+        opts: &ObjectOptions,
+    ) -> Result<(ResponseHeaders, Option<UploadResult>)> {
+        self.ci_put_object(bucket, key, Body::open(local_file_path)?, opts)
+    }
+
+    /// `PUT /<key>`: a plain upload (a `PicOperations` option is still sent and
+    /// validated; the answer body, if any, is ignored).
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Body,
+        opts: &ObjectOptions,
+    ) -> Result<ResponseHeaders> {
+        Ok(self.ci_put_object(bucket, key, body, opts)?.0)
+    }
+
+    /// `POST /<key>?image_process` with `Pic-Operations`: processes a stored image.
+    /// `opts.pic_operations` is required.
+    pub fn ci_image_process(
+        &self,
+        bucket: &str,
+        key: &str,
+        opts: &ObjectOptions,
+    ) -> Result<(ResponseHeaders, UploadResult)> {
+        if opts.pic_operations.is_none() {
+            return Err(ClientError::invalid("PicOperations", "ci_image_process needs it").into());
+        }
+        let mut req = self.object_request(Method::POST, bucket, key)?;
+        req.params.push(("image_process".into(), None));
+        req.headers = Self::option_headers(opts, None)?;
+        // Processing the same object again gives the same result: safe to retry.
+        req.retry = true;
+        let sent = self.send(req)?;
+        let headers = sent.headers;
+        let text = Self::read_text(sent.resp, "the image_process answer")?;
+        let result = UploadResult::from_xml(&text)
+            .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?;
+        Ok((headers, result))
+    }
+
+    /// `GET /<key>`, with download processing when `process` is given
+    /// (`?imageMogr2/...=`, `?style/NAME=`, `?ci-process=...`), streamed into `out`.
+    pub fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        process: Option<&ProcessParam>,
+        opts: &ObjectOptions,
+        out: &mut dyn Write,
+    ) -> Result<ResponseHeaders> {
+        let mut req = self.object_request(Method::GET, bucket, key)?;
+        if let Some(p) = process {
+            req.params.extend(p.to_params());
+        }
+        req.params
+            .extend(opts.params().into_iter().map(|(k, v)| (k, Some(v))));
+        req.headers = Self::option_headers(opts, None)?;
+        let sent = self.send(req)?;
+        stream_to(sent.resp, out)?;
+        Ok(sent.headers)
+    }
+
+    /// [`CosClient::get_object`] into a file (created or truncated).
+    pub fn get_object_to_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        process: Option<&ProcessParam>,
+        opts: &ObjectOptions,
+        path: impl AsRef<Path>,
+    ) -> Result<ResponseHeaders> {
+        let path = path.as_ref();
+        let mut f = std::fs::File::create(path)
+            .map_err(|e| ClientError::io(format!("creating {}", path.display()), e))?;
+        let h = self.get_object(bucket, key, process, opts, &mut f)?;
+        f.flush()
+            .map_err(|e| ClientError::io(format!("writing {}", path.display()), e))?;
+        Ok(h)
+    }
+
+    /// AIPicMatting download: the matted image streamed into `out`. `args` are further
+    /// parameters (`center-layout`, `padding-layout`).
+    pub fn ai_pic_matting(
+        &self,
+        bucket: &str,
+        source: MattingSource<'_>,
+        args: &[(&str, &str)],
+        out: &mut dyn Write,
+    ) -> Result<ResponseHeaders> {
+        let mut req = match source {
+            MattingSource::Key(k) => self.object_request(Method::GET, bucket, k)?,
+            MattingSource::DetectUrl(_) => Request::new(Method::GET, self.config.host(bucket), ""),
+        };
+        req.params
+            .push(("ci-process".into(), Some("AIPicMatting".into())));
+        if let MattingSource::DetectUrl(u) = source {
+            req.params.push(("detect-url".into(), Some(u.to_owned())));
+        }
+        req.params.extend(
+            args.iter()
+                .map(|(k, v)| (k.to_string(), Some(v.to_string()))),
+        );
+        let sent = self.send(req)?;
+        stream_to(sent.resp, out)?;
+        Ok(sent.headers)
+    }
+
+    /// `HEAD /<key>`: the object's headers. A missing object is a [`ServiceError`] built
+    /// from the status and `x-cos-request-id` (a HEAD answer has no body).
+    pub fn head_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        opts: &ObjectOptions,
+    ) -> Result<ResponseHeaders> {
+        let mut req = self.object_request(Method::HEAD, bucket, key)?;
+        req.params
+            .extend(opts.params().into_iter().map(|(k, v)| (k, Some(v))));
+        req.headers = Self::option_headers(opts, None)?;
+        Ok(self.send(req)?.headers)
+    }
+
+    /// `DELETE /<key>`.
+    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<ResponseHeaders> {
+        let req = self.object_request(Method::DELETE, bucket, key)?;
+        Ok(self.send(req)?.headers)
+    }
+
+    /// A pre-signed URL for any method: `scheme://host/<key>?<params>&<auth>`, valid for
+    /// `expire` seconds (the Python SDK's `get_presigned_url`). `params` are signed;
+    /// `headers` are the ones the URL's user will send besides `Host` (signed too).
+    pub fn get_presigned_url(
+        &self,
+        bucket: &str,
+        key: &str,
+        method: &str,
+        expire: u64,
+        params: &[(String, Option<String>)],
+        headers: &[(String, String)],
+    ) -> Result<String> {
+        check_key(key)?;
+        let host = self.config.host(bucket);
+        let mut h = vec![("Host".to_owned(), host.clone())];
+        h.extend(headers.iter().cloned());
+        let path = presigned_url(
+            &self.credentials(),
+            method,
+            key,
+            params,
+            &h,
+            KeyTime::python_style(now_unix(), expire),
+            &HeaderPolicy::Default,
+        );
+        Ok(format!("{}{path}", self.config.base_url_for_host(&host)))
+    }
+
+    /// A pre-signed GET URL, with download processing (`?imageMogr2/...`, `?style/NAME`,
+    /// `?ci-process=AIPicMatting&...`) signed into it.
+    pub fn get_presigned_download_url(
+        &self,
+        bucket: &str,
+        key: &str,
+        expire: u64,
+        process: Option<&ProcessParam>,
+    ) -> Result<String> {
+        let params = process.map(ProcessParam::to_params).unwrap_or_default();
+        self.get_presigned_url(bucket, key, "GET", expire, &params, &[])
+    }
+}
+
+/// Refuses a `Pic-Operations` header the service would reject or silently ignore:
+/// control characters, bad JSON, bad fileids, unknown or malformed rules.
+///
+/// ```
+/// use ci_core::client::validate_pic_operations;
+/// assert!(validate_pic_operations(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"}]}"#).is_ok());
+/// let e = validate_pic_operations(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/bogus/1"}]}"#).unwrap_err();
+/// assert!(e.to_string().contains("rule 0"));
+/// assert!(validate_pic_operations("{\"rules\":[{\"fileid\":\"a\\u0001.png\",\"rule\":\"imageInfo\"}]}").is_err());
+/// ```
+pub fn validate_pic_operations(header: &str) -> Result<PicOperations, ClientError> {
+    if let Some((i, c)) = header.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(ClientError::invalid(
+            "PicOperations",
+            format!(
+                "control character U+{:04X} at byte {i}: not allowed in a header",
+                u32::from(c)
+            ),
+        ));
+    }
+    let ops = PicOperations::parse(header)?;
+    ops.parsed_rules()?;
+    Ok(ops)
+}
+
+fn check_key(key: &str) -> Result<(), ClientError> {
+    if key.is_empty() || key == "/" {
+        return Err(ClientError::invalid("Key", "Key is required not empty"));
+    }
+    Ok(())
+}
+
+fn stream_to(mut resp: Response, out: &mut dyn Write) -> Result<u64> {
+    let n =
+        std::io::copy(&mut resp, out).map_err(|e| ClientError::io("streaming the download", e))?;
+    Ok(n)
+}
+
+/// Builds a [`ServiceError`] from an error answer.
+pub(crate) fn service_error(method: &str, resp: Response) -> ServiceError {
+    let headers = ResponseHeaders::from_response(&resp);
+    let status = headers.status;
+    let mut body = String::new();
+    if method != "HEAD" {
+        // Bounded read: an error body is small; never buffer an arbitrary answer.
+        let _ = resp.take(MAX_ERROR_BODY).read_to_string(&mut body);
+    }
+    let trimmed = body.trim();
+    let parsed = if trimmed.is_empty() {
+        None
+    } else if trimmed.starts_with('{') {
+        // The v4 API answers errors in JSON.
+        crate::result::V4Response::from_json(trimmed)
+            .ok()
+            .map(|v| CosError {
+                code: v.code.to_string(),
+                message: v.message,
+                request_id: v.request_id.unwrap_or_default(),
+                ..Default::default()
+            })
+    } else {
+        CosError::from_xml(trimmed).ok()
+    };
+    let header = |n: &str| headers.get(n).unwrap_or_default().to_owned();
+    let or = |a: String, b: String| if a.is_empty() { b } else { a };
+    let fallback_code = match status {
+        400 => "BadRequest",
+        403 => "AccessDenied",
+        404 => "NoSuchResource",
+        405 => "MethodNotAllowed",
+        409 => "Conflict",
+        412 => "PreconditionFailed",
+        _ => "",
+    };
+    let p = parsed.unwrap_or_default();
+    ServiceError {
+        method: method.to_owned(),
+        status,
+        code: or(p.code, fallback_code.to_owned()),
+        message: or(
+            p.message,
+            if body.trim().is_empty() {
+                String::new()
+            } else {
+                body.chars().take(200).collect()
+            },
+        ),
+        resource: p.resource,
+        request_id: or(p.request_id, header("x-cos-request-id")),
+        trace_id: or(p.trace_id, header("x-cos-trace-id")),
+        body,
+    }
+}
+
+/// `base * 2^(attempt-1)`, capped at 1024 times `base`.
+pub(crate) fn backoff_duration(base: Duration, attempt: u32) -> Duration {
+    base.saturating_mul(1u32 << attempt.saturating_sub(1).min(10))
+}
