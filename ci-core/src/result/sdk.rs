@@ -143,8 +143,9 @@ const STRIPPED_NAMESPACES: [&str; 5] = [
 ];
 
 /// Converts an XML response body to the dict cos-python-sdk-v5's `xml_to_dict` returns.
-/// The result is always a [`SdkValue::Dict`]. See the [module documentation](self) for
-/// the exact rules.
+/// The result is always a [`SdkValue::Dict`]: the root element is dropped, an element
+/// with children becomes a dict, a leaf its text (`None` when empty), repeated tags a
+/// list, and the SDK's known namespace URIs are stripped.
 ///
 /// ```
 /// use ci_core::result::{xml_to_dict, SdkValue};

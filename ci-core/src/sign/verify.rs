@@ -2,7 +2,7 @@
 //!
 //! The verifier receives the request **decoded** (path and query `%XX`-decoded, `+` left
 //! alone, header values as sent). It re-encodes each name and value with the signing
-//! rules ([`encode_component`](super::encode_component)); because decoding is the exact
+//! rules ([`super::encode_component`]); because decoding is the exact
 //! inverse of the client's encoding, this reproduces the client's HttpString. Only the
 //! headers and parameters named in `q-header-list` / `q-url-param-list` are used, in the
 //! form listed; `host` is tried as received and, when it carries a port, without it.
