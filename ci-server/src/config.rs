@@ -115,6 +115,10 @@ pub struct ServerConfig {
     pub auto_create_buckets: bool,
     /// Buckets that exist even when `auto_create_buckets` is off.
     pub buckets: Vec<String>,
+    /// The bucket of requests whose `Host` names no bucket (an IP address, `localhost`):
+    /// set it for clients pointed at `http://127.0.0.1:PORT` as their bucket URL (the Go
+    /// SDK's `BucketURL`); the whole path is then the key and path style is off.
+    pub default_bucket: Option<String>,
     /// Styles per bucket: bucket → style name → rule.
     pub styles: BTreeMap<String, BTreeMap<String, String>>,
     /// Limits.
@@ -134,6 +138,7 @@ impl Default for ServerConfig {
             clock_skew_secs: 60,
             auto_create_buckets: true,
             buckets: Vec::new(),
+            default_bucket: None,
             styles: BTreeMap::new(),
             limits: Limits::default(),
         }
@@ -186,7 +191,12 @@ impl ServerConfig {
 
     /// Checks bucket names, style rules and limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for b in self.buckets.iter().chain(self.styles.keys()) {
+        for b in self
+            .buckets
+            .iter()
+            .chain(self.styles.keys())
+            .chain(self.default_bucket.iter())
+        {
             ci_core::ops::check_bucket_name(b)
                 .map_err(|why| ConfigError::Invalid(format!("bucket {b:?}: {why}")))?;
         }

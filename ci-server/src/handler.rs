@@ -274,6 +274,12 @@ async fn dispatch(
             stripped,
             false,
         ),
+        None if state.config.default_bucket.is_some() => (
+            state.config.default_bucket.clone().unwrap_or_default(),
+            state.config.region.clone(),
+            stripped,
+            false,
+        ),
         None => {
             let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
             (
