@@ -86,7 +86,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     let path = req.uri().path().to_owned();
     let is_head = method == Method::HEAD;
     let mut resource = String::new();
-    let mut resp = match dispatch(&state, req, &mut resource).await {
+    let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
         Ok(r) => r,
         Err(e) => {
             if e.status >= 500 {
@@ -243,12 +243,13 @@ fn authenticate(
 async fn dispatch(
     state: &Arc<State>,
     req: Request<Incoming>,
+    rid: &str,
     resource: &mut String,
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
     let raw_path = parts.uri.path().to_owned();
     if raw_path.starts_with("/files/v2/") {
-        return Ok(crate::v4::handle(state, parts, body).await);
+        return Ok(crate::v4::handle(state, parts, body, rid).await);
     }
     let bad_uri = |e: ci_core::sign::DecodeError| {
         ApiError::new(400, "InvalidURI", format!("cannot decode the URI: {e}"))
@@ -835,10 +836,12 @@ async fn upload_part(
     }
     let (staged, _) = receive_body(state, body, max, None).await?;
     check_content_md5(ctx, &staged.md5)?;
+    let crc64 = staged.crc64;
     let store = state.store.clone();
     let part = blocking(move || Ok(store.put_part(&id, n, staged)?)).await?;
     let mut resp = Response::new(empty());
     set(&mut resp, "etag", &part.etag);
+    set(&mut resp, "x-cos-hash-crc64ecma", &crc64.to_string());
     Ok(resp)
 }
 

@@ -20,7 +20,7 @@ use crate::ci;
 use crate::error::ApiError;
 use crate::handler::{blocking, full, new_object, Body};
 use crate::server::State;
-use crate::util::{fresh_id, now_secs};
+use crate::util::now_secs;
 
 struct V4Error {
     status: u16,
@@ -47,8 +47,13 @@ fn json(status: u16, resp: &V4Response) -> Response<Body> {
 }
 
 /// Handles one v4 request; never fails (errors are JSON answers).
-pub(crate) async fn handle(state: &Arc<State>, parts: Parts, body: Incoming) -> Response<Body> {
-    let rid = fresh_id();
+pub(crate) async fn handle(
+    state: &Arc<State>,
+    parts: Parts,
+    body: Incoming,
+    rid: &str,
+) -> Response<Body> {
+    let rid = rid.to_owned();
     match run(state, &parts, body, &rid).await {
         Ok(data) => json(
             200,

@@ -278,6 +278,8 @@ fn upload_part(a: std::net::SocketAddr, key: &str, id: &str, n: u32, data: &[u8]
         .body(data.to_vec())
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
+    let crc = crc64_xz(data).to_string();
+    assert_eq!(r.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
     r.header("etag").unwrap().to_owned()
 }
 
@@ -680,6 +682,7 @@ fn v4_upload_and_image_process() {
     assert_eq!(r.status, 200, "{}", r.text());
     let v = V4Response::from_json(&r.text()).unwrap();
     assert_eq!(v.code, 0);
+    assert_eq!(v.request_id.as_deref(), r.header("x-cos-request-id"));
     let data = v.data.unwrap();
     assert_eq!(
         data.resource_path.as_deref(),
