@@ -781,3 +781,116 @@ fn default_bucket_serves_hosts_without_a_bucket() {
     assert_eq!(put.send(a).status, 200);
     assert_eq!(Req::new("GET", "go/key.txt").send(a).body, b"go");
 }
+
+/// An engine that sleeps and records how many jobs ran at once.
+struct SlowEngine {
+    running: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+    sleep: Duration,
+}
+
+impl ci_server::Processor for SlowEngine {
+    fn process(
+        &self,
+        input: &[u8],
+        _rule: &ci_core::rule::ProcessingRule,
+        _ctx: &ci_server::ProcessContext<'_>,
+    ) -> Result<ci_server::Processed, ci_server::ProcessError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.running.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        std::thread::sleep(self.sleep);
+        self.running.fetch_sub(1, SeqCst);
+        Ok(ci_server::Processed {
+            bytes: input.to_vec(),
+            format: "jpg".into(),
+            content_type: "image/jpeg".into(),
+            info: Default::default(),
+        })
+    }
+
+    fn image_info(
+        &self,
+        _input: &[u8],
+    ) -> Result<ci_core::result::ImageInfo, ci_server::ProcessError> {
+        Ok(Default::default())
+    }
+}
+
+fn slow_server(
+    sleep: Duration,
+    cfg: impl FnOnce(&mut ci_server::ServerConfig),
+) -> (
+    ci_server::TestServer,
+    tempdir::Dir,
+    std::sync::Arc<SlowEngine>,
+) {
+    let dir = tempdir::Dir::new();
+    let mut config = ci_server::ServerConfig::new(dir.path());
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.anonymous = true;
+    cfg(&mut config);
+    let engine = std::sync::Arc::new(SlowEngine {
+        running: Default::default(),
+        peak: Default::default(),
+        sleep,
+    });
+    let srv = ci_server::spawn_for_tests(config, engine.clone()).unwrap();
+    (srv, dir, engine)
+}
+
+fn anon(method: &str, key: &str) -> Req<'static> {
+    let method: &'static str = match method {
+        "PUT" => "PUT",
+        _ => "GET",
+    };
+    let mut r = Req::new(method, key);
+    r.sign = false;
+    r
+}
+
+#[test]
+fn image_work_is_bounded() {
+    let (srv, _dir, engine) = slow_server(Duration::from_millis(150), |c| {
+        c.limits.processing_concurrency = 2;
+    });
+    let a = srv.addr();
+    anon("PUT", "i.jpg").body("I").send(a);
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(move || {
+                let r = anon("GET", "i.jpg").flag("imageMogr2/format/png").send(a);
+                assert_eq!(r.status, 200, "{}", r.text());
+            });
+        }
+    });
+    let peak = engine.peak.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=2).contains(&peak), "peak {peak}");
+}
+
+#[test]
+fn slow_processing_times_out() {
+    let (srv, _dir, _engine) = slow_server(Duration::from_millis(2500), |c| {
+        c.limits.processing_timeout_secs = 1;
+    });
+    let a = srv.addr();
+    anon("PUT", "i.jpg").body("I").send(a);
+    let r = anon("GET", "i.jpg").flag("imageMogr2/format/png").send(a);
+    assert_error(&r, 503, "ProcessTimeout");
+}
+
+#[test]
+fn shutdown_lets_a_request_in_flight_finish() {
+    let (srv, _dir, _engine) = slow_server(Duration::from_millis(400), |_| {});
+    let a = srv.addr();
+    anon("PUT", "i.jpg").body("I").send(a);
+    let client = std::thread::spawn(move || anon("GET", "i.jpg").flag("imageInfo").send(a));
+    std::thread::sleep(Duration::from_millis(100));
+    drop(srv); // graceful: waits for the request
+    let r = client.join().unwrap();
+    assert_eq!(r.status, 200);
+    assert!(
+        TcpStream::connect(a).is_err(),
+        "still listening after shutdown"
+    );
+}
