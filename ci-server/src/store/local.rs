@@ -279,12 +279,12 @@ impl ObjectStore for LocalStore {
 
     fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
         let conn = self.lock();
-        Ok(conn
-            .query_row(
-                &format!("SELECT {META_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2"),
-                params![bucket, key],
-                |r| meta_from_row(bucket, r),
-            )
+        let mut st = conn.prepare_cached(
+            "SELECT key, size, etag, crc64, content_type, headers, last_modified
+             FROM objects WHERE bucket = ?1 AND key = ?2",
+        )?;
+        Ok(st
+            .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
             .optional()?)
     }
 
@@ -292,12 +292,14 @@ impl ObjectStore for LocalStore {
         // The file is opened under the lock, so a concurrent replacement (which deletes
         // the old file only after its commit) cannot remove it in between.
         let conn = self.lock();
-        let row = conn
-            .query_row(
-                &format!("SELECT {META_COLUMNS}, blob FROM objects WHERE bucket = ?1 AND key = ?2"),
-                params![bucket, key],
-                |r| Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?)),
-            )
+        let mut st = conn.prepare_cached(
+            "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
+             FROM objects WHERE bucket = ?1 AND key = ?2",
+        )?;
+        let row = st
+            .query_row(params![bucket, key], |r| {
+                Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
+            })
             .optional()?;
         match row {
             None => Ok(None),
