@@ -30,6 +30,8 @@
 #![warn(missing_docs)]
 
 pub mod ops;
+#[cfg(feature = "process")]
+pub mod process;
 pub mod result;
 pub mod rule;
 pub mod sign;
