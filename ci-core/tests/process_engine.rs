@@ -160,12 +160,15 @@ fn image_info_fields() {
     for k in 0..3 {
         assert!((chan(&a, k) - chan(&ave, k)).abs() <= 2, "{a} vs {ave}");
     }
-    // CMYK converts to sane RGB: not black, not white
+    // cmyk.jpg is photo.jpg in CMYK: after conversion the mean colour matches
+    // (Pillow: 120,117,144 for both)
     let c = image_info(&corpus("cmyk.jpg"))
         .expect("info")
         .ave
         .expect("ave");
-    assert!(c != "0x000000" && c != "0xffffff", "{c}");
+    for k in 0..3 {
+        assert!((chan(&c, k) - chan(&ave, k)).abs() <= 3, "{c} vs {ave}");
+    }
 }
 
 #[test]

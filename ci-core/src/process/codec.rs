@@ -323,8 +323,8 @@ impl EncodeOptions {
 /// Encodes one image.
 ///
 /// JPEG goes through libjpeg-turbo (exact quality, 4:2:0, optional progressive); alpha is
-/// flattened onto white. PNG uses the png crate's fast (fdeflate) compression with adaptive
-/// filtering. WebP uses libwebp. AVIF has no encoder in this build (`UnsupportedFormat`).
+/// flattened onto white. PNG uses zlib level 1 with adaptive filtering
+/// (Pillow's size at a quarter of its time). WebP uses libwebp. AVIF has no encoder in this build (`UnsupportedFormat`).
 pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
     match opts.format {
         Format::Jpeg => encode_jpeg(img, opts.quality, opts.progressive),
@@ -332,7 +332,9 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
             let mut out = Vec::new();
             let enc = image::codecs::png::PngEncoder::new_with_quality(
                 &mut out,
-                image::codecs::png::CompressionType::Fast,
+                // zlib level 1 with adaptive filters: on the 5120x2880 photo 683 ms → 32.6 MB,
+                // Pillow's size (32.7 MB, 2.6 s); fdeflate `Fast` is 225 ms but 39.2 MB.
+                image::codecs::png::CompressionType::Level(1),
                 image::codecs::png::FilterType::Adaptive,
             );
             img.write_with_encoder(enc)?;
