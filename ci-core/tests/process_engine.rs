@@ -376,3 +376,39 @@ fn input_size_and_frame_limits() {
         p.total_pixels() > 300 * 200 * 3
     );
 }
+
+#[test]
+fn ycbcr_thumbnail_matches_the_rgb_path() {
+    use process::{resize, Filter};
+    for (name, w) in [
+        ("photo.jpg", 201),
+        ("photo-progressive-q75.jpg", 333),
+        ("photo.jpg", 640),
+    ] {
+        let bytes = corpus(name);
+        let fast = process::thumbnail_jpeg(&bytes, w, 90).expect("thumb");
+        let p = process::probe(&bytes).expect("probe");
+        let (tw, th) = process::fit_width(p.width, p.height, w);
+        let d = decode(&bytes, &DecodeOptions::at_least(tw, th)).expect("decode");
+        let small = resize(d.image(), tw, th, Filter::Lanczos3).expect("resize");
+        let rgb_path = encode(&small, &EncodeOptions::new(Format::Jpeg).quality(90)).expect("jpeg");
+        let reference = decode(&rgb_path, &DecodeOptions::default())
+            .expect("decode")
+            .image()
+            .to_rgb8();
+        let got = decode(&fast, &DecodeOptions::default())
+            .expect("decode")
+            .image()
+            .to_rgb8();
+        assert_eq!(got.dimensions(), reference.dimensions(), "{name}");
+        let diff: u64 = got
+            .as_raw()
+            .iter()
+            .zip(reference.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / got.as_raw().len() as f64;
+        eprintln!("{name} at {w}: mean abs diff {mean}");
+        assert!(mean < 3.0, "{name} at {w}: mean abs diff {mean}");
+    }
+}

@@ -25,6 +25,7 @@ mod limits;
 mod meta;
 mod quality;
 mod resize;
+mod thumb;
 
 pub use codec::{
     decode, encode, encode_frames, flatten_to_rgb8, jpeg_shrink_for, DecodeOptions, Decoded,
@@ -53,9 +54,11 @@ pub fn auto_orient(img: &mut image::DynamicImage, orientation: u32) {
     }
 }
 
-/// Thumbnail to `width` pixels wide (ratio kept) as a JPEG of `quality`: decode with
-/// shrink-on-load, Lanczos3 resize, libjpeg-turbo encode. Any decodable input works; the
-/// first frame of an animation is used.
+/// Thumbnail to `width` pixels wide (ratio kept) as a JPEG of `quality` (4:2:0): decode
+/// with shrink-on-load, Lanczos3 resize, libjpeg-turbo encode. A YCbCr JPEG input stays in
+/// YCbCr planes the whole way (no colour conversion); other inputs go through RGB. Any
+/// decodable input works; the first frame of an animation is used. EXIF orientation is not
+/// applied and metadata is not copied (the rule executor's job).
 ///
 /// Errors: the limit errors of [`decode`]; `width` 0 → `InvalidArgument`; an output side
 /// over 9 999 → `ImageResolutionExceed`.
@@ -67,6 +70,11 @@ pub fn thumbnail_jpeg(bytes: &[u8], width: u32, quality: u8) -> Result<Vec<u8>> 
     }
     let (tw, th) = fit_width(p.width, p.height, width);
     limits.check_output(tw, th)?;
+    if p.format == Format::Jpeg {
+        if let Some(out) = thumb::jpeg_thumbnail_yuv(bytes, &p, (tw, th), quality)? {
+            return Ok(out);
+        }
+    }
     let d = decode(bytes, &DecodeOptions::at_least(tw, th))?;
     let img = resize(d.image(), tw, th, Filter::Lanczos3)?;
     encode(&img, &EncodeOptions::new(Format::Jpeg).quality(quality))
