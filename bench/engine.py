@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Side-by-side engine benchmark: ci-core vs pyvips vs Pillow on one large JPEG.
 
-Run through bench/engine.sh, which installs the inputs and the peers. Prints a table of
-median times (ms) and the ratio ours / faster peer.
+Run through bench/engine.sh, which installs the inputs and the peers. The machine is
+shared, so contestants are interleaved: for every task, ROUNDS rounds each run ours, then
+every peer, ITERS timed iterations apiece (after a warm-up). Reported per contestant: the
+median of its round medians and its best single time (best = closest to an idle machine).
+Ratios are ours / faster peer, on both.
 """
-import hashlib
 import io
 import json
 import os
@@ -12,34 +14,47 @@ import statistics
 import subprocess
 import sys
 import time
+import hashlib
 
 from PIL import Image, ImageStat
 import pyvips
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JPEG = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wallpapers/SafeLanding/contents/images/5120x2880.jpg"
-HEAVY = int(os.environ.get("BENCH_HEAVY_ITERS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ITERS = int(os.environ.get("BENCH_ITERS", "7"))
+HEAVY_ITERS = int(os.environ.get("BENCH_HEAVY_ITERS", "1"))
 WIDTH, Q = 800, 85
 
 
-def median_ms(fn, iters=15):
-    fn()  # warm-up
-    times = []
+def bench_exe():
+    out = subprocess.run(
+        ["cargo", "bench", "-p", "ci-core", "--bench", "engine", "--no-run", "--message-format=json"],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        m = json.loads(line)
+        if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "engine":
+            return m["executable"]
+    raise SystemExit("bench executable not found")
+
+
+EXE = bench_exe()
+
+
+def ours(task, iters):
+    out = subprocess.run([EXE, JPEG, "--task", task, "--iters", str(iters)],
+                         check=True, capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def timed(fn, iters):
+    fn()
+    ts = []
     for _ in range(iters):
         t = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
-def ours():
-    out = subprocess.run(
-        ["cargo", "bench", "-q", "-p", "ci-core", "--bench", "engine", "--", JPEG],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-        env=dict(os.environ, BENCH_HEAVY_ITERS=str(HEAVY)),
-    ).stdout
-    line = [l for l in out.splitlines() if l.startswith("{")][-1]
-    return json.loads(line)
+        ts.append((time.perf_counter() - t) * 1000)
+    return statistics.median(ts), min(ts)
 
 
 def main():
@@ -55,10 +70,9 @@ def main():
         im = im.convert("RGB").resize((WIDTH, th), Image.LANCZOS)
         b = io.BytesIO()
         im.save(b, "JPEG", quality=Q)
-        return b.getvalue()
 
     def vips_thumb():
-        return pyvips.Image.thumbnail_buffer(data, WIDTH).jpegsave_buffer(Q=Q)
+        pyvips.Image.thumbnail_buffer(data, WIDTH).jpegsave_buffer(Q=Q)
 
     def pil_decode8():
         im = Image.open(io.BytesIO(data))
@@ -70,64 +84,66 @@ def main():
 
     def pil_info():
         hashlib.md5(data).hexdigest()
-        im = Image.open(io.BytesIO(data)).convert("RGB")
-        return ImageStat.Stat(im).mean
+        ImageStat.Stat(Image.open(io.BytesIO(data)).convert("RGB")).mean
 
     full_pil = Image.open(io.BytesIO(data)).convert("RGB")
-    full_pil.load()
     full_vips = pyvips.Image.new_from_buffer(data, "").copy_memory()
     sizes = {}
 
     def pil_png():
         b = io.BytesIO()
         full_pil.save(b, "PNG")
-        sizes["pil_png"] = b.tell()
+        sizes["Pillow png"] = b.tell()
 
     def vips_png():
-        sizes["vips_png"] = len(full_vips.pngsave_buffer())
+        sizes["pyvips png"] = len(full_vips.pngsave_buffer())
 
     def pil_webp():
         b = io.BytesIO()
         full_pil.save(b, "WEBP", quality=75)
-        sizes["pil_webp"] = b.tell()
+        sizes["Pillow webp"] = b.tell()
 
     def vips_webp():
-        sizes["vips_webp"] = len(full_vips.webpsave_buffer(Q=75))
+        sizes["pyvips webp"] = len(full_vips.webpsave_buffer(Q=75))
 
-    r = ours()
-    rows = [
-        ("thumbnail 800px q85", r["thumb_ms"], {
-            "pyvips thumbnail_buffer": median_ms(vips_thumb),
-            "Pillow + draft": median_ms(lambda: pil_thumb(True)),
-            "Pillow no draft": median_ms(lambda: pil_thumb(False), 5),
-        }),
-        ("decode at 1/8", r["decode_1_8_ms"], {
-            "pyvips shrink=8": median_ms(vips_decode8),
-            "Pillow draft": median_ms(pil_decode8),
-        }),
-        ("ImageInfo (md5+mean)", r["info_ms"], {
-            "Pillow open+convert+mean": median_ms(pil_info, 5),
-        }),
-        ("PNG encode (decoded photo)", r["png_ms"], {
-            "pyvips pngsave": median_ms(vips_png, HEAVY),
-            "Pillow save PNG": median_ms(pil_png, HEAVY),
-        }),
-        ("WebP q75 encode", r["webp_ms"], {
-            "pyvips webpsave": median_ms(vips_webp, HEAVY),
-            "Pillow save WEBP": median_ms(pil_webp, HEAVY),
-        }),
+    tasks = [
+        ("thumbnail 800px q85", "thumb", ITERS, {
+            "pyvips thumbnail_buffer": vips_thumb,
+            "Pillow + draft": lambda: pil_thumb(True),
+            "Pillow no draft": lambda: pil_thumb(False)}),
+        ("decode at 1/8", "decode8", ITERS, {
+            "pyvips jpegload shrink=8": vips_decode8, "Pillow draft 1/8": pil_decode8}),
+        ("ImageInfo (md5+mean)", "info", ITERS, {"Pillow open+convert+mean": pil_info}),
+        ("PNG encode (decoded photo)", "png", HEAVY_ITERS, {
+            "pyvips pngsave": vips_png, "Pillow save PNG": pil_png}),
+        ("WebP q75 encode", "webp", HEAVY_ITERS, {
+            "pyvips webpsave Q=75": vips_webp, "Pillow save WEBP q75": pil_webp}),
     ]
-    print(f"input: {JPEG} ({w}x{h}, {len(data)} bytes)")
-    print(f"ours, RGB-path pieces (the thumbnail itself runs in YCbCr): decode at 1/{r['shrink']} {r['decode_shrink_ms']} ms, "
-          f"resize {r['resize_ms']} ms, encode {r['encode_ms']} ms; full decode {r['decode_full_ms']} ms")
-    print(f"{'task':30} {'ours ms':>9}  {'peer':28} {'peer ms':>9} {'ours/peer':>9}")
-    for task, mine, peers in rows:
-        best = min(peers.values())
-        for name, t in peers.items():
-            print(f"{task:30} {mine:9.1f}  {name:28} {t:9.1f} {mine / t:9.2f}")
-        print(f"{'':30} {'':9}  {'-> ratio vs faster peer':28} {best:9.1f} {mine / best:9.2f}")
-    print(f"sizes: ours png {r['png_bytes']} webp {r['webp_bytes']} thumb {r['thumb_bytes']}; "
-          + " ".join(f"{k} {v}" for k, v in sizes.items()))
+    print(f"input: {JPEG} ({w}x{h}, {len(data)} bytes); {ROUNDS} interleaved rounds")
+    print(f"{'task':28} {'contestant':26} {'median ms':>10} {'best ms':>9} {'ours/it med':>11} {'ours/it best':>12}")
+    our_sizes = {}
+    for label, task, iters, peers in tasks:
+        res = {"ours (ci-core)": []}
+        res.update({k: [] for k in peers})
+        for _ in range(ROUNDS):
+            r = ours(task, iters)[0]
+            our_sizes[task] = r["bytes"]
+            res["ours (ci-core)"].append((r["median_ms"], r["best_ms"]))
+            for name, fn in peers.items():
+                res[name].append(timed(fn, iters))
+        summary = {k: (statistics.median(m for m, _ in v), min(b for _, b in v)) for k, v in res.items()}
+        om, ob = summary["ours (ci-core)"]
+        for name, (m, b) in summary.items():
+            rm, rb = ("", "") if name.startswith("ours") else (f"{om / m:.2f}", f"{ob / b:.2f}")
+            print(f"{label:28} {name:26} {m:10.1f} {b:9.1f} {rm:>11} {rb:>12}")
+        fm = min(m for k, (m, _) in summary.items() if not k.startswith("ours"))
+        fb = min(b for k, (_, b) in summary.items() if not k.startswith("ours"))
+        print(f"{'':28} {'=> vs faster peer':26} {'':10} {'':9} {om / fm:11.2f} {ob / fb:12.2f}")
+    pieces = ours("pieces", ITERS)
+    print("ours, RGB-path pieces (thumbnail runs in YCbCr): "
+          + ", ".join(f"{p['task']} {p['median_ms']} ms" for p in pieces))
+    print(f"sizes: ours thumb {our_sizes.get('thumb')} png {our_sizes.get('png')} webp {our_sizes.get('webp')}; "
+          + ", ".join(f"{k} {v}" for k, v in sizes.items()))
 
 
 if __name__ == "__main__":

@@ -14,5 +14,5 @@ fi
 "$venv/bin/python" -c "import PIL, pyvips" 2>/dev/null || "$venv/bin/pip" install -q pillow pyvips
 
 cd "$root"
-cargo bench -p ci-core --bench engine --no-run -q
+cargo bench -p ci-core --bench engine --no-run -q   # build first (slow the first time)
 exec "$venv/bin/python" "$here/engine.py" "$@"

@@ -412,3 +412,35 @@ fn ycbcr_thumbnail_matches_the_rgb_path() {
         assert!(mean < 3.0, "{name} at {w}: mean abs diff {mean}");
     }
 }
+
+#[test]
+fn exif_carries_over_when_asked() {
+    let bytes = corpus("orient-6.jpg");
+    let d = decode(&bytes, &DecodeOptions::default()).expect("decode");
+    assert!(d.meta.exif.is_some());
+    for fmt in [Format::Jpeg, Format::Png] {
+        let kept =
+            encode(d.image(), &EncodeOptions::new(fmt).keep_metadata(&d.meta)).expect("encode");
+        assert_eq!(
+            image_info(&kept).expect("info").orientation,
+            Some(6),
+            "{fmt:?}"
+        );
+        let stripped = encode(d.image(), &EncodeOptions::new(fmt)).expect("encode");
+        assert_eq!(
+            image_info(&stripped).expect("info").orientation,
+            Some(0),
+            "{fmt:?}"
+        );
+    }
+    let cam = decode(&corpus("exif-camera.jpg"), &DecodeOptions::default()).expect("decode");
+    let kept = encode(
+        cam.image(),
+        &EncodeOptions::new(Format::Jpeg).keep_metadata(&cam.meta),
+    )
+    .expect("encode");
+    let l = process::Limits::default();
+    let ex: serde_json::Value =
+        serde_json::from_str(&process::exif_json(&kept, &l).expect("exif")).expect("json");
+    assert_eq!(ex["Make"]["type"], 2);
+}

@@ -132,3 +132,42 @@ pub(crate) fn parse_header(b: &[u8]) -> Result<JpegHeader<'_>> {
     }
     Ok(h)
 }
+
+/// Inserts EXIF (APP1) and ICC (APP2, split into chunks) segments into an encoded JPEG,
+/// right after SOI and a leading JFIF APP0. EXIF over 65 527 bytes is dropped (it cannot
+/// fit one segment).
+pub(crate) fn insert_metadata(jpeg: &[u8], exif: Option<&[u8]>, icc: Option<&[u8]>) -> Vec<u8> {
+    let mut pos = 2usize.min(jpeg.len());
+    if jpeg.get(2..4) == Some(&[0xFF, 0xE0]) {
+        if let Some(&[hi, lo]) = jpeg.get(4..6) {
+            pos = (4 + usize::from(u16::from_be_bytes([hi, lo]))).min(jpeg.len());
+        }
+    }
+    let mut out = Vec::with_capacity(jpeg.len() + exif.map_or(0, <[u8]>::len) + 1024);
+    out.extend_from_slice(&jpeg[..pos]);
+    let mut segment = |marker: u8, parts: &[&[u8]]| {
+        let len: usize = 2 + parts.iter().map(|p| p.len()).sum::<usize>();
+        if let Ok(len16) = u16::try_from(len) {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(&len16.to_be_bytes());
+            for p in parts {
+                out.extend_from_slice(p);
+            }
+        }
+    };
+    if let Some(e) = exif.filter(|e| !e.is_empty()) {
+        segment(0xE1, &[b"Exif\0\0", e]);
+    }
+    if let Some(icc) = icc.filter(|i| !i.is_empty()) {
+        const CHUNK: usize = 65_519; // 65535 - 2 (length) - 12 (tag) - 2 (seq, count)
+        let count = icc.len().div_ceil(CHUNK);
+        if let Ok(count) = u8::try_from(count) {
+            for (i, c) in icc.chunks(CHUNK).enumerate() {
+                let seq = (i + 1) as u8;
+                segment(0xE2, &[b"ICC_PROFILE\0", &[seq, count], c]);
+            }
+        }
+    }
+    out.extend_from_slice(&jpeg[pos..]);
+    out
+}
