@@ -34,6 +34,9 @@ pub struct Decoded {
 
 impl Decoded {
     /// The first (or only) frame.
+    ///
+    /// # Panics
+    /// If `frames` was emptied by the caller; [`decode`] never returns it empty.
     pub fn image(&self) -> &DynamicImage {
         // `frames` is never empty: decode() returns an error instead.
         &self.frames[0].image
@@ -109,7 +112,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
                 "AVIF decoding needs libdav1d >= 1.3, not available in this build".into(),
             ))
         }
-        Format::Gif | Format::Webp => (decode_animated(bytes, &probe, opts)?, 1),
+        Format::Gif | Format::Webp => (decode_animated(bytes, &probe, opts, &mut meta)?, 1),
         _ => (vec![decode_still(bytes, &probe, opts, &mut meta)?], 1),
     };
     if frames.is_empty() {
@@ -242,7 +245,12 @@ fn decode_still(
     Ok(Frame { image, delay_ms: 0 })
 }
 
-fn decode_animated(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Vec<Frame>> {
+fn decode_animated(
+    bytes: &[u8],
+    probe: &Probe,
+    opts: &DecodeOptions,
+    meta: &mut Metadata,
+) -> Result<Vec<Frame>> {
     let limits = opts.limits.image_limits();
     let frames: Box<dyn Iterator<Item = image::ImageResult<image::Frame>>> = match probe.format {
         Format::Gif => {
@@ -253,8 +261,7 @@ fn decode_animated(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<
         _ => {
             let mut d = image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))?;
             if !d.has_animation() {
-                let mut m = Metadata::default();
-                return Ok(vec![decode_still(bytes, probe, opts, &mut m)?]);
+                return Ok(vec![decode_still(bytes, probe, opts, meta)?]);
             }
             d.set_limits(limits)?;
             Box::new(d.into_frames())
