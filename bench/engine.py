@@ -24,6 +24,7 @@ JPEG = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wallpapers/SafeLanding/
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 ITERS = int(os.environ.get("BENCH_ITERS", "7"))
 HEAVY_ITERS = int(os.environ.get("BENCH_HEAVY_ITERS", "1"))
+ONLY = [t for t in os.environ.get("BENCH_TASKS", "").split(",") if t]  # e.g. thumb,decode8
 WIDTH, Q = 800, 85
 
 
@@ -123,6 +124,8 @@ def main():
     print(f"{'task':28} {'contestant':26} {'median ms':>10} {'best ms':>9} {'ours/it med':>11} {'ours/it best':>12}")
     our_sizes = {}
     for label, task, iters, peers in tasks:
+        if ONLY and task not in ONLY:
+            continue
         res = {"ours (ci-core)": []}
         res.update({k: [] for k in peers})
         for _ in range(ROUNDS):
@@ -139,7 +142,7 @@ def main():
         fm = min(m for k, (m, _) in summary.items() if not k.startswith("ours"))
         fb = min(b for k, (_, b) in summary.items() if not k.startswith("ours"))
         print(f"{'':28} {'=> vs faster peer':26} {'':10} {'':9} {om / fm:11.2f} {ob / fb:12.2f}")
-    pieces = ours("pieces", ITERS)
+    pieces = ours("pieces", ITERS) if not ONLY or "pieces" in ONLY else []
     print("ours, RGB-path pieces (thumbnail runs in YCbCr): "
           + ", ".join(f"{p['task']} {p['median_ms']} ms" for p in pieces))
     print(f"sizes: ours thumb {our_sizes.get('thumb')} png {our_sizes.get('png')} webp {our_sizes.get('webp')}; "
