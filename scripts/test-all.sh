@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-test-deps.sh
+./scripts/install-deps.sh
 
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
