@@ -1,2 +1,70 @@
-//! C ABI over `ci-core`. An empty shell until the C ABI issue fills it: it exists so the
-//! workspace layout, and the crate name `libcos_ci`, are fixed from the start.
+//! C ABI over `ci-core`: `libcos_ci.a`, `libcos_ci.so` and the cbindgen header
+//! `include/cos_ci.h`.
+//!
+//! Conventions (the same for every function; the header repeats them):
+//!
+//! * Every function returns a `cos_ci_result`; `COS_CI_RESULT_OK` (0) is success. The
+//!   `_free` functions return nothing and accept NULL. `cos_ci_version` returns a static
+//!   string.
+//! * No panic crosses the boundary: every entry point catches unwinding and returns
+//!   `COS_CI_RESULT_PANIC`.
+//! * Every pointer is checked: a required pointer that is NULL gives
+//!   `COS_CI_RESULT_NULL_PARAMETER`. Text is passed as `(const uint8_t *ptr, size_t len)`
+//!   and must be UTF-8 (`COS_CI_RESULT_INVALID_UTF8` otherwise); it need not be
+//!   NUL-terminated. Optional text arguments accept NULL for "absent".
+//! * Outputs are either written into a caller buffer `(uint8_t *buf, size_t len,
+//!   size_t *out_len)`: `*out_len` always receives the size the value needs; if `buf` is
+//!   NULL or `len` is smaller, nothing is written and `COS_CI_RESULT_BUFFER_TOO_SMALL` is
+//!   returned (a size query). When there is room, a NUL byte is also written after the
+//!   value (not counted in `*out_len`), so a buffer of `*out_len + 1` bytes gives a C
+//!   string. Or they are handles owned by the caller with their own `_free`.
+//! * Handles that can fail keep the text of their last error, read with
+//!   `cos_ci_<handle>_last_error`.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+// C names (`cos_ci_result`, `cos_ci_rule`, ...) are the ABI.
+#![allow(non_camel_case_types)]
+
+mod client;
+mod ffi;
+mod ops;
+mod results;
+mod rule;
+mod sign;
+
+pub use client::*;
+pub use ffi::cos_ci_result;
+pub use ops::*;
+pub use results::*;
+pub use rule::*;
+pub use sign::*;
+
+use ffi::{boundary, write_out};
+
+/// The library version as a static NUL-terminated string ("0.1.0"); never NULL, never
+/// to be freed. Thread safety: may be called from any thread.
+#[no_mangle]
+pub extern "C" fn cos_ci_version() -> *const std::ffi::c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Writes the description of a result code into `buf` (see the buffer conventions).
+/// Unknown values give "unknown result code". Thread safety: any thread.
+///
+/// # Safety
+///
+/// `buf` is NULL or points to `len` writable bytes; `out_len` points to a writable
+/// `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_result_message(
+    result: u32,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        let text = cos_ci_result::from_u32(result).map_or("unknown result code", |r| r.message());
+        // SAFETY: the caller guarantees `buf`/`len`/`out_len` as documented above.
+        unsafe { write_out(text.as_bytes(), buf, len, out_len) }
+    })
+}
