@@ -68,3 +68,56 @@ pub unsafe extern "C" fn cos_ci_result_message(
         unsafe { write_out(text.as_bytes(), buf, len, out_len) }
     })
 }
+
+// The thread-safety promises in the handles' docs, checked by the compiler.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<cos_ci_pic_operations>();
+    send_sync::<cos_ci_rule>();
+    send_sync::<cos_ci_upload_result>();
+    send_sync::<cos_ci_cos_error>();
+    send_sync::<cos_ci_v4_response>();
+    send_sync::<cos_ci_credentials>();
+    send_sync::<cos_ci_sign_request>();
+    send_sync::<cos_ci_config>();
+    send_sync::<cos_ci_client>();
+    send_sync::<cos_ci_response>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_nul_terminated() {
+        // SAFETY: cos_ci_version returns a static NUL-terminated string.
+        let v = unsafe { std::ffi::CStr::from_ptr(cos_ci_version()) };
+        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn result_message_size_query() {
+        let mut need = 0usize;
+        // SAFETY: NULL buffer is a size query; `need` is writable.
+        let r = unsafe { cos_ci_result_message(0, std::ptr::null_mut(), 0, &mut need) };
+        assert_eq!((r, need), (cos_ci_result::BufferTooSmall, "success".len()));
+    }
+
+    #[test]
+    fn handles_check_null() {
+        let mut n = 0usize;
+        // SAFETY: NULL handles are refused before use.
+        unsafe {
+            assert_eq!(
+                cos_ci_rule_stage_count(std::ptr::null(), &mut n),
+                cos_ci_result::NullParameter
+            );
+            assert_eq!(
+                cos_ci_pic_operations_parse(std::ptr::null_mut(), b"{}".as_ptr(), 2),
+                cos_ci_result::NullParameter
+            );
+            cos_ci_client_free(std::ptr::null_mut());
+            cos_ci_response_free(std::ptr::null_mut());
+        }
+    }
+}
