@@ -57,7 +57,7 @@ configure_build_test() { # name, extra cmake args...
   cmake -S tests/c -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$PREFIX" "$@" > "$dir.configure.log" \
     || { cat "$dir.configure.log"; return 1; }
   cmake --build "$dir" -j "$JOBS" -- --no-print-directory
-  (cd "$dir" && ctest --output-on-failure -j "$JOBS")
+  (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$JOBS")
 }
 
 step "ctest (plain)"
