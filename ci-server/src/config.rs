@@ -1,0 +1,236 @@
+//! Server configuration, loadable from TOML.
+//!
+//! ```toml
+//! root = "/var/lib/cos-ci"
+//! bind = "127.0.0.1:8080"
+//! region = "ap-guangzhou"
+//! anonymous = false
+//! strict_signature = false
+//! auto_create_buckets = true
+//! buckets = ["examplebucket-1250000000"]
+//!
+//! [[credentials]]
+//! secret_id = "AKIDexample"
+//! secret_key = "sk-example"
+//!
+//! [styles.examplebucket-1250000000]
+//! thumb = "imageMogr2/thumbnail/200x"
+//!
+//! [limits]
+//! processing_concurrency = 2
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ci_core::sign::Credentials;
+use serde::{Deserialize, Serialize};
+
+/// One key pair the server accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialConfig {
+    /// SecretId (`q-ak`).
+    pub secret_id: String,
+    /// SecretKey.
+    pub secret_key: String,
+    /// Session token of temporary credentials (`x-cos-security-token`).
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl CredentialConfig {
+    /// The signing credentials.
+    pub fn to_credentials(&self) -> Credentials {
+        let c = Credentials::new(&self.secret_id, &self.secret_key);
+        match &self.token {
+            Some(t) => c.with_token(t),
+            None => c,
+        }
+    }
+}
+
+/// Size, concurrency and time limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest object body (PUT, part, completed multipart), bytes. Default 5 GiB.
+    pub max_object_size: u64,
+    /// Largest processing input, bytes. Default 32 MiB (rules.md).
+    pub max_process_input: u64,
+    /// Largest processing input on the v4 API, bytes. Default 20 MiB.
+    pub max_v4_input: u64,
+    /// Image jobs running at once. Default: the number of CPUs.
+    pub processing_concurrency: usize,
+    /// Time one processing request may take, seconds. Default 60.
+    pub processing_timeout_secs: u64,
+    /// Longest pause while receiving a body, seconds. Default 60.
+    pub body_idle_timeout_secs: u64,
+    /// Time to receive the request head, seconds. Default 30.
+    pub header_read_timeout_secs: u64,
+    /// Largest XML request body (multipart completion), bytes. Default 1 MiB.
+    pub max_xml_body: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_object_size: 5 * 1024 * 1024 * 1024,
+            max_process_input: 32 * 1024 * 1024,
+            max_v4_input: 20 * 1024 * 1024,
+            processing_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            processing_timeout_secs: 60,
+            body_idle_timeout_secs: 60,
+            header_read_timeout_secs: 30,
+            max_xml_body: 1024 * 1024,
+        }
+    }
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Data directory: `meta.sqlite3`, `data/` (object bodies), `tmp/` (uploads in flight).
+    pub root: PathBuf,
+    /// Listening address; port 0 picks a free port. Default `127.0.0.1:8080`.
+    pub bind: SocketAddr,
+    /// Region used in `Location`s and URLs when the `Host` does not name one.
+    pub region: String,
+    /// Accepted key pairs.
+    pub credentials: Vec<CredentialConfig>,
+    /// Serve requests without any signature (a present but wrong signature is still
+    /// refused).
+    pub anonymous: bool,
+    /// Strict mode: `Content-Type` and `Content-Length`, when sent, must be signed.
+    pub strict_signature: bool,
+    /// Every query parameter must be signed (otherwise only processing parameters).
+    pub require_all_params_signed: bool,
+    /// Clock skew tolerated on signature windows, seconds.
+    pub clock_skew_secs: u64,
+    /// Every well-formed `BucketName-APPID` is a usable (initially empty) bucket. The
+    /// official SDKs never create buckets before CI calls, so this is the default.
+    pub auto_create_buckets: bool,
+    /// Buckets that exist even when `auto_create_buckets` is off.
+    pub buckets: Vec<String>,
+    /// The bucket of requests whose `Host` names no bucket (an IP address, `localhost`):
+    /// set it for clients pointed at `http://127.0.0.1:PORT` as their bucket URL (the Go
+    /// SDK's `BucketURL`); the whole path is then the key and path style is off.
+    pub default_bucket: Option<String>,
+    /// Styles per bucket: bucket → style name → rule.
+    pub styles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            root: PathBuf::from("cos-ci-data"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            region: "ap-guangzhou".into(),
+            credentials: Vec::new(),
+            anonymous: false,
+            strict_signature: false,
+            require_all_params_signed: false,
+            clock_skew_secs: 60,
+            auto_create_buckets: true,
+            buckets: Vec::new(),
+            default_bucket: None,
+            styles: BTreeMap::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown shapes.
+    #[error("invalid configuration: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl ServerConfig {
+    /// A configuration for `root` with defaults elsewhere.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            root: root.into(),
+            ..ServerConfig::default()
+        }
+    }
+
+    /// Parses TOML text (missing fields take their defaults) and validates it.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let cfg: ServerConfig = toml::from_str(text)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Checks bucket names, style rules and limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for b in self
+            .buckets
+            .iter()
+            .chain(self.styles.keys())
+            .chain(self.default_bucket.iter())
+        {
+            ci_core::ops::check_bucket_name(b)
+                .map_err(|why| ConfigError::Invalid(format!("bucket {b:?}: {why}")))?;
+        }
+        for (bucket, styles) in &self.styles {
+            for (name, rule) in styles {
+                let parsed = ci_core::rule::ProcessingRule::parse(rule).map_err(|e| {
+                    ConfigError::Invalid(format!("style {name:?} of {bucket}: {e}"))
+                })?;
+                if parsed.style_names().next().is_some() {
+                    return Err(ConfigError::Invalid(format!(
+                        "style {name:?} of {bucket} refers to another style"
+                    )));
+                }
+            }
+        }
+        if self.limits.processing_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.processing_concurrency must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `bucket` is served.
+    pub fn bucket_exists(&self, bucket: &str) -> bool {
+        (self.auto_create_buckets && ci_core::ops::check_bucket_name(bucket).is_ok())
+            || self.buckets.iter().any(|b| b == bucket)
+    }
+
+    /// Looks a SecretId up.
+    pub fn lookup(&self, secret_id: &str) -> Option<Credentials> {
+        self.credentials
+            .iter()
+            .find(|c| c.secret_id == secret_id)
+            .map(CredentialConfig::to_credentials)
+    }
+}

@@ -1,0 +1,1001 @@
+//! Request handling: addressing, authentication, routing and the COS object operations.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use ci_core::result::{
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CosError, InitiateMultipartUploadResult,
+};
+use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use crate::ci;
+use crate::error::ApiError;
+use crate::server::State;
+use crate::store::{ListQuery, NewObject, ObjectMeta, Staged};
+use crate::util::{fresh_id, http_date, iso_date, now_secs, xml_elem};
+
+/// The response body type.
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Bodies up to this size are read in one piece; larger ones are streamed.
+const INLINE_BODY: u64 = 1024 * 1024;
+
+pub(crate) fn full(data: impl Into<Bytes>) -> Body {
+    Full::new(data.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+pub(crate) fn empty() -> Body {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// A parsed request.
+pub(crate) struct Ctx {
+    pub(crate) method: Method,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) region: String,
+    pub(crate) params: Vec<(String, Option<String>)>,
+    pub(crate) headers: HeaderMap,
+}
+
+impl Ctx {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_deref().unwrap_or(""))
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.params.iter().any(|(k, _)| k == name)
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// `<bucket>.cos.<region>.myqcloud.com/<key>`.
+pub(crate) fn location(bucket: &str, region: &str, key: &str) -> String {
+    format!("{bucket}.cos.{region}.myqcloud.com/{key}")
+}
+
+/// Runs a blocking closure on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+}
+
+/// Entry point for every request.
+pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let rid = fresh_id();
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let is_head = method == Method::HEAD;
+    let mut resource = String::new();
+    let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status >= 500 {
+                tracing::error!(request_id = %rid, code = e.code, message = %e.message, "request failed");
+            }
+            error_response(&e, &resource, &rid, is_head)
+        }
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        h.insert("x-cos-request-id", v);
+    }
+    h.insert("server", HeaderValue::from_static("tencent-cos"));
+    if let Ok(v) = HeaderValue::from_str(&http_date(now_secs())) {
+        h.insert("date", v);
+    }
+    tracing::info!(
+        request_id = %rid,
+        %method,
+        %path,
+        status = resp.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    resp
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The COS error answer: XML with every element filled; no body for HEAD.
+pub(crate) fn error_response(
+    e: &ApiError,
+    resource: &str,
+    rid: &str,
+    is_head: bool,
+) -> Response<Body> {
+    let body = if is_head {
+        empty()
+    } else {
+        let err = CosError {
+            code: e.code.to_owned(),
+            message: e.message.clone(),
+            resource: if resource.is_empty() {
+                "/".to_owned()
+            } else {
+                resource.to_owned()
+            },
+            request_id: rid.to_owned(),
+            trace_id: format!("trace-{rid}"),
+        };
+        let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{}", err.to_xml());
+        full(xml)
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status(e.status);
+    if !is_head {
+        resp.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/xml"));
+    }
+    resp
+}
+
+fn xml_response(xml: String) -> Response<Body> {
+    let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{xml}");
+    let mut resp = Response::new(full(xml));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    resp
+}
+
+fn set(resp: &mut Response<Body>, name: &str, value: &str) {
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        resp.headers_mut().insert(n, v);
+    }
+}
+
+/// Bucket and region from a virtual host name (`<bucket>.cos.<region>.myqcloud.com`, or
+/// any host whose first label is a `BucketName-APPID`).
+pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
+    let host = match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    if host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let (first, rest) = host.split_once('.')?;
+    if rest.is_empty() || ci_core::ops::check_bucket_name(first).is_err() {
+        return None;
+    }
+    let region = rest
+        .strip_prefix("cos.")
+        .and_then(|r| r.split('.').next())
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    Some((first.to_owned(), region))
+}
+
+fn authenticate(
+    state: &State,
+    method: &Method,
+    paths: &[String],
+    params: &[(String, Option<String>)],
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let has_header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty());
+    let has_query = params
+        .iter()
+        .any(|(k, _)| k == "q-signature" || k == "q-sign-algorithm");
+    if !has_header && !has_query {
+        if state.config.anonymous {
+            return Ok(());
+        }
+        return Err(ApiError::new(
+            403,
+            "AccessDenied",
+            "Access Denied: the request carries no signature",
+        ));
+    }
+    let hs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    let now = now_secs();
+    let mut last = VerifyError::SignatureMismatch;
+    for path in paths {
+        let req = ReceivedRequest {
+            method: method.as_str().to_owned(),
+            path: path.clone(),
+            params: params.to_vec(),
+            headers: hs.clone(),
+        };
+        match verify(&req, |ak| state.config.lookup(ak), now, &state.policy) {
+            Ok(_) => return Ok(()),
+            Err(VerifyError::SignatureMismatch) => last = VerifyError::SignatureMismatch,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.into())
+}
+
+async fn dispatch(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    rid: &str,
+    resource: &mut String,
+) -> Result<Response<Body>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let raw_path = parts.uri.path().to_owned();
+    if raw_path.starts_with("/files/v2/") {
+        return Ok(crate::v4::handle(state, parts, body, rid).await);
+    }
+    let bad_uri = |e: ci_core::sign::DecodeError| {
+        ApiError::new(400, "InvalidURI", format!("cannot decode the URI: {e}"))
+    };
+    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(bad_uri)?;
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.host().map(str::to_owned))
+        .unwrap_or_default();
+    *resource = if host.is_empty() {
+        raw_path.clone()
+    } else {
+        format!("{host}{raw_path}")
+    };
+    let stripped = raw_path.strip_prefix('/').unwrap_or(&raw_path);
+    let (bucket, region, raw_key, path_style) = match vhost_bucket(&host) {
+        Some((b, r)) => (
+            b,
+            r.unwrap_or_else(|| state.config.region.clone()),
+            stripped,
+            false,
+        ),
+        None if state.config.default_bucket.is_some() => (
+            state.config.default_bucket.clone().unwrap_or_default(),
+            state.config.region.clone(),
+            stripped,
+            false,
+        ),
+        None => {
+            let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
+            (
+                decode_key(b).map_err(bad_uri)?,
+                state.config.region.clone(),
+                k,
+                true,
+            )
+        }
+    };
+    let key = decode_key(raw_key).map_err(bad_uri)?;
+    if !bucket.is_empty() {
+        *resource = location(&bucket, &region, &key);
+    }
+    let mut paths = vec![format!("/{key}")];
+    if path_style && !bucket.is_empty() {
+        paths.push(format!("/{bucket}/{key}"));
+    }
+    authenticate(state, &parts.method, &paths, &params, &parts.headers)?;
+    if bucket.is_empty() {
+        return Err(ApiError::new(
+            501,
+            "NotImplemented",
+            "service-level operations (GET Service) are not supported",
+        ));
+    }
+    if ci_core::ops::check_bucket_name(&bucket).is_err() {
+        return Err(ApiError::new(
+            400,
+            "InvalidBucketName",
+            format!("{bucket:?} is not of the form BucketName-APPID"),
+        ));
+    }
+    if !state.config.bucket_exists(&bucket) {
+        return Err(ApiError::no_such_bucket());
+    }
+    let ctx = Ctx {
+        method: parts.method,
+        bucket,
+        key,
+        region,
+        params,
+        headers: parts.headers,
+    };
+    route(state, ctx, body).await
+}
+
+async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    let m = ctx.method.clone();
+    if ctx.key.is_empty() {
+        return match m {
+            Method::GET if ctx.has("ci-process") => ci::get_processed(state, &ctx).await,
+            Method::GET if ctx.has("uploads") => Err(ApiError::new(
+                501,
+                "NotImplemented",
+                "listing multipart uploads is not supported",
+            )),
+            Method::GET => list_objects(state, &ctx).await,
+            Method::HEAD | Method::PUT => Ok(Response::new(empty())),
+            _ => Err(ApiError::method_not_allowed()),
+        };
+    }
+    match m {
+        Method::PUT if ctx.has("uploadId") || ctx.has("partNumber") => {
+            upload_part(state, &ctx, body).await
+        }
+        Method::PUT => put_object(state, &ctx, body).await,
+        Method::GET if ctx.has("uploadId") => list_parts(state, &ctx).await,
+        Method::GET => get_object(state, &ctx, false).await,
+        Method::HEAD => get_object(state, &ctx, true).await,
+        Method::DELETE if ctx.has("uploadId") => abort_upload(state, &ctx).await,
+        Method::DELETE => delete_object(state, &ctx).await,
+        Method::POST if ctx.has("uploads") => initiate_upload(state, &ctx).await,
+        Method::POST if ctx.has("uploadId") => complete_upload(state, &ctx, body).await,
+        Method::POST if ctx.has("image_process") => ci::image_process(state, &ctx).await,
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// Headers kept with an object.
+pub(crate) fn new_object(headers: &HeaderMap) -> NewObject {
+    const KEPT: &[&str] = &[
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "content-language",
+        "expires",
+    ];
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let kept = headers
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("x-cos-meta-") || KEPT.contains(&k.as_str()))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_owned(), v.to_owned()))
+        })
+        .collect();
+    NewObject {
+        content_type,
+        headers: kept,
+    }
+}
+
+/// Receives a body into a staging file (and, with `keep`, into memory up to that size).
+pub(crate) async fn receive_body(
+    state: &Arc<State>,
+    mut body: Incoming,
+    max: u64,
+    keep: Option<u64>,
+) -> Result<(Staged, Option<Vec<u8>>), ApiError> {
+    const FLUSH: usize = 1024 * 1024;
+    let store = state.store.clone();
+    let mut staging = blocking(move || Ok(store.stage()?)).await?;
+    let idle = Duration::from_secs(state.config.limits.body_idle_timeout_secs);
+    let mut kept = keep.map(|_| Vec::new());
+    let mut buf: Vec<u8> = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let next = tokio::time::timeout(idle, body.frame())
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    400,
+                    "RequestTimeout",
+                    "the body did not arrive in time; the upload is discarded",
+                )
+            })?;
+        let Some(frame) = next else { break };
+        let frame = frame.map_err(|e| {
+            ApiError::new(
+                400,
+                "IncompleteBody",
+                format!("the body was not received whole: {e}"),
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total += data.len() as u64;
+        if total > max {
+            return Err(ApiError::entity_too_large(max));
+        }
+        if let (Some(k), Some(limit)) = (kept.as_mut(), keep) {
+            if total > limit {
+                return Err(ApiError::image_too_large(limit));
+            }
+            k.extend_from_slice(&data);
+        }
+        buf.extend_from_slice(&data);
+        if buf.len() >= FLUSH {
+            let chunk = std::mem::take(&mut buf);
+            staging = blocking(move || {
+                staging
+                    .write(&chunk)
+                    .map_err(crate::store::StoreError::from)?;
+                Ok(staging)
+            })
+            .await?;
+        }
+    }
+    let staged = blocking(move || {
+        staging
+            .write(&buf)
+            .map_err(crate::store::StoreError::from)?;
+        Ok(staging.finish().map_err(crate::store::StoreError::from)?)
+    })
+    .await?;
+    Ok((staged, kept))
+}
+
+fn check_content_md5(ctx: &Ctx, md5: &[u8; 16]) -> Result<(), ApiError> {
+    if let Some(v) = ctx.header("content-md5") {
+        let sent = base64::engine::general_purpose::STANDARD
+            .decode(v.trim())
+            .map_err(|_| ApiError::new(400, "InvalidDigest", "Content-MD5 is not base64"))?;
+        if sent.as_slice() != md5 {
+            return Err(ApiError::new(
+                400,
+                "BadDigest",
+                "The Content-MD5 you specified did not match what we received.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn content_length(ctx: &Ctx) -> Result<Option<u64>, ApiError> {
+    ctx.header("content-length")
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| ApiError::invalid_argument("Content-Length is not a number"))
+        })
+        .transpose()
+}
+
+async fn put_object(
+    state: &Arc<State>,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    if ctx.header("x-cos-copy-source").is_some() {
+        return Err(ApiError::new(
+            501,
+            "NotImplemented",
+            "PUT Object - Copy is not supported",
+        ));
+    }
+    let limits = &state.config.limits;
+    let len = content_length(ctx)?;
+    if len.is_some_and(|l| l > limits.max_object_size) {
+        return Err(ApiError::entity_too_large(limits.max_object_size));
+    }
+    let plan = match ctx.header("pic-operations") {
+        Some(h) => Some(ci::plan(state, &ctx.bucket, &ctx.key, h)?),
+        None => None,
+    };
+    if plan.is_some() && len.is_some_and(|l| l > limits.max_process_input) {
+        return Err(ApiError::image_too_large(limits.max_process_input));
+    }
+    let keep = plan.as_ref().map(|_| limits.max_process_input);
+    let (staged, kept) = receive_body(state, body, limits.max_object_size, keep).await?;
+    check_content_md5(ctx, &staged.md5)?;
+    let store = state.store.clone();
+    let (bucket, key, obj) = (
+        ctx.bucket.clone(),
+        ctx.key.clone(),
+        new_object(&ctx.headers),
+    );
+    let meta = blocking(move || Ok(store.commit(&bucket, &key, staged, obj)?)).await?;
+    let mut resp = match (plan, kept) {
+        (Some(plan), Some(input)) => {
+            let result =
+                ci::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
+            xml_response(result.to_xml())
+        }
+        _ => Response::new(empty()),
+    };
+    set(&mut resp, "etag", &meta.etag);
+    set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    Ok(resp)
+}
+
+/// Parses `Range: bytes=a-b` against `size`: `Ok(None)` for no range, the inclusive bounds
+/// otherwise.
+fn parse_range(value: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
+    let Some(v) = value else { return Ok(None) };
+    let invalid = || {
+        ApiError::new(
+            416,
+            "InvalidRange",
+            "The requested range is not satisfiable",
+        )
+    };
+    let spec = v.trim().strip_prefix("bytes=").ok_or_else(invalid)?;
+    if spec.contains(',') {
+        return Ok(None); // multiple ranges: answer the whole object, as HTTP allows
+    }
+    let (a, b) = spec.split_once('-').ok_or_else(invalid)?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().map_err(|_| invalid())?;
+            if n == 0 || size == 0 {
+                return Err(invalid());
+            }
+            (size.saturating_sub(n), size - 1)
+        }
+        (s, "") => (s.parse().map_err(|_| invalid())?, size.saturating_sub(1)),
+        (s, e) => {
+            let s: u64 = s.parse().map_err(|_| invalid())?;
+            let e: u64 = e.parse().map_err(|_| invalid())?;
+            if e < s {
+                return Err(invalid());
+            }
+            (s, e.min(size.saturating_sub(1)))
+        }
+    };
+    if start >= size {
+        return Err(invalid());
+    }
+    Ok(Some((start, end)))
+}
+
+fn object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, ctx: &Ctx) {
+    set(resp, "content-type", &meta.content_type);
+    set(resp, "etag", &meta.etag);
+    set(resp, "last-modified", &http_date(meta.last_modified));
+    set(resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    set(resp, "accept-ranges", "bytes");
+    for (k, v) in &meta.headers {
+        set(resp, k, v);
+    }
+    for (param, header) in [
+        ("response-content-type", "content-type"),
+        ("response-content-language", "content-language"),
+        ("response-expires", "expires"),
+        ("response-cache-control", "cache-control"),
+        ("response-content-disposition", "content-disposition"),
+        ("response-content-encoding", "content-encoding"),
+    ] {
+        if let Some(v) = ctx.param(param) {
+            set(resp, header, v);
+        }
+    }
+}
+
+/// A body fed by a blocking reader thread.
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    remaining: u64,
+}
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match self.rx.poll_recv(cx) {
+            std::task::Poll::Ready(Some(Ok(b))) => {
+                self.remaining = self.remaining.saturating_sub(b.len() as u64);
+                std::task::Poll::Ready(Some(Ok(Frame::data(b))))
+            }
+            std::task::Poll::Ready(Some(Err(e))) => std::task::Poll::Ready(Some(Err(e))),
+            std::task::Poll::Ready(None) => std::task::Poll::Ready(None),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+enum Loaded {
+    Inline(Vec<u8>),
+    Stream(Box<dyn crate::store::BodyReader>),
+}
+
+async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Response<Body>, ApiError> {
+    if !head && ci::rule_from_params(&ctx.params)?.is_some() {
+        return ci::get_processed(state, ctx).await;
+    }
+    let store = state.store.clone();
+    let (bucket, key) = (ctx.bucket.clone(), ctx.key.clone());
+    let range_header = ctx.header("range").map(str::to_owned);
+    let (meta, range, loaded) = blocking(move || {
+        let (meta, mut reader) = store
+            .open(&bucket, &key)?
+            .ok_or_else(ApiError::no_such_key)?;
+        let range = parse_range(range_header.as_deref(), meta.size)?;
+        let (start, len) = match range {
+            Some((s, e)) => (s, e - s + 1),
+            None => (0, meta.size),
+        };
+        if head {
+            return Ok((meta, range, Loaded::Inline(Vec::new())));
+        }
+        let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
+        reader.seek(SeekFrom::Start(start)).map_err(io)?;
+        if len <= INLINE_BODY {
+            let mut data = Vec::with_capacity(len as usize);
+            reader.take(len).read_to_end(&mut data).map_err(io)?;
+            Ok((meta, range, Loaded::Inline(data)))
+        } else {
+            Ok((meta, range, Loaded::Stream(reader)))
+        }
+    })
+    .await?;
+    let len = match range {
+        Some((s, e)) => e - s + 1,
+        None => meta.size,
+    };
+    let body = match loaded {
+        _ if head => empty(),
+        Loaded::Inline(data) => full(data),
+        Loaded::Stream(reader) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            tokio::task::spawn_blocking(move || {
+                let mut reader = reader.take(len);
+                loop {
+                    let mut chunk = vec![0u8; 256 * 1024];
+                    match reader.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            chunk.truncate(n);
+                            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.blocking_send(Err(e));
+                            break;
+                        }
+                    }
+                }
+            });
+            BoxBody::new(ChannelBody { rx, remaining: len })
+        }
+    };
+    let mut resp = Response::new(body);
+    object_headers(&mut resp, &meta, ctx);
+    set(&mut resp, "content-length", &len.to_string());
+    if let Some((s, e)) = range {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+        set(
+            &mut resp,
+            "content-range",
+            &format!("bytes {s}-{e}/{}", meta.size),
+        );
+    }
+    Ok(resp)
+}
+
+async fn delete_object(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let store = state.store.clone();
+    let (bucket, key) = (ctx.bucket.clone(), ctx.key.clone());
+    blocking(move || Ok(store.delete(&bucket, &key)?)).await?;
+    let mut resp = Response::new(empty());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    Ok(resp)
+}
+
+async fn list_objects(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let max_keys = match ctx.param("max-keys") {
+        Some(v) if !v.is_empty() => v
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid_argument("max-keys is not a number"))?,
+        _ => 1000,
+    };
+    let url_encode = ctx.param("encoding-type") == Some("url");
+    let query = ListQuery {
+        prefix: ctx.param("prefix").unwrap_or("").to_owned(),
+        marker: ctx.param("marker").unwrap_or("").to_owned(),
+        delimiter: ctx
+            .param("delimiter")
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        max_keys: max_keys.min(1000),
+    };
+    let store = state.store.clone();
+    let bucket = ctx.bucket.clone();
+    let q = query.clone();
+    let listing = if max_keys == 0 {
+        Default::default()
+    } else {
+        blocking(move || Ok(store.list(&bucket, &q)?)).await?
+    };
+    let enc = |s: &str| {
+        if url_encode {
+            ci_core::sign::encode_key_for_url(s)
+        } else {
+            s.to_owned()
+        }
+    };
+    let appid = ctx.bucket.rsplit('-').next().unwrap_or("");
+    let mut x = String::from("<ListBucketResult>\n");
+    xml_elem(&mut x, "Name", &ctx.bucket);
+    if url_encode {
+        xml_elem(&mut x, "EncodingType", "url");
+    }
+    xml_elem(&mut x, "Prefix", &enc(&query.prefix));
+    xml_elem(&mut x, "Marker", &enc(&query.marker));
+    xml_elem(&mut x, "MaxKeys", &max_keys.min(1000).to_string());
+    if let Some(d) = &query.delimiter {
+        xml_elem(&mut x, "Delimiter", &enc(d));
+    }
+    xml_elem(
+        &mut x,
+        "IsTruncated",
+        if listing.is_truncated {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    if let Some(m) = &listing.next_marker {
+        xml_elem(&mut x, "NextMarker", &enc(m));
+    }
+    for cp in &listing.common_prefixes {
+        x.push_str("<CommonPrefixes>\n");
+        xml_elem(&mut x, "Prefix", &enc(cp));
+        x.push_str("</CommonPrefixes>\n");
+    }
+    for o in &listing.objects {
+        x.push_str("<Contents>\n");
+        xml_elem(&mut x, "Key", &enc(&o.key));
+        xml_elem(&mut x, "LastModified", &iso_date(o.last_modified));
+        xml_elem(&mut x, "ETag", &o.etag);
+        xml_elem(&mut x, "Size", &o.size.to_string());
+        x.push_str("<Owner>\n");
+        xml_elem(&mut x, "ID", appid);
+        xml_elem(&mut x, "DisplayName", appid);
+        x.push_str("</Owner>\n");
+        xml_elem(&mut x, "StorageClass", "STANDARD");
+        x.push_str("</Contents>\n");
+    }
+    x.push_str("</ListBucketResult>");
+    Ok(xml_response(x))
+}
+
+async fn initiate_upload(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let store = state.store.clone();
+    let (bucket, key, obj) = (
+        ctx.bucket.clone(),
+        ctx.key.clone(),
+        new_object(&ctx.headers),
+    );
+    let upload_id = blocking(move || Ok(store.create_upload(&bucket, &key, obj)?)).await?;
+    Ok(xml_response(
+        InitiateMultipartUploadResult {
+            bucket: ctx.bucket.clone(),
+            key: ctx.key.clone(),
+            upload_id,
+        }
+        .to_xml(),
+    ))
+}
+
+/// The upload named by `?uploadId`, which must target this bucket and key.
+async fn open_upload(state: &Arc<State>, ctx: &Ctx) -> Result<String, ApiError> {
+    let id = ctx.param("uploadId").unwrap_or("").to_owned();
+    let store = state.store.clone();
+    let id2 = id.clone();
+    let info = blocking(move || Ok(store.upload(&id2)?)).await?;
+    match info {
+        Some(u) if u.bucket == ctx.bucket && u.key == ctx.key => Ok(id),
+        _ => Err(ApiError::no_such_upload()),
+    }
+}
+
+async fn upload_part(
+    state: &Arc<State>,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let n: u32 = ctx
+        .param("partNumber")
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(|| ApiError::invalid_argument("partNumber must be 1 to 10000"))?;
+    let id = open_upload(state, ctx).await?;
+    let max = state.config.limits.max_object_size;
+    if content_length(ctx)?.is_some_and(|l| l > max) {
+        return Err(ApiError::entity_too_large(max));
+    }
+    let (staged, _) = receive_body(state, body, max, None).await?;
+    check_content_md5(ctx, &staged.md5)?;
+    let crc64 = staged.crc64;
+    let store = state.store.clone();
+    let part = blocking(move || Ok(store.put_part(&id, n, staged)?)).await?;
+    let mut resp = Response::new(empty());
+    set(&mut resp, "etag", &part.etag);
+    set(&mut resp, "x-cos-hash-crc64ecma", &crc64.to_string());
+    Ok(resp)
+}
+
+async fn read_small_body(body: Incoming, max: u64) -> Result<Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, max as usize);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) => Err(ApiError::new(
+            400,
+            "MalformedXML",
+            format!("cannot read the request body: {e}"),
+        )),
+    }
+}
+
+async fn complete_upload(
+    state: &Arc<State>,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let id = open_upload(state, ctx).await?;
+    let plan = match ctx.header("pic-operations") {
+        Some(h) => Some(ci::plan(state, &ctx.bucket, &ctx.key, h)?),
+        None => None,
+    };
+    let raw = read_small_body(body, state.config.limits.max_xml_body).await?;
+    let text = std::str::from_utf8(&raw)
+        .map_err(|_| ApiError::new(400, "MalformedXML", "the body is not UTF-8"))?;
+    let doc = CompleteMultipartUpload::from_xml(text)
+        .map_err(|e| ApiError::new(400, "MalformedXML", e.to_string()))?;
+    let parts: Vec<(u32, String)> = doc
+        .parts
+        .into_iter()
+        .map(|p| (p.part_number, p.etag))
+        .collect();
+    let store = state.store.clone();
+    let max = state.config.limits.max_object_size;
+    let meta = blocking(move || Ok(store.complete(&id, &parts, max)?)).await?;
+    let mut resp = match plan {
+        Some(plan) => {
+            let limit = state.config.limits.max_process_input;
+            if meta.size > limit {
+                return Err(ApiError::image_too_large(limit));
+            }
+            let input = ci::read_object(state, &ctx.bucket, &ctx.key, limit).await?;
+            let result =
+                ci::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
+            xml_response(result.to_xml())
+        }
+        None => xml_response(
+            CompleteMultipartUploadResult {
+                location: location(&ctx.bucket, &ctx.region, &ctx.key),
+                bucket: ctx.bucket.clone(),
+                key: ctx.key.clone(),
+                etag: meta.etag.clone(),
+            }
+            .to_xml(),
+        ),
+    };
+    set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    Ok(resp)
+}
+
+async fn abort_upload(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let id = open_upload(state, ctx).await?;
+    let store = state.store.clone();
+    if !blocking(move || Ok(store.abort(&id)?)).await? {
+        return Err(ApiError::no_such_upload());
+    }
+    let mut resp = Response::new(empty());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    Ok(resp)
+}
+
+async fn list_parts(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let id = open_upload(state, ctx).await?;
+    let marker: u32 = ctx
+        .param("part-number-marker")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let max: usize = ctx
+        .param("max-parts")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+        .clamp(1, 1000);
+    let store = state.store.clone();
+    let id2 = id.clone();
+    let all = blocking(move || Ok(store.list_parts(&id2)?)).await?;
+    let after: Vec<_> = all.into_iter().filter(|p| p.part_number > marker).collect();
+    let truncated = after.len() > max;
+    let page = &after[..after.len().min(max)];
+    let appid = ctx.bucket.rsplit('-').next().unwrap_or("");
+    let mut x = String::from("<ListPartsResult>\n");
+    xml_elem(&mut x, "Bucket", &ctx.bucket);
+    xml_elem(&mut x, "Key", &ctx.key);
+    xml_elem(&mut x, "UploadId", &id);
+    for who in ["Initiator", "Owner"] {
+        x.push_str(&format!("<{who}>\n"));
+        xml_elem(&mut x, "ID", appid);
+        xml_elem(&mut x, "DisplayName", appid);
+        x.push_str(&format!("</{who}>\n"));
+    }
+    xml_elem(&mut x, "StorageClass", "STANDARD");
+    xml_elem(&mut x, "PartNumberMarker", &marker.to_string());
+    let next = page.last().map_or(marker, |p| p.part_number);
+    xml_elem(&mut x, "NextPartNumberMarker", &next.to_string());
+    xml_elem(&mut x, "MaxParts", &max.to_string());
+    xml_elem(
+        &mut x,
+        "IsTruncated",
+        if truncated { "true" } else { "false" },
+    );
+    for p in page {
+        x.push_str("<Part>\n");
+        xml_elem(&mut x, "PartNumber", &p.part_number.to_string());
+        xml_elem(&mut x, "LastModified", &iso_date(p.last_modified));
+        xml_elem(&mut x, "ETag", &p.etag);
+        xml_elem(&mut x, "Size", &p.size.to_string());
+        x.push_str("</Part>\n");
+    }
+    x.push_str("</ListPartsResult>");
+    Ok(xml_response(x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vhost() {
+        assert_eq!(
+            vhost_bucket("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+            Some((
+                "examplebucket-1250000000".into(),
+                Some("ap-guangzhou".into())
+            ))
+        );
+        assert_eq!(
+            vhost_bucket("b-1250000000.localhost:8080"),
+            Some(("b-1250000000".into(), None))
+        );
+        assert_eq!(vhost_bucket("127.0.0.1:8080"), None);
+        assert_eq!(vhost_bucket("cos.ap-guangzhou.myqcloud.com"), None);
+        assert_eq!(vhost_bucket("localhost"), None);
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range(None, 10).unwrap(), None);
+        assert_eq!(parse_range(Some("bytes=0-3"), 10).unwrap(), Some((0, 3)));
+        assert_eq!(parse_range(Some("bytes=5-"), 10).unwrap(), Some((5, 9)));
+        assert_eq!(parse_range(Some("bytes=-3"), 10).unwrap(), Some((7, 9)));
+        assert_eq!(parse_range(Some("bytes=2-100"), 10).unwrap(), Some((2, 9)));
+        assert!(parse_range(Some("bytes=10-"), 10).is_err());
+        assert!(parse_range(Some("bytes=5-2"), 10).is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! # ci-server
+//!
+//! A local COS + Cloud Infinite server that speaks the COS wire protocol, so that the
+//! official SDKs (cos-python-sdk-v5, cos-go-sdk-v5), curl and cos-ci's own client work
+//! against it offline.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`config`] | [`ServerConfig`] (TOML), credentials, styles, [`Limits`] |
+//! | [`server`] | [`Server`]: bind, serve, graceful shutdown; [`spawn_for_tests`] |
+//! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite) |
+//! | [`process`] | the [`Processor`] seam to the image engine |
+//!
+//! Requests are routed by virtual host (`<bucket>-<appid>.cos.<region>.myqcloud.com`, or
+//! any host whose first label is a bucket name) or path style (`/<bucket>/<key>`), every
+//! signature (header or pre-signed query, or v4) is verified with
+//! [`ci_core::sign`], and errors are COS error XML with every element filled.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ci_server::ServerError> {
+//! let mut config = ci_server::ServerConfig::new("/tmp/cos-ci-data");
+//! config.bind = "127.0.0.1:0".parse().unwrap();
+//! let server = ci_server::Server::bind(config).await?;
+//! println!("listening on {}", server.local_addr());
+//! server.run_until(std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ci;
+pub mod config;
+mod error;
+mod handler;
+pub mod process;
+pub mod server;
+pub mod store;
+pub mod util;
+mod v4;
+
+pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
+pub use error::ApiError;
+pub use process::{
+    ObjectSource, ProcessContext, ProcessError, Processed, Processor, UnavailableProcessor,
+};
+pub use server::{spawn_for_tests, Server, ServerError, TestServer};
+pub use store::{LocalStore, ObjectStore};

@@ -1,0 +1,132 @@
+//! The seam to the image engine.
+//!
+//! The server never decodes images itself: every processing route calls a [`Processor`].
+//! [`UnavailableProcessor`] (the default until `ci_core::process` lands) refuses every job
+//! with 501 `NotImplemented` "image processing engine not built". Styles (`style/NAME`)
+//! are expanded by the server before a rule reaches the processor, so a processor never
+//! sees a [`Stage::Style`](ci_core::rule::Stage::Style).
+
+use ci_core::result::ImageInfo;
+use ci_core::rule::ProcessingRule;
+
+/// Reads objects of this server for the engine (image watermarks, `detect-url`).
+pub trait ObjectSource: Send + Sync {
+    /// The bytes of `bucket`/`key`, if it exists and is at most `max` bytes.
+    fn fetch(&self, bucket: &str, key: &str, max: u64) -> Option<Vec<u8>>;
+
+    /// The bytes behind a URL naming an object of this server
+    /// (`http://<bucket>.cos.<region>.myqcloud.com/<key>`), if it does.
+    fn fetch_url(&self, url: &str, max: u64) -> Option<Vec<u8>>;
+}
+
+/// What a processing job may need besides its input.
+pub struct ProcessContext<'a> {
+    /// Bucket of the input object.
+    pub bucket: &'a str,
+    /// Key of the input object.
+    pub key: &'a str,
+    /// Region the request addressed.
+    pub region: &'a str,
+    /// Objects of this server (watermark images).
+    pub source: &'a dyn ObjectSource,
+}
+
+/// A processing result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// The encoded output (an image, or JSON for `imageInfo`/`imageAve`/`exif`).
+    pub bytes: Vec<u8>,
+    /// Output format as the rule names it, lower case (`png`); empty for AIPicMatting
+    /// answers, as the cloud writes `<Format/>`.
+    pub format: String,
+    /// MIME type of `bytes` (`image/png`, `application/json`).
+    pub content_type: String,
+    /// Facts about the output (for `UploadResult`'s `<Object>`).
+    pub info: ImageInfo,
+}
+
+/// Why a job failed. Each variant maps to a COS error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProcessError {
+    /// No engine in this build.
+    #[error("image processing engine not built")]
+    NotImplemented,
+    /// The input is not a decodable image (400 `InvalidImageFormat`).
+    #[error("{0}")]
+    InvalidImageFormat(String),
+    /// The input is over the size limit (400 `ImageTooLarge`).
+    #[error("{0}")]
+    ImageTooLarge(String),
+    /// Over the pixel / side limits (400 `ImageResolutionExceed`).
+    #[error("{0}")]
+    ImageResolutionExceed(String),
+    /// The rule cannot apply to this input (400 `InvalidArgument`).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The output format has no encoder here (400 `UnsupportedFormat`).
+    #[error("{0}")]
+    UnsupportedFormat(String),
+    /// Anything else (500 `InternalError`).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ProcessError {
+    /// The COS error code.
+    pub fn cos_code(&self) -> &'static str {
+        match self {
+            ProcessError::NotImplemented => "NotImplemented",
+            ProcessError::InvalidImageFormat(_) => "InvalidImageFormat",
+            ProcessError::ImageTooLarge(_) => "ImageTooLarge",
+            ProcessError::ImageResolutionExceed(_) => "ImageResolutionExceed",
+            ProcessError::InvalidArgument(_) => "InvalidArgument",
+            ProcessError::UnsupportedFormat(_) => "UnsupportedFormat",
+            ProcessError::Internal(_) => "InternalError",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            ProcessError::NotImplemented => 501,
+            ProcessError::Internal(_) => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// An image engine. Implementations must be deterministic for a given input and rule and
+/// must enforce the pixel limits of rules.md before allocating.
+pub trait Processor: Send + Sync {
+    /// Applies `rule` (styles already expanded) to `input`.
+    fn process(
+        &self,
+        input: &[u8],
+        rule: &ProcessingRule,
+        ctx: &ProcessContext<'_>,
+    ) -> Result<Processed, ProcessError>;
+
+    /// Facts about `input` for `OriginalInfo` (`Format` upper case, `Md5` filled by the
+    /// server when left empty).
+    fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError>;
+}
+
+/// The processor of a build without an engine: every job fails with
+/// [`ProcessError::NotImplemented`] (501 `NotImplemented`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnavailableProcessor;
+
+impl Processor for UnavailableProcessor {
+    fn process(
+        &self,
+        _input: &[u8],
+        _rule: &ProcessingRule,
+        _ctx: &ProcessContext<'_>,
+    ) -> Result<Processed, ProcessError> {
+        Err(ProcessError::NotImplemented)
+    }
+
+    fn image_info(&self, _input: &[u8]) -> Result<ImageInfo, ProcessError> {
+        Err(ProcessError::NotImplemented)
+    }
+}

@@ -1,0 +1,235 @@
+//! The listening server: binding, the accept loop, graceful shutdown, a test helper.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ci_core::sign::VerifyPolicy;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::config::ServerConfig;
+use crate::process::{Processor, UnavailableProcessor};
+use crate::store::{LocalStore, ObjectStore, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The store could not be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    /// Binding or another socket failure.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Shared by every request.
+pub(crate) struct State {
+    pub(crate) config: ServerConfig,
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) processor: Arc<dyn Processor>,
+    pub(crate) pool: Arc<Semaphore>,
+    pub(crate) policy: VerifyPolicy,
+    pub(crate) local_addr: SocketAddr,
+}
+
+/// A bound server, ready to [`run_until`](Server::run_until).
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.state.local_addr)
+            .finish()
+    }
+}
+
+impl Server {
+    /// Binds `config.bind` with the local store under `config.root` and no image engine
+    /// (processing routes answer 501 `NotImplemented`).
+    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        Self::bind_with(config, Arc::new(UnavailableProcessor)).await
+    }
+
+    /// Binds with the local store and the given image engine.
+    pub async fn bind_with(
+        config: ServerConfig,
+        processor: Arc<dyn Processor>,
+    ) -> Result<Server, ServerError> {
+        config.validate()?;
+        std::fs::create_dir_all(&config.root)?;
+        let store = LocalStore::open(&config.root)?;
+        Self::bind_with_store(config, Arc::new(store), processor).await
+    }
+
+    /// Binds with any store and engine.
+    pub async fn bind_with_store(
+        config: ServerConfig,
+        store: Arc<dyn ObjectStore>,
+        processor: Arc<dyn Processor>,
+    ) -> Result<Server, ServerError> {
+        config.validate()?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let local_addr = listener.local_addr()?;
+        let policy = VerifyPolicy {
+            clock_skew: config.clock_skew_secs,
+            strict: config.strict_signature,
+            require_all_params_signed: config.require_all_params_signed,
+            required_headers: Vec::new(),
+        };
+        let pool = Arc::new(Semaphore::new(config.limits.processing_concurrency));
+        tracing::info!(addr = %local_addr, root = %config.root.display(), "cos-ci server bound");
+        Ok(Server {
+            listener,
+            state: Arc::new(State {
+                config,
+                store,
+                processor,
+                pool,
+                policy,
+                local_addr,
+            }),
+        })
+    }
+
+    /// The bound address (with the real port when the configuration asked for 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets requests in flight
+    /// finish (up to 30 s) and returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let graceful = GracefulShutdown::new();
+        let header_timeout = Duration::from_secs(self.state.config.limits.header_read_timeout_secs);
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(x) => x,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let state = self.state.clone();
+                    let svc = service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(crate::handler::handle(state, req).await) }
+                    });
+                    let mut builder = http1::Builder::new();
+                    builder
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(header_timeout)
+                        .keep_alive(true);
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        tracing::info!("shutting down");
+        if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after 30 s; closing");
+        }
+        Ok(())
+    }
+}
+
+/// A server on its own thread and runtime, stopped (gracefully) when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// The address to connect to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts a server on a background thread (a two-worker runtime) and returns once it
+/// listens. Use port 0 in `config.bind` to get a free port.
+pub fn spawn_for_tests(
+    config: ServerConfig,
+    processor: Arc<dyn Processor>,
+) -> Result<TestServer, ServerError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("ci-server-test".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(ServerError::Io(e)));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match Server::bind_with(config, processor).await {
+                    Ok(server) => {
+                        let _ = ready_tx.send(Ok(server.local_addr()));
+                        let _ = server
+                            .run_until(async {
+                                let _ = stop_rx.await;
+                            })
+                            .await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
+    let addr = ready_rx
+        .recv()
+        .map_err(|_| ServerError::Io(std::io::Error::other("server thread died")))??;
+    Ok(TestServer {
+        addr,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
+}

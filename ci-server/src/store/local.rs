@@ -1,0 +1,632 @@
+//! The local store: bodies as files under `<root>/data`, metadata in SQLite (WAL).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use md5::{Digest as _, Md5};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{
+    ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject, PartInfo, Staged,
+    StagingFile, StoreError, UploadInfo,
+};
+use crate::util::{fresh_id, now_secs};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS objects (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    crc64 TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    last_modified INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    initiated INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    md5 TEXT NOT NULL,
+    last_modified INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+);
+";
+
+/// Objects on the local disk.
+///
+/// Layout under the root: `meta.sqlite3` (WAL mode), `data/<id>` (one file per object
+/// version or part, never modified once written), `tmp/<id>` (bodies being received).
+/// A write goes to `tmp/`, is fsynced, renamed into `data/` and then published by one
+/// SQLite transaction; the replaced version's file is deleted afterwards. Opening the
+/// store empties `tmp/` and deletes `data/` files that no row references (left by a crash
+/// between rename and commit).
+pub struct LocalStore {
+    conn: Mutex<Connection>,
+    data: PathBuf,
+    tmp: PathBuf,
+}
+
+impl std::fmt::Debug for LocalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStore")
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
+fn headers_to_json(h: &[(String, String)]) -> String {
+    serde_json::to_string(h).unwrap_or_else(|_| "[]".into())
+}
+
+fn headers_from_json(s: &str) -> Vec<(String, String)> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn meta_from_row(bucket: &str, row: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
+    let crc: String = row.get("crc64")?;
+    let headers: String = row.get("headers")?;
+    Ok(ObjectMeta {
+        bucket: bucket.to_owned(),
+        key: row.get("key")?,
+        size: row.get::<_, i64>("size")? as u64,
+        etag: row.get("etag")?,
+        crc64: crc.parse().unwrap_or(0),
+        content_type: row.get("content_type")?,
+        headers: headers_from_json(&headers),
+        last_modified: row.get::<_, i64>("last_modified")? as u64,
+    })
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn unquote(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the store under `root`.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let data = root.join("data");
+        let tmp = root.join("tmp");
+        fs::create_dir_all(&data)?;
+        // Whatever is in tmp/ belongs to uploads that never finished.
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        fs::create_dir_all(&tmp)?;
+        let conn = Connection::open(root.join("meta.sqlite3"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        let store = LocalStore {
+            conn: Mutex::new(conn),
+            data,
+            tmp,
+        };
+        store.sweep_orphans()?;
+        Ok(store)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sweep_orphans(&self) -> Result<(), StoreError> {
+        let mut referenced = std::collections::HashSet::new();
+        {
+            let conn = self.lock();
+            for sql in ["SELECT blob FROM objects", "SELECT blob FROM parts"] {
+                let mut st = conn.prepare(sql)?;
+                let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+                for r in rows {
+                    referenced.insert(r?);
+                }
+            }
+        }
+        for entry in fs::read_dir(&self.data)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !referenced.contains(&name) {
+                tracing::warn!(blob = %name, "removing unreferenced body file");
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a staged body into `data/`; returns the blob name.
+    fn adopt(&self, body: Staged) -> Result<String, StoreError> {
+        let blob = fresh_id();
+        let src = body.take_path();
+        let dest = self.data.join(&blob);
+        if let Err(e) = fs::rename(&src, &dest) {
+            let _ = fs::remove_file(&src);
+            return Err(e.into());
+        }
+        sync_dir(&self.data);
+        Ok(blob)
+    }
+
+    fn remove_blob(&self, blob: &str) {
+        if !blob.is_empty() {
+            let _ = fs::remove_file(self.data.join(blob));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn publish(
+        &self,
+        bucket: &str,
+        key: &str,
+        blob: &str,
+        size: u64,
+        etag: String,
+        crc64: u64,
+        object: NewObject,
+        finish_upload: Option<&str>,
+    ) -> Result<ObjectMeta, StoreError> {
+        let now = now_secs();
+        let content_type = if object.content_type.is_empty() {
+            "application/octet-stream".to_owned()
+        } else {
+            object.content_type
+        };
+        let mut dead: Vec<String> = Vec::new();
+        let result = (|| -> Result<(), StoreError> {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            if let Some(old) = tx
+                .query_row(
+                    "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
+                    params![bucket, key],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+            {
+                dead.push(old);
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO objects
+                 (bucket, key, size, etag, crc64, content_type, headers, last_modified, blob)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    bucket,
+                    key,
+                    size as i64,
+                    etag,
+                    crc64.to_string(),
+                    content_type,
+                    headers_to_json(&object.headers),
+                    now as i64,
+                    blob
+                ],
+            )?;
+            if let Some(id) = finish_upload {
+                let mut st = tx.prepare("SELECT blob FROM parts WHERE upload_id = ?1")?;
+                let blobs = st
+                    .query_map([id], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                drop(st);
+                dead.extend(blobs);
+                tx.execute("DELETE FROM parts WHERE upload_id = ?1", [id])?;
+                if tx.execute("DELETE FROM uploads WHERE upload_id = ?1", [id])? == 0 {
+                    // Another completion or an abort won: publish nothing.
+                    return Err(StoreError::NoSuchUpload);
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            self.remove_blob(blob);
+            return Err(e);
+        }
+        for b in dead {
+            self.remove_blob(&b);
+        }
+        Ok(ObjectMeta {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            size,
+            etag,
+            crc64,
+            content_type,
+            headers: object.headers,
+            last_modified: now,
+        })
+    }
+}
+
+const META_COLUMNS: &str = "key, size, etag, crc64, content_type, headers, last_modified";
+
+impl ObjectStore for LocalStore {
+    fn stage(&self) -> Result<StagingFile, StoreError> {
+        Ok(StagingFile::create(self.tmp.join(fresh_id()))?)
+    }
+
+    fn commit(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Staged,
+        object: NewObject,
+    ) -> Result<ObjectMeta, StoreError> {
+        let (size, crc64) = (body.size, body.crc64);
+        let etag = format!("\"{}\"", hex::encode(body.md5));
+        let blob = self.adopt(body)?;
+        self.publish(bucket, key, &blob, size, etag, crc64, object, None)
+    }
+
+    fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT key, size, etag, crc64, content_type, headers, last_modified
+             FROM objects WHERE bucket = ?1 AND key = ?2",
+        )?;
+        Ok(st
+            .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
+            .optional()?)
+    }
+
+    fn open(&self, bucket: &str, key: &str) -> Result<Option<OpenObject>, StoreError> {
+        // The file is opened under the lock, so a concurrent replacement (which deletes
+        // the old file only after its commit) cannot remove it in between.
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
+             FROM objects WHERE bucket = ?1 AND key = ?2",
+        )?;
+        let row = st
+            .query_row(params![bucket, key], |r| {
+                Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((meta, blob)) => {
+                let file = File::open(self.data.join(blob))?;
+                Ok(Some((meta, Box::new(file))))
+            }
+        }
+    }
+
+    fn delete(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
+        let blob = {
+            let conn = self.lock();
+            let blob = conn
+                .query_row(
+                    "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
+                    params![bucket, key],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?;
+            if blob.is_some() {
+                conn.execute(
+                    "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
+                    params![bucket, key],
+                )?;
+            }
+            blob
+        };
+        match blob {
+            Some(b) => {
+                self.remove_blob(&b);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn list(&self, bucket: &str, query: &ListQuery) -> Result<Listing, StoreError> {
+        const BATCH: i64 = 1000;
+        let max = query.max_keys.clamp(1, 1000);
+        let mut out = Listing::default();
+        let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
+        // Start after the marker, at the prefix at the earliest.
+        let mut cursor = query.marker.clone();
+        let mut inclusive = false;
+        if query.prefix.as_str() > cursor.as_str() {
+            cursor = query.prefix.clone();
+            inclusive = true;
+        }
+        let conn = self.lock();
+        let sql_gt = format!(
+            "SELECT {META_COLUMNS} FROM objects WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3"
+        );
+        let sql_ge = format!(
+            "SELECT {META_COLUMNS} FROM objects WHERE bucket = ?1 AND key >= ?2 ORDER BY key LIMIT ?3"
+        );
+        let mut count = 0usize;
+        'outer: loop {
+            let sql = if inclusive { &sql_ge } else { &sql_gt };
+            let mut st = conn.prepare_cached(sql)?;
+            let rows = st
+                .query_map(params![bucket, cursor, BATCH], |r| meta_from_row(bucket, r))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if rows.is_empty() {
+                break;
+            }
+            let exhausted = (rows.len() as i64) < BATCH;
+            inclusive = false;
+            let mut skip_to: Option<String> = None;
+            for meta in rows {
+                if let Some(s) = &skip_to {
+                    if meta.key.starts_with(s.as_str()) {
+                        continue;
+                    }
+                    skip_to = None;
+                }
+                if !meta.key.starts_with(&query.prefix) {
+                    break 'outer;
+                }
+                cursor = meta.key.clone();
+                let rest = &meta.key[query.prefix.len()..];
+                let common = delimiter.and_then(|d| {
+                    rest.find(d)
+                        .map(|i| format!("{}{}", query.prefix, &rest[..i + d.len()]))
+                });
+                if count == max {
+                    out.is_truncated = true;
+                    break 'outer;
+                }
+                match common {
+                    Some(cp) => {
+                        if cp.as_str() <= query.marker.as_str() {
+                            // Already returned on an earlier page.
+                            skip_to = Some(cp);
+                            continue;
+                        }
+                        out.next_marker = Some(cp.clone());
+                        out.common_prefixes.push(cp.clone());
+                        skip_to = Some(cp);
+                    }
+                    None => {
+                        out.next_marker = Some(meta.key.clone());
+                        out.objects.push(meta);
+                    }
+                }
+                count += 1;
+            }
+            if let Some(cp) = skip_to {
+                // Jump past every key under this common prefix.
+                cursor = format!("{cp}\u{10FFFF}");
+                inclusive = true;
+                continue;
+            }
+            if exhausted {
+                break;
+            }
+        }
+        if !out.is_truncated {
+            out.next_marker = None;
+        }
+        Ok(out)
+    }
+
+    fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: NewObject,
+    ) -> Result<String, StoreError> {
+        let id = fresh_id();
+        self.lock().execute(
+            "INSERT INTO uploads (upload_id, bucket, key, content_type, headers, initiated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                bucket,
+                key,
+                object.content_type,
+                headers_to_json(&object.headers),
+                now_secs() as i64
+            ],
+        )?;
+        Ok(id)
+    }
+
+    fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT bucket, key, content_type, headers, initiated FROM uploads WHERE upload_id = ?1",
+                [upload_id],
+                |r| {
+                    Ok(UploadInfo {
+                        upload_id: upload_id.to_owned(),
+                        bucket: r.get(0)?,
+                        key: r.get(1)?,
+                        object: NewObject {
+                            content_type: r.get(2)?,
+                            headers: headers_from_json(&r.get::<_, String>(3)?),
+                        },
+                        initiated: r.get::<_, i64>(4)? as u64,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn put_part(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+        body: Staged,
+    ) -> Result<PartInfo, StoreError> {
+        let md5 = hex::encode(body.md5);
+        let size = body.size;
+        let blob = self.adopt(body)?;
+        let now = now_secs();
+        let result = (|| -> Result<Option<String>, StoreError> {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let open: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM uploads WHERE upload_id = ?1",
+                    [upload_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if open.is_none() {
+                return Err(StoreError::NoSuchUpload);
+            }
+            let old = tx
+                .query_row(
+                    "SELECT blob FROM parts WHERE upload_id = ?1 AND part_number = ?2",
+                    params![upload_id, part_number],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO parts (upload_id, part_number, size, md5, last_modified, blob)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![upload_id, part_number, size as i64, md5, now as i64, blob],
+            )?;
+            tx.commit()?;
+            Ok(old)
+        })();
+        match result {
+            Ok(old) => {
+                if let Some(old) = old {
+                    self.remove_blob(&old);
+                }
+                Ok(PartInfo {
+                    part_number,
+                    size,
+                    etag: format!("\"{md5}\""),
+                    last_modified: now,
+                })
+            }
+            Err(e) => {
+                self.remove_blob(&blob);
+                Err(e)
+            }
+        }
+    }
+
+    fn list_parts(&self, upload_id: &str) -> Result<Vec<PartInfo>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT part_number, size, md5, last_modified FROM parts WHERE upload_id = ?1 ORDER BY part_number",
+        )?;
+        let parts = st
+            .query_map([upload_id], |r| {
+                Ok(PartInfo {
+                    part_number: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    etag: format!("\"{}\"", r.get::<_, String>(2)?),
+                    last_modified: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(parts)
+    }
+
+    fn complete(
+        &self,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        max_size: u64,
+    ) -> Result<ObjectMeta, StoreError> {
+        let upload = self.upload(upload_id)?.ok_or(StoreError::NoSuchUpload)?;
+        if parts.is_empty() {
+            return Err(StoreError::InvalidPart("no parts listed".into()));
+        }
+        if parts.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(StoreError::InvalidPartOrder);
+        }
+        let stored: BTreeMap<u32, (String, String)> = {
+            let conn = self.lock();
+            let mut st = conn
+                .prepare_cached("SELECT part_number, md5, blob FROM parts WHERE upload_id = ?1")?;
+            let rows = st
+                .query_map([upload_id], |r| {
+                    Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
+                })?
+                .collect::<Result<BTreeMap<_, _>, _>>()?;
+            rows
+        };
+        let mut staging = self.stage()?;
+        let mut md5s = Md5::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        for (n, etag) in parts {
+            let (md5, blob) = stored
+                .get(n)
+                .ok_or_else(|| StoreError::InvalidPart(format!("part {n} was not uploaded")))?;
+            if !unquote(etag).eq_ignore_ascii_case(md5) {
+                return Err(StoreError::InvalidPart(format!(
+                    "part {n}: ETag {etag} does not match the uploaded part"
+                )));
+            }
+            md5s.update(hex::decode(md5).unwrap_or_default());
+            let mut f = File::open(self.data.join(blob))?;
+            loop {
+                let k = f.read(&mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                if staging.size() + k as u64 > max_size {
+                    return Err(StoreError::TooLarge(max_size));
+                }
+                staging.write(&buf[..k])?;
+            }
+        }
+        let staged = staging.finish()?;
+        let etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), parts.len());
+        let (size, crc64) = (staged.size, staged.crc64);
+        let blob = self.adopt(staged)?;
+        self.publish(
+            &upload.bucket,
+            &upload.key,
+            &blob,
+            size,
+            etag,
+            crc64,
+            upload.object,
+            Some(upload_id),
+        )
+    }
+
+    fn abort(&self, upload_id: &str) -> Result<bool, StoreError> {
+        let blobs = {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let n = tx.execute("DELETE FROM uploads WHERE upload_id = ?1", [upload_id])?;
+            let mut st = tx.prepare("SELECT blob FROM parts WHERE upload_id = ?1")?;
+            let blobs = st
+                .query_map([upload_id], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            drop(st);
+            tx.execute("DELETE FROM parts WHERE upload_id = ?1", [upload_id])?;
+            tx.commit()?;
+            if n == 0 {
+                return Ok(false);
+            }
+            blobs
+        };
+        for b in blobs {
+            self.remove_blob(&b);
+        }
+        Ok(true)
+    }
+}
