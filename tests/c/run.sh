@@ -5,7 +5,9 @@
 #  3. libcos_ci built and installed as a package (tests/c/install.sh) into the build dir;
 #  4. tests/c built with cmake against the installed package (find_package(cos_ci)),
 #     ctest plain, then ASan+UBSan, then valgrind memcheck (zero errors, zero leaks);
+#     with the local COS + CI server (`cos-ci serve`) running for test_server;
 #  5. the example built with pkg-config (shared and static) and run.
+# COS_CI_NO_SERVER=1 skips the server (test_server then reports "skipped").
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -49,6 +51,28 @@ step "build and install libcos_ci"
 PREFIX="$BUILD/prefix"
 rm -rf "$PREFIX"
 tests/c/install.sh "$PREFIX"
+
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+if [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then
+  step "local COS + CI server (cos-ci serve)"
+  cargo build --locked --release -p ci-cli
+  rm -rf "$BUILD/server-data"
+  mkdir -p "$BUILD/server-data"
+  "$TARGET_DIR/release/cos-ci" serve --root "$BUILD/server-data" --port 0 \
+    --secret-id AKIDlocal --secret-key sk-local 2> "$BUILD/server.log" &
+  SERVER_PID=$!
+  trap 'kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
+  addr=""
+  for _ in $(seq 1 200); do
+    addr=$(sed -n 's|.*serving COS + CI on http://||p' "$BUILD/server.log" | head -1)
+    [ -n "$addr" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || { cat "$BUILD/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+  export COS_CI_TEST_SERVER="$addr"
+  echo "server at $addr"
+fi
 
 configure_build_test() { # name, extra cmake args...
   local name=$1; shift
