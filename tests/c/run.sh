@@ -55,10 +55,11 @@ tests/c/install.sh "$PREFIX"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 if [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then
   step "local COS + CI server (cos-ci serve)"
-  cargo build --locked --release -p ci-cli
+  # The debug build: `cargo test --workspace` has built it already in the test command.
+  cargo build --locked -p ci-cli
   rm -rf "$BUILD/server-data"
   mkdir -p "$BUILD/server-data"
-  "$TARGET_DIR/release/cos-ci" serve --root "$BUILD/server-data" --port 0 \
+  "$TARGET_DIR/debug/cos-ci" serve --root "$BUILD/server-data" --port 0 \
     --secret-id AKIDlocal --secret-key sk-local 2> "$BUILD/server.log" &
   SERVER_PID=$!
   trap 'kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
