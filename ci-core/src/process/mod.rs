@@ -19,10 +19,12 @@
 
 mod codec;
 mod error;
+mod execute;
 mod info;
 mod jpeg;
 mod limits;
 mod meta;
+mod ops;
 mod quality;
 mod resize;
 mod thumb;
@@ -32,12 +34,14 @@ pub use codec::{
     EncodeOptions, Frame,
 };
 pub use error::{ProcessError, Result};
+pub use execute::{execute, execute_many, ExecuteOptions, ImageResolver, Output, StyleResolver};
 pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,
 };
 pub use limits::{probe, Format, Limits, Probe};
 pub use meta::Metadata;
+pub use ops::output::content_type;
 pub use quality::estimate_quality;
 pub use resize::{fit_width, resize, Filter};
 
