@@ -123,7 +123,7 @@ pub fn execute_many(
     let needs_pixels = expanded
         .iter()
         .flatten()
-        .any(|r| !is_json_only(r) && r.stages.len() > 0);
+        .any(|r| !is_json_only(r) && !r.stages.is_empty());
     let decoded: Option<Result<Arc<Decoded>>> = needs_pixels.then(|| {
         let d = DecodeOptions {
             limits: opts.limits.clone(),

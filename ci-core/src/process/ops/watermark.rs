@@ -200,7 +200,7 @@ pub(crate) fn composite(
     let keep_alpha = base.color().has_alpha();
     let mut out = base.to_rgba8();
     if p.batch {
-        if p.degree % 360 != 0 {
+        if !p.degree.is_multiple_of(360) {
             mark = rotate(&DynamicImage::ImageRgba8(mark), p.degree).to_rgba8();
         }
         let (mw, mh) = mark.dimensions();
