@@ -49,19 +49,59 @@ impl Processor for EngineProcessor {
         ctx: &ProcessContext<'_>,
     ) -> Result<Processed, ProcessError> {
         let source = ctx.source;
-        let resolver = move |url: &str| -> process::Result<Vec<u8>> {
-            source.fetch_url(url, MAX_MARK_BYTES).ok_or_else(|| {
-                process::ProcessError::InvalidArgument(format!(
-                    "watermark image {url} is not an object of this server"
-                ))
-            })
-        };
+        let resolver = move |url: &str| resolve(source, url);
         let opts = ExecuteOptions {
             limits: self.limits.clone(),
             image_resolver: Some(&resolver),
             style_resolver: None,
         };
-        let out = process::execute(input, rule, &opts).map_err(map_error)?;
+        to_processed(process::execute(input, rule, &opts), rule)
+    }
+
+    fn process_many(
+        &self,
+        input: &[u8],
+        rules: &[ProcessingRule],
+        ctx: &ProcessContext<'_>,
+    ) -> Vec<Result<Processed, ProcessError>> {
+        let source = ctx.source;
+        let resolver = move |url: &str| resolve(source, url);
+        let opts = ExecuteOptions {
+            limits: self.limits.clone(),
+            image_resolver: Some(&resolver),
+            style_resolver: None,
+        };
+        process::execute_many(input, rules, &opts)
+            .into_iter()
+            .zip(rules)
+            .map(|(out, rule)| to_processed(out, rule))
+            .collect()
+    }
+
+    fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
+        process::image_info_with(input, &self.limits)
+            .map(|r| r.info)
+            .map_err(map_error)
+    }
+}
+
+/// Reads a watermark image URL from the server's buckets.
+fn resolve(source: &dyn crate::process::ObjectSource, url: &str) -> process::Result<Vec<u8>> {
+    source.fetch_url(url, MAX_MARK_BYTES).ok_or_else(|| {
+        process::ProcessError::InvalidArgument(format!(
+            "watermark image {url} is not an object of this server"
+        ))
+    })
+}
+
+/// An engine output as the server's [`Processed`]: format lower case (`png`), empty for
+/// AIPicMatting, `json` for `imageInfo`/`imageAve`/`exif`.
+fn to_processed(
+    out: process::Result<process::Output>,
+    rule: &ProcessingRule,
+) -> Result<Processed, ProcessError> {
+    {
+        let out = out.map_err(map_error)?;
         let mut info = out.info;
         let format = match out.format {
             _ if rule.is_ai_pic_matting() => String::new(),
@@ -77,11 +117,5 @@ impl Processor for EngineProcessor {
             content_type: out.content_type.to_string(),
             info,
         })
-    }
-
-    fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
-        process::image_info_with(input, &self.limits)
-            .map(|r| r.info)
-            .map_err(map_error)
     }
 }
