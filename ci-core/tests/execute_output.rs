@@ -242,3 +242,18 @@ fn execute_many_runs_rules_in_parallel() {
     assert_eq!(outs[2].as_ref().unwrap().format, None);
     assert_eq!(outs[3].as_ref().unwrap_err().code(), "UnsupportedFormat");
 }
+
+#[test]
+fn execute_many_applies_ignore_error_per_rule() {
+    let bomb = corpus("bad/bomb-256mp.png");
+    let rules = [
+        rule("imageMogr2/thumbnail/100x/ignore-error/1"),
+        rule("imageMogr2/thumbnail/100x"),
+    ];
+    let outs = ci_core::process::execute_many(&bomb, &rules, &ExecuteOptions::default());
+    assert_eq!(outs[0].as_ref().unwrap().bytes, bomb);
+    assert_eq!(
+        outs[1].as_ref().unwrap_err().code(),
+        "ImageResolutionExceed"
+    );
+}

@@ -137,12 +137,12 @@ pub fn execute_many(
         .map(|rule| {
             let rule = rule?;
             let ignore = has_ignore_error(&rule);
-            let shared = match (&decoded, is_json_only(&rule)) {
-                (Some(Ok(d)), false) => Some(d.clone()),
-                (Some(Err(e)), false) => Err(clone_error(e))?,
-                _ => None,
+            let result = match (&decoded, is_json_only(&rule)) {
+                (Some(Ok(d)), false) => execute_inner(input, &rule, opts, Some(d.clone())),
+                (Some(Err(e)), false) => Err(clone_error(e)),
+                _ => execute_inner(input, &rule, opts, None),
             };
-            match execute_inner(input, &rule, opts, shared) {
+            match result {
                 Err(e) if ignore && is_limit_error(&e) => passthrough(input, &opts.limits),
                 other => other,
             }
@@ -683,7 +683,10 @@ fn run_mogr(
             MogrOp::Rotate(d) => {
                 let (w, h) = canvas.size();
                 let (rw, rh) = geometry::rotated_size(w, h, *d);
-                if rw > limits.max_side || rh > limits.max_side {
+                if rw > limits.max_side
+                    || rh > limits.max_side
+                    || u64::from(rw) * u64::from(rh) > limits.max_pixels
+                {
                     return Err(ProcessError::ImageResolutionExceed(format!(
                         "rotated size {rw}x{rh}"
                     )));

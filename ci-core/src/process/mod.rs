@@ -5,7 +5,10 @@
 //!   header, checked against the limits before any pixel allocation;
 //! - [`decode`] with [`DecodeOptions::min_size`] for JPEG shrink-on-load (1/2, 1/4, 1/8);
 //! - [`resize()`] (fast_image_resize, SIMD) and [`encode`] / [`encode_frames`];
-//! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers.
+//! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers;
+//! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
+//!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
+//!   the choices marked **(ours)**.
 //!
 //! ```
 //! # fn main() -> Result<(), ci_core::process::ProcessError> {

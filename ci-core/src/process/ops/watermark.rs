@@ -157,7 +157,7 @@ fn scale_mark(mark: RgbaImage, s: WatermarkScale, bw: u32, bh: u32) -> Result<Rg
             )
         }
     };
-    if tw > 30_000 || th > 30_000 {
+    if tw > 30_000 || th > 30_000 || u64::from(tw) * u64::from(th) > 250_000_000 {
         return Err(ProcessError::ImageResolutionExceed(
             "scaled watermark too large".into(),
         ));
