@@ -3,6 +3,7 @@
 //! and ci-server's.
 
 mod exit;
+mod image;
 mod local;
 mod remote;
 mod serve;
@@ -48,6 +49,16 @@ enum Command {
         /// The rule string.
         rule: String,
     },
+
+    /// Run a rule on a local file, or on every file of a folder (--batch, all cores).
+    ///
+    /// Example: cos-ci process 'imageMogr2/thumbnail/200x/format/webp' photo.jpg thumb.webp
+    Process(image::ProcessArgs),
+
+    /// Print an image's ImageInfo as the service reports it (--json: the imageInfo answer).
+    ///
+    /// Example: cos-ci info photo.jpg --json
+    Info(image::InfoArgs),
 
     /// Print the Authorization header for a request (q-sign-algorithm=sha1).
     Sign(local::SignArgs),
@@ -102,6 +113,8 @@ fn main() -> ExitCode {
         Command::Ops(command) => local::ops(command),
         Command::Rule { rule } => local::rule(&rule),
         Command::Sign(args) => local::sign(args),
+        Command::Process(args) => image::process(args),
+        Command::Info(args) => image::info(args),
         Command::Put(args) => remote::put(args),
         Command::ImageProcess(args) => remote::image_process(args),
         Command::Get(args) => remote::get(args),

@@ -163,3 +163,76 @@ fn demo_uploads_with_two_rules_and_fetches_a_thumbnail() {
     assert_eq!(&fetched[..3], b"\xff\xd8\xff", "a JPEG");
     assert!(text.contains("image/jpeg"), "{text}");
 }
+
+const PHOTO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/corpus/photo.jpg"
+);
+
+#[test]
+fn info_reports_what_the_cloud_would() {
+    let out = cos_ci(&["info", PHOTO]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "Format        JPEG",
+        "Width         640",
+        "Height        400",
+        "Quality       90",
+        "Size          55130",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let json = stdout(&cos_ci(&["info", "--json", PHOTO]));
+    assert!(
+        json.starts_with(r#"{"format":"jpg","width":"640","height":"400","size":"55130""#),
+        "{json}"
+    );
+    let bad = cos_ci(&[
+        "info",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/corpus/bad/not-an-image.jpg"
+        ),
+    ]);
+    assert_eq!(bad.status.code(), Some(3));
+}
+
+#[test]
+fn process_writes_the_rule_output_and_batch_names_by_format() {
+    let dir = std::env::temp_dir().join(format!("cos-ci-process-test-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    std::fs::copy(PHOTO, dir.join("in/a.jpg")).unwrap();
+    std::fs::copy(PHOTO, dir.join("in/b.jpg")).unwrap();
+    let single = dir.join("one.webp");
+    let out = cos_ci(&[
+        "process",
+        "imageMogr2/thumbnail/200x/format/webp",
+        PHOTO,
+        single.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(WEBP 200x125,"), "{}", stdout(&out));
+    assert_eq!(&std::fs::read(&single).unwrap()[8..12], b"WEBP");
+
+    let batch = cos_ci(&[
+        "process",
+        "--batch",
+        "imageView2/1/w/50/h/50/format/png",
+        dir.join("in").to_str().unwrap(),
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert!(batch.status.success(), "{}", stderr(&batch));
+    assert!(
+        stdout(&batch).contains("processed 2 of 2 files"),
+        "{}",
+        stdout(&batch)
+    );
+    for name in ["a.png", "b.png"] {
+        let png = std::fs::read(dir.join("out").join(name)).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        // IHDR width and height, big-endian at bytes 16..24.
+        assert_eq!(&png[16..24], &[0, 0, 0, 50, 0, 0, 0, 50]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
