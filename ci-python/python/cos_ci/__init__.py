@@ -396,9 +396,14 @@ class CosS3Client:
         EnableMD5: bool = False,
         **kwargs: Any,
     ) -> Dict[str, str]:
-        body, length = _prepare_body(Body, EnableMD5, kwargs)
+        _cos_ci.check_kwargs(_kwarg_pairs(kwargs))
+        body: Any = Body
+        if EnableMD5 and not isinstance(body, (bytes, bytearray, str, memoryview)):
+            # The native client hashes replayable bodies only: a part is read whole here.
+            body = body.read()
+        body, length = _prepare_body(body, False, {})
         return self._native.upload_part(
-            Bucket, Key, UploadId, int(PartNumber), body, False, length
+            Bucket, Key, UploadId, int(PartNumber), body, EnableMD5, length
         )
 
     def complete_multipart_upload(

@@ -3,6 +3,24 @@
 from typing import Any, Dict, List, Optional, Tuple, Union, final
 import os
 
+__all__ = [
+    "NativeClient",
+    "UploadResult",
+    "OriginalInfo",
+    "ImageInfo",
+    "ProcessResult",
+    "ParsedRule",
+    "Rule",
+    "PicOperations",
+    "parse_rule",
+    "resolve_fileid",
+    "xml_to_dict",
+    "sign",
+    "check_kwargs",
+    "CHUNK",
+    "__version__",
+]
+
 CHUNK: int
 __version__: str
 

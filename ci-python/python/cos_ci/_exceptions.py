@@ -24,7 +24,7 @@ def _digest_xml(data: str) -> Digest:
     # The official SDK's digest_xml, field for field.
     msg: Dict[str, Any] = {}
     try:
-        root = xml.dom.minidom.parseString(data).documentElement
+        root: Any = xml.dom.minidom.parseString(data).documentElement
         for tag, name in (
             ("Code", "code"),
             ("Message", "message"),
