@@ -594,6 +594,7 @@ impl NativeClient {
     }
 
     #[pyo3(signature = (bucket, key, method, expired, params, headers))]
+    #[allow(clippy::too_many_arguments)]
     fn get_presigned_url(
         &self,
         py: Python<'_>,
