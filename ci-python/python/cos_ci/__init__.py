@@ -18,6 +18,7 @@ from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple, Unio
 from . import _cos_ci
 from ._cos_ci import (
     CHUNK,
+    LocalServer,
     ImageInfo,
     OriginalInfo,
     ParsedRule,
@@ -48,6 +49,7 @@ __all__ = [
     "CosS3Client",
     "CosServiceError",
     "ImageInfo",
+    "LocalServer",
     "OriginalInfo",
     "ParsedRule",
     "PicOperations",
@@ -59,6 +61,7 @@ __all__ = [
     "UploadResult",
     "parse_rule",
     "resolve_fileid",
+    "serve",
     "sign",
     "xml_to_dict",
 ]
@@ -482,3 +485,32 @@ class CosS3Client:
         return self.get_presigned_url(
             Bucket, Key, "GET", Expired, Params, Headers, UseCiEndPoint, SignHost
         )
+
+
+def serve(
+    root: Optional[str] = None,
+    port: int = 0,
+    SecretId: str = "AKIDexample",
+    SecretKey: str = "sk-example",
+    Region: str = "ap-guangzhou",
+    anonymous: bool = False,
+    styles: Optional[Mapping[str, Mapping[str, str]]] = None,
+) -> LocalServer:
+    """Starts the local COS + CI server (``ci-server``) in-process, on ``127.0.0.1``.
+
+    ``root`` is the data directory (a new temporary one when None); ``port=0`` picks a
+    free port; ``styles`` maps bucket -> style name -> rule. Point either SDK at it with
+    ``CosConfig(..., Scheme="http", IP=server.host, Port=server.port)``; stop it with
+    ``server.close()``. Image processing needs the local engine (not in this build yet):
+    until then processing requests are answered with an error.
+    """
+    import tempfile
+
+    if root is None:
+        root = tempfile.mkdtemp(prefix="cos-ci-serve-")
+    style_list = [
+        (str(b), str(n), str(r)) for b, m in (styles or {}).items() for n, r in m.items()
+    ]
+    return _cos_ci.start_server(
+        root, int(port), [(SecretId, SecretKey)], Region, bool(anonymous), style_list
+    )

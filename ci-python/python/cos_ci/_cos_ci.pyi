@@ -17,6 +17,8 @@ __all__ = [
     "xml_to_dict",
     "sign",
     "check_kwargs",
+    "LocalServer",
+    "start_server",
     "CHUNK",
     "__version__",
 ]
@@ -215,3 +217,24 @@ def sign(
     headers: _Pairs = ...,
     token: Optional[str] = None,
 ) -> str: ...
+
+@final
+class LocalServer:
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def close(self) -> None: ...
+
+def start_server(
+    root: _Path,
+    port: int,
+    credentials: List[Tuple[str, str]],
+    region: str,
+    anonymous: bool,
+    styles: List[Tuple[str, str, str]],
+) -> LocalServer: ...
