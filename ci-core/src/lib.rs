@@ -32,6 +32,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod ops;
+#[cfg(feature = "process")]
+pub mod process;
 pub mod result;
 pub mod rule;
 pub mod sign;

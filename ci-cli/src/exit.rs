@@ -1,0 +1,69 @@
+//! One error type for the command line, and the exit code each kind maps to.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use ci_core::client::{ClientError, CosClientError};
+
+/// What went wrong, sorted by what a script can do about it.
+#[derive(Debug)]
+pub enum CliError {
+    /// The input is wrong: a rule, a header, an image. Exit code 3.
+    Invalid(String),
+    /// The service answered with an error. Exit code 4.
+    Service(String),
+    /// A local or network failure. Exit code 5.
+    Failure(String),
+}
+
+impl CliError {
+    pub fn invalid(message: impl fmt::Display) -> Self {
+        CliError::Invalid(message.to_string())
+    }
+
+    pub fn failure(message: impl fmt::Display) -> Self {
+        CliError::Failure(message.to_string())
+    }
+
+    pub fn io(context: String, err: std::io::Error) -> Self {
+        CliError::Failure(format!("{context}: {err}"))
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            CliError::Invalid(_) => 3,
+            CliError::Service(_) => 4,
+            CliError::Failure(_) => 5,
+        })
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Invalid(m) | CliError::Service(m) | CliError::Failure(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<CosClientError> for CliError {
+    fn from(err: CosClientError) -> Self {
+        match &err {
+            CosClientError::Service(service) => CliError::Service(format!(
+                "{} {} {}: {} (request id {}, resource {})",
+                service.method,
+                service.status,
+                service.code,
+                service.message,
+                service.request_id,
+                service.resource
+            )),
+            CosClientError::Client(
+                ClientError::UnknownParameter(_)
+                | ClientError::InvalidParameter { .. }
+                | ClientError::PicOperations(_),
+            ) => CliError::Invalid(err.to_string()),
+            CosClientError::Client(_) => CliError::Failure(err.to_string()),
+        }
+    }
+}

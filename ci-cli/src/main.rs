@@ -1,0 +1,125 @@
+//! `cos-ci`: Tencent Cloud Infinite image processing on COS from the command line, and
+//! the local COS + CI server. Argument parsing and printing only; the work is ci-core's
+//! and ci-server's.
+
+mod exit;
+mod local;
+mod remote;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Tencent Cloud Infinite (CI) persistent image processing on COS.
+///
+/// Builds and checks Pic-Operations headers and processing rules, signs requests,
+/// uploads with processing to any COS endpoint (the cloud or the local server), and runs
+/// a local COS + CI server that the official SDKs work against.
+///
+/// Exit codes: 0 success, 2 bad command line, 3 invalid input (a rule, a Pic-Operations
+/// header, a file), 4 the service answered with an error, 5 a local or network failure.
+#[derive(Parser, Debug)]
+#[command(name = "cos-ci", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the local COS + CI server until Ctrl-C.
+    ///
+    /// Example: cos-ci serve --root ./cos-data --port 8080 --secret-id AKIDlocal --secret-key sk-local
+    Serve(serve::ServeArgs),
+
+    /// The main job, offline: start the built-in server, upload a photo with two rules,
+    /// print the UploadResult, and fetch a processed copy.
+    Demo(serve::DemoArgs),
+
+    /// Build or check a Pic-Operations header.
+    #[command(subcommand)]
+    Ops(local::OpsCommand),
+
+    /// Parse a processing rule and print its canonical form (or where it is wrong).
+    ///
+    /// Example: cos-ci rule 'imageMogr2/thumbnail/200x/format/webp|imageMogr2/rotate/90'
+    Rule {
+        /// The rule string.
+        rule: String,
+    },
+
+    /// Print the Authorization header for a request (q-sign-algorithm=sha1).
+    Sign(local::SignArgs),
+
+    /// Upload a file, optionally with Pic-Operations (prints the UploadResult).
+    ///
+    /// Example: cos-ci put examplebucket-1250000000 photos/cat.jpg cat.jpg --rule 'thumb.webp=imageMogr2/thumbnail/200x/format/webp'
+    Put(remote::PutArgs),
+
+    /// Process an object already in the bucket and store the results (POST ?image_process).
+    ImageProcess(remote::ImageProcessArgs),
+
+    /// Download an object, optionally processed on the way (GET key?RULE).
+    Get(remote::GetArgs),
+}
+
+/// Where and as whom to send requests: flags, or the `COS_*` environment variables.
+#[derive(Args, Debug, Clone)]
+pub struct EndpointArgs {
+    /// Region, e.g. ap-guangzhou.
+    #[arg(long, env = "COS_REGION", default_value = "ap-guangzhou")]
+    region: String,
+    /// SecretId.
+    #[arg(long, env = "COS_SECRET_ID")]
+    secret_id: String,
+    /// SecretKey.
+    #[arg(long, env = "COS_SECRET_KEY", hide_env_values = true)]
+    secret_key: String,
+    /// Session token of temporary credentials.
+    #[arg(long, env = "COS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Send to this IP address instead of resolving the bucket's host name (the Host header
+    /// keeps the virtual-host name). Use 127.0.0.1 with --port for the local server.
+    #[arg(long, env = "COS_IP")]
+    ip: Option<String>,
+    /// Port for --ip (plain HTTP).
+    #[arg(long, env = "COS_PORT", requires = "ip")]
+    port: Option<u16>,
+    /// Custom endpoint, e.g. cos.ap-guangzhou.myqcloud.com.
+    #[arg(long, env = "COS_ENDPOINT")]
+    endpoint: Option<String>,
+    /// http or https.
+    #[arg(long, env = "COS_SCHEME")]
+    scheme: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::serve(args),
+        Command::Demo(args) => serve::demo(args),
+        Command::Ops(command) => local::ops(command),
+        Command::Rule { rule } => local::rule(&rule),
+        Command::Sign(args) => local::sign(args),
+        Command::Put(args) => remote::put(args),
+        Command::ImageProcess(args) => remote::image_process(args),
+        Command::Get(args) => remote::get(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cos-ci: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

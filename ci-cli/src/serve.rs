@@ -1,0 +1,202 @@
+//! The local server: `serve` in the foreground, and the `demo` main job on an embedded one.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+use ci_core::sign::ProcessParam;
+use ci_core::{PicOperations, Rule};
+use ci_server::{CredentialConfig, Server, ServerConfig};
+
+use crate::exit::CliError;
+use crate::remote::print_upload_result;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Data directory (object bodies and the SQLite metadata database).
+    #[arg(long, default_value = "cos-ci-data")]
+    root: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// A TOML configuration file (credentials, styles, limits, ...); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Accept requests signed with this SecretId (with --secret-key).
+    #[arg(long, env = "COS_SECRET_ID", requires = "secret_key")]
+    secret_id: Option<String>,
+    /// The SecretKey of --secret-id.
+    #[arg(long, env = "COS_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Serve unsigned requests too.
+    #[arg(long)]
+    anonymous: bool,
+    /// Demand that Content-Type and Content-Length be signed, as strict COS buckets do.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn serve(args: ServeArgs) -> Result<(), CliError> {
+    init_logging();
+    let mut config = match &args.config {
+        Some(path) => ServerConfig::from_file(path).map_err(CliError::invalid)?,
+        None => ServerConfig::default(),
+    };
+    config.root = args.root;
+    config.bind = SocketAddr::new(args.host, args.port);
+    config.anonymous |= args.anonymous;
+    config.strict_signature |= args.strict;
+    if let (Some(secret_id), Some(secret_key)) = (args.secret_id, args.secret_key) {
+        config.credentials.push(CredentialConfig {
+            secret_id,
+            secret_key,
+            token: None,
+        });
+    }
+    if config.credentials.is_empty() && !config.anonymous {
+        return Err(CliError::invalid(
+            "no credentials: give --secret-id and --secret-key, a --config with credentials, or --anonymous",
+        ));
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("tokio".into(), e))?;
+    runtime.block_on(async move {
+        let server = Server::bind(config).await.map_err(CliError::failure)?;
+        eprintln!("cos-ci: serving COS + CI on http://{}", server.local_addr());
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        server
+            .run_until(ctrl_c)
+            .await
+            .map_err(|e| CliError::io("server".into(), e))
+    })
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The photo the demo uploads when no --file is given (640x400 baseline JPEG, q90).
+const DEMO_PHOTO: &[u8] = include_bytes!("../../tests/fixtures/corpus/photo.jpg");
+const DEMO_BUCKET: &str = "examplebucket-1250000000";
+const DEMO_SECRET_ID: &str = "AKIDcosciDemo";
+const DEMO_SECRET_KEY: &str = "cos-ci-demo-secret-key";
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Upload this image instead of the bundled 640x400 photograph.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Where to write the processed copy fetched at the end.
+    #[arg(long, default_value = "cos-ci-demo-thumbnail.jpg")]
+    out: PathBuf,
+}
+
+pub fn demo(args: DemoArgs) -> Result<(), CliError> {
+    let photo = match &args.file {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?,
+        None => DEMO_PHOTO.to_vec(),
+    };
+    let root = std::env::temp_dir().join(format!("cos-ci-demo-{}", std::process::id()));
+    let outcome = run_demo(&root, photo, &args.out);
+    let _ = std::fs::remove_dir_all(&root);
+    outcome
+}
+
+fn run_demo(root: &std::path::Path, photo: Vec<u8>, out: &std::path::Path) -> Result<(), CliError> {
+    let mut config = ServerConfig::new(root);
+    config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.credentials.push(CredentialConfig {
+        secret_id: DEMO_SECRET_ID.into(),
+        secret_key: DEMO_SECRET_KEY.into(),
+        token: None,
+    });
+    // The server runs on the runtime's worker threads; this thread is the client.
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("tokio".into(), e))?;
+    let server = runtime
+        .block_on(Server::bind(config))
+        .map_err(CliError::failure)?;
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = runtime.spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    println!("local COS + CI server on http://{addr} (bucket {DEMO_BUCKET})\n");
+
+    let result = upload_and_fetch(addr, photo, out);
+    let _ = stop.send(());
+    let _ = runtime.block_on(serving);
+    result
+}
+
+fn upload_and_fetch(
+    addr: SocketAddr,
+    photo: Vec<u8>,
+    out: &std::path::Path,
+) -> Result<(), CliError> {
+    let config = CosConfig::new("ap-guangzhou", DEMO_SECRET_ID, DEMO_SECRET_KEY)
+        .with_ip_port(addr.ip().to_string(), addr.port());
+    let client = CosClient::new(config)?;
+    let ops = PicOperations::builder()
+        .is_pic_info(true)
+        .rule(Rule::new(
+            "thumb/photo-200.webp",
+            "imageMogr2/thumbnail/200x/format/webp/quality/80",
+        ))
+        .rule(Rule::new(
+            "/square/photo.png",
+            "imageView2/1/w/160/h/160/format/png",
+        ))
+        .build()
+        .map_err(CliError::invalid)?;
+    println!(
+        "PUT photos/photo.jpg ({} bytes)\nPic-Operations: {}\n",
+        photo.len(),
+        ops.to_header()
+    );
+    let options = ObjectOptions::default()
+        .content_type("image/jpeg")
+        .pic_operations(ops.to_header());
+    let (headers, result) = client.ci_put_object(
+        DEMO_BUCKET,
+        "photos/photo.jpg",
+        Body::from_bytes(photo),
+        &options,
+    )?;
+    println!(
+        "200 OK, ETag {}, x-cos-request-id {}",
+        headers.etag.as_deref().unwrap_or("-"),
+        headers.request_id.as_deref().unwrap_or("-")
+    );
+    match result {
+        Some(result) => print_upload_result(&result),
+        None => return Err(CliError::failure("the server sent no UploadResult")),
+    }
+
+    let rule = ProcessParam::rule("imageMogr2/thumbnail/120x/quality/85");
+    let fetched = client.get_object_to_file(
+        DEMO_BUCKET,
+        "photos/photo.jpg",
+        Some(&rule),
+        &ObjectOptions::default(),
+        out,
+    )?;
+    println!(
+        "\nGET photos/photo.jpg?imageMogr2/thumbnail/120x/quality/85 -> {} ({} bytes, {})",
+        out.display(),
+        fetched.content_length.unwrap_or(0),
+        fetched.get("content-type").unwrap_or("unknown type")
+    );
+    Ok(())
+}
