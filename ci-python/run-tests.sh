@@ -17,6 +17,11 @@ PROFILE="${COS_CI_PROFILE:-dev}"
 VENV="$HERE/.venv-test"
 start=$(date +%s)
 
+# The engine (ci-core feature `process`) builds libjpeg-turbo: cmake, nasm, a C compiler.
+if [ -x "$HERE/../scripts/install-build-deps.sh" ]; then
+    "$HERE/../scripts/install-build-deps.sh"
+fi
+
 rm -rf "$VENV" "$HERE/target-wheels"
 "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"

@@ -1019,6 +1019,38 @@ fn sign(
 }
 
 // ---------------------------------------------------------------------------------------
+// Local engine
+
+fn process_err(py: Python<'_>, e: &ci_core::process::ProcessError) -> PyErr {
+    make_err(py, "ProcessError", (e.to_string(), e.code()))
+}
+
+/// `ImageInfo` of an encoded image (format, size, quality estimate, orientation, mean
+/// colour), computed locally with the GIL released.
+#[pyfunction]
+fn image_info(py: Python<'_>, data: &[u8]) -> PyResult<ImageInfo> {
+    py.detach(|| ci_core::process::image_info(data))
+        .map(ImageInfo::from)
+        .map_err(|e| process_err(py, &e))
+}
+
+/// A JPEG thumbnail `width` pixels wide (ratio kept), computed locally with the GIL
+/// released (JPEG shrink-on-load, Lanczos3, libjpeg-turbo).
+#[pyfunction]
+#[pyo3(signature = (data, width, quality=85))]
+fn thumbnail_jpeg<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    width: u32,
+    quality: u8,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let out = py
+        .detach(|| ci_core::process::thumbnail_jpeg(data, width, quality))
+        .map_err(|e| process_err(py, &e))?;
+    Ok(PyBytes::new(py, &out))
+}
+
+// ---------------------------------------------------------------------------------------
 // Local server
 
 /// The local COS + CI server (`ci-server`) running on a background thread.
@@ -1116,6 +1148,8 @@ fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(check_kwargs, m)?)?;
     m.add_class::<LocalServer>()?;
+    m.add_function(wrap_pyfunction!(image_info, m)?)?;
+    m.add_function(wrap_pyfunction!(thumbnail_jpeg, m)?)?;
     m.add_function(wrap_pyfunction!(start_server, m)?)?;
     m.add("CHUNK", CHUNK)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -82,12 +82,25 @@ def download(client: CosS3Client) -> bytes:
     return body.read(1024) + body.get_raw_stream().read()
 
 
+def local(data: bytes) -> Tuple[int, bytes]:
+    try:
+        info: ImageInfo = cos_ci.image_info(data)
+        thumb: bytes = cos_ci.thumbnail_jpeg(memoryview(data), 200, quality=80)
+    except cos_ci.ProcessError as e:
+        print(e.code)
+        return 0, b""
+    server: cos_ci.LocalServer = cos_ci.serve(port=0)
+    port: int = server.port
+    server.close()
+    return info.width + port, thumb
+
+
 def main() -> None:
     conf = CosConfig(Region="ap-guangzhou", SecretId="id", SecretKey="key", Scheme="http",
                      IP="127.0.0.1", Port=9, Timeout=1)
     client = CosS3Client(conf, retry=0)
     auth: str = cos_ci.sign("id", "key", "GET", "/k", "1;2", [("a", None)], [("Host", "h")])
-    print(auth, rules("imageMogr2/format/png"))
+    print(auth, rules("imageMogr2/format/png"), local(b"x")[0])
     try:
         print(upload(client, b"x"), typed(client), errors(client), download(client))
     except CosClientError:

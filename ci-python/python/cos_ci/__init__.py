@@ -31,11 +31,14 @@ from ._cos_ci import (
     sign,
     xml_to_dict,
 )
+from ._cos_ci import image_info as _image_info
+from ._cos_ci import thumbnail_jpeg as _thumbnail_jpeg
 from ._exceptions import (
     CosClientError,
     CosException,
     CosServiceError,
     PicOperationsError,
+    ProcessError,
     RuleError,
 )
 
@@ -52,8 +55,11 @@ __all__ = [
     "LocalServer",
     "OriginalInfo",
     "ParsedRule",
+    "image_info",
+    "thumbnail_jpeg",
     "PicOperations",
     "PicOperationsError",
+    "ProcessError",
     "ProcessResult",
     "Rule",
     "RuleError",
@@ -514,3 +520,21 @@ def serve(
     return _cos_ci.start_server(
         root, int(port), [(SecretId, SecretKey)], Region, bool(anonymous), style_list
     )
+
+
+def _as_bytes(data: Union[bytes, bytearray, memoryview]) -> bytes:
+    return data if isinstance(data, bytes) else bytes(data)
+
+
+def image_info(data: Union[bytes, bytearray, memoryview]) -> ImageInfo:
+    """``ImageInfo`` of an encoded image, computed locally (GIL released).
+    Raises ``ProcessError`` for an undecodable or oversized input."""
+    return _image_info(_as_bytes(data))
+
+
+def thumbnail_jpeg(
+    data: Union[bytes, bytearray, memoryview], width: int, quality: int = 85
+) -> bytes:
+    """A JPEG thumbnail ``width`` pixels wide (ratio kept), computed locally (GIL
+    released). Raises ``ProcessError``."""
+    return _thumbnail_jpeg(_as_bytes(data), width, quality)

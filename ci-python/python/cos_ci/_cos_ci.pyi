@@ -18,6 +18,8 @@ __all__ = [
     "sign",
     "check_kwargs",
     "LocalServer",
+    "image_info",
+    "thumbnail_jpeg",
     "start_server",
     "CHUNK",
     "__version__",
@@ -238,3 +240,6 @@ def start_server(
     anonymous: bool,
     styles: List[Tuple[str, str, str]],
 ) -> LocalServer: ...
+
+def image_info(data: bytes) -> ImageInfo: ...
+def thumbnail_jpeg(data: bytes, width: int, quality: int = 85) -> bytes: ...

@@ -14,6 +14,7 @@ __all__ = [
     "CosClientError",
     "CosServiceError",
     "PicOperationsError",
+    "ProcessError",
     "RuleError",
 ]
 
@@ -152,3 +153,12 @@ class RuleError(PicOperationsError):
         self.token = token
         self.kind = kind
         self.rule_index = rule_index
+
+
+class ProcessError(ValueError):
+    """The local engine refused an image (``code``: the COS error code it would answer
+    with, e.g. ``InvalidImageFormat``, ``ImageTooLarge``)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
