@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 
-bash "$root/scripts/install-build-deps.sh" plasma-workspace-wallpapers gnome-backgrounds libvips42 python3-venv
+bash "$root/scripts/install-deps.sh" plasma-workspace-wallpapers gnome-backgrounds libvips42 python3-venv
 
 venv="$here/.venv"
 if [ ! -x "$venv/bin/python" ]; then

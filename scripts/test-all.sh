@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every test: Rust (unit, integration, doc),
-# and the cross-language suites as they exist (C, Python, Go).
+# C and C++ (plain, ASan+UBSan, valgrind), Python, Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-test-deps.sh
+./scripts/install-deps.sh
 
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
 
 echo "== main job smoke run"
-cargo run --locked -q -p ci-core --example quickstart > /dev/null
+cargo run --locked -q -p ci-cli -- demo --out "${TMPDIR:-/tmp}/cos-ci-demo-smoke.jpg" > /dev/null
+
+echo "== C and C++: tests/c/run.sh"
+tests/c/run.sh
+
+echo "== Go: ci-go/test.sh"
+ci-go/test.sh

@@ -1,2 +1,123 @@
-//! C ABI over `ci-core`. An empty shell until the C ABI issue fills it: it exists so the
-//! workspace layout, and the crate name `libcos_ci`, are fixed from the start.
+//! C ABI over `ci-core`: `libcos_ci.a`, `libcos_ci.so` and the cbindgen header
+//! `include/cos_ci.h`.
+//!
+//! Conventions (the same for every function; the header repeats them):
+//!
+//! * Every function returns a `cos_ci_result`; `COS_CI_RESULT_OK` (0) is success. The
+//!   `_free` functions return nothing and accept NULL. `cos_ci_version` returns a static
+//!   string.
+//! * No panic crosses the boundary: every entry point catches unwinding and returns
+//!   `COS_CI_RESULT_PANIC`.
+//! * Every pointer is checked: a required pointer that is NULL gives
+//!   `COS_CI_RESULT_NULL_PARAMETER`. Text is passed as `(const uint8_t *ptr, size_t len)`
+//!   and must be UTF-8 (`COS_CI_RESULT_INVALID_UTF8` otherwise); it need not be
+//!   NUL-terminated. Optional text arguments accept NULL for "absent".
+//! * Outputs are either written into a caller buffer `(uint8_t *buf, size_t len,
+//!   size_t *out_len)`: `*out_len` always receives the size the value needs; if `buf` is
+//!   NULL or `len` is smaller, nothing is written and `COS_CI_RESULT_BUFFER_TOO_SMALL` is
+//!   returned (a size query). When there is room, a NUL byte is also written after the
+//!   value (not counted in `*out_len`), so a buffer of `*out_len + 1` bytes gives a C
+//!   string. Or they are handles owned by the caller with their own `_free`.
+//! * Handles that can fail keep the text of their last error, read with
+//!   `cos_ci_<handle>_last_error`.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+// C names (`cos_ci_result`, `cos_ci_rule`, ...) are the ABI.
+#![allow(non_camel_case_types)]
+
+mod client;
+mod ffi;
+mod ops;
+mod results;
+mod rule;
+mod sign;
+
+pub use client::*;
+pub use ffi::cos_ci_result;
+pub use ops::*;
+pub use results::*;
+pub use rule::*;
+pub use sign::*;
+
+use ffi::{boundary, write_out};
+
+/// The library version as a static NUL-terminated string ("0.1.0"); never NULL, never
+/// to be freed. Thread safety: may be called from any thread.
+#[no_mangle]
+pub extern "C" fn cos_ci_version() -> *const std::ffi::c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Writes the description of a result code into `buf` (see the buffer conventions).
+/// Unknown values give "unknown result code". Thread safety: any thread.
+///
+/// # Safety
+///
+/// `buf` is NULL or points to `len` writable bytes; `out_len` points to a writable
+/// `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_result_message(
+    result: u32,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        let text = cos_ci_result::from_u32(result).map_or("unknown result code", |r| r.message());
+        // SAFETY: the caller guarantees `buf`/`len`/`out_len` as documented above.
+        unsafe { write_out(text.as_bytes(), buf, len, out_len) }
+    })
+}
+
+// The thread-safety promises in the handles' docs, checked by the compiler.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<cos_ci_pic_operations>();
+    send_sync::<cos_ci_rule>();
+    send_sync::<cos_ci_upload_result>();
+    send_sync::<cos_ci_cos_error>();
+    send_sync::<cos_ci_v4_response>();
+    send_sync::<cos_ci_credentials>();
+    send_sync::<cos_ci_sign_request>();
+    send_sync::<cos_ci_config>();
+    send_sync::<cos_ci_client>();
+    send_sync::<cos_ci_response>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_nul_terminated() {
+        // SAFETY: cos_ci_version returns a static NUL-terminated string.
+        let v = unsafe { std::ffi::CStr::from_ptr(cos_ci_version()) };
+        assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn result_message_size_query() {
+        let mut need = 0usize;
+        // SAFETY: NULL buffer is a size query; `need` is writable.
+        let r = unsafe { cos_ci_result_message(0, std::ptr::null_mut(), 0, &mut need) };
+        assert_eq!((r, need), (cos_ci_result::BufferTooSmall, "success".len()));
+    }
+
+    #[test]
+    fn handles_check_null() {
+        let mut n = 0usize;
+        // SAFETY: NULL handles are refused before use.
+        unsafe {
+            assert_eq!(
+                cos_ci_rule_stage_count(std::ptr::null(), &mut n),
+                cos_ci_result::NullParameter
+            );
+            assert_eq!(
+                cos_ci_pic_operations_parse(std::ptr::null_mut(), b"{}".as_ptr(), 2),
+                cos_ci_result::NullParameter
+            );
+            cos_ci_client_free(std::ptr::null_mut());
+            cos_ci_response_free(std::ptr::null_mut());
+        }
+    }
+}

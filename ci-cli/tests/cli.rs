@@ -138,3 +138,28 @@ fn help_teaches_by_example() {
     assert!(help.contains("Example: cos-ci put"), "{help}");
     assert!(help.contains("COS_SECRET_ID"), "{help}");
 }
+
+#[test]
+fn demo_uploads_with_two_rules_and_fetches_a_thumbnail() {
+    let out_file =
+        std::env::temp_dir().join(format!("cos-ci-demo-test-{}.jpg", std::process::id()));
+    let out_arg = out_file.to_string_lossy().into_owned();
+    let out = cos_ci(&["demo", "--out", &out_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The bundled photo is 640x400: thumbnail/200x gives 200x125, imageView2/1 160x160.
+    for expected in [
+        "<Key>photos/thumb/photo-200.webp</Key>",
+        "<Format>webp</Format>\n<Md5>",
+        "<Width>200</Width>\n<Height>125</Height>",
+        "<Key>square/photo.png</Key>",
+        "<Width>160</Width>\n<Height>160</Height>",
+        "<Format>JPEG</Format>\n<Width>640</Width>\n<Height>400</Height>\n<Quality>90</Quality>",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let fetched = std::fs::read(&out_file).expect("the thumbnail was written");
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(&fetched[..3], b"\xff\xd8\xff", "a JPEG");
+    assert!(text.contains("image/jpeg"), "{text}");
+}

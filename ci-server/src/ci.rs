@@ -217,6 +217,34 @@ fn process_one(
     Ok(state.processor.process(input, rule, &ctx)?)
 }
 
+/// Runs every rule of a plan on `input` through [`Processor::process_many`](crate::process::Processor::process_many).
+fn process_all(
+    state: &State,
+    bucket: &str,
+    key: &str,
+    region: &str,
+    input: &[u8],
+    rules: &[PlannedRule],
+) -> Vec<Result<Processed, ApiError>> {
+    let source = StoreSource {
+        store: state.store.clone(),
+        local: state.local_addr,
+    };
+    let ctx = ProcessContext {
+        bucket,
+        key,
+        region,
+        source: &source,
+    };
+    let list: Vec<ProcessingRule> = rules.iter().map(|r| r.rule.clone()).collect();
+    state
+        .processor
+        .process_many(input, &list, &ctx)
+        .into_iter()
+        .map(|r| r.map_err(ApiError::from))
+        .collect()
+}
+
 /// Executes a plan on `input` (the object `bucket`/`key`): stores every result at its
 /// fileid and builds the `UploadResult`.
 pub(crate) async fn run_plan(
@@ -250,8 +278,9 @@ pub(crate) async fn run_plan(
             None
         };
         let mut results = Vec::with_capacity(plan.rules.len());
-        for r in &plan.rules {
-            let out = process_one(state, &bucket, &key, &region, &input, &r.rule)?;
+        let outs = process_all(state, &bucket, &key, &region, &input, &plan.rules);
+        for (r, out) in plan.rules.iter().zip(outs) {
+            let out = out?;
             state.store.put_bytes(
                 &r.bucket,
                 &r.key,

@@ -30,6 +30,7 @@
 
 mod ci;
 pub mod config;
+pub mod engine;
 mod error;
 mod handler;
 pub mod process;
@@ -39,6 +40,7 @@ pub mod util;
 mod v4;
 
 pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
+pub use engine::EngineProcessor;
 pub use error::ApiError;
 pub use process::{
     ObjectSource, ProcessContext, ProcessError, Processed, Processor, UnavailableProcessor,

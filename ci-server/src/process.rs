@@ -109,6 +109,18 @@ pub trait Processor: Send + Sync {
     /// Facts about `input` for `OriginalInfo` (`Format` upper case, `Md5` filled by the
     /// server when left empty).
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError>;
+
+    /// Applies several rules to one input (a multi-rule Pic-Operations); results in the
+    /// order of `rules`. The default runs [`Processor::process`] for each rule in turn;
+    /// an engine may decode once and run the rules in parallel.
+    fn process_many(
+        &self,
+        input: &[u8],
+        rules: &[ProcessingRule],
+        ctx: &ProcessContext<'_>,
+    ) -> Vec<Result<Processed, ProcessError>> {
+        rules.iter().map(|r| self.process(input, r, ctx)).collect()
+    }
 }
 
 /// The processor of a build without an engine: every job fails with

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
-use crate::process::{Processor, UnavailableProcessor};
+use crate::process::Processor;
 use crate::store::{LocalStore, ObjectStore, StoreError};
 
 /// Why the server could not start.
@@ -57,10 +57,10 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Binds `config.bind` with the local store under `config.root` and no image engine
-    /// (processing routes answer 501 `NotImplemented`).
+    /// Binds `config.bind` with the local store under `config.root` and the local image
+    /// engine ([`EngineProcessor`](crate::EngineProcessor)).
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
-        Self::bind_with(config, Arc::new(UnavailableProcessor)).await
+        Self::bind_with(config, Arc::new(crate::EngineProcessor::new())).await
     }
 
     /// Binds with the local store and the given image engine.

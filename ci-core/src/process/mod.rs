@@ -5,7 +5,10 @@
 //!   header, checked against the limits before any pixel allocation;
 //! - [`decode`] with [`DecodeOptions::min_size`] for JPEG shrink-on-load (1/2, 1/4, 1/8);
 //! - [`resize()`] (fast_image_resize, SIMD) and [`encode`] / [`encode_frames`];
-//! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers.
+//! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers;
+//! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
+//!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
+//!   the choices marked **(ours)**.
 //!
 //! ```
 //! # fn main() -> Result<(), ci_core::process::ProcessError> {
@@ -19,10 +22,12 @@
 
 mod codec;
 mod error;
+mod execute;
 mod info;
 mod jpeg;
 mod limits;
 mod meta;
+mod ops;
 mod quality;
 mod resize;
 mod thumb;
@@ -32,12 +37,14 @@ pub use codec::{
     EncodeOptions, Frame,
 };
 pub use error::{ProcessError, Result};
+pub use execute::{execute, execute_many, ExecuteOptions, ImageResolver, Output, StyleResolver};
 pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,
 };
 pub use limits::{probe, Format, Limits, Probe};
 pub use meta::Metadata;
+pub use ops::output::content_type;
 pub use quality::estimate_quality;
 pub use resize::{fit_width, resize, Filter};
 

@@ -1,0 +1,130 @@
+package cosci
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#cgo LDFLAGS: ${SRCDIR}/../target/release/libcos_ci.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#include <stdlib.h>
+#include "cos_ci.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Result is a cos_ci_result code of the C library.
+type Result uint32
+
+// Result codes (see include/cos_ci.h).
+const (
+	ResultOK                   Result = C.COS_CI_RESULT_OK
+	ResultNullParameter        Result = C.COS_CI_RESULT_NULL_PARAMETER
+	ResultInvalidUTF8          Result = C.COS_CI_RESULT_INVALID_UTF8
+	ResultBufferTooSmall       Result = C.COS_CI_RESULT_BUFFER_TOO_SMALL
+	ResultIndexOutOfRange      Result = C.COS_CI_RESULT_INDEX_OUT_OF_RANGE
+	ResultNotPresent           Result = C.COS_CI_RESULT_NOT_PRESENT
+	ResultInvalidArgument      Result = C.COS_CI_RESULT_INVALID_ARGUMENT
+	ResultInvalidPicOperations Result = C.COS_CI_RESULT_INVALID_PIC_OPERATIONS
+	ResultInvalidRule          Result = C.COS_CI_RESULT_INVALID_RULE
+	ResultInvalidXML           Result = C.COS_CI_RESULT_INVALID_XML
+	ResultServiceError         Result = C.COS_CI_RESULT_SERVICE_ERROR
+	ResultClientError          Result = C.COS_CI_RESULT_CLIENT_ERROR
+	ResultConfig               Result = C.COS_CI_RESULT_CONFIG
+	ResultTransport            Result = C.COS_CI_RESULT_TRANSPORT
+	ResultIO                   Result = C.COS_CI_RESULT_IO
+	ResultPanic                Result = C.COS_CI_RESULT_PANIC
+)
+
+// String is the library's description of the code.
+func (r Result) String() string {
+	s, err := readString(func(b *C.uint8_t, n C.size_t, out *C.size_t) C.cos_ci_result {
+		return C.cos_ci_result_message(C.uint32_t(r), b, n, out)
+	})
+	if err != nil {
+		return fmt.Sprintf("result %d", uint32(r))
+	}
+	return s
+}
+
+// Version is the C library's version.
+func Version() string { return C.GoString(C.cos_ci_version()) }
+
+// emptyBuf is a valid non-NULL pointer for empty inputs (the C API refuses NULL).
+var emptyBuf = (*C.uint8_t)(C.malloc(1))
+
+// cstr passes a Go string to C for the duration of one call (no copy; the bytes hold no
+// Go pointers, as cgo requires).
+func cstr(s string) (*C.uint8_t, C.size_t) {
+	if len(s) == 0 {
+		return emptyBuf, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
+func cbytes(b []byte) (*C.uint8_t, C.size_t) {
+	if len(b) == 0 {
+		return emptyBuf, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))), C.size_t(len(b))
+}
+
+// readBytes calls fn with a size query, then with a buffer of the right size.
+func readBytes(fn func(*C.uint8_t, C.size_t, *C.size_t) C.cos_ci_result) ([]byte, error) {
+	var need C.size_t
+	rc := Result(fn(nil, 0, &need))
+	if rc == ResultOK {
+		return []byte{}, nil
+	}
+	if rc != ResultBufferTooSmall {
+		return nil, &Error{Code: rc, Message: rc.String()}
+	}
+	buf := make([]byte, int(need)+1)
+	rc = Result(fn((*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need))
+	if rc != ResultOK {
+		return nil, &Error{Code: rc, Message: rc.String()}
+	}
+	return buf[:need], nil
+}
+
+func readString(fn func(*C.uint8_t, C.size_t, *C.size_t) C.cos_ci_result) (string, error) {
+	b, err := readBytes(fn)
+	return string(b), err
+}
+
+// kvArray copies key/value pairs into C memory (a cos_ci_kv array may not point into Go
+// memory). free releases it.
+type kvArray struct {
+	ptr   *C.cos_ci_kv
+	n     C.size_t
+	alloc []unsafe.Pointer
+}
+
+func newKV(pairs [][2]string) *kvArray {
+	a := &kvArray{n: C.size_t(len(pairs))}
+	if len(pairs) == 0 {
+		return a
+	}
+	size := C.size_t(unsafe.Sizeof(C.cos_ci_kv{})) * a.n
+	a.ptr = (*C.cos_ci_kv)(C.malloc(size))
+	a.alloc = append(a.alloc, unsafe.Pointer(a.ptr))
+	items := unsafe.Slice(a.ptr, len(pairs))
+	for i, p := range pairs {
+		k := C.CBytes([]byte(p[0] + "\x00"))
+		v := C.CBytes([]byte(p[1] + "\x00"))
+		a.alloc = append(a.alloc, k, v)
+		items[i] = C.cos_ci_kv{
+			name: (*C.uint8_t)(k), name_len: C.size_t(len(p[0])),
+			value: (*C.uint8_t)(v), value_len: C.size_t(len(p[1])),
+		}
+	}
+	return a
+}
+
+func (a *kvArray) free() {
+	for _, p := range a.alloc {
+		C.free(p)
+	}
+	a.alloc = nil
+	a.ptr = nil
+}

@@ -1,0 +1,3 @@
+module example.invalid/cos-ci/ci-go
+
+go 1.22

@@ -1,0 +1,121 @@
+//! The local image engine behind the server: [`EngineProcessor`] runs rules with
+//! [`ci_core::process::execute`].
+
+use ci_core::process::{self, ExecuteOptions, Limits};
+use ci_core::result::ImageInfo;
+use ci_core::rule::ProcessingRule;
+
+use crate::process::{ProcessContext, ProcessError, Processed, Processor};
+
+/// Largest watermark image fetched from the server's own buckets (the input limit).
+const MAX_MARK_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The [`Processor`] of `ci_core::process`: the default engine of [`Server::bind`](crate::Server::bind).
+///
+/// Watermark image URLs (`http://<bucket>.cos.<region>.myqcloud.com/<key>`) are read
+/// from this server's buckets through [`ProcessContext::source`].
+#[derive(Debug, Clone, Default)]
+pub struct EngineProcessor {
+    /// Limits checked before decoding.
+    pub limits: Limits,
+}
+
+impl EngineProcessor {
+    /// An engine with the default limits of rules.md.
+    pub fn new() -> Self {
+        EngineProcessor::default()
+    }
+}
+
+/// Maps an engine error to the server's error (same COS codes).
+pub fn map_error(e: process::ProcessError) -> ProcessError {
+    use process::ProcessError as E;
+    let msg = e.to_string();
+    match e {
+        E::InvalidImageFormat(_) => ProcessError::InvalidImageFormat(msg),
+        E::ImageTooLarge { .. } => ProcessError::ImageTooLarge(msg),
+        E::ImageResolutionExceed(_) => ProcessError::ImageResolutionExceed(msg),
+        E::UnsupportedFormat(_) => ProcessError::UnsupportedFormat(msg),
+        E::InvalidArgument(_) => ProcessError::InvalidArgument(msg),
+        _ => ProcessError::Internal(msg),
+    }
+}
+
+impl Processor for EngineProcessor {
+    fn process(
+        &self,
+        input: &[u8],
+        rule: &ProcessingRule,
+        ctx: &ProcessContext<'_>,
+    ) -> Result<Processed, ProcessError> {
+        let source = ctx.source;
+        let resolver = move |url: &str| resolve(source, url);
+        let opts = ExecuteOptions {
+            limits: self.limits.clone(),
+            image_resolver: Some(&resolver),
+            style_resolver: None,
+        };
+        to_processed(process::execute(input, rule, &opts), rule)
+    }
+
+    fn process_many(
+        &self,
+        input: &[u8],
+        rules: &[ProcessingRule],
+        ctx: &ProcessContext<'_>,
+    ) -> Vec<Result<Processed, ProcessError>> {
+        let source = ctx.source;
+        let resolver = move |url: &str| resolve(source, url);
+        let opts = ExecuteOptions {
+            limits: self.limits.clone(),
+            image_resolver: Some(&resolver),
+            style_resolver: None,
+        };
+        process::execute_many(input, rules, &opts)
+            .into_iter()
+            .zip(rules)
+            .map(|(out, rule)| to_processed(out, rule))
+            .collect()
+    }
+
+    fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
+        process::image_info_with(input, &self.limits)
+            .map(|r| r.info)
+            .map_err(map_error)
+    }
+}
+
+/// Reads a watermark image URL from the server's buckets.
+fn resolve(source: &dyn crate::process::ObjectSource, url: &str) -> process::Result<Vec<u8>> {
+    source.fetch_url(url, MAX_MARK_BYTES).ok_or_else(|| {
+        process::ProcessError::InvalidArgument(format!(
+            "watermark image {url} is not an object of this server"
+        ))
+    })
+}
+
+/// An engine output as the server's [`Processed`]: format lower case (`png`), empty for
+/// AIPicMatting, `json` for `imageInfo`/`imageAve`/`exif`.
+fn to_processed(
+    out: process::Result<process::Output>,
+    rule: &ProcessingRule,
+) -> Result<Processed, ProcessError> {
+    {
+        let out = out.map_err(map_error)?;
+        let mut info = out.info;
+        let format = match out.format {
+            _ if rule.is_ai_pic_matting() => String::new(),
+            Some(f) => f.rule_name().to_string(),
+            None => "json".to_string(),
+        };
+        if out.format.is_some() {
+            info.format = format.clone();
+        }
+        Ok(Processed {
+            bytes: out.bytes,
+            format,
+            content_type: out.content_type.to_string(),
+            info,
+        })
+    }
+}
