@@ -1050,6 +1050,23 @@ fn thumbnail_jpeg<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// Runs a processing rule locally (the engine behind ci-server): `(bytes, ImageInfo)`.
+/// A bad rule raises `RuleError`; an image the engine refuses, `ProcessError`.
+#[pyfunction]
+fn process<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    rule: &str,
+) -> PyResult<(Bound<'py, PyBytes>, ImageInfo)> {
+    let parsed = ProcessingRule::parse(rule).map_err(|e| rule_err(py, &e, None))?;
+    let out = py
+        .detach(|| {
+            ci_core::process::execute(data, &parsed, &ci_core::process::ExecuteOptions::default())
+        })
+        .map_err(|e| process_err(py, &e))?;
+    Ok((PyBytes::new(py, &out.bytes), ImageInfo::from(out.info)))
+}
+
 // ---------------------------------------------------------------------------------------
 // Local server
 
@@ -1123,7 +1140,10 @@ fn start_server(
     }
     let server = py
         .detach(|| {
-            ci_server::spawn_for_tests(config, std::sync::Arc::new(ci_server::UnavailableProcessor))
+            ci_server::spawn_for_tests(
+                config,
+                std::sync::Arc::new(ci_server::EngineProcessor::new()),
+            )
         })
         .map_err(|e| PyIOError::new_err(format!("starting the local server: {e}")))?;
     Ok(LocalServer {
@@ -1150,6 +1170,7 @@ fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<LocalServer>()?;
     m.add_function(wrap_pyfunction!(image_info, m)?)?;
     m.add_function(wrap_pyfunction!(thumbnail_jpeg, m)?)?;
+    m.add_function(wrap_pyfunction!(process, m)?)?;
     m.add_function(wrap_pyfunction!(start_server, m)?)?;
     m.add("CHUNK", CHUNK)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -65,3 +65,14 @@ def test_thumbnails_in_parallel_threads() -> None:
         t.join()
     assert [cos_ci.image_info(o).width for o in outs] == [64, 96, 128, 160] * 4
     assert ticks[0] > 0
+
+
+def test_process_rule() -> None:
+    out, info = cos_ci.process(PHOTO, "imageMogr2/thumbnail/200x/format/webp/quality/80")
+    assert out[:4] == b"RIFF" and (info.width, info.quality) == (200, 80)
+    out2, _ = cos_ci.process(PHOTO, cos_ci.parse_rule("imageMogr2/thumbnail/200x/format/webp/quality/80"))
+    assert out2 == out
+    with pytest.raises(cos_ci.RuleError):
+        cos_ci.process(PHOTO, "imageMogr2/bogus/1")
+    with pytest.raises(cos_ci.ProcessError):
+        cos_ci.process(b"nope", "imageMogr2/thumbnail/10x")

@@ -92,3 +92,19 @@ def test_streamed_upload_roundtrip(local: cos_ci.LocalServer) -> None:
     req = urllib.request.Request(url, headers={"Host": BUCKET + ".cos.ap-guangzhou.myqcloud.com"})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.read() == big
+
+
+def test_ci_put_object_processed_by_local_engine(local: cos_ci.LocalServer) -> None:
+    from pathlib import Path
+
+    photo = (Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "corpus" / "photo.jpg").read_bytes()
+    ops = '{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}'
+    datas = []
+    for mod in (qcloud_cos, cos_ci):
+        _, data = client(mod, local).ci_put_object(Bucket=BUCKET, Body=photo, Key="eng/cat.jpg",
+                                                   PicOperations=ops)
+        datas.append(data)
+    a, b = datas
+    assert a == b
+    obj = b["ProcessResults"]["Object"]
+    assert (obj["Key"], obj["Width"], obj["Format"]) == ("eng/thumb.png", "200", "png")

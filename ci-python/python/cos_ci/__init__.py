@@ -32,6 +32,7 @@ from ._cos_ci import (
     xml_to_dict,
 )
 from ._cos_ci import image_info as _image_info
+from ._cos_ci import process as _process
 from ._cos_ci import thumbnail_jpeg as _thumbnail_jpeg
 from ._exceptions import (
     CosClientError,
@@ -56,6 +57,7 @@ __all__ = [
     "OriginalInfo",
     "ParsedRule",
     "image_info",
+    "process",
     "thumbnail_jpeg",
     "PicOperations",
     "PicOperationsError",
@@ -507,8 +509,7 @@ def serve(
     ``root`` is the data directory (a new temporary one when None); ``port=0`` picks a
     free port; ``styles`` maps bucket -> style name -> rule. Point either SDK at it with
     ``CosConfig(..., Scheme="http", IP=server.host, Port=server.port)``; stop it with
-    ``server.close()``. Image processing needs the local engine (not in this build yet):
-    until then processing requests are answered with an error.
+    ``server.close()``. Processing runs on the local engine.
     """
     import tempfile
 
@@ -538,3 +539,12 @@ def thumbnail_jpeg(
     """A JPEG thumbnail ``width`` pixels wide (ratio kept), computed locally (GIL
     released). Raises ``ProcessError``."""
     return _thumbnail_jpeg(_as_bytes(data), width, quality)
+
+
+def process(
+    data: Union[bytes, bytearray, memoryview], rule: Union[str, ParsedRule]
+) -> Tuple[bytes, ImageInfo]:
+    """Runs a processing rule locally (GIL released): the output and its ImageInfo.
+    Raises ``RuleError`` for a bad rule, ``ProcessError`` for a refused image."""
+    text = rule.canonical if isinstance(rule, ParsedRule) else rule
+    return _process(_as_bytes(data), text)

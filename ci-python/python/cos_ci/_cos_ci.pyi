@@ -20,6 +20,7 @@ __all__ = [
     "LocalServer",
     "image_info",
     "thumbnail_jpeg",
+    "process",
     "start_server",
     "CHUNK",
     "__version__",
@@ -243,3 +244,4 @@ def start_server(
 
 def image_info(data: bytes) -> ImageInfo: ...
 def thumbnail_jpeg(data: bytes, width: int, quality: int = 85) -> bytes: ...
+def process(data: bytes, rule: str) -> Tuple[bytes, ImageInfo]: ...
