@@ -18,9 +18,7 @@ VENV="$HERE/.venv-test"
 start=$(date +%s)
 
 # The engine (ci-core feature `process`) builds libjpeg-turbo: cmake, nasm, a C compiler.
-if [ -x "$HERE/../scripts/install-build-deps.sh" ]; then
-    "$HERE/../scripts/install-build-deps.sh"
-fi
+"$HERE/../scripts/install-deps.sh"
 
 rm -rf "$VENV" "$HERE/target-wheels"
 "$PYTHON" -m venv "$VENV"

@@ -15,5 +15,8 @@ cargo run --locked -q -p ci-cli -- demo --out "${TMPDIR:-/tmp}/cos-ci-demo-smoke
 echo "== C and C++: tests/c/run.sh"
 tests/c/run.sh
 
+echo "== Python: ci-python/run-tests.sh"
+ci-python/run-tests.sh
+
 echo "== Go: ci-go/test.sh"
 ci-go/test.sh
