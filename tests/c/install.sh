@@ -18,8 +18,11 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR=${VERSION%%.*}
 
 # --print native-static-libs: the system libraries a program linking libcos_ci.a needs.
-NATIVE=$(cargo rustc --locked --release -p ci-capi --lib -- --print native-static-libs 2>&1 \
-  | tee /dev/stderr | sed -n 's/.*native-static-libs: //p' | tail -1)
+# (Captured, then echoed: `tee /dev/stderr` would truncate a log file that stderr points to.)
+build_log=$(cargo rustc --locked --release -p ci-capi --lib -- --print native-static-libs 2>&1) \
+  || { printf '%s\n' "$build_log" >&2; exit 1; }
+printf '%s\n' "$build_log" >&2
+NATIVE=$(printf '%s\n' "$build_log" | sed -n 's/.*native-static-libs: //p' | tail -1)
 [ -n "$NATIVE" ] || NATIVE="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 LIBDIR="$TARGET_DIR/release"
