@@ -155,6 +155,24 @@ pub fn canonical_header_name(name: &str) -> String {
         .join("-")
 }
 
+/// What `ci_put_object*` return: the headers, the SDK-shaped dict (empty without an
+/// UploadResult) and the typed result.
+fn put_answer<'py>(
+    py: Python<'py>,
+    headers: &ResponseHeaders,
+    result: Option<ci_core::result::UploadResult>,
+) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
+    let data = match &result {
+        Some(u) => sdk_value_to_py(py, &u.to_sdk_dict())?,
+        None => PyDict::new(py).into_any().unbind(),
+    };
+    Ok((
+        headers_to_py(py, headers)?,
+        data,
+        result.map(UploadResult::from),
+    ))
+}
+
 fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (k, v) in &h.raw {
@@ -339,11 +357,7 @@ impl NativeClient {
         let (h, r) = py
             .detach(|| self.inner.ci_put_object(&bucket, &key, body, &opts))
             .map_err(cos_err)?;
-        let data = match &r {
-            Some(u) => sdk_value_to_py(py, &u.to_sdk_dict())?,
-            None => PyDict::new(py).into_any().unbind(),
-        };
-        Ok((headers_to_py(py, &h)?, data, r.map(UploadResult::from)))
+        put_answer(py, &h, r)
     }
 
     fn ci_put_object_from_local_file<'py>(
@@ -361,11 +375,7 @@ impl NativeClient {
                     .ci_put_object_from_local_file(&bucket, &path, &key, &opts)
             })
             .map_err(cos_err)?;
-        let data = match &r {
-            Some(u) => sdk_value_to_py(py, &u.to_sdk_dict())?,
-            None => PyDict::new(py).into_any().unbind(),
-        };
-        Ok((headers_to_py(py, &h)?, data, r.map(UploadResult::from)))
+        put_answer(py, &h, r)
     }
 
     fn ci_image_process<'py>(
