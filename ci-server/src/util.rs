@@ -3,16 +3,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crc::{Crc, CRC_64_XZ};
 use md5::{Digest as _, Md5};
 
-/// CRC-64/XZ (what COS calls `crc64ecma`).
-pub static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_XZ);
-
-/// CRC-64/XZ of `data`, as `x-cos-hash-crc64ecma` carries it (in decimal).
-pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
-}
+/// CRC-64/XZ (what COS calls `crc64ecma`): the client's, so both ends of the wire agree.
+pub use ci_core::client::{crc64, CRC64};
 
 /// Seconds since the Unix epoch.
 pub fn now_secs() -> u64 {
