@@ -59,6 +59,7 @@ if [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then
   cargo build --locked -p ci-cli
   rm -rf "$BUILD/server-data"
   mkdir -p "$BUILD/server-data"
+  : > "$BUILD/server.log" # exists before the first read below (set -e, pipefail)
   "$TARGET_DIR/debug/cos-ci" serve --root "$BUILD/server-data" --port 0 \
     --secret-id AKIDlocal --secret-key sk-local 2> "$BUILD/server.log" &
   SERVER_PID=$!
