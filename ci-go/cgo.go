@@ -28,12 +28,25 @@ const (
 	ResultInvalidPicOperations Result = C.COS_CI_RESULT_INVALID_PIC_OPERATIONS
 	ResultInvalidRule          Result = C.COS_CI_RESULT_INVALID_RULE
 	ResultInvalidXML           Result = C.COS_CI_RESULT_INVALID_XML
+	ResultInvalidJSON          Result = C.COS_CI_RESULT_INVALID_JSON
+	ResultSignatureMalformed   Result = C.COS_CI_RESULT_SIGNATURE_MALFORMED
+	ResultSignatureMismatch    Result = C.COS_CI_RESULT_SIGNATURE_MISMATCH
+	ResultSignatureExpired     Result = C.COS_CI_RESULT_SIGNATURE_EXPIRED
+	ResultSignatureRejected    Result = C.COS_CI_RESULT_SIGNATURE_REJECTED
 	ResultServiceError         Result = C.COS_CI_RESULT_SERVICE_ERROR
 	ResultClientError          Result = C.COS_CI_RESULT_CLIENT_ERROR
 	ResultConfig               Result = C.COS_CI_RESULT_CONFIG
 	ResultTransport            Result = C.COS_CI_RESULT_TRANSPORT
 	ResultIO                   Result = C.COS_CI_RESULT_IO
 	ResultPanic                Result = C.COS_CI_RESULT_PANIC
+	// ResultUnsupported: a format without a codec in this build (tpg, heif, avif output).
+	ResultUnsupported Result = C.COS_CI_RESULT_UNSUPPORTED
+	// Local processing (Process, ImageInfo): the service's InvalidImageFormat,
+	// ImageTooLarge and ImageResolutionExceed, and an encoder failure.
+	ResultInvalidImage          Result = C.COS_CI_RESULT_INVALID_IMAGE
+	ResultImageTooLarge         Result = C.COS_CI_RESULT_IMAGE_TOO_LARGE
+	ResultImageResolutionExceed Result = C.COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED
+	ResultProcessingFailed      Result = C.COS_CI_RESULT_PROCESSING_FAILED
 )
 
 // String is the library's description of the code.

@@ -143,12 +143,17 @@ func CanonicalRule(rule string) (string, error) {
 
 // ---------------------------------------------------------------- results
 
-// ImageInfo describes an image (the original's ImageInfo in an UploadResult).
+// ImageInfo describes an image: the original's ImageInfo in an UploadResult, or what
+// the local engine found (see ReadImageInfo and Process). Fields the source
+// does not give are zero (an UploadResult has no Size, BitDepth or DPI).
 type ImageInfo struct {
-	Format                           string
+	Format                           string // upper case: JPEG, PNG, WEBP, GIF, ...
 	Width, Height                    uint64
+	Size                             uint64 // bytes
 	Quality, Orientation, FrameCount uint64
-	Ave, MD5                         string
+	BitDepth                         uint64
+	VerticalDPI, HorizontalDPI       uint64
+	Ave, MD5                         string // Ave: mean colour, 0xrrggbb; MD5: hex
 }
 
 // OriginalInfo is the uploaded object in an UploadResult.

@@ -79,8 +79,20 @@ enum cos_ci_result
   COS_CI_RESULT_IO = 19,
   // A panic was caught at the boundary (a bug; please report it).
   COS_CI_RESULT_PANIC = 20,
-  // The operation needs a component this build lacks.
+  // The operation needs a component this build lacks (in local processing: a format
+  // without a codec here, e.g. tpg, heif, avif output).
   COS_CI_RESULT_UNSUPPORTED = 21,
+  // Local processing: the input is not a decodable image (unknown format, broken
+  // header, corrupt data); the service's `InvalidImageFormat`.
+  COS_CI_RESULT_INVALID_IMAGE = 22,
+  // Local processing: the input has more bytes than the limit (32 MB); the service's
+  // `ImageTooLarge`.
+  COS_CI_RESULT_IMAGE_TOO_LARGE = 23,
+  // Local processing: a side, the pixel count or the frame count of the input (or a
+  // requested output side) is over its limit; the service's `ImageResolutionExceed`.
+  COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED = 24,
+  // Local processing: encoding a valid image failed (a bug or resource problem).
+  COS_CI_RESULT_PROCESSING_FAILED = 25,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -207,6 +219,15 @@ typedef struct cos_ci_cos_error cos_ci_cos_error;
 // Thread safety: `Send` and `Sync`; usable from any number of threads at once.
 typedef struct cos_ci_credentials cos_ci_credentials;
 
+// The facts of one image: Format, Width, Height, Size, MD5, Quality, Ave, Orientation,
+// FrameCount, BitDepth, VerticalDPI, HorizontalDPI, and (when read from input bytes) the
+// `imageInfo` JSON answer. Empty after `cos_ci_image_info_new`, filled by
+// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+// `cos_ci_image_info_read` needs exclusive access.
+typedef struct cos_ci_image_info cos_ci_image_info;
+
 // A Pic-Operations document: `is_pic_info` plus up to 5 rules (fileid, rule, optional
 // bucket). Built with `cos_ci_pic_operations_add_rule` or filled by
 // `cos_ci_pic_operations_parse`.
@@ -215,6 +236,15 @@ typedef struct cos_ci_credentials cos_ci_credentials;
 // may run concurrently on the same handle; functions taking a non-const pointer need
 // exclusive access.
 typedef struct cos_ci_pic_operations cos_ci_pic_operations;
+
+// The result of running a rule on image bytes: the output bytes (an image, or JSON for
+// `imageInfo` / `imageAve` / `exif`), its format and content type, and its ImageInfo.
+// Empty after `cos_ci_processed_new`; each `cos_ci_process*` call replaces the content.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the
+// `cos_ci_process*` calls need exclusive access. Handles are independent: several
+// threads may process at once, each with its own handle.
+typedef struct cos_ci_processed cos_ci_processed;
 
 // The answer to a client call: HTTP status, response headers, the UploadResult (for
 // uploads and `image_process` with Pic-Operations), the downloaded body (for
@@ -703,6 +733,206 @@ cos_ci_result cos_ci_resolve_fileid(const uint8_t *source_key,
                                     uint8_t *buf,
                                     size_t len,
                                     size_t *out_len);
+
+// Creates an empty ImageInfo handle in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_image_info_new(cos_ci_image_info **out);
+
+// Frees a handle from `cos_ci_image_info_new`; NULL is ignored. (The ImageInfo borrowed
+// from a `cos_ci_processed` is freed with it, never here.)
+//
+// # Safety
+//
+// `info` is NULL or a handle from `cos_ci_image_info_new`, not used afterwards.
+void cos_ci_image_info_free(cos_ci_image_info *info);
+
+// Reads the ImageInfo of the image `input` (what the service puts in
+// `<OriginalInfo><ImageInfo>`, plus Size) and its `imageInfo` JSON answer. JPEG quality
+// is estimated from the quantisation tables (100 for other formats), Ave is the mean
+// colour, DPI defaults to 72. On failure the handle is empty and its last error says
+// why, starting with the service's error code: `COS_CI_RESULT_INVALID_IMAGE`
+// ("InvalidImageFormat: ..."), `_IMAGE_TOO_LARGE`, `_IMAGE_RESOLUTION_EXCEED`,
+// `_UNSUPPORTED` (no decoder here).
+//
+// # Safety
+//
+// `info` is a live handle used by no other thread; `input` points to `input_len` bytes.
+cos_ci_result cos_ci_image_info_read(cos_ci_image_info *info,
+                                     const uint8_t *input,
+                                     size_t input_len);
+
+// A text field: `COS_CI_FIELD_FORMAT` (upper case, `JPEG`, `PNG`, ...), `_MD5` (hex),
+// `_AVE` (`0xrrggbb`). `COS_CI_RESULT_NOT_PRESENT` on an empty handle or an absent
+// value, `COS_CI_RESULT_INVALID_ARGUMENT` for other fields.
+//
+// # Safety
+//
+// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_image_info_string(const cos_ci_image_info *info,
+                                       uint32_t field,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t *out_len);
+
+// A numeric field into `*out`: `COS_CI_FIELD_WIDTH`, `_HEIGHT`, `_SIZE` (bytes),
+// `_QUALITY`, `_ORIENTATION` (0 without EXIF), `_FRAME_COUNT`, `_BIT_DEPTH`,
+// `_VERTICAL_DPI`, `_HORIZONTAL_DPI`. Errors as for `cos_ci_image_info_string`.
+//
+// # Safety
+//
+// `info` is a live handle; `out` is writable.
+cos_ci_result cos_ci_image_info_number(const cos_ci_image_info *info,
+                                       uint32_t field,
+                                       uint64_t *out);
+
+// Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
+// values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
+// bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
+// empty handle and on the ImageInfo of a `cos_ci_processed` (read the output bytes with
+// `cos_ci_image_info_read` for its JSON).
+//
+// # Safety
+//
+// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_image_info_json(const cos_ci_image_info *info,
+                                     uint8_t *buf,
+                                     size_t len,
+                                     size_t *out_len);
+
+// Writes the last error text of `info` (empty after a success).
+//
+// # Safety
+//
+// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_image_info_last_error(const cos_ci_image_info *info,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *out_len);
+
+// Creates an empty result handle in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_processed_new(cos_ci_processed **out);
+
+// Frees a result handle (and the bytes and ImageInfo borrowed from it); NULL is ignored.
+//
+// # Safety
+//
+// `processed` is NULL or a handle from `cos_ci_processed_new`, not used afterwards.
+void cos_ci_processed_free(cos_ci_processed *processed);
+
+// Runs the processing rule `rule` (e.g. `imageMogr2/thumbnail/200x/format/webp`, `|`
+// pipelines included) on the image `input`, as the service does for a Pic-Operations
+// rule, and stores the output in `processed`. Styles (`style/NAME`) and image
+// watermarks need a bucket and give `COS_CI_RESULT_INVALID_ARGUMENT` here. On failure
+// the handle is empty and its last error says why, starting with the service's error
+// code ("InvalidImageFormat: ..."). Codes: `COS_CI_RESULT_INVALID_RULE` (the rule does
+// not parse), `_INVALID_IMAGE` (undecodable input), `_IMAGE_TOO_LARGE` (over 32 MB),
+// `_IMAGE_RESOLUTION_EXCEED` (sides, pixels, frames, output size), `_UNSUPPORTED` (no
+// codec for the format here: tpg, heif, avif output), `_INVALID_ARGUMENT` (the rule
+// cannot apply, e.g. a crop outside the image), `_PROCESSING_FAILED` (encoder failure).
+//
+// # Safety
+//
+// `processed` is a live handle used by no other thread; `input` points to `input_len`
+// bytes and `rule` to `rule_len` bytes.
+cos_ci_result cos_ci_process(cos_ci_processed *processed,
+                             const uint8_t *input,
+                             size_t input_len,
+                             const uint8_t *rule,
+                             size_t rule_len);
+
+// As `cos_ci_process` with a rule parsed before (`cos_ci_rule_parse`); a rule handle
+// without a rule is `COS_CI_RESULT_NOT_PRESENT`. The rule handle may be shared by
+// several threads processing at once.
+//
+// # Safety
+//
+// `processed` is a live handle used by no other thread; `input` points to `input_len`
+// bytes; `rule` is a live rule handle.
+cos_ci_result cos_ci_process_rule(cos_ci_processed *processed,
+                                  const uint8_t *input,
+                                  size_t input_len,
+                                  const cos_ci_rule *rule);
+
+// The output bytes, owned by the handle: `*data` and `*data_len` are valid until the
+// next `cos_ci_process*` call on the handle or its free. `COS_CI_RESULT_NOT_PRESENT` on
+// an empty handle. (`cos_ci_processed_copy` copies them into a caller buffer.)
+//
+// # Safety
+//
+// `processed` is a live handle; `data` and `data_len` are writable.
+cos_ci_result cos_ci_processed_bytes(const cos_ci_processed *processed,
+                                     const uint8_t **data,
+                                     size_t *data_len);
+
+// Copies the output bytes into `buf` (see the buffer conventions; `*out_len` is the
+// output size).
+//
+// # Safety
+//
+// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_processed_copy(const cos_ci_processed *processed,
+                                    uint8_t *buf,
+                                    size_t len,
+                                    size_t *out_len);
+
+// Writes the output's format as a rule names it (`jpg`, `png`, `webp`, `gif`, `bmp`,
+// ...), the spelling of `<ProcessResults><Object><Format>`. `COS_CI_RESULT_NOT_PRESENT`
+// for JSON answers (`imageInfo`, `imageAve`, `exif`) and on an empty handle.
+//
+// # Safety
+//
+// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_processed_format(const cos_ci_processed *processed,
+                                      uint8_t *buf,
+                                      size_t len,
+                                      size_t *out_len);
+
+// Writes the MIME type of the output (`image/jpeg`, `application/json`, ...).
+//
+// # Safety
+//
+// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_processed_content_type(const cos_ci_processed *processed,
+                                            uint8_t *buf,
+                                            size_t len,
+                                            size_t *out_len);
+
+// The ImageInfo of the output image into `*out`: borrowed, valid until the next
+// `cos_ci_process*` call on the handle or its free; never pass it to
+// `cos_ci_image_info_free`. Format is upper case (`JPEG`), Quality the quality the
+// output was encoded with, Size the output's bytes; it has no JSON (see
+// `cos_ci_image_info_json`). `COS_CI_RESULT_NOT_PRESENT` for JSON answers and on an
+// empty handle.
+//
+// # Safety
+//
+// `processed` is a live handle; `out` is writable.
+cos_ci_result cos_ci_processed_image_info(const cos_ci_processed *processed,
+                                          const cos_ci_image_info **out);
+
+// Writes the last error text of `processed` (empty after a success).
+//
+// # Safety
+//
+// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_processed_last_error(const cos_ci_processed *processed,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
 
 // Creates an empty UploadResult in `*out`.
 //

@@ -54,12 +54,24 @@ pub enum cos_ci_result {
     Io = 19,
     /// A panic was caught at the boundary (a bug; please report it).
     Panic = 20,
-    /// The operation needs a component this build lacks.
+    /// The operation needs a component this build lacks (in local processing: a format
+    /// without a codec here, e.g. tpg, heif, avif output).
     Unsupported = 21,
+    /// Local processing: the input is not a decodable image (unknown format, broken
+    /// header, corrupt data); the service's `InvalidImageFormat`.
+    InvalidImage = 22,
+    /// Local processing: the input has more bytes than the limit (32 MB); the service's
+    /// `ImageTooLarge`.
+    ImageTooLarge = 23,
+    /// Local processing: a side, the pixel count or the frame count of the input (or a
+    /// requested output side) is over its limit; the service's `ImageResolutionExceed`.
+    ImageResolutionExceed = 24,
+    /// Local processing: encoding a valid image failed (a bug or resource problem).
+    ProcessingFailed = 25,
 }
 
 impl cos_ci_result {
-    const ALL: [cos_ci_result; 22] = [
+    const ALL: [cos_ci_result; 26] = [
         cos_ci_result::Ok,
         cos_ci_result::NullParameter,
         cos_ci_result::InvalidUtf8,
@@ -82,6 +94,10 @@ impl cos_ci_result {
         cos_ci_result::Io,
         cos_ci_result::Panic,
         cos_ci_result::Unsupported,
+        cos_ci_result::InvalidImage,
+        cos_ci_result::ImageTooLarge,
+        cos_ci_result::ImageResolutionExceed,
+        cos_ci_result::ProcessingFailed,
     ];
 
     pub(crate) fn from_u32(v: u32) -> Option<Self> {
@@ -112,6 +128,10 @@ impl cos_ci_result {
             cos_ci_result::Io => "local I/O error",
             cos_ci_result::Panic => "internal panic caught at the C boundary",
             cos_ci_result::Unsupported => "not supported by this build",
+            cos_ci_result::InvalidImage => "not a decodable image",
+            cos_ci_result::ImageTooLarge => "image file too large",
+            cos_ci_result::ImageResolutionExceed => "image resolution exceeds the limits",
+            cos_ci_result::ProcessingFailed => "image processing failed",
         }
     }
 }

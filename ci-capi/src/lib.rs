@@ -28,6 +28,7 @@
 mod client;
 mod ffi;
 mod ops;
+mod process;
 mod results;
 mod rule;
 mod sign;
@@ -35,6 +36,7 @@ mod sign;
 pub use client::*;
 pub use ffi::cos_ci_result;
 pub use ops::*;
+pub use process::*;
 pub use results::*;
 pub use rule::*;
 pub use sign::*;
@@ -82,6 +84,8 @@ const _: () = {
     send_sync::<cos_ci_config>();
     send_sync::<cos_ci_client>();
     send_sync::<cos_ci_response>();
+    send_sync::<cos_ci_image_info>();
+    send_sync::<cos_ci_processed>();
 };
 
 #[cfg(test)]

@@ -16,6 +16,13 @@ pub struct cos_ci_rule {
     last_error: LastError,
 }
 
+impl cos_ci_rule {
+    /// The parsed rule, if the last parse succeeded.
+    pub(crate) fn parsed(&self) -> Option<&ProcessingRule> {
+        self.rule.as_ref()
+    }
+}
+
 /// Creates an empty rule handle in `*out`.
 ///
 /// # Safety

@@ -49,6 +49,41 @@ using PicOperations = std::unique_ptr<cos_ci_pic_operations, Deleter<cos_ci_pic_
 using Rule = std::unique_ptr<cos_ci_rule, Deleter<cos_ci_rule, cos_ci_rule_free>>;
 using Credentials = std::unique_ptr<cos_ci_credentials, Deleter<cos_ci_credentials, cos_ci_credentials_free>>;
 using SignRequest = std::unique_ptr<cos_ci_sign_request, Deleter<cos_ci_sign_request, cos_ci_sign_request_free>>;
+using Processed = std::unique_ptr<cos_ci_processed, Deleter<cos_ci_processed, cos_ci_processed_free>>;
+using ImageInfo = std::unique_ptr<cos_ci_image_info, Deleter<cos_ci_image_info, cos_ci_image_info_free>>;
+
+// The output of `rule` on `input`, as bytes (borrowed from the handle, then copied).
+std::string process(const std::string &input, const std::string &rule, Processed &p) {
+  cos_ci_processed *raw = nullptr;
+  check(cos_ci_processed_new(&raw));
+  p.reset(raw);
+  cos_ci_result r = cos_ci_process(p.get(), reinterpret_cast<const uint8_t *>(input.data()), input.size(),
+                                   reinterpret_cast<const uint8_t *>(rule.data()), rule.size());
+  if (r != COS_CI_RESULT_OK) {
+    throw Error(r, read([&](uint8_t *b, size_t l, size_t *o) { return cos_ci_processed_last_error(p.get(), b, l, o); }));
+  }
+  const uint8_t *data = nullptr;
+  size_t n = 0;
+  check(cos_ci_processed_bytes(p.get(), &data, &n));
+  return std::string(reinterpret_cast<const char *>(data), n);
+}
+
+uint64_t number(const cos_ci_image_info *info, cos_ci_field f) {
+  uint64_t v = 0;
+  check(cos_ci_image_info_number(info, f, &v));
+  return v;
+}
+
+std::string slurp(const std::string &path) {
+  std::string s;
+  if (FILE *f = std::fopen(path.c_str(), "rb")) {
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+    std::fclose(f);
+  }
+  return s;
+}
 
 const uint8_t *u8(const std::string &s) { return reinterpret_cast<const uint8_t *>(s.data()); }
 
@@ -63,8 +98,12 @@ static int failures = 0;
     }                                                                    \
   } while (0)
 
-int main() {
+int main(int argc, char **argv) {
   using namespace cosci;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: test_cpp CORPUS_DIR\n");
+    return 2;
+  }
   EXPECT(std::string(cos_ci_version()) == "0.1.0");
 
   // Pic-Operations builder
@@ -122,6 +161,30 @@ int main() {
   for (auto &t : threads) t.join();
   for (auto &s : results) {
     EXPECT(s.find("q-signature=91d20915c60a14bb095c16ed07f4e7436d80cad1") != std::string::npos);
+  }
+
+  // Local processing: thumbnail with known dimensions, ImageInfo of the output, typed error
+  std::string photo = slurp(std::string(argv[1]) + "/photo.jpg");
+  EXPECT(photo.size() == 55130);
+  Processed p;
+  std::string thumb = process(photo, "imageMogr2/thumbnail/200x/format/webp", p);
+  EXPECT(thumb.compare(0, 4, "RIFF") == 0 && thumb.compare(8, 4, "WEBP") == 0);
+  const cos_ci_image_info *out_info = nullptr;
+  check(cos_ci_processed_image_info(p.get(), &out_info));
+  EXPECT(number(out_info, COS_CI_FIELD_WIDTH) == 200 && number(out_info, COS_CI_FIELD_HEIGHT) == 125);
+  EXPECT(number(out_info, COS_CI_FIELD_SIZE) == thumb.size());
+  cos_ci_image_info *iraw = nullptr;
+  check(cos_ci_image_info_new(&iraw));
+  ImageInfo info(iraw);
+  check(cos_ci_image_info_read(info.get(), u8(photo), photo.size()));
+  EXPECT(number(info.get(), COS_CI_FIELD_QUALITY) == 90);
+  EXPECT(number(info.get(), COS_CI_FIELD_WIDTH) == 640 && number(info.get(), COS_CI_FIELD_HEIGHT) == 400);
+  try {
+    process("not an image at all", "imageMogr2/thumbnail/10x", p);
+    EXPECT(false);
+  } catch (const Error &e) {
+    EXPECT(e.code == COS_CI_RESULT_INVALID_IMAGE);
+    EXPECT(std::string(e.what()).rfind("InvalidImageFormat: ", 0) == 0);
   }
 
   if (failures) {

@@ -2,8 +2,8 @@
  * run.sh, address in COS_CI_TEST_SERVER=host:port, credentials AKIDlocal/sk-local).
  * Skipped (exit 77) when the variable is unset.
  * Covers: PUT from a buffer and a file, GET into a buffer and a file, multipart upload,
- * real service errors (NoSuchKey; a wrong secret key; Pic-Operations processing while
- * the server has no image engine, which answers 501 NotImplemented). */
+ * real service errors (NoSuchKey; a wrong secret key), and Pic-Operations processing
+ * of tests/fixtures/corpus/photo.jpg by the server's engine (argv[2] = the corpus). */
 #define _POSIX_C_SOURCE 200809L
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 
 #define BUCKET "capitest-1250000000"
 
-static char host[256], port_text[16], scratch[2048], prefix[64];
+static char host[256], port_text[16], scratch[2048], corpus[2048], prefix[64];
 
 static cos_ci_client *make_client(const char *secret_key) {
   cos_ci_config *cfg = NULL;
@@ -52,13 +52,14 @@ int main(int argc, char **argv) {
     return 77;
   }
   const char *colon = strrchr(addr, ':');
-  if (!colon || argc < 2) {
-    fprintf(stderr, "usage: COS_CI_TEST_SERVER=host:port test_server SCRATCH_DIR\n");
+  if (!colon || argc < 3) {
+    fprintf(stderr, "usage: COS_CI_TEST_SERVER=host:port test_server SCRATCH_DIR CORPUS_DIR\n");
     return 2;
   }
   snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
   snprintf(port_text, sizeof port_text, "%s", colon + 1);
   snprintf(scratch, sizeof scratch, "%s", argv[1]);
+  snprintf(corpus, sizeof corpus, "%s", argv[2]);
   snprintf(prefix, sizeof prefix, "run-%ld", (long)getpid());
 
   cos_ci_client *client = make_client("sk-local");
@@ -142,16 +143,57 @@ int main(int argc, char **argv) {
   cos_ci_response_free(resp);
   cos_ci_client_free(wrong);
 
-  /* Pic-Operations: processed when the server has the engine, else 501 NotImplemented */
+  /* Pic-Operations on a real photo (640x400 JPEG, quality 90): the server's engine
+   * answers the UploadResult, and the processed object is there to download */
   key(k, sizeof k, "photo.jpg");
+  size_t photo_len = 0;
+  snprintf(path, sizeof path, "%s/photo.jpg", corpus);
+  char *photo = read_file(path, &photo_len);
   const char *ops = "{\"is_pic_info\":1,\"rules\":[{\"fileid\":\"thumb.png\",\"rule\":\"imageMogr2/thumbnail/20x/format/png\"}]}";
   const cos_ci_kv pic[] = {{(const uint8_t *)"PicOperations", 13, (const uint8_t *)ops, strlen(ops)}};
   resp = NULL;
-  cos_ci_result rc = cos_ci_client_put_object(client, S(BUCKET), S(k), data, 100, pic, 1, &resp);
-  CHECK(rc == COS_CI_RESULT_SERVICE_ERROR || rc == COS_CI_RESULT_OK);
-  if (rc == COS_CI_RESULT_SERVICE_ERROR && resp) {
-    CHECK_OK(cos_ci_response_error_string(resp, COS_CI_FIELD_CODE, OUT(b)));
-    printf("test_server: Pic-Operations upload answered %s\n", b.s);
+  CHECK_OK(cos_ci_client_put_object(client, S(BUCKET), S(k), (const uint8_t *)photo, photo_len, pic, 1, &resp));
+  const cos_ci_upload_result *ur = NULL;
+  if (resp && cos_ci_response_upload_result(resp, &ur) == COS_CI_RESULT_OK) {
+    uint64_t v = 0;
+    CHECK_OK(cos_ci_upload_result_original_number(ur, COS_CI_FIELD_QUALITY, &v));
+    CHECK_U64(v, 90);
+    CHECK_OK(cos_ci_upload_result_original_number(ur, COS_CI_FIELD_WIDTH, &v));
+    CHECK_U64(v, 640);
+    size_t count = 0;
+    CHECK_OK(cos_ci_upload_result_object_count(ur, &count));
+    CHECK_U64(count, 1);
+    CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_WIDTH, &v));
+    CHECK_U64(v, 20);
+    CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_HEIGHT, &v));
+    CHECK_U64(v, 13); /* 400 * 20 / 640 = 12.5, rounded */
+    CHECK_OK(cos_ci_upload_result_object_string(ur, 0, COS_CI_FIELD_FORMAT, OUT(b)));
+    CHECK_STR(b.s, "png");
+  } else {
+    CHECK(!"no UploadResult for a Pic-Operations upload");
+  }
+  cos_ci_response_free(resp);
+  free(photo);
+
+  /* the processed object, downloaded and read with the local engine */
+  key(k, sizeof k, "thumb.png");
+  resp = NULL;
+  CHECK_OK(cos_ci_client_get_object(client, S(BUCKET), S(k), NULL, 0, NULL, 0, &resp));
+  if (resp) {
+    size_t n = 0;
+    CHECK_RC(cos_ci_response_body(resp, NULL, 0, &n), COS_CI_RESULT_BUFFER_TOO_SMALL);
+    uint8_t *png = malloc(n + 1);
+    CHECK_OK(cos_ci_response_body(resp, png, n + 1, &n));
+    cos_ci_image_info *info = NULL;
+    CHECK_OK(cos_ci_image_info_new(&info));
+    CHECK_OK(cos_ci_image_info_read(info, png, n));
+    uint64_t w = 0, h = 0;
+    CHECK_OK(cos_ci_image_info_number(info, COS_CI_FIELD_WIDTH, &w));
+    CHECK_OK(cos_ci_image_info_number(info, COS_CI_FIELD_HEIGHT, &h));
+    CHECK_U64(w, 20);
+    CHECK_U64(h, 13);
+    cos_ci_image_info_free(info);
+    free(png);
   }
   cos_ci_response_free(resp);
 

@@ -1,0 +1,658 @@
+//! Local processing with ci-core's engine: a rule on image bytes, and ImageInfo.
+//!
+//! Both run in the calling thread with the engine's default limits (32 MB input, 30000
+//! px sides, 250 Mpx, 300 GIF frames). Failures give typed codes, and the handle's last
+//! error says what and where, prefixed with the COS error code the service would answer
+//! (`InvalidImageFormat: not a decodable image: ...`):
+//!
+//! | engine error | code |
+//! |---|---|
+//! | rule does not parse | `COS_CI_RESULT_INVALID_RULE` |
+//! | `InvalidImageFormat` (undecodable input) | `COS_CI_RESULT_INVALID_IMAGE` |
+//! | `ImageTooLarge` (input bytes) | `COS_CI_RESULT_IMAGE_TOO_LARGE` |
+//! | `ImageResolutionExceed` (sides, pixels, frames) | `COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED` |
+//! | `UnsupportedFormat` (no codec in this build: tpg, heif, avif output) | `COS_CI_RESULT_UNSUPPORTED` |
+//! | `InvalidArgument` (the rule cannot apply: crop outside the image, style without bucket) | `COS_CI_RESULT_INVALID_ARGUMENT` |
+//! | encoder failure | `COS_CI_RESULT_PROCESSING_FAILED` |
+
+use ci_core::process::{self, ExecuteOptions, Limits, Output, ProcessError};
+use ci_core::result::ImageInfo;
+use ci_core::rule::ProcessingRule;
+
+use crate::ffi::*;
+use crate::results::cos_ci_field;
+use crate::rule::cos_ci_rule;
+
+/// The result code and last-error text of an engine error.
+fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
+    let code = match e {
+        ProcessError::InvalidImageFormat(_) => cos_ci_result::InvalidImage,
+        ProcessError::ImageTooLarge { .. } => cos_ci_result::ImageTooLarge,
+        ProcessError::ImageResolutionExceed(_) => cos_ci_result::ImageResolutionExceed,
+        ProcessError::UnsupportedFormat(_) => cos_ci_result::Unsupported,
+        ProcessError::InvalidArgument(_) => cos_ci_result::InvalidArgument,
+        // `Encode` and kinds added later (the enum is non_exhaustive).
+        _ => cos_ci_result::ProcessingFailed,
+    };
+    last.fail(code, format_args!("{}: {e}", e.code()))
+}
+
+// ---------------------------------------------------------------- ImageInfo
+
+/// The facts of one image: Format, Width, Height, Size, MD5, Quality, Ave, Orientation,
+/// FrameCount, BitDepth, VerticalDPI, HorizontalDPI, and (when read from input bytes) the
+/// `imageInfo` JSON answer. Empty after `cos_ci_image_info_new`, filled by
+/// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`.
+///
+/// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+/// `cos_ci_image_info_read` needs exclusive access.
+pub struct cos_ci_image_info {
+    facts: Option<Facts>,
+    last_error: LastError,
+}
+
+struct Facts {
+    info: ImageInfo,
+    size: u64,
+    json: Option<String>,
+}
+
+impl cos_ci_image_info {
+    fn empty() -> Self {
+        cos_ci_image_info {
+            facts: None,
+            last_error: LastError::default(),
+        }
+    }
+
+    fn field(&self, f: cos_ci_field) -> FfiResult<Field<'_>> {
+        use cos_ci_field::*;
+        let facts = self.facts.as_ref().ok_or(cos_ci_result::NotPresent)?;
+        let i = &facts.info;
+        Ok(match f {
+            Format => Field::S(Some(&i.format)),
+            Md5 => Field::S(i.md5.as_deref()),
+            Ave => Field::S(i.ave.as_deref()),
+            Width => Field::N(Some(i.width.into())),
+            Height => Field::N(Some(i.height.into())),
+            Size => Field::N(Some(facts.size)),
+            Quality => Field::N(i.quality.map(u64::from)),
+            Orientation => Field::N(i.orientation.map(u64::from)),
+            FrameCount => Field::N(i.frame_count.map(u64::from)),
+            BitDepth => Field::N(i.bit_depth.map(u64::from)),
+            VerticalDpi => Field::N(i.vertical_dpi.map(u64::from)),
+            HorizontalDpi => Field::N(i.horizontal_dpi.map(u64::from)),
+            _ => return Err(cos_ci_result::InvalidArgument),
+        })
+    }
+}
+
+enum Field<'a> {
+    S(Option<&'a str>),
+    N(Option<u64>),
+}
+
+/// Creates an empty ImageInfo handle in `*out`.
+///
+/// # Safety
+///
+/// `out` points to a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_new(out: *mut *mut cos_ci_image_info) -> cos_ci_result {
+    // SAFETY: the caller guarantees `out`.
+    boundary(|| unsafe { give(cos_ci_image_info::empty(), out) })
+}
+
+/// Frees a handle from `cos_ci_image_info_new`; NULL is ignored. (The ImageInfo borrowed
+/// from a `cos_ci_processed` is freed with it, never here.)
+///
+/// # Safety
+///
+/// `info` is NULL or a handle from `cos_ci_image_info_new`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_free(info: *mut cos_ci_image_info) {
+    // SAFETY: the caller guarantees `info`.
+    boundary_void(|| unsafe { take(info) })
+}
+
+/// Reads the ImageInfo of the image `input` (what the service puts in
+/// `<OriginalInfo><ImageInfo>`, plus Size) and its `imageInfo` JSON answer. JPEG quality
+/// is estimated from the quantisation tables (100 for other formats), Ave is the mean
+/// colour, DPI defaults to 72. On failure the handle is empty and its last error says
+/// why, starting with the service's error code: `COS_CI_RESULT_INVALID_IMAGE`
+/// ("InvalidImageFormat: ..."), `_IMAGE_TOO_LARGE`, `_IMAGE_RESOLUTION_EXCEED`,
+/// `_UNSUPPORTED` (no decoder here).
+///
+/// # Safety
+///
+/// `info` is a live handle used by no other thread; `input` points to `input_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_read(
+    info: *mut cos_ci_image_info,
+    input: *const u8,
+    input_len: usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees both pointers.
+        let (h, input) = unsafe { (handle_mut(info)?, bytes(input, input_len)?) };
+        h.facts = None;
+        let limits = Limits::default();
+        let report = process::image_info_with(input, &limits)
+            .map_err(|e| process_failure(&h.last_error, &e))?;
+        // A second (1/8 scale) decode: ci-core builds the JSON from the bytes only.
+        let json = process::image_info_json(input, &limits)
+            .map_err(|e| process_failure(&h.last_error, &e))?;
+        h.facts = Some(Facts {
+            info: report.info,
+            size: report.size,
+            json: Some(json),
+        });
+        h.last_error.clear();
+        Ok(())
+    })
+}
+
+/// A text field: `COS_CI_FIELD_FORMAT` (upper case, `JPEG`, `PNG`, ...), `_MD5` (hex),
+/// `_AVE` (`0xrrggbb`). `COS_CI_RESULT_NOT_PRESENT` on an empty handle or an absent
+/// value, `COS_CI_RESULT_INVALID_ARGUMENT` for other fields.
+///
+/// # Safety
+///
+/// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_string(
+    info: *const cos_ci_image_info,
+    field: u32,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees `info`.
+        let h = unsafe { handle(info) }?;
+        match h.field(cos_ci_field::from_u32_pub(field)?)? {
+            // SAFETY: the caller guarantees the buffer arguments.
+            Field::S(s) => unsafe { write_opt(s, buf, len, out_len) },
+            Field::N(_) => Err(cos_ci_result::InvalidArgument),
+        }
+    })
+}
+
+/// A numeric field into `*out`: `COS_CI_FIELD_WIDTH`, `_HEIGHT`, `_SIZE` (bytes),
+/// `_QUALITY`, `_ORIENTATION` (0 without EXIF), `_FRAME_COUNT`, `_BIT_DEPTH`,
+/// `_VERTICAL_DPI`, `_HORIZONTAL_DPI`. Errors as for `cos_ci_image_info_string`.
+///
+/// # Safety
+///
+/// `info` is a live handle; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_number(
+    info: *const cos_ci_image_info,
+    field: u32,
+    out: *mut u64,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees both pointers.
+        let (h, o) = unsafe { (handle(info)?, crate::ffi::out(out)?) };
+        match h.field(cos_ci_field::from_u32_pub(field)?)? {
+            Field::N(n) => {
+                *o = n.ok_or(cos_ci_result::NotPresent)?;
+                Ok(())
+            }
+            Field::S(_) => Err(cos_ci_result::InvalidArgument),
+        }
+    })
+}
+
+/// Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
+/// values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
+/// bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
+/// empty handle and on the ImageInfo of a `cos_ci_processed` (read the output bytes with
+/// `cos_ci_image_info_read` for its JSON).
+///
+/// # Safety
+///
+/// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_json(
+    info: *const cos_ci_image_info,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees `info`.
+        let h = unsafe { handle(info) }?;
+        let json = h.facts.as_ref().and_then(|f| f.json.as_deref());
+        // SAFETY: the caller guarantees the buffer arguments.
+        unsafe { write_opt(json, buf, len, out_len) }
+    })
+}
+
+/// Writes the last error text of `info` (empty after a success).
+///
+/// # Safety
+///
+/// `info` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_image_info_last_error(
+    info: *const cos_ci_image_info,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees all pointers.
+        unsafe { write_last_error(&handle(info)?.last_error, buf, len, out_len) }
+    })
+}
+
+// ---------------------------------------------------------------- processing
+
+/// The result of running a rule on image bytes: the output bytes (an image, or JSON for
+/// `imageInfo` / `imageAve` / `exif`), its format and content type, and its ImageInfo.
+/// Empty after `cos_ci_processed_new`; each `cos_ci_process*` call replaces the content.
+///
+/// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the
+/// `cos_ci_process*` calls need exclusive access. Handles are independent: several
+/// threads may process at once, each with its own handle.
+pub struct cos_ci_processed {
+    output: Option<Output>,
+    info: cos_ci_image_info,
+    last_error: LastError,
+}
+
+impl cos_ci_processed {
+    fn clear(&mut self) {
+        self.output = None;
+        self.info = cos_ci_image_info::empty();
+        self.last_error.clear();
+    }
+
+    fn run(&mut self, input: &[u8], rule: &ProcessingRule) -> FfiResult<()> {
+        self.clear();
+        let out = process::execute(input, rule, &ExecuteOptions::default())
+            .map_err(|e| process_failure(&self.last_error, &e))?;
+        let mut info = out.info.clone();
+        if out.format.is_none() {
+            // A JSON answer: the engine only sets its MD5.
+            info.format = String::new();
+        }
+        self.info.facts = out.format.map(|_| Facts {
+            info,
+            size: out.bytes.len() as u64,
+            json: None,
+        });
+        self.output = Some(out);
+        self.last_error.clear();
+        Ok(())
+    }
+
+    fn output(&self) -> FfiResult<&Output> {
+        self.output.as_ref().ok_or(cos_ci_result::NotPresent)
+    }
+}
+
+/// Creates an empty result handle in `*out`.
+///
+/// # Safety
+///
+/// `out` points to a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_new(out: *mut *mut cos_ci_processed) -> cos_ci_result {
+    boundary(|| {
+        let h = cos_ci_processed {
+            output: None,
+            info: cos_ci_image_info::empty(),
+            last_error: LastError::default(),
+        };
+        // SAFETY: the caller guarantees `out`.
+        unsafe { give(h, out) }
+    })
+}
+
+/// Frees a result handle (and the bytes and ImageInfo borrowed from it); NULL is ignored.
+///
+/// # Safety
+///
+/// `processed` is NULL or a handle from `cos_ci_processed_new`, not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_free(processed: *mut cos_ci_processed) {
+    // SAFETY: the caller guarantees `processed`.
+    boundary_void(|| unsafe { take(processed) })
+}
+
+/// Runs the processing rule `rule` (e.g. `imageMogr2/thumbnail/200x/format/webp`, `|`
+/// pipelines included) on the image `input`, as the service does for a Pic-Operations
+/// rule, and stores the output in `processed`. Styles (`style/NAME`) and image
+/// watermarks need a bucket and give `COS_CI_RESULT_INVALID_ARGUMENT` here. On failure
+/// the handle is empty and its last error says why, starting with the service's error
+/// code ("InvalidImageFormat: ..."). Codes: `COS_CI_RESULT_INVALID_RULE` (the rule does
+/// not parse), `_INVALID_IMAGE` (undecodable input), `_IMAGE_TOO_LARGE` (over 32 MB),
+/// `_IMAGE_RESOLUTION_EXCEED` (sides, pixels, frames, output size), `_UNSUPPORTED` (no
+/// codec for the format here: tpg, heif, avif output), `_INVALID_ARGUMENT` (the rule
+/// cannot apply, e.g. a crop outside the image), `_PROCESSING_FAILED` (encoder failure).
+///
+/// # Safety
+///
+/// `processed` is a live handle used by no other thread; `input` points to `input_len`
+/// bytes and `rule` to `rule_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_process(
+    processed: *mut cos_ci_processed,
+    input: *const u8,
+    input_len: usize,
+    rule: *const u8,
+    rule_len: usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees all pointers.
+        let (h, input, rule) = unsafe {
+            (
+                handle_mut(processed)?,
+                bytes(input, input_len)?,
+                text(rule, rule_len)?,
+            )
+        };
+        match ProcessingRule::parse(rule) {
+            Ok(r) => h.run(input, &r),
+            Err(e) => {
+                h.clear();
+                Err(h.last_error.fail(cos_ci_result::InvalidRule, e))
+            }
+        }
+    })
+}
+
+/// As `cos_ci_process` with a rule parsed before (`cos_ci_rule_parse`); a rule handle
+/// without a rule is `COS_CI_RESULT_NOT_PRESENT`. The rule handle may be shared by
+/// several threads processing at once.
+///
+/// # Safety
+///
+/// `processed` is a live handle used by no other thread; `input` points to `input_len`
+/// bytes; `rule` is a live rule handle.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_process_rule(
+    processed: *mut cos_ci_processed,
+    input: *const u8,
+    input_len: usize,
+    rule: *const cos_ci_rule,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees all pointers.
+        let (h, input, rule) = unsafe {
+            (
+                handle_mut(processed)?,
+                bytes(input, input_len)?,
+                handle(rule)?,
+            )
+        };
+        match rule.parsed() {
+            Some(r) => h.run(input, r),
+            None => {
+                h.clear();
+                Err(cos_ci_result::NotPresent)
+            }
+        }
+    })
+}
+
+/// The output bytes, owned by the handle: `*data` and `*data_len` are valid until the
+/// next `cos_ci_process*` call on the handle or its free. `COS_CI_RESULT_NOT_PRESENT` on
+/// an empty handle. (`cos_ci_processed_copy` copies them into a caller buffer.)
+///
+/// # Safety
+///
+/// `processed` is a live handle; `data` and `data_len` are writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_bytes(
+    processed: *const cos_ci_processed,
+    data: *mut *const u8,
+    data_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees all pointers.
+        let (h, d, n) = unsafe { (handle(processed)?, out(data)?, out(data_len)?) };
+        let bytes = &h.output()?.bytes;
+        *d = bytes.as_ptr();
+        *n = bytes.len();
+        Ok(())
+    })
+}
+
+/// Copies the output bytes into `buf` (see the buffer conventions; `*out_len` is the
+/// output size).
+///
+/// # Safety
+///
+/// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_copy(
+    processed: *const cos_ci_processed,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees `processed`.
+        let h = unsafe { handle(processed) }?;
+        // SAFETY: the caller guarantees the buffer arguments.
+        unsafe { write_out(&h.output()?.bytes, buf, len, out_len) }
+    })
+}
+
+/// Writes the output's format as a rule names it (`jpg`, `png`, `webp`, `gif`, `bmp`,
+/// ...), the spelling of `<ProcessResults><Object><Format>`. `COS_CI_RESULT_NOT_PRESENT`
+/// for JSON answers (`imageInfo`, `imageAve`, `exif`) and on an empty handle.
+///
+/// # Safety
+///
+/// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_format(
+    processed: *const cos_ci_processed,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees `processed`.
+        let h = unsafe { handle(processed) }?;
+        let name = h.output()?.format.map(|f| f.rule_name());
+        // SAFETY: the caller guarantees the buffer arguments.
+        unsafe { write_opt(name, buf, len, out_len) }
+    })
+}
+
+/// Writes the MIME type of the output (`image/jpeg`, `application/json`, ...).
+///
+/// # Safety
+///
+/// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_content_type(
+    processed: *const cos_ci_processed,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees `processed`.
+        let h = unsafe { handle(processed) }?;
+        let ct = h.output()?.content_type;
+        // SAFETY: the caller guarantees the buffer arguments.
+        unsafe { write_out(ct.as_bytes(), buf, len, out_len) }
+    })
+}
+
+/// The ImageInfo of the output image into `*out`: borrowed, valid until the next
+/// `cos_ci_process*` call on the handle or its free; never pass it to
+/// `cos_ci_image_info_free`. Format is upper case (`JPEG`), Quality the quality the
+/// output was encoded with, Size the output's bytes; it has no JSON (see
+/// `cos_ci_image_info_json`). `COS_CI_RESULT_NOT_PRESENT` for JSON answers and on an
+/// empty handle.
+///
+/// # Safety
+///
+/// `processed` is a live handle; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_image_info(
+    processed: *const cos_ci_processed,
+    out: *mut *const cos_ci_image_info,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees both pointers.
+        let (h, o) = unsafe { (handle(processed)?, crate::ffi::out(out)?) };
+        if h.info.facts.is_none() {
+            return Err(cos_ci_result::NotPresent);
+        }
+        *o = &h.info;
+        Ok(())
+    })
+}
+
+/// Writes the last error text of `processed` (empty after a success).
+///
+/// # Safety
+///
+/// `processed` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_processed_last_error(
+    processed: *const cos_ci_processed,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: the caller guarantees all pointers.
+        unsafe { write_last_error(&handle(processed)?.last_error, buf, len, out_len) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/corpus/photo.jpg"
+        ))
+        .unwrap()
+    }
+
+    fn last_error(p: *const cos_ci_processed) -> String {
+        let mut buf = [0u8; 512];
+        let mut n = 0usize;
+        // SAFETY: live handle, 512 writable bytes.
+        let r = unsafe { cos_ci_processed_last_error(p, buf.as_mut_ptr(), buf.len(), &mut n) };
+        assert_eq!(r, cos_ci_result::Ok);
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn thumbnail_and_info() {
+        let input = photo();
+        let rule = "imageMogr2/thumbnail/200x/format/png";
+        let mut p = std::ptr::null_mut();
+        // SAFETY: valid pointers throughout; handles freed once at the end.
+        unsafe {
+            assert_eq!(cos_ci_processed_new(&mut p), cos_ci_result::Ok);
+            let r = cos_ci_process(p, input.as_ptr(), input.len(), rule.as_ptr(), rule.len());
+            assert_eq!(r, cos_ci_result::Ok);
+            let (mut data, mut n) = (std::ptr::null(), 0usize);
+            assert_eq!(
+                cos_ci_processed_bytes(p, &mut data, &mut n),
+                cos_ci_result::Ok
+            );
+            assert_eq!(
+                &std::slice::from_raw_parts(data, n)[..8],
+                b"\x89PNG\r\n\x1a\n"
+            );
+            let mut info = std::ptr::null();
+            assert_eq!(cos_ci_processed_image_info(p, &mut info), cos_ci_result::Ok);
+            let mut v = 0u64;
+            let width = cos_ci_field::Width as u32;
+            assert_eq!(
+                cos_ci_image_info_number(info, width, &mut v),
+                cos_ci_result::Ok
+            );
+            assert_eq!(v, 200);
+            let size = cos_ci_field::Size as u32;
+            assert_eq!(
+                cos_ci_image_info_number(info, size, &mut v),
+                cos_ci_result::Ok
+            );
+            assert_eq!(v, n as u64);
+            let mut need = 0usize;
+            assert_eq!(
+                cos_ci_image_info_json(info, std::ptr::null_mut(), 0, &mut need),
+                cos_ci_result::NotPresent
+            );
+            cos_ci_processed_free(p);
+        }
+    }
+
+    #[test]
+    fn typed_errors() {
+        let input = photo();
+        let mut p = std::ptr::null_mut();
+        // SAFETY: valid pointers throughout; handle freed once at the end.
+        unsafe {
+            assert_eq!(cos_ci_processed_new(&mut p), cos_ci_result::Ok);
+            let bad = b"imageMogr2/nosuchop/1";
+            let r = cos_ci_process(p, input.as_ptr(), input.len(), bad.as_ptr(), bad.len());
+            assert_eq!(r, cos_ci_result::InvalidRule);
+            let rule = b"imageMogr2/thumbnail/10x";
+            let junk = b"not an image at all";
+            let r = cos_ci_process(p, junk.as_ptr(), junk.len(), rule.as_ptr(), rule.len());
+            assert_eq!(r, cos_ci_result::InvalidImage);
+            assert!(last_error(p).starts_with("InvalidImageFormat: "));
+            let (mut data, mut n) = (std::ptr::null(), 0usize);
+            assert_eq!(
+                cos_ci_processed_bytes(p, &mut data, &mut n),
+                cos_ci_result::NotPresent
+            );
+            let tpg = b"imageMogr2/format/tpg";
+            let r = cos_ci_process(p, input.as_ptr(), input.len(), tpg.as_ptr(), tpg.len());
+            assert_eq!(r, cos_ci_result::Unsupported);
+            cos_ci_processed_free(p);
+        }
+    }
+
+    #[test]
+    fn image_info_of_photo() {
+        let input = photo();
+        let mut h = std::ptr::null_mut();
+        // SAFETY: valid pointers throughout; handle freed once at the end.
+        unsafe {
+            assert_eq!(cos_ci_image_info_new(&mut h), cos_ci_result::Ok);
+            let mut v = 0u64;
+            let q = cos_ci_field::Quality as u32;
+            assert_eq!(
+                cos_ci_image_info_number(h, q, &mut v),
+                cos_ci_result::NotPresent
+            );
+            assert_eq!(
+                cos_ci_image_info_read(h, input.as_ptr(), input.len()),
+                cos_ci_result::Ok
+            );
+            assert_eq!(cos_ci_image_info_number(h, q, &mut v), cos_ci_result::Ok);
+            assert_eq!(v, 90);
+            let key = cos_ci_field::Key as u32;
+            assert_eq!(
+                cos_ci_image_info_number(h, key, &mut v),
+                cos_ci_result::InvalidArgument
+            );
+            cos_ci_image_info_free(h);
+        }
+    }
+}
