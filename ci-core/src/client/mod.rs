@@ -7,8 +7,8 @@
 //! | [`CosClient::ci_put_object`], [`CosClient::put_object`] | `PUT /<key>` (streamed body) |
 //! | [`CosClient::ci_put_object_from_local_file`] | `PUT /<key>` from a file |
 //! | [`CosClient::ci_image_process`] | `POST /<key>?image_process` |
-//! | [`CosClient::get_object`], [`CosClient::get_object_to_file`] | `GET /<key>[?<rule>]` (download processing) |
-//! | [`CosClient::ai_pic_matting`] | `GET /<key>?ci-process=AIPicMatting` or `GET /?ci-process=AIPicMatting&detect-url=` |
+//! | [`CosClient::get_object`], [`CosClient::get_object_to_file`], [`CosClient::get_object_stream`] | `GET /<key>[?<rule>]` (download processing) |
+//! | [`CosClient::ai_pic_matting`], [`CosClient::ai_pic_matting_stream`] | `GET /<key>?ci-process=AIPicMatting` or `GET /?ci-process=AIPicMatting&detect-url=` |
 //! | [`CosClient::create_multipart_upload`], [`CosClient::upload_part`], [`CosClient::complete_multipart_upload`], [`CosClient::abort_multipart_upload`], [`CosClient::multipart_upload_file`] | multipart upload, with `Pic-Operations` on completion |
 //! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
 //! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
@@ -30,6 +30,7 @@
 
 mod body;
 mod config;
+mod download;
 mod error;
 mod multipart;
 mod options;
@@ -52,6 +53,7 @@ use crate::sign::{
 
 pub use body::{crc64, Body, CRC64};
 pub use config::CosConfig;
+pub use download::ObjectStream;
 pub use error::{ClientError, CosClientError, Result, ServiceError};
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions};
@@ -470,6 +472,7 @@ impl CosClient {
 
     /// `GET /<key>`, with download processing when `process` is given
     /// (`?imageMogr2/...=`, `?style/NAME=`, `?ci-process=...`), streamed into `out`.
+    /// The end-of-stream checks of [`ObjectStream`] apply.
     pub fn get_object(
         &self,
         bucket: &str,
@@ -478,6 +481,21 @@ impl CosClient {
         opts: &ObjectOptions,
         out: &mut dyn Write,
     ) -> Result<ResponseHeaders> {
+        let mut stream = self.get_object_stream(bucket, key, process, opts)?;
+        stream.copy_to(out)?;
+        Ok(stream.headers().clone())
+    }
+
+    /// [`CosClient::get_object`] as an [`ObjectStream`] to read at the caller's pace:
+    /// the object is never held whole. Reading to the end checks `Content-Length` and,
+    /// for a whole unprocessed object, `x-cos-hash-crc64ecma`.
+    pub fn get_object_stream(
+        &self,
+        bucket: &str,
+        key: &str,
+        process: Option<&ProcessParam>,
+        opts: &ObjectOptions,
+    ) -> Result<ObjectStream> {
         let mut req = self.object_request(Method::GET, bucket, key)?;
         if let Some(p) = process {
             req.params.extend(p.to_params());
@@ -486,8 +504,11 @@ impl CosClient {
             .extend(opts.params().into_iter().map(|(k, v)| (k, Some(v))));
         req.headers = Self::option_headers(opts, None)?;
         let sent = self.send(req)?;
-        stream_to(sent.resp, out)?;
-        Ok(sent.headers)
+        Ok(ObjectStream::new(
+            sent.resp,
+            sent.headers,
+            process.is_some(),
+        ))
     }
 
     /// [`CosClient::get_object`] into a file (created or truncated).
@@ -517,6 +538,18 @@ impl CosClient {
         args: &[(&str, &str)],
         out: &mut dyn Write,
     ) -> Result<ResponseHeaders> {
+        let mut stream = self.ai_pic_matting_stream(bucket, source, args)?;
+        stream.copy_to(out)?;
+        Ok(stream.headers().clone())
+    }
+
+    /// [`CosClient::ai_pic_matting`] as an [`ObjectStream`].
+    pub fn ai_pic_matting_stream(
+        &self,
+        bucket: &str,
+        source: MattingSource<'_>,
+        args: &[(&str, &str)],
+    ) -> Result<ObjectStream> {
         let mut req = match source {
             MattingSource::Key(k) => self.object_request(Method::GET, bucket, k)?,
             MattingSource::DetectUrl(_) => Request::new(Method::GET, self.config.host(bucket), ""),
@@ -531,8 +564,7 @@ impl CosClient {
                 .map(|(k, v)| (k.to_string(), Some(v.to_string()))),
         );
         let sent = self.send(req)?;
-        stream_to(sent.resp, out)?;
-        Ok(sent.headers)
+        Ok(ObjectStream::new(sent.resp, sent.headers, true))
     }
 
     /// `HEAD /<key>`: the object's headers. A missing object is a [`ServiceError`] built
@@ -628,12 +660,6 @@ fn check_key(key: &str) -> Result<(), ClientError> {
         return Err(ClientError::invalid("Key", "Key is required not empty"));
     }
     Ok(())
-}
-
-fn stream_to(mut resp: Response, out: &mut dyn Write) -> Result<u64> {
-    let n =
-        std::io::copy(&mut resp, out).map_err(|e| ClientError::io("streaming the download", e))?;
-    Ok(n)
 }
 
 /// Builds a [`ServiceError`] from an error answer.
