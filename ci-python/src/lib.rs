@@ -157,21 +157,36 @@ pub fn canonical_header_name(name: &str) -> String {
 }
 
 /// What `ci_put_object*` return: the headers, the SDK-shaped dict (empty without an
-/// UploadResult) and the typed result.
+/// UploadResult) and, when `typed`, the typed result.
+///
+/// The dict is the official `xml_to_dict` of the answer as received; the typed parse is
+/// skipped unless asked for (it is most of the conversion cost of a call).
 fn put_answer<'py>(
     py: Python<'py>,
     headers: &ResponseHeaders,
-    result: Option<ci_core::result::UploadResult>,
+    xml: &str,
+    typed: bool,
 ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
-    let data = match &result {
-        Some(u) => sdk_value_to_py(py, &u.to_sdk_dict())?,
-        None => PyDict::new(py).into_any().unbind(),
+    let invalid = |e: &dyn std::fmt::Display| {
+        client_err(
+            py,
+            &ClientError::InvalidResponse(format!("UploadResult: {e}")),
+        )
     };
-    Ok((
-        headers_to_py(py, headers)?,
-        data,
-        result.map(UploadResult::from),
-    ))
+    let (data, result) = if xml.trim().is_empty() {
+        (PyDict::new(py).into_any().unbind(), None)
+    } else {
+        let dict = ci_core::result::xml_to_dict(xml).map_err(|e| invalid(&e))?;
+        let result = if typed {
+            Some(UploadResult::from(
+                CoreUploadResult::from_xml(xml).map_err(|e| invalid(&e))?,
+            ))
+        } else {
+            None
+        };
+        (sdk_value_to_py(py, &dict)?, result)
+    };
+    Ok((headers_to_py(py, headers)?, data, result))
 }
 
 fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Bound<'py, PyDict>> {
@@ -346,8 +361,9 @@ impl NativeClient {
         Ok(NativeClient { inner })
     }
 
-    /// `(headers, data | None, UploadResult | None)`.
-    #[pyo3(signature = (bucket, key, body, kwargs, length=None))]
+    /// `(headers, data, UploadResult | None)`; the typed result only when `typed`.
+    #[pyo3(signature = (bucket, key, body, kwargs, length=None, typed=false))]
+    #[allow(clippy::too_many_arguments)]
     fn ci_put_object<'py>(
         &self,
         py: Python<'py>,
@@ -356,15 +372,17 @@ impl NativeClient {
         body: &Bound<'py, PyAny>,
         kwargs: Kwargs,
         length: Option<u64>,
+        typed: bool,
     ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
         let opts = options(py, &kwargs)?;
         let body = body_from_py(body, length)?;
-        let (h, r) = py
-            .detach(|| self.inner.ci_put_object(&bucket, &key, body, &opts))
+        let (h, xml) = py
+            .detach(|| self.inner.ci_put_object_raw(&bucket, &key, body, &opts))
             .map_err(cos_err)?;
-        put_answer(py, &h, r)
+        put_answer(py, &h, &xml, typed)
     }
 
+    #[pyo3(signature = (bucket, path, key, kwargs, typed=false))]
     fn ci_put_object_from_local_file<'py>(
         &self,
         py: Python<'py>,
@@ -372,15 +390,16 @@ impl NativeClient {
         path: std::path::PathBuf,
         key: String,
         kwargs: Kwargs,
+        typed: bool,
     ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
         let opts = options(py, &kwargs)?;
-        let (h, r) = py
+        let (h, xml) = py
             .detach(|| {
-                self.inner
-                    .ci_put_object_from_local_file(&bucket, &path, &key, &opts)
+                let body = Body::open(&path)?;
+                self.inner.ci_put_object_raw(&bucket, &key, body, &opts)
             })
             .map_err(cos_err)?;
-        put_answer(py, &h, r)
+        put_answer(py, &h, &xml, typed)
     }
 
     fn ci_image_process<'py>(

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 
 use reqwest::blocking::Response;
 
-use super::body::CRC64;
+use super::body::CRC64_FAST;
 use super::error::ClientError;
 use super::ResponseHeaders;
 
@@ -41,7 +41,7 @@ pub struct ObjectStream {
     headers: ResponseHeaders,
     resp: Response,
     /// The running CRC-64, when the answer's `x-cos-hash-crc64ecma` is to be checked.
-    crc: Option<(crc::Digest<'static, u64>, u64)>,
+    crc: Option<(crc::Digest<'static, u64, crc::Table<16>>, u64)>,
     read: u64,
     /// Set once the end was reached and checked (or an error was returned).
     finished: bool,
@@ -67,7 +67,7 @@ impl ObjectStream {
             && headers.get("content-encoding").is_none()
             && headers.get("content-range").is_none();
         let crc = match headers.crc64 {
-            Some(remote) if whole_object => Some((CRC64.digest(), remote)),
+            Some(remote) if whole_object => Some((CRC64_FAST.digest(), remote)),
             _ => None,
         };
         ObjectStream {

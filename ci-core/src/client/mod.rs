@@ -402,16 +402,10 @@ impl CosClient {
         &self,
         bucket: &str,
         key: &str,
-        mut body: Body,
+        body: Body,
         opts: &ObjectOptions,
     ) -> Result<(ResponseHeaders, Option<UploadResult>)> {
-        let mut req = self.object_request(Method::PUT, bucket, key)?;
-        req.headers = Self::option_headers(opts, Some(&mut body))?;
-        req.check_crc = true;
-        req.body = Some(&mut body);
-        let sent = self.send(req)?;
-        let headers = sent.headers;
-        let text = Self::read_text(sent.resp, "the upload answer")?;
+        let (headers, text) = self.ci_put_object_raw(bucket, key, body, opts)?;
         let result = if text.trim().is_empty() {
             None
         } else {
@@ -421,6 +415,35 @@ impl CosClient {
             )
         };
         Ok((headers, result))
+    }
+
+    /// [`CosClient::ci_put_object`] answering the body as received (the `<UploadResult>`
+    /// XML, empty without `PicOperations`), for callers that convert it themselves
+    /// (the Python wheel builds the SDK's `xml_to_dict` shape straight from it).
+    ///
+    /// ```no_run
+    /// use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+    /// let client = CosClient::new(CosConfig::from_env()?)?;
+    /// let (_, xml) = client.ci_put_object_raw(
+    ///     "examplebucket-1250000000", "a.jpg", Body::open("a.jpg")?, &ObjectOptions::default())?;
+    /// assert!(xml.is_empty()); // no PicOperations: no UploadResult
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ci_put_object_raw(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut body: Body,
+        opts: &ObjectOptions,
+    ) -> Result<(ResponseHeaders, String)> {
+        let mut req = self.object_request(Method::PUT, bucket, key)?;
+        req.headers = Self::option_headers(opts, Some(&mut body))?;
+        req.check_crc = true;
+        req.body = Some(&mut body);
+        let sent = self.send(req)?;
+        let headers = sent.headers;
+        let text = Self::read_text(sent.resp, "the upload answer")?;
+        Ok((headers, text))
     }
 
     /// [`CosClient::ci_put_object`] from a local file (streamed, never read whole).
@@ -443,7 +466,7 @@ impl CosClient {
         body: Body,
         opts: &ObjectOptions,
     ) -> Result<ResponseHeaders> {
-        Ok(self.ci_put_object(bucket, key, body, opts)?.0)
+        Ok(self.ci_put_object_raw(bucket, key, body, opts)?.0)
     }
 
     /// `POST /<key>?image_process` with `Pic-Operations`: processes a stored image.

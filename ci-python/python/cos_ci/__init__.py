@@ -358,21 +358,29 @@ class CosS3Client:
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
         """``PUT /<Key>`` with ``PicOperations``: ``(response_headers, data)``, ``data`` in
         the official ``xml_to_dict`` shape. A file object is streamed."""
-        headers, data, _ = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs)
+        headers, data, _ = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, False)
         return headers, data
 
     def ci_put_object_typed(
         self, Bucket: str, Body: BodyType, Key: str, EnableMD5: bool = False, **kwargs: Any
     ) -> Tuple[Dict[str, str], Optional[UploadResult]]:
         """``ci_put_object`` returning a typed ``UploadResult`` (None without PicOperations)."""
-        headers, _, typed = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs)
+        headers, _, typed = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, True)
         return headers, typed
 
     def _ci_put(
-        self, bucket: str, body: Any, key: str, enable_md5: bool, kwargs: Dict[str, Any]
+        self,
+        bucket: str,
+        body: Any,
+        key: str,
+        enable_md5: bool,
+        kwargs: Dict[str, Any],
+        typed: bool,
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]:
         body, length = _prepare_body(body, enable_md5, kwargs)
-        return self._native.ci_put_object(bucket, key, body, _kwarg_pairs(kwargs), length)
+        return self._native.ci_put_object(
+            bucket, key, body, _kwarg_pairs(kwargs), length, typed
+        )
 
     def ci_put_object_from_local_file(
         self, Bucket: str, LocalFilePath: str, Key: str, EnableMD5: bool = False, **kwargs: Any

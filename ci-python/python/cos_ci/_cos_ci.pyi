@@ -162,10 +162,16 @@ class NativeClient:
         retries: int = 1,
     ) -> NativeClient: ...
     def ci_put_object(
-        self, bucket: str, key: str, body: Any, kwargs: _Pairs, length: Optional[int] = None
+        self,
+        bucket: str,
+        key: str,
+        body: Any,
+        kwargs: _Pairs,
+        length: Optional[int] = None,
+        typed: bool = False,
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
     def ci_put_object_from_local_file(
-        self, bucket: str, path: _Path, key: str, kwargs: _Pairs
+        self, bucket: str, path: _Path, key: str, kwargs: _Pairs, typed: bool = False
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
     def ci_image_process(
         self, bucket: str, key: str, kwargs: _Pairs
