@@ -1,119 +1,257 @@
-"""Client-side benchmark: cos_ci vs the official cos-python-sdk-v5 (same machine, same
-server), signing throughput from Python, and the local thumbnail vs Pillow.
+"""Client-side benchmark of the cos-ci wheel against the official cos-python-sdk-v5, in one
+run: ci_put_object against a local server, signing throughput, and the local thumbnail vs
+Pillow. Run it through ``ci-python/bench/run.sh`` (release wheel, release server, a venv
+with the official SDK and Pillow); by hand:
 
-    python ci-python/bench/bench_client.py [--calls 1000] [--photo PATH]
+    python bench_client.py --server target/release/cos-ci [--calls 1000] [--photo JPEG]
 
-Needs the cos-ci wheel (build it with `maturin build --release` for meaningful numbers)
-and cos-python-sdk-v5 in the interpreter; Pillow is optional. The server is ci-server
-started in-process with cos_ci.serve(); both clients upload the same 640-wide JPEG with
-`put_object` and with `ci_put_object` + one rule (processed by the local engine inside
-the same process: that ratio includes the server's processing time).
+Client-side cost is the CPU time of this process (``time.process_time``: every thread,
+user + system, so reqwest's runtime thread counts for ours) around the loop of calls. The
+server (``cos-ci serve``, release build) runs in a separate process, so its work (the
+upload, the rule, the UploadResult) is excluded; it is the same for both clients. Wall
+time is reported as well; it includes the server's time and depends on the machine's
+load, which is printed alongside. The two clients alternate in rounds so that a change
+of load hits both.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List, Tuple
 
 import cos_ci
 import qcloud_cos
 from qcloud_cos.cos_auth import CosS3Auth
 
 BUCKET = "examplebucket-1250000000"
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "corpus"
-RULE = '{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}'
+SECRET_ID, SECRET_KEY = "AKIDbench", "sk-bench"
+ROOT = Path(__file__).resolve().parents[2]
+PHOTO_640 = ROOT / "tests" / "fixtures" / "corpus" / "photo.jpg"
+BIG_PHOTO = "/usr/share/wallpapers/SafeLanding/contents/images/5120x2880.jpg"
+ONE_RULE = json.dumps(
+    {"is_pic_info": 1, "rules": [{"fileid": "thumb.jpg", "rule": "imageMogr2/thumbnail/200x"}]},
+    separators=(",", ":"),
+)
+THUMB_RULE = "imageMogr2/thumbnail/800x/quality/85"
 
 
-def timed(n: int, fn: Callable[[int], Any]) -> float:
-    fn(0)  # warm up (connection pool)
-    t = time.perf_counter()
-    for i in range(n):
-        fn(i)
-    return time.perf_counter() - t
+def start_server(binary: str, root: str) -> Tuple[subprocess.Popen[bytes], int]:
+    """``cos-ci serve --port 0`` in its own process; its port from the banner."""
+    proc = subprocess.Popen(
+        [binary, "serve", "--root", root, "--port", "0",
+         "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        env={**os.environ, "RUST_LOG": "warn"},
+    )
+    assert proc.stderr is not None
+    for _ in range(50):  # bounded: the banner is the first line or close to it
+        line = proc.stderr.readline().decode(errors="replace")
+        if not line:
+            break
+        m = re.search(r"serving COS \+ CI on http://[^:]+:(\d+)", line)
+        if m:
+            # Keep draining its stderr so that the server never blocks on a full pipe.
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
+            return proc, int(m.group(1))
+    proc.kill()
+    raise SystemExit("cos-ci serve did not print its address")
 
 
-def client(mod: Any, server: cos_ci.LocalServer) -> Any:
-    conf = mod.CosConfig(Region="ap-guangzhou", SecretId="AKIDexample", SecretKey="sk-example",
-                         Scheme="http", IP=server.host, Port=server.port, Timeout=30)
+def make_client(mod: Any, port: int) -> Any:
+    conf = mod.CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY,
+                         Scheme="http", IP="127.0.0.1", Port=port, Timeout=60)
     return mod.CosS3Client(conf, retry=1)
+
+
+def measure(fn: Callable[[int], Any], start: int, n: int) -> Tuple[float, float]:
+    """(process CPU seconds, wall seconds) of ``fn(start) .. fn(start + n - 1)``."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    for i in range(start, start + n):
+        fn(i)
+    return time.process_time() - c0, time.perf_counter() - w0
+
+
+def bench_uploads(server: str, calls: int, rounds: int, body: bytes) -> Dict[str, Dict[str, float]]:
+    root = tempfile.mkdtemp(prefix="cos-ci-bench-")
+    proc, port = start_server(server, root)
+    out: Dict[str, Dict[str, float]] = {}
+    try:
+        clients = {"official": make_client(qcloud_cos, port), "cos_ci": make_client(cos_ci, port)}
+        calls_of: Dict[str, Callable[[Any, str], Callable[[int], Any]]] = {
+            "ci_put_object": lambda c, tag: lambda i: c.ci_put_object(
+                Bucket=BUCKET, Body=body, Key="%s/ci/%d.jpg" % (tag, i), PicOperations=ONE_RULE),
+            "put_object": lambda c, tag: lambda i: c.put_object(
+                Bucket=BUCKET, Body=body, Key="%s/plain/%d.jpg" % (tag, i)),
+        }
+        # Same answer from both before timing anything.
+        _, d1 = clients["official"].ci_put_object(Bucket=BUCKET, Body=body, Key="check/a.jpg",
+                                                   PicOperations=ONE_RULE)
+        _, d2 = clients["cos_ci"].ci_put_object(Bucket=BUCKET, Body=body, Key="check/b.jpg",
+                                                 PicOperations=ONE_RULE)
+        w1 = d1["ProcessResults"]["Object"]["Width"]
+        w2 = d2["ProcessResults"]["Object"]["Width"]
+        assert w1 == w2 == "200", (w1, w2)
+        per_round = max(calls // rounds, 1)
+        for what, make in calls_of.items():
+            fns = {name: make(c, name) for name, c in clients.items()}
+            for name, fn in fns.items():
+                measure(fn, 10**6, 20)  # warm up: connection pool, code paths
+            cpu = {name: 0.0 for name in fns}
+            wall = {name: 0.0 for name in fns}
+            for r in range(rounds):
+                for name, fn in fns.items():
+                    c, w = measure(fn, r * per_round, per_round)
+                    cpu[name] += c
+                    wall[name] += w
+            for name in fns:
+                out["%s %s" % (name, what)] = {
+                    "calls": per_round * rounds, "cpu_s": cpu[name], "wall_s": wall[name]}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+def bench_sign(n: int) -> Dict[str, Dict[str, float]]:
+    host = BUCKET + ".cos.ap-guangzhou.myqcloud.com"
+    headers = {"Host": host, "Content-Length": "64", "Content-Type": "image/jpeg",
+               "Pic-Operations": ONE_RULE}
+    header_list = list(headers.items())
+    conf = qcloud_cos.CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY)
+
+    class Req:
+        method = "PUT"
+        url = "http://" + host + "/photos/cat%201.jpg"
+        headers: Dict[str, str] = {}
+
+    def ours(_: int) -> None:
+        now = int(time.time())
+        cos_ci.sign(SECRET_ID, SECRET_KEY, "PUT", "/photos/cat 1.jpg",
+                    "%d;%d" % (now - 60, now + 10000), [], header_list)
+
+    def official(_: int) -> None:
+        r = Req()
+        r.headers = dict(headers)
+        CosS3Auth(conf, "photos/cat 1.jpg")(r)
+
+    out: Dict[str, Dict[str, float]] = {}
+    for name, fn in (("official", official), ("cos_ci", ours)):
+        measure(fn, 0, 200)
+        c, w = measure(fn, 0, n)
+        out[name + " sign"] = {"calls": n, "cpu_s": c, "wall_s": w}
+    return out
+
+
+def bench_thumbnail(photo: bytes, iters: int) -> Dict[str, Dict[str, float]]:
+    """Median and best wall time of the 800 px, q85 thumbnail (single call, this thread)."""
+    runs: Dict[str, Callable[[], bytes]] = {}
+
+    def ours() -> bytes:
+        return cos_ci.process(photo, THUMB_RULE)[0]
+
+    runs["cos_ci process"] = ours
+    try:
+        from PIL import Image
+
+        def pillow(draft: bool) -> Callable[[], bytes]:
+            def run() -> bytes:
+                im = Image.open(io.BytesIO(photo))
+                h = max(round(im.height * 800 / im.width), 1)
+                if draft:
+                    im.draft("RGB", (800, h))
+                im = im.convert("RGB").resize((800, h), Image.Resampling.LANCZOS)
+                buf = io.BytesIO()
+                im.save(buf, "JPEG", quality=85)
+                return buf.getvalue()
+            return run
+
+        runs["pillow + draft"] = pillow(True)
+        runs["pillow no draft"] = pillow(False)
+    except ImportError:
+        print("Pillow not installed: thumbnail comparison skipped", file=sys.stderr)
+    times: Dict[str, List[float]] = {k: [] for k in runs}
+    sizes: Dict[str, int] = {}
+    for name, fn in runs.items():
+        sizes[name] = len(fn())  # warm up
+    for _ in range(iters):  # interleaved rounds
+        for name, fn in runs.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    info = cos_ci.image_info(ours())
+    assert (info.width, info.height) == (800, 450), (info.width, info.height)
+    return {k: {"median_s": statistics.median(v), "best_s": min(v), "bytes": sizes[k],
+                "iters": iters} for k, v in times.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--server", required=True, help="the cos-ci binary (release build)")
     ap.add_argument("--calls", type=int, default=1000)
-    ap.add_argument("--photo", default=str(CORPUS / "photo.jpg"))
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--sign", type=int, default=20000)
+    ap.add_argument("--photo", default=BIG_PHOTO, help="the 5120x2880 JPEG")
+    ap.add_argument("--thumb-iters", type=int, default=7)
+    ap.add_argument("--json", help="also write the numbers here")
     args = ap.parse_args()
-    jpeg = cos_ci.thumbnail_jpeg((CORPUS / "photo.jpg").read_bytes(), 640)
-    results: Dict[str, float] = {}
-    server = cos_ci.serve()
-    try:
-        for name, mod in (("official", qcloud_cos), ("cos_ci", cos_ci)):
-            c = client(mod, server)
-            results[name + " put_object"] = timed(
-                args.calls, lambda i: c.put_object(Bucket=BUCKET, Body=jpeg, Key="b/%d.jpg" % i))
 
-            results[name + " ci_put_object"] = timed(
-                args.calls, lambda i: c.ci_put_object(Bucket=BUCKET, Body=jpeg,
-                                                      Key="c/%d.jpg" % i, PicOperations=RULE))
-    finally:
-        server.close()
+    load0 = os.getloadavg()
+    body = PHOTO_640.read_bytes()
+    res: Dict[str, Any] = {"load_before": load0, "cpus": os.cpu_count(),
+                           "python": sys.version.split()[0], "body_bytes": len(body)}
+    res["uploads"] = bench_uploads(args.server, args.calls, args.rounds, body)
+    res["sign"] = bench_sign(args.sign)
+    if os.path.exists(args.photo):
+        res["thumbnail"] = bench_thumbnail(Path(args.photo).read_bytes(), args.thumb_iters)
+    else:
+        print("no %s: thumbnail skipped" % args.photo, file=sys.stderr)
+    res["load_after"] = os.getloadavg()
 
-    # Signing throughput.
-    headers = {"Host": BUCKET + ".cos.ap-guangzhou.myqcloud.com", "Content-Length": "64",
-               "Content-Type": "image/jpeg", "Pic-Operations": RULE}
-    n_sign = 20000
-    t = time.perf_counter()
-    for _ in range(n_sign):
-        cos_ci.sign("AKIDexample", "sk-example", "PUT", "/photos/cat 1.jpg",
-                    "1795377299;1795387359", [], list(headers.items()))
-    results["cos_ci sign"] = time.perf_counter() - t
-    conf = qcloud_cos.CosConfig(Region="ap-guangzhou", SecretId="AKIDexample", SecretKey="sk-example")
-
-    class Req:
-        method = "PUT"
-        url = "http://" + headers["Host"] + "/photos/cat%201.jpg"
-
-    t = time.perf_counter()
-    for _ in range(n_sign):
-        r = Req()
-        r.headers = dict(headers)  # type: ignore[attr-defined]
-        CosS3Auth(conf, "photos/cat 1.jpg")(r)
-    results["official sign"] = time.perf_counter() - t
-
-    # Thumbnail vs Pillow.
-    photo = Path(args.photo).read_bytes()
-    t = time.perf_counter()
-    for _ in range(5):
-        cos_ci.thumbnail_jpeg(photo, 200)
-    results["cos_ci thumbnail x5"] = time.perf_counter() - t
-    try:
-        from PIL import Image
-
-        t = time.perf_counter()
-        for _ in range(5):
-            im = Image.open(io.BytesIO(photo))
-            im.draft("RGB", (200, 200))
-            im = im.convert("RGB")
-            im.thumbnail((200, 10000), Image.LANCZOS)
-            im.save(io.BytesIO(), "JPEG", quality=85)
-        results["pillow thumbnail x5"] = time.perf_counter() - t
-    except ImportError:
-        pass
-
-    for k, v in results.items():
-        print("%-28s %8.3f s" % (k, v))
-    for what in ("put_object", "ci_put_object"):
-        print("ratio %-22s %6.2fx (official / cos_ci)" % (
-            what, results["official " + what] / results["cos_ci " + what]))
-    print("ratio %-22s %6.2fx" % ("sign", results["official sign"] / results["cos_ci sign"]))
-    if "pillow thumbnail x5" in results:
-        print("ratio %-22s %6.2fx (pillow / cos_ci)" % (
-            "thumbnail", results["pillow thumbnail x5"] / results["cos_ci thumbnail x5"]))
-    print("cpu count", os.cpu_count())
+    print("load average before %.2f %.2f %.2f, after %.2f %.2f %.2f; %s CPUs; Python %s" % (
+        *load0, *res["load_after"], res["cpus"], res["python"]))
+    print("\n%-26s %7s %12s %12s %12s %12s" % (
+        "call", "calls", "cpu us/call", "wall us/call", "calls/s cpu", "calls/s wall"))
+    for group in ("uploads", "sign"):
+        for k, v in res[group].items():
+            print("%-26s %7d %12.1f %12.1f %12.0f %12.0f" % (
+                k, v["calls"], 1e6 * v["cpu_s"] / v["calls"], 1e6 * v["wall_s"] / v["calls"],
+                v["calls"] / v["cpu_s"], v["calls"] / v["wall_s"]))
+    print()
+    for what in ("ci_put_object", "put_object", "sign"):
+        group = "sign" if what == "sign" else "uploads"
+        a, b = res[group]["official " + what], res[group]["cos_ci " + what]
+        print("ratio official / cos_ci %-14s client CPU %5.2fx   wall %5.2fx" % (
+            what, a["cpu_s"] / b["cpu_s"], a["wall_s"] / b["wall_s"]))
+    if "thumbnail" in res:
+        print("\nthumbnail 800x q85 of %s (ms)" % os.path.basename(args.photo))
+        t = res["thumbnail"]
+        for k, v in t.items():
+            print("  %-18s median %7.1f  best %7.1f  (%d bytes)" % (
+                k, 1e3 * v["median_s"], 1e3 * v["best_s"], v["bytes"]))
+        ours = t["cos_ci process"]
+        for k, v in t.items():
+            if k != "cos_ci process":
+                print("  ratio %s / cos_ci: median %.2fx, best %.2fx" % (
+                    k, v["median_s"] / ours["median_s"], v["best_s"] / ours["best_s"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ci_core::client::{
     Body, ClientError, CompleteOutcome, CosClient, CosClientError, CosConfig, MattingSource,
-    ObjectOptions, ResponseHeaders, UploadedPart,
+    ObjectOptions, ObjectStream, ResponseHeaders, UploadedPart,
 };
 use ci_core::ops::PicOperationsError;
 use ci_core::result::{ImageInfo as CoreImageInfo, SdkValue, UploadResult as CoreUploadResult};
@@ -19,6 +19,7 @@ use ci_core::rule::{ProcessingRule, RuleError};
 use ci_core::sign::{Credentials, HeaderPolicy, KeyTime, ProcessParam, SignableRequest};
 use pyo3::exceptions::{PyIOError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 
 /// Largest piece a streamed Python file object is asked for at once (`read(n)`).
@@ -156,21 +157,36 @@ pub fn canonical_header_name(name: &str) -> String {
 }
 
 /// What `ci_put_object*` return: the headers, the SDK-shaped dict (empty without an
-/// UploadResult) and the typed result.
+/// UploadResult) and, when `typed`, the typed result.
+///
+/// The dict is the official `xml_to_dict` of the answer as received; the typed parse is
+/// skipped unless asked for (it is most of the conversion cost of a call).
 fn put_answer<'py>(
     py: Python<'py>,
     headers: &ResponseHeaders,
-    result: Option<ci_core::result::UploadResult>,
+    xml: &str,
+    typed: bool,
 ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
-    let data = match &result {
-        Some(u) => sdk_value_to_py(py, &u.to_sdk_dict())?,
-        None => PyDict::new(py).into_any().unbind(),
+    let invalid = |e: &dyn std::fmt::Display| {
+        client_err(
+            py,
+            &ClientError::InvalidResponse(format!("UploadResult: {e}")),
+        )
     };
-    Ok((
-        headers_to_py(py, headers)?,
-        data,
-        result.map(UploadResult::from),
-    ))
+    let (data, result) = if xml.trim().is_empty() {
+        (PyDict::new(py).into_any().unbind(), None)
+    } else {
+        let dict = ci_core::result::xml_to_dict(xml).map_err(|e| invalid(&e))?;
+        let result = if typed {
+            Some(UploadResult::from(
+                CoreUploadResult::from_xml(xml).map_err(|e| invalid(&e))?,
+            ))
+        } else {
+            None
+        };
+        (sdk_value_to_py(py, &dict)?, result)
+    };
+    Ok((headers_to_py(py, headers)?, data, result))
 }
 
 fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Bound<'py, PyDict>> {
@@ -258,14 +274,18 @@ impl Read for PyReader {
 /// bytes / bytearray / memoryview / str are copied; anything else is a file object read
 /// in chunks (`length`: its remaining size when known, sent as `Content-Length`).
 fn body_from_py(body: &Bound<'_, PyAny>, length: Option<u64>) -> PyResult<Body> {
-    if let Ok(b) = body.downcast::<PyBytes>() {
-        return Ok(Body::from_bytes(b.as_bytes().to_vec()));
+    if body.downcast::<PyBytes>().is_ok() {
+        // Zero-copy: the body keeps the (immutable) bytes object alive until sent.
+        let b: PyBackedBytes = body.extract()?;
+        return Ok(Body::from_bytes(bytes::Bytes::from_owner(b)));
     }
     if let Ok(b) = body.downcast::<PyByteArray>() {
+        // Copied: a bytearray may change while the GIL is released.
         return Ok(Body::from_bytes(b.to_vec()));
     }
-    if let Ok(s) = body.downcast::<PyString>() {
-        return Ok(Body::from_bytes(s.to_cow()?.as_bytes().to_vec()));
+    if body.downcast::<PyString>().is_ok() {
+        let s: PyBackedStr = body.extract()?;
+        return Ok(Body::from_bytes(bytes::Bytes::from_owner(s)));
     }
     if body.hasattr("read")? {
         let r = PyReader::new(body.clone().unbind());
@@ -341,8 +361,9 @@ impl NativeClient {
         Ok(NativeClient { inner })
     }
 
-    /// `(headers, data | None, UploadResult | None)`.
-    #[pyo3(signature = (bucket, key, body, kwargs, length=None))]
+    /// `(headers, data, UploadResult | None)`; the typed result only when `typed`.
+    #[pyo3(signature = (bucket, key, body, kwargs, length=None, typed=false))]
+    #[allow(clippy::too_many_arguments)]
     fn ci_put_object<'py>(
         &self,
         py: Python<'py>,
@@ -351,15 +372,17 @@ impl NativeClient {
         body: &Bound<'py, PyAny>,
         kwargs: Kwargs,
         length: Option<u64>,
+        typed: bool,
     ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
         let opts = options(py, &kwargs)?;
         let body = body_from_py(body, length)?;
-        let (h, r) = py
-            .detach(|| self.inner.ci_put_object(&bucket, &key, body, &opts))
+        let (h, xml) = py
+            .detach(|| self.inner.ci_put_object_raw(&bucket, &key, body, &opts))
             .map_err(cos_err)?;
-        put_answer(py, &h, r)
+        put_answer(py, &h, &xml, typed)
     }
 
+    #[pyo3(signature = (bucket, path, key, kwargs, typed=false))]
     fn ci_put_object_from_local_file<'py>(
         &self,
         py: Python<'py>,
@@ -367,15 +390,16 @@ impl NativeClient {
         path: std::path::PathBuf,
         key: String,
         kwargs: Kwargs,
+        typed: bool,
     ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
         let opts = options(py, &kwargs)?;
-        let (h, r) = py
+        let (h, xml) = py
             .detach(|| {
-                self.inner
-                    .ci_put_object_from_local_file(&bucket, &path, &key, &opts)
+                let body = Body::open(&path)?;
+                self.inner.ci_put_object_raw(&bucket, &key, body, &opts)
             })
             .map_err(cos_err)?;
-        put_answer(py, &h, r)
+        put_answer(py, &h, &xml, typed)
     }
 
     fn ci_image_process<'py>(
@@ -393,7 +417,8 @@ impl NativeClient {
         Ok((headers_to_py(py, &h)?, data, UploadResult::from(r)))
     }
 
-    /// `GET` (with an optional processing rule or `style/NAME`): `(headers, bytes)`.
+    /// `GET` (with an optional processing rule or `style/NAME`): `(headers, stream)`;
+    /// the body is read from the stream as the caller asks for it.
     #[pyo3(signature = (bucket, key, rule, kwargs))]
     fn get_object<'py>(
         &self,
@@ -402,17 +427,19 @@ impl NativeClient {
         key: String,
         rule: Option<String>,
         kwargs: Kwargs,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
+    ) -> PyResult<(Bound<'py, PyDict>, NativeStream)> {
         let opts = options(py, &kwargs)?;
         let process = process_param(rule);
-        let mut out = Vec::new();
-        let h = py
+        let stream = py
             .detach(|| {
                 self.inner
-                    .get_object(&bucket, &key, process.as_ref(), &opts, &mut out)
+                    .get_object_stream(&bucket, &key, process.as_ref(), &opts)
             })
             .map_err(cos_err)?;
-        Ok((headers_to_py(py, &h)?, PyBytes::new(py, &out)))
+        Ok((
+            headers_to_py(py, stream.headers())?,
+            NativeStream::new(stream),
+        ))
     }
 
     #[pyo3(signature = (bucket, key, rule, kwargs, path))]
@@ -444,10 +471,9 @@ impl NativeClient {
         key: Option<String>,
         detect_url: Option<String>,
         args: Kwargs,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
-        let mut out = Vec::new();
+    ) -> PyResult<(Bound<'py, PyDict>, NativeStream)> {
         let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let h = py
+        let stream = py
             .detach(|| {
                 let source = match (&key, &detect_url) {
                     (_, Some(u)) => MattingSource::DetectUrl(u),
@@ -460,10 +486,13 @@ impl NativeClient {
                         .into())
                     }
                 };
-                self.inner.ai_pic_matting(&bucket, source, &pairs, &mut out)
+                self.inner.ai_pic_matting_stream(&bucket, source, &pairs)
             })
             .map_err(cos_err)?;
-        Ok((headers_to_py(py, &h)?, PyBytes::new(py, &out)))
+        Ok((
+            headers_to_py(py, stream.headers())?,
+            NativeStream::new(stream),
+        ))
     }
 
     #[pyo3(signature = (bucket, key, body, kwargs, length=None))]
@@ -805,6 +834,155 @@ impl UploadResult {
                 .unwrap_or_else(|| "None".into()),
             self.inner.process_results.len()
         )
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Downloads
+
+/// The body of a download, read as the caller asks (`cos_ci.StreamBody` wraps it). Every
+/// read releases the GIL; the lock is taken with the GIL released too, so two threads
+/// reading one stream cannot deadlock.
+#[pyclass(module = "cos_ci._cos_ci", frozen)]
+struct NativeStream {
+    inner: std::sync::Mutex<Option<ObjectStream>>,
+    content_length: Option<u64>,
+}
+
+impl NativeStream {
+    fn new(stream: ObjectStream) -> Self {
+        NativeStream {
+            content_length: stream.headers().content_length,
+            inner: std::sync::Mutex::new(Some(stream)),
+        }
+    }
+
+    /// Runs `f` on the open stream with the GIL released; `None` once closed.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut ObjectStream) -> Result<T, ClientError> + Send,
+    ) -> PyResult<Option<T>> {
+        py.detach(|| {
+            let mut guard = self
+                .inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            guard.as_mut().map(f).transpose()
+        })
+        .map_err(|e| client_err(py, &e))
+    }
+}
+
+#[pymethods]
+impl NativeStream {
+    /// Up to `size` bytes (fewer only at the end; `b""` at the end); `size < 0`: the rest.
+    #[pyo3(signature = (size=-1))]
+    fn read<'py>(&self, py: Python<'py>, size: i64) -> PyResult<Bound<'py, PyBytes>> {
+        let Ok(size) = usize::try_from(size) else {
+            let rest = self.with(py, |s| {
+                let mut v = Vec::new();
+                s.copy_to(&mut v)?;
+                Ok(v)
+            })?;
+            return Ok(PyBytes::new(py, &rest.unwrap_or_default()));
+        };
+        // No bigger buffer than what is left to come.
+        let left = self
+            .content_length
+            .map(|n| n.saturating_sub(self.bytes_read()));
+        let want = match left {
+            Some(l) => size.min(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => size,
+        };
+        if want == 0 {
+            // Still reach the end (and its checks) when nothing is left.
+            self.with(py, |s| s.read_full(&mut [0u8; 1]))?;
+            return Ok(PyBytes::new(py, b""));
+        }
+        let mut filled = 0usize;
+        // Read straight into the new bytes object (no copy); it is not shared yet, so the
+        // GIL can be released while it is filled.
+        let full = PyBytes::new_with(py, want, |buf| {
+            filled = self
+                .with(py, |s| {
+                    let n = s.read_full(buf)?;
+                    if want < size && n == want {
+                        // All that Content-Length announced: reach the end now, so that
+                        // its checks (CRC-64) report on this read, as a short read would.
+                        s.read_full(&mut [0u8; 1])?;
+                    }
+                    Ok(n)
+                })?
+                .unwrap_or(0);
+            Ok(())
+        })?;
+        if filled == want {
+            Ok(full)
+        } else {
+            Ok(PyBytes::new(py, &full.as_bytes()[..filled]))
+        }
+    }
+
+    /// Writes the rest of the body to `path` (created or truncated), never holding it
+    /// whole: the number of bytes written.
+    fn copy_to_file(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<u64> {
+        let n = self.with(py, |s| {
+            let io = |what: &str, source| ClientError::Io {
+                context: format!("{what} {}", path.display()),
+                source,
+            };
+            let mut f = std::fs::File::create(&path).map_err(|e| io("creating", e))?;
+            let n = s.copy_to(&mut f)?;
+            std::io::Write::flush(&mut f).map_err(|e| io("writing", e))?;
+            Ok(n)
+        })?;
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Closes the connection (the rest of the body is not read).
+    fn close(&self, py: Python<'_>) {
+        let stream = py.detach(|| {
+            self.inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        });
+        drop(stream);
+    }
+
+    /// `Content-Length`, when the answer had one.
+    #[getter]
+    fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// Bytes read so far.
+    #[getter]
+    fn bytes_read(&self) -> u64 {
+        self.inner
+            .try_lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(ObjectStream::bytes_read))
+            .unwrap_or(0)
+    }
+
+    /// Whether the end was reached, or the stream closed.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner
+            .try_lock()
+            .map(|g| g.as_ref().is_none_or(ObjectStream::is_finished))
+            .unwrap_or(false)
+    }
+
+    /// Whether the end of the stream is checked against `x-cos-hash-crc64ecma`.
+    #[getter]
+    fn checks_crc64(&self) -> bool {
+        self.inner
+            .try_lock()
+            .map(|g| g.as_ref().is_some_and(ObjectStream::checks_crc64))
+            .unwrap_or(false)
     }
 }
 
@@ -1165,6 +1343,7 @@ fn start_server(
 #[pymodule]
 fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeClient>()?;
+    m.add_class::<NativeStream>()?;
     m.add_class::<UploadResult>()?;
     m.add_class::<OriginalInfo>()?;
     m.add_class::<ImageInfo>()?;

@@ -174,8 +174,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self._error(404, "NoSuchKey", "The specified key does not exist.", key)
             if any(k.startswith(("imageMogr2", "imageView2", "style/")) for k, _ in query):
                 data = b"PROCESSED:" + ";".join(k for k, _ in query).encode() + b":" + data
-            return self._answer(200, data, {"Content-Type": "application/octet-stream",
-                                            "ETag": '"%s"' % hashlib.md5(data).hexdigest()})
+            h = {"Content-Type": "application/octet-stream",
+                 "ETag": '"%s"' % hashlib.md5(data).hexdigest()}
+            if key.startswith("/badcrc/"):
+                h["x-cos-hash-crc64ecma"] = "12345"  # not the CRC of any test body
+            if key.startswith("/short/") and m == "GET":
+                # Announce more than is sent, then hang up.
+                self.close_connection = True
+                return self._answer(200, data, h, length=len(data) + 10)
+            return self._answer(200, data, h)
         if m == "DELETE":
             st.objects.pop(key, None)
             return self._answer(204)

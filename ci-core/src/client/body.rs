@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use crc::{Crc, CRC_64_XZ};
+use crc::{Crc, Table, CRC_64_XZ};
 use md5::{Digest as _, Md5};
 
 use super::error::ClientError;
@@ -23,8 +23,13 @@ pub static CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_XZ);
 /// assert_eq!(ci_core::client::crc64(b"123456789"), 0x995dc9bbdf1939fa);
 /// ```
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
+    CRC64_FAST.checksum(data)
 }
+
+/// The same CRC with 16 tables (slicing-by-16): several times faster than [`CRC64`]'s
+/// one table, for the bytes of every upload and download. (`CRC64` keeps its type:
+/// it is public API.)
+pub(crate) static CRC64_FAST: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 
 /// The body of an upload.
 ///
@@ -234,13 +239,13 @@ impl From<Bytes> for Body {
 
 /// CRC-64 and byte count of what was read from a body.
 pub(crate) struct Tracker {
-    state: Mutex<(crc::Digest<'static, u64>, u64)>,
+    state: Mutex<(crc::Digest<'static, u64, Table<16>>, u64)>,
 }
 
 impl Default for Tracker {
     fn default() -> Self {
         Tracker {
-            state: Mutex::new((CRC64.digest(), 0)),
+            state: Mutex::new((CRC64_FAST.digest(), 0)),
         }
     }
 }

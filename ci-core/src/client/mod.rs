@@ -7,8 +7,8 @@
 //! | [`CosClient::ci_put_object`], [`CosClient::put_object`] | `PUT /<key>` (streamed body) |
 //! | [`CosClient::ci_put_object_from_local_file`] | `PUT /<key>` from a file |
 //! | [`CosClient::ci_image_process`] | `POST /<key>?image_process` |
-//! | [`CosClient::get_object`], [`CosClient::get_object_to_file`] | `GET /<key>[?<rule>]` (download processing) |
-//! | [`CosClient::ai_pic_matting`] | `GET /<key>?ci-process=AIPicMatting` or `GET /?ci-process=AIPicMatting&detect-url=` |
+//! | [`CosClient::get_object`], [`CosClient::get_object_to_file`], [`CosClient::get_object_stream`] | `GET /<key>[?<rule>]` (download processing) |
+//! | [`CosClient::ai_pic_matting`], [`CosClient::ai_pic_matting_stream`] | `GET /<key>?ci-process=AIPicMatting` or `GET /?ci-process=AIPicMatting&detect-url=` |
 //! | [`CosClient::create_multipart_upload`], [`CosClient::upload_part`], [`CosClient::complete_multipart_upload`], [`CosClient::abort_multipart_upload`], [`CosClient::multipart_upload_file`] | multipart upload, with `Pic-Operations` on completion |
 //! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
 //! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
@@ -30,6 +30,7 @@
 
 mod body;
 mod config;
+mod download;
 mod error;
 mod multipart;
 mod options;
@@ -52,6 +53,7 @@ use crate::sign::{
 
 pub use body::{crc64, Body, CRC64};
 pub use config::CosConfig;
+pub use download::ObjectStream;
 pub use error::{ClientError, CosClientError, Result, ServiceError};
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions};
@@ -400,16 +402,10 @@ impl CosClient {
         &self,
         bucket: &str,
         key: &str,
-        mut body: Body,
+        body: Body,
         opts: &ObjectOptions,
     ) -> Result<(ResponseHeaders, Option<UploadResult>)> {
-        let mut req = self.object_request(Method::PUT, bucket, key)?;
-        req.headers = Self::option_headers(opts, Some(&mut body))?;
-        req.check_crc = true;
-        req.body = Some(&mut body);
-        let sent = self.send(req)?;
-        let headers = sent.headers;
-        let text = Self::read_text(sent.resp, "the upload answer")?;
+        let (headers, text) = self.ci_put_object_raw(bucket, key, body, opts)?;
         let result = if text.trim().is_empty() {
             None
         } else {
@@ -419,6 +415,35 @@ impl CosClient {
             )
         };
         Ok((headers, result))
+    }
+
+    /// [`CosClient::ci_put_object`] answering the body as received (the `<UploadResult>`
+    /// XML, empty without `PicOperations`), for callers that convert it themselves
+    /// (the Python wheel builds the SDK's `xml_to_dict` shape straight from it).
+    ///
+    /// ```no_run
+    /// use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+    /// let client = CosClient::new(CosConfig::from_env()?)?;
+    /// let (_, xml) = client.ci_put_object_raw(
+    ///     "examplebucket-1250000000", "a.jpg", Body::open("a.jpg")?, &ObjectOptions::default())?;
+    /// assert!(xml.is_empty()); // no PicOperations: no UploadResult
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ci_put_object_raw(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut body: Body,
+        opts: &ObjectOptions,
+    ) -> Result<(ResponseHeaders, String)> {
+        let mut req = self.object_request(Method::PUT, bucket, key)?;
+        req.headers = Self::option_headers(opts, Some(&mut body))?;
+        req.check_crc = true;
+        req.body = Some(&mut body);
+        let sent = self.send(req)?;
+        let headers = sent.headers;
+        let text = Self::read_text(sent.resp, "the upload answer")?;
+        Ok((headers, text))
     }
 
     /// [`CosClient::ci_put_object`] from a local file (streamed, never read whole).
@@ -441,7 +466,7 @@ impl CosClient {
         body: Body,
         opts: &ObjectOptions,
     ) -> Result<ResponseHeaders> {
-        Ok(self.ci_put_object(bucket, key, body, opts)?.0)
+        Ok(self.ci_put_object_raw(bucket, key, body, opts)?.0)
     }
 
     /// `POST /<key>?image_process` with `Pic-Operations`: processes a stored image.
@@ -470,6 +495,7 @@ impl CosClient {
 
     /// `GET /<key>`, with download processing when `process` is given
     /// (`?imageMogr2/...=`, `?style/NAME=`, `?ci-process=...`), streamed into `out`.
+    /// The end-of-stream checks of [`ObjectStream`] apply.
     pub fn get_object(
         &self,
         bucket: &str,
@@ -478,6 +504,21 @@ impl CosClient {
         opts: &ObjectOptions,
         out: &mut dyn Write,
     ) -> Result<ResponseHeaders> {
+        let mut stream = self.get_object_stream(bucket, key, process, opts)?;
+        stream.copy_to(out)?;
+        Ok(stream.headers().clone())
+    }
+
+    /// [`CosClient::get_object`] as an [`ObjectStream`] to read at the caller's pace:
+    /// the object is never held whole. Reading to the end checks `Content-Length` and,
+    /// for a whole unprocessed object, `x-cos-hash-crc64ecma`.
+    pub fn get_object_stream(
+        &self,
+        bucket: &str,
+        key: &str,
+        process: Option<&ProcessParam>,
+        opts: &ObjectOptions,
+    ) -> Result<ObjectStream> {
         let mut req = self.object_request(Method::GET, bucket, key)?;
         if let Some(p) = process {
             req.params.extend(p.to_params());
@@ -486,8 +527,11 @@ impl CosClient {
             .extend(opts.params().into_iter().map(|(k, v)| (k, Some(v))));
         req.headers = Self::option_headers(opts, None)?;
         let sent = self.send(req)?;
-        stream_to(sent.resp, out)?;
-        Ok(sent.headers)
+        Ok(ObjectStream::new(
+            sent.resp,
+            sent.headers,
+            process.is_some(),
+        ))
     }
 
     /// [`CosClient::get_object`] into a file (created or truncated).
@@ -517,6 +561,18 @@ impl CosClient {
         args: &[(&str, &str)],
         out: &mut dyn Write,
     ) -> Result<ResponseHeaders> {
+        let mut stream = self.ai_pic_matting_stream(bucket, source, args)?;
+        stream.copy_to(out)?;
+        Ok(stream.headers().clone())
+    }
+
+    /// [`CosClient::ai_pic_matting`] as an [`ObjectStream`].
+    pub fn ai_pic_matting_stream(
+        &self,
+        bucket: &str,
+        source: MattingSource<'_>,
+        args: &[(&str, &str)],
+    ) -> Result<ObjectStream> {
         let mut req = match source {
             MattingSource::Key(k) => self.object_request(Method::GET, bucket, k)?,
             MattingSource::DetectUrl(_) => Request::new(Method::GET, self.config.host(bucket), ""),
@@ -531,8 +587,7 @@ impl CosClient {
                 .map(|(k, v)| (k.to_string(), Some(v.to_string()))),
         );
         let sent = self.send(req)?;
-        stream_to(sent.resp, out)?;
-        Ok(sent.headers)
+        Ok(ObjectStream::new(sent.resp, sent.headers, true))
     }
 
     /// `HEAD /<key>`: the object's headers. A missing object is a [`ServiceError`] built
@@ -628,12 +683,6 @@ fn check_key(key: &str) -> Result<(), ClientError> {
         return Err(ClientError::invalid("Key", "Key is required not empty"));
     }
     Ok(())
-}
-
-fn stream_to(mut resp: Response, out: &mut dyn Write) -> Result<u64> {
-    let n =
-        std::io::copy(&mut resp, out).map_err(|e| ClientError::io("streaming the download", e))?;
-    Ok(n)
 }
 
 /// Builds a [`ServiceError`] from an error answer.

@@ -200,19 +200,52 @@ def _prepare_body(
     return body, length
 
 
-class StreamBody:
-    """The body of a download, as the official SDK's ``StreamBody``.
+class _RawStream(io.RawIOBase):
+    """``StreamBody.get_raw_stream()``: a binary file object over the download (the
+    official SDK hands out urllib3's raw response; ``read(amt)`` works the same)."""
 
-    The native client has already received the bytes (with the GIL released); this
-    object hands them out in chunks or writes them to a file.
+    def __init__(self, native: "_cos_ci.NativeStream") -> None:
+        super().__init__()
+        self._native = native
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        return self._native.read(-1 if size is None else size)
+
+    def readall(self) -> bytes:
+        return self._native.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._native.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._native.close()
+        super().close()
+
+
+class StreamBody:
+    """The body of a download, as the official SDK's ``StreamBody``: read as it arrives,
+    never held whole (each read releases the GIL).
+
+    At the end of the stream the byte count is checked against ``Content-Length`` and,
+    for a whole unprocessed object, the CRC-64 against ``x-cos-hash-crc64ecma``; a
+    mismatch raises ``CosClientError``.
     """
 
-    def __init__(self, data: bytes, headers: Mapping[str, str]) -> None:
-        self._data = data
-        self._stream = io.BytesIO(data)
-        self._content_len = len(data)
+    def __init__(self, native: "_cos_ci.NativeStream", headers: Mapping[str, str]) -> None:
+        self._native = native
+        self._raw: Optional[_RawStream] = None
         self._read_len = 0
-        self._headers = dict(headers)
+        length = native.content_length
+        self._content_len = 0 if length is None else int(length)
+        self._use_chunked = length is None
+        self._use_encoding = "Content-Encoding" in headers
 
     def __iter__(self) -> Iterator[bytes]:
         return self.get_stream(1024)
@@ -220,35 +253,67 @@ class StreamBody:
     def __len__(self) -> int:
         return self._content_len
 
-    def get_raw_stream(self) -> io.BytesIO:
-        """A binary stream over the body."""
-        return self._stream
+    def __enter__(self) -> "StreamBody":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_raw_stream(self) -> io.RawIOBase:
+        """A binary file object over the (rest of the) body: ``read(amt)``, ``readinto``."""
+        if self._raw is None:
+            self._raw = _RawStream(self._native)
+        return self._raw
 
     def get_stream(self, chunk_size: int = 1024) -> Iterator[bytes]:
+        """The (rest of the) body in pieces of ``chunk_size`` bytes (the last may be
+        shorter)."""
+        if chunk_size <= 0:
+            raise ValueError("chunk_size must be positive")
         while True:
-            chunk = self._stream.read(chunk_size)
+            chunk = self._native.read(chunk_size)
             if not chunk:
                 return
             yield chunk
 
     def read(self, chunk_size: int = 1024, auto_decompress: bool = False) -> bytes:
-        return self._stream.read(chunk_size)
+        """Up to ``chunk_size`` bytes; ``b""`` at the end."""
+        return self._native.read(chunk_size)
 
     def get_stream_to_file(
         self, file_name: str, disable_tmp_file: bool = False, auto_decompress: bool = False
     ) -> None:
-        """Writes the (rest of the) body to ``file_name`` via a temporary file."""
+        """Writes the (rest of the) body to ``file_name`` via a temporary file (renamed
+        when complete), with the GIL released and nothing held in memory."""
         tmp = file_name if disable_tmp_file else "{}_{}".format(file_name, uuid.uuid4().hex)
-        self._read_len = 0
-        with open(tmp, "wb") as fp:
-            while True:
-                chunk = self.read(1024 * 1024)
-                if not chunk:
-                    break
-                self._read_len += len(chunk)
-                fp.write(chunk)
+        try:
+            self._read_len = self._native.copy_to_file(tmp)
+        except BaseException:
+            if tmp != file_name and os.path.exists(tmp):
+                os.remove(tmp)
+            raise
         if tmp != file_name:
             os.replace(tmp, file_name)
+
+    def pget_stream_to_file(
+        self, fdst: IO[bytes], offset: int, expected_len: int, auto_decompress: bool = False
+    ) -> None:
+        """Writes the (rest of the) body into the open file ``fdst`` at ``offset``."""
+        self._read_len = 0
+        fdst.seek(offset, 0)
+        while True:
+            chunk = self._native.read(1024 * 1024)
+            if not chunk:
+                break
+            self._read_len += len(chunk)
+            fdst.write(chunk)
+        if not self._use_chunked and self._read_len != expected_len:
+            raise IOError("download failed with incomplete file")
+
+    def close(self) -> None:
+        """Closes the connection without reading the rest (ours; the official SDK leaves
+        it to garbage collection)."""
+        self._native.close()
 
 
 def _split_process(kwargs: Dict[str, Any]) -> Optional[str]:
@@ -293,21 +358,29 @@ class CosS3Client:
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
         """``PUT /<Key>`` with ``PicOperations``: ``(response_headers, data)``, ``data`` in
         the official ``xml_to_dict`` shape. A file object is streamed."""
-        headers, data, _ = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs)
+        headers, data, _ = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, False)
         return headers, data
 
     def ci_put_object_typed(
         self, Bucket: str, Body: BodyType, Key: str, EnableMD5: bool = False, **kwargs: Any
     ) -> Tuple[Dict[str, str], Optional[UploadResult]]:
         """``ci_put_object`` returning a typed ``UploadResult`` (None without PicOperations)."""
-        headers, _, typed = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs)
+        headers, _, typed = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, True)
         return headers, typed
 
     def _ci_put(
-        self, bucket: str, body: Any, key: str, enable_md5: bool, kwargs: Dict[str, Any]
+        self,
+        bucket: str,
+        body: Any,
+        key: str,
+        enable_md5: bool,
+        kwargs: Dict[str, Any],
+        typed: bool,
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]:
         body, length = _prepare_body(body, enable_md5, kwargs)
-        return self._native.ci_put_object(bucket, key, body, _kwarg_pairs(kwargs), length)
+        return self._native.ci_put_object(
+            bucket, key, body, _kwarg_pairs(kwargs), length, typed
+        )
 
     def ci_put_object_from_local_file(
         self, Bucket: str, LocalFilePath: str, Key: str, EnableMD5: bool = False, **kwargs: Any
@@ -349,9 +422,9 @@ class CosS3Client:
         rule = _split_process(kwargs)
         if KeySimplifyCheck and os.path.normpath("/" + Key.lstrip("/")) == "/":
             raise CosClientError("The Getobject Key is illegal")
-        headers, data = self._native.get_object(Bucket, Key, rule, _kwarg_pairs(kwargs))
+        headers, stream = self._native.get_object(Bucket, Key, rule, _kwarg_pairs(kwargs))
         response: Dict[str, Any] = dict(headers)
-        response["Body"] = StreamBody(data, headers)
+        response["Body"] = StreamBody(stream, headers)
         return response
 
     def get_object_to_file(
@@ -377,9 +450,9 @@ class CosS3Client:
             args.append(("center-layout", str(CenterLayout)))
         if PaddingLayout is not None:
             args.append(("padding-layout", str(PaddingLayout)))
-        headers, data = self._native.ai_pic_matting(Bucket, Key, DetectUrl, args)
+        headers, stream = self._native.ai_pic_matting(Bucket, Key, DetectUrl, args)
         response: Dict[str, Any] = dict(headers)
-        response["Body"] = StreamBody(data, headers)
+        response["Body"] = StreamBody(stream, headers)
         return response
 
     def head_object(self, Bucket: str, Key: str, **kwargs: Any) -> Dict[str, str]:

@@ -5,6 +5,7 @@ import os
 
 __all__ = [
     "NativeClient",
+    "NativeStream",
     "UploadResult",
     "OriginalInfo",
     "ImageInfo",
@@ -131,6 +132,20 @@ class PicOperations:
     def rules(self) -> List[Rule]: ...
 
 @final
+class NativeStream:
+    def read(self, size: int = ...) -> bytes: ...
+    def copy_to_file(self, path: _Path) -> int: ...
+    def close(self) -> None: ...
+    @property
+    def content_length(self) -> Optional[int]: ...
+    @property
+    def bytes_read(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def checks_crc64(self) -> bool: ...
+
+@final
 class NativeClient:
     def __new__(
         cls,
@@ -147,23 +162,29 @@ class NativeClient:
         retries: int = 1,
     ) -> NativeClient: ...
     def ci_put_object(
-        self, bucket: str, key: str, body: Any, kwargs: _Pairs, length: Optional[int] = None
+        self,
+        bucket: str,
+        key: str,
+        body: Any,
+        kwargs: _Pairs,
+        length: Optional[int] = None,
+        typed: bool = False,
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
     def ci_put_object_from_local_file(
-        self, bucket: str, path: _Path, key: str, kwargs: _Pairs
+        self, bucket: str, path: _Path, key: str, kwargs: _Pairs, typed: bool = False
     ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
     def ci_image_process(
         self, bucket: str, key: str, kwargs: _Pairs
     ) -> Tuple[Dict[str, str], Any, UploadResult]: ...
     def get_object(
         self, bucket: str, key: str, rule: Optional[str], kwargs: _Pairs
-    ) -> Tuple[Dict[str, str], bytes]: ...
+    ) -> Tuple[Dict[str, str], NativeStream]: ...
     def get_object_to_file(
         self, bucket: str, key: str, rule: Optional[str], kwargs: _Pairs, path: _Path
     ) -> Dict[str, str]: ...
     def ai_pic_matting(
         self, bucket: str, key: Optional[str], detect_url: Optional[str], args: _Pairs
-    ) -> Tuple[Dict[str, str], bytes]: ...
+    ) -> Tuple[Dict[str, str], NativeStream]: ...
     def put_object(
         self, bucket: str, key: str, body: Any, kwargs: _Pairs, length: Optional[int] = None
     ) -> Dict[str, str]: ...
