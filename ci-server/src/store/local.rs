@@ -45,7 +45,19 @@ CREATE TABLE IF NOT EXISTS parts (
     blob TEXT NOT NULL,
     PRIMARY KEY (upload_id, part_number)
 );
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated);
+-- Stores written before the buckets table: every bucket that holds something.
+INSERT OR IGNORE INTO buckets (name, created)
+    SELECT bucket, MIN(last_modified) FROM objects GROUP BY bucket;
+INSERT OR IGNORE INTO buckets (name, created)
+    SELECT bucket, MIN(initiated) FROM uploads GROUP BY bucket;
 ";
+
+const NOTE_BUCKET: &str = "INSERT OR IGNORE INTO buckets (name, created) VALUES (?1, ?2)";
 
 /// Objects on the local disk.
 ///
@@ -205,6 +217,8 @@ impl LocalStore {
             {
                 dead.push(old);
             }
+            tx.prepare_cached(NOTE_BUCKET)?
+                .execute(params![bucket, now as i64])?;
             tx.execute(
                 "INSERT OR REPLACE INTO objects
                  (bucket, key, size, etag, crc64, content_type, headers, last_modified, blob)
@@ -430,7 +444,10 @@ impl ObjectStore for LocalStore {
         object: NewObject,
     ) -> Result<String, StoreError> {
         let id = fresh_id();
-        self.lock().execute(
+        let conn = self.lock();
+        conn.prepare_cached(NOTE_BUCKET)?
+            .execute(params![bucket, now_secs() as i64])?;
+        conn.execute(
             "INSERT INTO uploads (upload_id, bucket, key, content_type, headers, initiated)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -443,6 +460,45 @@ impl ObjectStore for LocalStore {
             ],
         )?;
         Ok(id)
+    }
+
+    fn add_bucket(&self, bucket: &str) -> Result<(), StoreError> {
+        self.lock()
+            .prepare_cached(NOTE_BUCKET)?
+            .execute(params![bucket, now_secs() as i64])?;
+        Ok(())
+    }
+
+    fn buckets(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached("SELECT name, created FROM buckets ORDER BY name")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn list_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT upload_id, key, content_type, headers, initiated FROM uploads
+             WHERE bucket = ?1 ORDER BY key, initiated, upload_id",
+        )?;
+        let rows = st
+            .query_map([bucket], |r| {
+                Ok(UploadInfo {
+                    upload_id: r.get(0)?,
+                    bucket: bucket.to_owned(),
+                    key: r.get(1)?,
+                    object: NewObject {
+                        content_type: r.get(2)?,
+                        headers: headers_from_json(&r.get::<_, String>(3)?),
+                    },
+                    initiated: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StoreError> {

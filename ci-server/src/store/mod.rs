@@ -285,6 +285,16 @@ pub trait ObjectStore: Send + Sync {
         object: NewObject,
     ) -> Result<String, StoreError>;
 
+    /// Records that `bucket` exists (idempotent; objects and uploads record their bucket
+    /// themselves).
+    fn add_bucket(&self, bucket: &str) -> Result<(), StoreError>;
+
+    /// Every recorded bucket with its creation time (Unix seconds), by name.
+    fn buckets(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// The open uploads of `bucket`, by key, then initiation time, then id.
+    fn list_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, StoreError>;
+
     /// An open upload.
     fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StoreError>;
 
