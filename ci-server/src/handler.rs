@@ -1016,7 +1016,10 @@ async fn list_uploads(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
                 .map(|at| format!("{prefix}{}", &rest[..at + d.len()]))
         });
         if let Some(cp) = &rolled {
-            if last.as_ref().is_some_and(|(k, id)| k == cp && id.is_empty()) {
+            if last
+                .as_ref()
+                .is_some_and(|(k, id)| k == cp && id.is_empty())
+            {
                 continue; // already listed
             }
         }
@@ -1055,9 +1058,7 @@ async fn list_uploads(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
 /// Bucket and key named by `x-cos-copy-source`:
 /// `<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=..]`.
 fn copy_source(value: &str) -> Result<(String, String), ApiError> {
-    let bad = |why: &str| {
-        ApiError::invalid_argument(format!("x-cos-copy-source {value:?}: {why}"))
-    };
+    let bad = |why: &str| ApiError::invalid_argument(format!("x-cos-copy-source {value:?}: {why}"));
     let v = value.trim();
     let v = v
         .strip_prefix("http://")

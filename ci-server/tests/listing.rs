@@ -60,7 +60,10 @@ fn list_multipart_uploads_with_prefix_delimiter_and_paging() {
     );
     assert_eq!(all.uploads[0].storage_class, "STANDARD");
     assert_eq!(all.uploads[0].owner.id, "1250000000");
-    assert_eq!(all.uploads[0].initiated.len(), "2020-10-28T08:17:19.000Z".len());
+    assert_eq!(
+        all.uploads[0].initiated.len(),
+        "2020-10-28T08:17:19.000Z".len()
+    );
 
     let dir = uploads(a, &[("prefix", "dir/"), ("delimiter", "/")]);
     assert_eq!(dir.prefix, "dir/");
@@ -184,7 +187,10 @@ fn copy_object_copies_bytes_and_metadata() {
         .header("x-cos-copy-source", &self_src)
         .send(a);
     assert_eq!(r.status, 400);
-    assert_eq!(CosError::from_xml(&r.text()).unwrap().code, "InvalidRequest");
+    assert_eq!(
+        CosError::from_xml(&r.text()).unwrap().code,
+        "InvalidRequest"
+    );
     let r = Req::new("PUT", "copy.txt")
         .header("x-cos-copy-source", &self_src)
         .header("x-cos-metadata-directive", "Replaced")
@@ -200,12 +206,18 @@ fn copy_object_copies_bytes_and_metadata() {
         .header("x-cos-copy-source", &format!("{}/nope", vhost()))
         .send(a);
     assert_eq!(missing.status, 404);
-    assert_eq!(CosError::from_xml(&missing.text()).unwrap().code, "NoSuchKey");
+    assert_eq!(
+        CosError::from_xml(&missing.text()).unwrap().code,
+        "NoSuchKey"
+    );
     let bad = Req::new("PUT", "x.txt")
         .header("x-cos-copy-source", "no-slash")
         .send(a);
     assert_eq!(bad.status, 400);
-    assert_eq!(CosError::from_xml(&bad.text()).unwrap().code, "InvalidArgument");
+    assert_eq!(
+        CosError::from_xml(&bad.text()).unwrap().code,
+        "InvalidArgument"
+    );
     let bad = Req::new("PUT", "x.txt")
         .header("x-cos-copy-source", &source)
         .header("x-cos-metadata-directive", "Move")

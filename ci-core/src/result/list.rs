@@ -202,7 +202,11 @@ pub struct ListMultipartUploadsResult {
     pub bucket: String,
     /// `url` when keys and markers are URL-encoded (COS spells the element
     /// `Encoding-Type` here).
-    #[serde(rename = "Encoding-Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Encoding-Type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encoding_type: Option<String>,
     /// The key marker asked for.
     #[serde(default)]
@@ -571,7 +575,10 @@ mod tests {
     fn wrong_roots_are_refused() {
         assert!(matches!(
             ListPartsResult::from_xml("<ListBucketResult/>"),
-            Err(ResultError::UnexpectedRoot { expected: "ListPartsResult", .. })
+            Err(ResultError::UnexpectedRoot {
+                expected: "ListPartsResult",
+                ..
+            })
         ));
         assert!(ListAllMyBucketsResult::from_xml("<ListAllMyBucketsResult>").is_err());
     }
