@@ -634,9 +634,50 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
-enum Loaded {
-    Inline(Vec<u8>),
-    Stream(Box<dyn crate::store::BodyReader>),
+/// Bodies up to this size are read on the async worker when the store's reads are local
+/// (see [`ObjectStore::reads_are_local`](crate::store::ObjectStore::reads_are_local)):
+/// handing a 4 KB GET to the blocking pool costs more (thread wake-ups) than the read.
+const INLINE_READ: u64 = 64 * 1024;
+
+/// Streams `len` bytes from `start` of `reader` from a blocking thread.
+fn stream_body(mut reader: Box<dyn crate::store::BodyReader>, start: u64, len: u64) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = reader.seek(SeekFrom::Start(start)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        let mut reader = reader.take(len);
+        loop {
+            let mut chunk = vec![0u8; (256 * 1024).min(len as usize).max(1)];
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    BoxBody::new(ChannelBody { rx, remaining: len })
+}
+
+fn read_inline(
+    reader: &mut dyn crate::store::BodyReader,
+    start: u64,
+    len: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
+    reader.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut data = Vec::with_capacity(len as usize);
+    reader.take(len).read_to_end(&mut data).map_err(io)?;
+    Ok(data)
 }
 
 async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Response<Body>, ApiError> {
@@ -645,60 +686,26 @@ async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Respons
     }
     let store = state.store.clone();
     let (bucket, key) = (ctx.bucket.clone(), ctx.key.clone());
-    let range_header = ctx.header("range").map(str::to_owned);
-    let (meta, range, loaded) = blocking(move || {
-        let (meta, mut reader) = store
-            .open(&bucket, &key)?
-            .ok_or_else(ApiError::no_such_key)?;
-        let range = parse_range(range_header.as_deref(), meta.size)?;
-        let (start, len) = match range {
-            Some((s, e)) => (s, e - s + 1),
-            None => (0, meta.size),
-        };
-        if head {
-            return Ok((meta, range, Loaded::Inline(Vec::new())));
-        }
-        let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
-        reader.seek(SeekFrom::Start(start)).map_err(io)?;
-        if len <= INLINE_BODY {
-            let mut data = Vec::with_capacity(len as usize);
-            reader.take(len).read_to_end(&mut data).map_err(io)?;
-            Ok((meta, range, Loaded::Inline(data)))
-        } else {
-            Ok((meta, range, Loaded::Stream(reader)))
-        }
-    })
-    .await?;
-    let len = match range {
-        Some((s, e)) => e - s + 1,
-        None => meta.size,
+    let opened = if store.reads_are_local() {
+        store.open(&bucket, &key)?
+    } else {
+        blocking(move || Ok(store.open(&bucket, &key)?)).await?
     };
-    let body = match loaded {
-        _ if head => empty(),
-        Loaded::Inline(data) => full(data),
-        Loaded::Stream(reader) => {
-            let (tx, rx) = tokio::sync::mpsc::channel(4);
-            tokio::task::spawn_blocking(move || {
-                let mut reader = reader.take(len);
-                loop {
-                    let mut chunk = vec![0u8; 256 * 1024];
-                    match reader.read(&mut chunk) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            chunk.truncate(n);
-                            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.blocking_send(Err(e));
-                            break;
-                        }
-                    }
-                }
-            });
-            BoxBody::new(ChannelBody { rx, remaining: len })
-        }
+    let (meta, mut reader) = opened.ok_or_else(ApiError::no_such_key)?;
+    let range = parse_range(ctx.header("range"), meta.size)?;
+    let (start, len) = match range {
+        Some((s, e)) => (s, e - s + 1),
+        None => (0, meta.size),
+    };
+    let body = if head {
+        empty()
+    } else if len <= INLINE_READ && state.store.reads_are_local() {
+        full(read_inline(&mut *reader, start, len)?)
+    } else if len <= INLINE_BODY {
+        let data = blocking(move || read_inline(&mut *reader, start, len)).await?;
+        full(data)
+    } else {
+        stream_body(reader, start, len)
     };
     let mut resp = Response::new(body);
     object_headers(&mut resp, &meta, ctx);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use md5::{Digest as _, Md5};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::{
     ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject, PartInfo, Staged,
@@ -69,6 +69,10 @@ const NOTE_BUCKET: &str = "INSERT OR IGNORE INTO buckets (name, created) VALUES 
 /// between rename and commit).
 pub struct LocalStore {
     conn: Mutex<Connection>,
+    /// Read-only connections for `head` and `open`: WAL lets them read while the writer
+    /// commits or checkpoints, so GET and HEAD never queue behind a write.
+    readers: Mutex<Vec<Connection>>,
+    db: PathBuf,
     data: PathBuf,
     tmp: PathBuf,
 }
@@ -125,13 +129,16 @@ impl LocalStore {
             fs::remove_dir_all(&tmp)?;
         }
         fs::create_dir_all(&tmp)?;
-        let conn = Connection::open(root.join("meta.sqlite3"))?;
+        let db = root.join("meta.sqlite3");
+        let conn = Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
         let store = LocalStore {
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            db,
             data,
             tmp,
         };
@@ -141,6 +148,31 @@ impl LocalStore {
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on a pooled read-only connection (opened on first need, kept afterwards).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.db,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+        out
     }
 
     fn sweep_orphans(&self) -> Result<(), StoreError> {
@@ -291,35 +323,48 @@ impl ObjectStore for LocalStore {
         self.publish(bucket, key, &blob, size, etag, crc64, object, None)
     }
 
+    fn reads_are_local(&self) -> bool {
+        true
+    }
+
     fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT key, size, etag, crc64, content_type, headers, last_modified
-             FROM objects WHERE bucket = ?1 AND key = ?2",
-        )?;
-        Ok(st
-            .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
-            .optional()?)
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT key, size, etag, crc64, content_type, headers, last_modified
+                 FROM objects WHERE bucket = ?1 AND key = ?2",
+            )?;
+            Ok(st
+                .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
+                .optional()?)
+        })
     }
 
     fn open(&self, bucket: &str, key: &str) -> Result<Option<OpenObject>, StoreError> {
-        // The file is opened under the lock, so a concurrent replacement (which deletes
-        // the old file only after its commit) cannot remove it in between.
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
-             FROM objects WHERE bucket = ?1 AND key = ?2",
-        )?;
-        let row = st
-            .query_row(params![bucket, key], |r| {
-                Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
-            })
-            .optional()?;
-        match row {
-            None => Ok(None),
-            Some((meta, blob)) => {
-                let file = File::open(self.data.join(blob))?;
-                Ok(Some((meta, Box::new(file))))
+        // A replacement committed between the lookup and the open(2) deletes the file we
+        // found (after its commit): look again, and the new row names the new file. Only
+        // a key replaced again and again in those microseconds can exhaust the attempts.
+        let mut attempts = 0;
+        loop {
+            let row = self.read(|conn| {
+                let mut st = conn.prepare_cached(
+                    "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
+                     FROM objects WHERE bucket = ?1 AND key = ?2",
+                )?;
+                Ok(st
+                    .query_row(params![bucket, key], |r| {
+                        Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
+                    })
+                    .optional()?)
+            })?;
+            let Some((meta, blob)) = row else {
+                return Ok(None);
+            };
+            match File::open(self.data.join(blob)) {
+                Ok(file) => return Ok(Some((meta, Box::new(file)))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 8 => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e.into()),
             }
         }
     }
