@@ -132,7 +132,10 @@ impl LocalStore {
         let db = root.join("meta.sqlite3");
         let conn = Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: in WAL mode NORMAL does not fsync the log at commit, so an acknowledged
+        // PUT could vanish on power loss (its fsynced body would then be swept as an
+        // orphan). FULL syncs the WAL on every commit.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
         let store = LocalStore {
