@@ -20,3 +20,6 @@ ci-python/run-tests.sh
 
 echo "== Go: ci-go/test.sh"
 ci-go/test.sh
+
+echo "== Go: tests/interop-go/run.sh (official cos-go-sdk-v5 against cos-ci serve)"
+tests/interop-go/run.sh

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use bytes::Bytes;
 use ci_core::result::{
-    CompleteMultipartUpload, CompleteMultipartUploadResult, CosError, InitiateMultipartUploadResult,
+    BucketEntry, BucketList, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult,
+    CopyObjectResult, CosError, InitiateMultipartUploadResult, ListAllMyBucketsResult,
+    ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
+    ListedUpload, Owner,
 };
 use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
@@ -19,7 +22,7 @@ use crate::ci;
 use crate::error::ApiError;
 use crate::server::State;
 use crate::store::{ListQuery, NewObject, ObjectMeta, Staged};
-use crate::util::{fresh_id, http_date, iso_date, now_secs, xml_elem};
+use crate::util::{fresh_id, http_date, iso_date, now_secs};
 
 /// The response body type.
 pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
@@ -190,6 +193,23 @@ pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
     Some((first.to_owned(), region))
 }
 
+/// The service endpoint (`service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`): GET
+/// Service goes there, never to the default bucket.
+fn is_service_host(host: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host);
+    host == "service.cos.myqcloud.com"
+        || (host.starts_with("cos.") && host.ends_with(".myqcloud.com"))
+}
+
+/// The account owner as listings name it: the bucket's APPID.
+fn owner_of(bucket: &str) -> Owner {
+    let appid = bucket.rsplit('-').next().unwrap_or("");
+    Owner {
+        id: appid.to_owned(),
+        display_name: appid.to_owned(),
+    }
+}
+
 fn authenticate(
     state: &State,
     method: &Method,
@@ -268,6 +288,7 @@ async fn dispatch(
         format!("{host}{raw_path}")
     };
     let stripped = raw_path.strip_prefix('/').unwrap_or(&raw_path);
+    let service_host = is_service_host(&host);
     let (bucket, region, raw_key, path_style) = match vhost_bucket(&host) {
         Some((b, r)) => (
             b,
@@ -275,7 +296,7 @@ async fn dispatch(
             stripped,
             false,
         ),
-        None if state.config.default_bucket.is_some() => (
+        None if !service_host && state.config.default_bucket.is_some() => (
             state.config.default_bucket.clone().unwrap_or_default(),
             state.config.region.clone(),
             stripped,
@@ -301,11 +322,10 @@ async fn dispatch(
     }
     authenticate(state, &parts.method, &paths, &params, &parts.headers)?;
     if bucket.is_empty() {
-        return Err(ApiError::new(
-            501,
-            "NotImplemented",
-            "service-level operations (GET Service) are not supported",
-        ));
+        return match parts.method {
+            Method::GET if key.is_empty() => get_service(state).await,
+            _ => Err(ApiError::method_not_allowed()),
+        };
     }
     if ci_core::ops::check_bucket_name(&bucket).is_err() {
         return Err(ApiError::new(
@@ -333,11 +353,7 @@ async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<
     if ctx.key.is_empty() {
         return match m {
             Method::GET if ctx.has("ci-process") => ci::get_processed(state, &ctx).await,
-            Method::GET if ctx.has("uploads") => Err(ApiError::new(
-                501,
-                "NotImplemented",
-                "listing multipart uploads is not supported",
-            )),
+            Method::GET if ctx.has("uploads") => list_uploads(state, &ctx).await,
             Method::GET => list_objects(state, &ctx).await,
             Method::HEAD | Method::PUT => Ok(Response::new(empty())),
             _ => Err(ApiError::method_not_allowed()),
@@ -346,6 +362,9 @@ async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<
     match m {
         Method::PUT if ctx.has("uploadId") || ctx.has("partNumber") => {
             upload_part(state, &ctx, body).await
+        }
+        Method::PUT if ctx.headers.contains_key("x-cos-copy-source") => {
+            copy_object(state, &ctx).await
         }
         Method::PUT => put_object(state, &ctx, body).await,
         Method::GET if ctx.has("uploadId") => list_parts(state, &ctx).await,
@@ -487,13 +506,6 @@ async fn put_object(
     ctx: &Ctx,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
-    if ctx.header("x-cos-copy-source").is_some() {
-        return Err(ApiError::new(
-            501,
-            "NotImplemented",
-            "PUT Object - Copy is not supported",
-        ));
-    }
     let limits = &state.config.limits;
     let len = content_length(ctx)?;
     if len.is_some_and(|l| l > limits.max_object_size) {
@@ -622,9 +634,50 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
-enum Loaded {
-    Inline(Vec<u8>),
-    Stream(Box<dyn crate::store::BodyReader>),
+/// Bodies up to this size are read on the async worker when the store's reads are local
+/// (see [`ObjectStore::reads_are_local`](crate::store::ObjectStore::reads_are_local)):
+/// handing a 4 KB GET to the blocking pool costs more (thread wake-ups) than the read.
+const INLINE_READ: u64 = 64 * 1024;
+
+/// Streams `len` bytes from `start` of `reader` from a blocking thread.
+fn stream_body(mut reader: Box<dyn crate::store::BodyReader>, start: u64, len: u64) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = reader.seek(SeekFrom::Start(start)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        let mut reader = reader.take(len);
+        loop {
+            let mut chunk = vec![0u8; (256 * 1024).min(len as usize).max(1)];
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    BoxBody::new(ChannelBody { rx, remaining: len })
+}
+
+fn read_inline(
+    reader: &mut dyn crate::store::BodyReader,
+    start: u64,
+    len: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
+    reader.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut data = Vec::with_capacity(len as usize);
+    reader.take(len).read_to_end(&mut data).map_err(io)?;
+    Ok(data)
 }
 
 async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Response<Body>, ApiError> {
@@ -633,60 +686,26 @@ async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Respons
     }
     let store = state.store.clone();
     let (bucket, key) = (ctx.bucket.clone(), ctx.key.clone());
-    let range_header = ctx.header("range").map(str::to_owned);
-    let (meta, range, loaded) = blocking(move || {
-        let (meta, mut reader) = store
-            .open(&bucket, &key)?
-            .ok_or_else(ApiError::no_such_key)?;
-        let range = parse_range(range_header.as_deref(), meta.size)?;
-        let (start, len) = match range {
-            Some((s, e)) => (s, e - s + 1),
-            None => (0, meta.size),
-        };
-        if head {
-            return Ok((meta, range, Loaded::Inline(Vec::new())));
-        }
-        let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
-        reader.seek(SeekFrom::Start(start)).map_err(io)?;
-        if len <= INLINE_BODY {
-            let mut data = Vec::with_capacity(len as usize);
-            reader.take(len).read_to_end(&mut data).map_err(io)?;
-            Ok((meta, range, Loaded::Inline(data)))
-        } else {
-            Ok((meta, range, Loaded::Stream(reader)))
-        }
-    })
-    .await?;
-    let len = match range {
-        Some((s, e)) => e - s + 1,
-        None => meta.size,
+    let opened = if store.reads_are_local() {
+        store.open(&bucket, &key)?
+    } else {
+        blocking(move || Ok(store.open(&bucket, &key)?)).await?
     };
-    let body = match loaded {
-        _ if head => empty(),
-        Loaded::Inline(data) => full(data),
-        Loaded::Stream(reader) => {
-            let (tx, rx) = tokio::sync::mpsc::channel(4);
-            tokio::task::spawn_blocking(move || {
-                let mut reader = reader.take(len);
-                loop {
-                    let mut chunk = vec![0u8; 256 * 1024];
-                    match reader.read(&mut chunk) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            chunk.truncate(n);
-                            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.blocking_send(Err(e));
-                            break;
-                        }
-                    }
-                }
-            });
-            BoxBody::new(ChannelBody { rx, remaining: len })
-        }
+    let (meta, mut reader) = opened.ok_or_else(ApiError::no_such_key)?;
+    let range = parse_range(ctx.header("range"), meta.size)?;
+    let (start, len) = match range {
+        Some((s, e)) => (s, e - s + 1),
+        None => (0, meta.size),
+    };
+    let body = if head {
+        empty()
+    } else if len <= INLINE_READ && state.store.reads_are_local() {
+        full(read_inline(&mut *reader, start, len)?)
+    } else if len <= INLINE_BODY {
+        let data = blocking(move || read_inline(&mut *reader, start, len)).await?;
+        full(data)
+    } else {
+        stream_body(reader, start, len)
     };
     let mut resp = Response::new(body);
     object_headers(&mut resp, &meta, ctx);
@@ -743,50 +762,35 @@ async fn list_objects(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
             s.to_owned()
         }
     };
-    let appid = ctx.bucket.rsplit('-').next().unwrap_or("");
-    let mut x = String::from("<ListBucketResult>\n");
-    xml_elem(&mut x, "Name", &ctx.bucket);
-    if url_encode {
-        xml_elem(&mut x, "EncodingType", "url");
-    }
-    xml_elem(&mut x, "Prefix", &enc(&query.prefix));
-    xml_elem(&mut x, "Marker", &enc(&query.marker));
-    xml_elem(&mut x, "MaxKeys", &max_keys.min(1000).to_string());
-    if let Some(d) = &query.delimiter {
-        xml_elem(&mut x, "Delimiter", &enc(d));
-    }
-    xml_elem(
-        &mut x,
-        "IsTruncated",
-        if listing.is_truncated {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    if let Some(m) = &listing.next_marker {
-        xml_elem(&mut x, "NextMarker", &enc(m));
-    }
-    for cp in &listing.common_prefixes {
-        x.push_str("<CommonPrefixes>\n");
-        xml_elem(&mut x, "Prefix", &enc(cp));
-        x.push_str("</CommonPrefixes>\n");
-    }
-    for o in &listing.objects {
-        x.push_str("<Contents>\n");
-        xml_elem(&mut x, "Key", &enc(&o.key));
-        xml_elem(&mut x, "LastModified", &iso_date(o.last_modified));
-        xml_elem(&mut x, "ETag", &o.etag);
-        xml_elem(&mut x, "Size", &o.size.to_string());
-        x.push_str("<Owner>\n");
-        xml_elem(&mut x, "ID", appid);
-        xml_elem(&mut x, "DisplayName", appid);
-        x.push_str("</Owner>\n");
-        xml_elem(&mut x, "StorageClass", "STANDARD");
-        x.push_str("</Contents>\n");
-    }
-    x.push_str("</ListBucketResult>");
-    Ok(xml_response(x))
+    let owner = owner_of(&ctx.bucket);
+    let doc = ListBucketResult {
+        name: ctx.bucket.clone(),
+        encoding_type: url_encode.then(|| "url".to_owned()),
+        prefix: enc(&query.prefix),
+        marker: enc(&query.marker),
+        max_keys: max_keys.min(1000) as u32,
+        delimiter: query.delimiter.as_deref().map(enc),
+        is_truncated: listing.is_truncated,
+        next_marker: listing.next_marker.as_deref().map(enc),
+        common_prefixes: listing
+            .common_prefixes
+            .iter()
+            .map(|cp| CommonPrefix { prefix: enc(cp) })
+            .collect(),
+        contents: listing
+            .objects
+            .iter()
+            .map(|o| ListedObject {
+                key: enc(&o.key),
+                last_modified: iso_date(o.last_modified),
+                etag: o.etag.clone(),
+                size: o.size,
+                owner: owner.clone(),
+                storage_class: "STANDARD".to_owned(),
+            })
+            .collect(),
+    };
+    Ok(xml_response(doc.to_xml()))
 }
 
 async fn initiate_upload(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
@@ -933,37 +937,240 @@ async fn list_parts(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, Api
     let after: Vec<_> = all.into_iter().filter(|p| p.part_number > marker).collect();
     let truncated = after.len() > max;
     let page = &after[..after.len().min(max)];
-    let appid = ctx.bucket.rsplit('-').next().unwrap_or("");
-    let mut x = String::from("<ListPartsResult>\n");
-    xml_elem(&mut x, "Bucket", &ctx.bucket);
-    xml_elem(&mut x, "Key", &ctx.key);
-    xml_elem(&mut x, "UploadId", &id);
-    for who in ["Initiator", "Owner"] {
-        x.push_str(&format!("<{who}>\n"));
-        xml_elem(&mut x, "ID", appid);
-        xml_elem(&mut x, "DisplayName", appid);
-        x.push_str(&format!("</{who}>\n"));
+    let owner = owner_of(&ctx.bucket);
+    let doc = ListPartsResult {
+        bucket: ctx.bucket.clone(),
+        encoding_type: None,
+        key: ctx.key.clone(),
+        upload_id: id,
+        initiator: owner.clone(),
+        owner,
+        storage_class: "STANDARD".to_owned(),
+        part_number_marker: marker,
+        next_part_number_marker: page.last().map_or(marker, |p| p.part_number),
+        max_parts: max as u32,
+        is_truncated: truncated,
+        parts: page
+            .iter()
+            .map(|p| ListedPart {
+                part_number: p.part_number,
+                last_modified: iso_date(p.last_modified),
+                etag: p.etag.clone(),
+                size: p.size,
+            })
+            .collect(),
+    };
+    Ok(xml_response(doc.to_xml()))
+}
+
+/// `GET /?uploads`: open multipart uploads, with prefix, delimiter, key-marker,
+/// upload-id-marker and max-uploads as ListObjects has them.
+async fn list_uploads(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let max = match ctx.param("max-uploads") {
+        Some(v) if !v.is_empty() => v
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid_argument("max-uploads is not a number"))?
+            .clamp(1, 1000),
+        _ => 1000,
+    };
+    let url_encode = ctx.param("encoding-type") == Some("url");
+    let prefix = ctx.param("prefix").unwrap_or("").to_owned();
+    let delimiter = ctx.param("delimiter").filter(|d| !d.is_empty());
+    let key_marker = ctx.param("key-marker").unwrap_or("");
+    let id_marker = ctx.param("upload-id-marker").unwrap_or("");
+    let store = state.store.clone();
+    let bucket = ctx.bucket.clone();
+    let all = blocking(move || Ok(store.list_uploads(&bucket)?)).await?;
+    // After the markers: keys past key-marker, and on key-marker itself the uploads that
+    // follow upload-id-marker (in listing order).
+    let id_pos = (!key_marker.is_empty() && !id_marker.is_empty())
+        .then(|| {
+            all.iter()
+                .position(|u| u.key == key_marker && u.upload_id == id_marker)
+        })
+        .flatten();
+    let enc = |s: &str| {
+        if url_encode {
+            ci_core::sign::encode_key_for_url(s)
+        } else {
+            s.to_owned()
+        }
+    };
+    let owner = owner_of(&ctx.bucket);
+    let mut doc = ListMultipartUploadsResult {
+        bucket: ctx.bucket.clone(),
+        encoding_type: url_encode.then(|| "url".to_owned()),
+        key_marker: enc(key_marker),
+        upload_id_marker: id_marker.to_owned(),
+        max_uploads: max as u32,
+        prefix: enc(&prefix),
+        delimiter: delimiter.map(enc),
+        ..Default::default()
+    };
+    let mut count = 0;
+    let mut last: Option<(String, String)> = None;
+    for (i, u) in all.iter().enumerate() {
+        let after = match id_pos {
+            Some(p) => i > p,
+            None => key_marker.is_empty() || u.key.as_str() > key_marker,
+        };
+        if !after || !u.key.starts_with(&prefix) {
+            continue;
+        }
+        let rolled = delimiter.and_then(|d| {
+            let rest = &u.key[prefix.len()..];
+            rest.find(d)
+                .map(|at| format!("{prefix}{}", &rest[..at + d.len()]))
+        });
+        if let Some(cp) = &rolled {
+            if last
+                .as_ref()
+                .is_some_and(|(k, id)| k == cp && id.is_empty())
+            {
+                continue; // already listed
+            }
+        }
+        if count == max {
+            doc.is_truncated = true;
+            break;
+        }
+        count += 1;
+        match rolled {
+            Some(cp) => {
+                doc.common_prefixes.push(CommonPrefix { prefix: enc(&cp) });
+                last = Some((cp, String::new()));
+            }
+            None => {
+                doc.uploads.push(ListedUpload {
+                    key: enc(&u.key),
+                    upload_id: u.upload_id.clone(),
+                    storage_class: "STANDARD".to_owned(),
+                    initiator: owner.clone(),
+                    owner: owner.clone(),
+                    initiated: iso_date(u.initiated),
+                });
+                last = Some((u.key.clone(), u.upload_id.clone()));
+            }
+        }
     }
-    xml_elem(&mut x, "StorageClass", "STANDARD");
-    xml_elem(&mut x, "PartNumberMarker", &marker.to_string());
-    let next = page.last().map_or(marker, |p| p.part_number);
-    xml_elem(&mut x, "NextPartNumberMarker", &next.to_string());
-    xml_elem(&mut x, "MaxParts", &max.to_string());
-    xml_elem(
-        &mut x,
-        "IsTruncated",
-        if truncated { "true" } else { "false" },
-    );
-    for p in page {
-        x.push_str("<Part>\n");
-        xml_elem(&mut x, "PartNumber", &p.part_number.to_string());
-        xml_elem(&mut x, "LastModified", &iso_date(p.last_modified));
-        xml_elem(&mut x, "ETag", &p.etag);
-        xml_elem(&mut x, "Size", &p.size.to_string());
-        x.push_str("</Part>\n");
+    if doc.is_truncated {
+        if let Some((k, id)) = last {
+            doc.next_key_marker = Some(enc(&k));
+            doc.next_upload_id_marker = Some(id);
+        }
     }
-    x.push_str("</ListPartsResult>");
-    Ok(xml_response(x))
+    Ok(xml_response(doc.to_xml()))
+}
+
+/// Bucket and key named by `x-cos-copy-source`:
+/// `<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=..]`.
+fn copy_source(value: &str) -> Result<(String, String), ApiError> {
+    let bad = |why: &str| ApiError::invalid_argument(format!("x-cos-copy-source {value:?}: {why}"));
+    let v = value.trim();
+    let v = v
+        .strip_prefix("http://")
+        .or_else(|| v.strip_prefix("https://"))
+        .unwrap_or(v);
+    let v = v.split_once('?').map_or(v, |(path, _)| path);
+    let (host, raw_key) = v
+        .split_once('/')
+        .ok_or_else(|| bad("expected <bucket>.cos.<region>.myqcloud.com/<key>"))?;
+    let (bucket, _) = vhost_bucket(host).ok_or_else(|| bad("the host names no bucket"))?;
+    let key = decode_key(raw_key).map_err(|e| bad(&e.to_string()))?;
+    if key.is_empty() {
+        return Err(bad("no object key"));
+    }
+    Ok((bucket, key))
+}
+
+/// PUT Object - Copy: the source's bytes become the target; metadata copied
+/// (`x-cos-metadata-directive: Copy`, the default) or taken from this request
+/// (`Replaced`).
+async fn copy_object(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let (src_bucket, src_key) = copy_source(ctx.header("x-cos-copy-source").unwrap_or(""))?;
+    if !state.config.bucket_exists(&src_bucket) {
+        return Err(ApiError::no_such_bucket());
+    }
+    let replace = match ctx.header("x-cos-metadata-directive").map(str::trim) {
+        None | Some("Copy") => false,
+        Some("Replaced") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_argument(format!(
+                "x-cos-metadata-directive must be Copy or Replaced, not {other:?}"
+            )))
+        }
+    };
+    if !replace && src_bucket == ctx.bucket && src_key == ctx.key {
+        return Err(ApiError::new(
+            400,
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself \
+             without changing the object's metadata, storage class or encryption attributes.",
+        ));
+    }
+    let replaced = replace.then(|| new_object(&ctx.headers));
+    let store = state.store.clone();
+    let (bucket, key) = (ctx.bucket.clone(), ctx.key.clone());
+    let max = state.config.limits.max_object_size;
+    let meta = blocking(move || {
+        let (src, mut reader) = store
+            .open(&src_bucket, &src_key)?
+            .ok_or_else(ApiError::no_such_key)?;
+        if src.size > max {
+            return Err(ApiError::entity_too_large(max));
+        }
+        let io = |e: std::io::Error| ApiError::from(crate::store::StoreError::from(e));
+        let mut staging = store.stage()?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            staging.write(&buf[..n]).map_err(io)?;
+        }
+        let staged = staging.finish().map_err(io)?;
+        let object = replaced.unwrap_or(crate::store::NewObject {
+            content_type: src.content_type,
+            headers: src.headers,
+        });
+        Ok(store.commit(&bucket, &key, staged, object)?)
+    })
+    .await?;
+    let doc = CopyObjectResult {
+        etag: meta.etag.clone(),
+        last_modified: iso_date(meta.last_modified),
+        crc64: Some(meta.crc64),
+        version_id: None,
+    };
+    let mut resp = xml_response(doc.to_xml());
+    set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    Ok(resp)
+}
+
+/// GET Service: every bucket the store has seen (configured ones included).
+async fn get_service(state: &Arc<State>) -> Result<Response<Body>, ApiError> {
+    let store = state.store.clone();
+    let buckets = blocking(move || Ok(store.buckets()?)).await?;
+    let appid = buckets
+        .first()
+        .map(|(name, _)| owner_of(name))
+        .unwrap_or_default();
+    let doc = ListAllMyBucketsResult {
+        owner: appid,
+        buckets: BucketList {
+            buckets: buckets
+                .into_iter()
+                .map(|(name, created)| BucketEntry {
+                    name,
+                    location: state.config.region.clone(),
+                    creation_date: iso_date(created),
+                    bucket_type: "cos".to_owned(),
+                })
+                .collect(),
+        },
+    };
+    Ok(xml_response(doc.to_xml()))
 }
 
 #[cfg(test)]

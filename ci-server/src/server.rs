@@ -81,6 +81,9 @@ impl Server {
         processor: Arc<dyn Processor>,
     ) -> Result<Server, ServerError> {
         config.validate()?;
+        for bucket in &config.buckets {
+            store.add_bucket(bucket)?;
+        }
         let listener = TcpListener::bind(config.bind).await?;
         let local_addr = listener.local_addr()?;
         let policy = VerifyPolicy {

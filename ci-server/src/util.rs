@@ -1,4 +1,4 @@
-//! Small helpers: HTTP and ISO dates, XML escaping, body digests, request ids.
+//! Small helpers: HTTP and ISO dates, body digests, request ids.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -62,34 +62,6 @@ pub fn http_date(secs: u64) -> String {
 pub fn iso_date(secs: u64) -> String {
     let (y, m, d, hh, mm, ss, _) = split_time(secs);
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.000Z")
-}
-
-/// Escapes text for an XML element (`"` as `&quot;`, as COS writes ETags).
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Appends `<name>text</name>\n`.
-pub fn xml_elem(out: &mut String, name: &str, text: &str) {
-    out.push('<');
-    out.push_str(name);
-    out.push('>');
-    out.push_str(&xml_escape(text));
-    out.push_str("</");
-    out.push_str(name);
-    out.push_str(">\n");
 }
 
 /// Running MD5 and CRC-64 of a body.
@@ -168,10 +140,5 @@ mod tests {
     fn crc_check_value() {
         // CRC-64/XZ check value.
         assert_eq!(crc64(b"123456789"), 0x995d_c9bb_df19_39fa);
-    }
-
-    #[test]
-    fn escapes() {
-        assert_eq!(xml_escape("\"a\"<&>"), "&quot;a&quot;&lt;&amp;&gt;");
     }
 }

@@ -6,6 +6,8 @@
 //! * [`CosError`]: the `<Error>` body of a failed request.
 //! * [`InitiateMultipartUploadResult`], [`CompleteMultipartUpload`],
 //!   [`CompleteMultipartUploadResult`]: the multipart upload documents.
+//! * [`ListBucketResult`], [`ListPartsResult`], [`ListMultipartUploadsResult`],
+//!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
 //!
@@ -16,6 +18,7 @@
 mod cos;
 mod error;
 mod image_info;
+mod list;
 mod sdk;
 mod upload;
 mod v4;
@@ -27,6 +30,11 @@ pub use cos::{
 };
 pub use error::ResultError;
 pub use image_info::ImageInfo;
+pub use list::{
+    BucketEntry, BucketList, CommonPrefix, CopyObjectResult, ListAllMyBucketsResult,
+    ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
+    ListedUpload, Owner,
+};
 pub use sdk::{xml_to_dict, SdkValue};
 pub use upload::{OriginalInfo, ProcessResult, UploadResult};
 pub use v4::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use md5::{Digest as _, Md5};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::{
     ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject, PartInfo, Staged,
@@ -45,7 +45,19 @@ CREATE TABLE IF NOT EXISTS parts (
     blob TEXT NOT NULL,
     PRIMARY KEY (upload_id, part_number)
 );
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated);
+-- Stores written before the buckets table: every bucket that holds something.
+INSERT OR IGNORE INTO buckets (name, created)
+    SELECT bucket, MIN(last_modified) FROM objects GROUP BY bucket;
+INSERT OR IGNORE INTO buckets (name, created)
+    SELECT bucket, MIN(initiated) FROM uploads GROUP BY bucket;
 ";
+
+const NOTE_BUCKET: &str = "INSERT OR IGNORE INTO buckets (name, created) VALUES (?1, ?2)";
 
 /// Objects on the local disk.
 ///
@@ -57,6 +69,10 @@ CREATE TABLE IF NOT EXISTS parts (
 /// between rename and commit).
 pub struct LocalStore {
     conn: Mutex<Connection>,
+    /// Read-only connections for `head` and `open`: WAL lets them read while the writer
+    /// commits or checkpoints, so GET and HEAD never queue behind a write.
+    readers: Mutex<Vec<Connection>>,
+    db: PathBuf,
     data: PathBuf,
     tmp: PathBuf,
 }
@@ -113,13 +129,19 @@ impl LocalStore {
             fs::remove_dir_all(&tmp)?;
         }
         fs::create_dir_all(&tmp)?;
-        let conn = Connection::open(root.join("meta.sqlite3"))?;
+        let db = root.join("meta.sqlite3");
+        let conn = Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: in WAL mode NORMAL does not fsync the log at commit, so an acknowledged
+        // PUT could vanish on power loss (its fsynced body would then be swept as an
+        // orphan). FULL syncs the WAL on every commit.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
         let store = LocalStore {
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            db,
             data,
             tmp,
         };
@@ -129,6 +151,31 @@ impl LocalStore {
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on a pooled read-only connection (opened on first need, kept afterwards).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.db,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+        out
     }
 
     fn sweep_orphans(&self) -> Result<(), StoreError> {
@@ -205,6 +252,8 @@ impl LocalStore {
             {
                 dead.push(old);
             }
+            tx.prepare_cached(NOTE_BUCKET)?
+                .execute(params![bucket, now as i64])?;
             tx.execute(
                 "INSERT OR REPLACE INTO objects
                  (bucket, key, size, etag, crc64, content_type, headers, last_modified, blob)
@@ -277,35 +326,48 @@ impl ObjectStore for LocalStore {
         self.publish(bucket, key, &blob, size, etag, crc64, object, None)
     }
 
+    fn reads_are_local(&self) -> bool {
+        true
+    }
+
     fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT key, size, etag, crc64, content_type, headers, last_modified
-             FROM objects WHERE bucket = ?1 AND key = ?2",
-        )?;
-        Ok(st
-            .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
-            .optional()?)
+        self.read(|conn| {
+            let mut st = conn.prepare_cached(
+                "SELECT key, size, etag, crc64, content_type, headers, last_modified
+                 FROM objects WHERE bucket = ?1 AND key = ?2",
+            )?;
+            Ok(st
+                .query_row(params![bucket, key], |r| meta_from_row(bucket, r))
+                .optional()?)
+        })
     }
 
     fn open(&self, bucket: &str, key: &str) -> Result<Option<OpenObject>, StoreError> {
-        // The file is opened under the lock, so a concurrent replacement (which deletes
-        // the old file only after its commit) cannot remove it in between.
-        let conn = self.lock();
-        let mut st = conn.prepare_cached(
-            "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
-             FROM objects WHERE bucket = ?1 AND key = ?2",
-        )?;
-        let row = st
-            .query_row(params![bucket, key], |r| {
-                Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
-            })
-            .optional()?;
-        match row {
-            None => Ok(None),
-            Some((meta, blob)) => {
-                let file = File::open(self.data.join(blob))?;
-                Ok(Some((meta, Box::new(file))))
+        // A replacement committed between the lookup and the open(2) deletes the file we
+        // found (after its commit): look again, and the new row names the new file. Only
+        // a key replaced again and again in those microseconds can exhaust the attempts.
+        let mut attempts = 0;
+        loop {
+            let row = self.read(|conn| {
+                let mut st = conn.prepare_cached(
+                    "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
+                     FROM objects WHERE bucket = ?1 AND key = ?2",
+                )?;
+                Ok(st
+                    .query_row(params![bucket, key], |r| {
+                        Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
+                    })
+                    .optional()?)
+            })?;
+            let Some((meta, blob)) = row else {
+                return Ok(None);
+            };
+            match File::open(self.data.join(blob)) {
+                Ok(file) => return Ok(Some((meta, Box::new(file)))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 8 => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -430,7 +492,10 @@ impl ObjectStore for LocalStore {
         object: NewObject,
     ) -> Result<String, StoreError> {
         let id = fresh_id();
-        self.lock().execute(
+        let conn = self.lock();
+        conn.prepare_cached(NOTE_BUCKET)?
+            .execute(params![bucket, now_secs() as i64])?;
+        conn.execute(
             "INSERT INTO uploads (upload_id, bucket, key, content_type, headers, initiated)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -443,6 +508,45 @@ impl ObjectStore for LocalStore {
             ],
         )?;
         Ok(id)
+    }
+
+    fn add_bucket(&self, bucket: &str) -> Result<(), StoreError> {
+        self.lock()
+            .prepare_cached(NOTE_BUCKET)?
+            .execute(params![bucket, now_secs() as i64])?;
+        Ok(())
+    }
+
+    fn buckets(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached("SELECT name, created FROM buckets ORDER BY name")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn list_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, StoreError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT upload_id, key, content_type, headers, initiated FROM uploads
+             WHERE bucket = ?1 ORDER BY key, initiated, upload_id",
+        )?;
+        let rows = st
+            .query_map([bucket], |r| {
+                Ok(UploadInfo {
+                    upload_id: r.get(0)?,
+                    bucket: bucket.to_owned(),
+                    key: r.get(1)?,
+                    object: NewObject {
+                        content_type: r.get(2)?,
+                        headers: headers_from_json(&r.get::<_, String>(3)?),
+                    },
+                    initiated: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StoreError> {

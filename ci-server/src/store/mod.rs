@@ -236,7 +236,8 @@ impl<T: Read + Seek + Send> BodyReader for T {}
 /// An object's metadata with its body.
 pub type OpenObject = (ObjectMeta, Box<dyn BodyReader>);
 
-/// Where objects live. All methods block (call them from a blocking thread).
+/// Where objects live. All methods block (call them from a blocking thread, except as
+/// [`reads_are_local`](Self::reads_are_local) allows).
 pub trait ObjectStore: Send + Sync {
     /// A new staging file for a body about to be received.
     fn stage(&self) -> Result<StagingFile, StoreError>;
@@ -265,6 +266,14 @@ pub trait ObjectStore: Send + Sync {
         self.commit(bucket, key, staged, object)
     }
 
+    /// Whether [`head`](Self::head) and [`open`](Self::open) only touch local files (a
+    /// lookup and an open(2), page-cache fast): the server then calls them, and reads
+    /// small bodies, on its async workers instead of handing each GET to a blocking
+    /// thread. Remote backends keep the default, `false`.
+    fn reads_are_local(&self) -> bool {
+        false
+    }
+
     /// Metadata of an object.
     fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError>;
 
@@ -284,6 +293,16 @@ pub trait ObjectStore: Send + Sync {
         key: &str,
         object: NewObject,
     ) -> Result<String, StoreError>;
+
+    /// Records that `bucket` exists (idempotent; objects and uploads record their bucket
+    /// themselves).
+    fn add_bucket(&self, bucket: &str) -> Result<(), StoreError>;
+
+    /// Every recorded bucket with its creation time (Unix seconds), by name.
+    fn buckets(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// The open uploads of `bucket`, by key, then initiation time, then id.
+    fn list_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, StoreError>;
 
     /// An open upload.
     fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StoreError>;
