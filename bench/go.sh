@@ -12,6 +12,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source scripts/go-env.sh
 ROUNDS=${BENCH_ROUNDS:-5}
 ITERS=${BENCH_ITERS:-100}
 PUT_TIME=${BENCH_PUT_TIME:-2s}

@@ -7,6 +7,7 @@
 # checked in).
 set -euo pipefail
 cd "$(dirname "$0")"
+source ../scripts/go-env.sh
 cargo build --locked --release -p ci-capi
 export CGO_ENABLED=1
 

@@ -6,6 +6,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"
+source scripts/go-env.sh
 command -v go >/dev/null 2>&1 || { echo "tests/interop-go needs Go (scripts/install-deps.sh)" >&2; exit 1; }
 
 # The debug build: `cargo test --workspace` has built it already in the test command.
