@@ -11,7 +11,9 @@ venv="$here/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -c "import PIL, pyvips" 2>/dev/null || "$venv/bin/pip" install -q pillow pyvips
+# scikit-image: the reference SSIM implementation for the thumbnail quality check.
+"$venv/bin/python" -c "import PIL, pyvips, skimage" 2>/dev/null \
+  || "$venv/bin/pip" install -q pillow pyvips scikit-image
 
 cd "$root"
 cargo bench -p ci-core --bench engine --no-run -q   # build first (slow the first time)

@@ -1,7 +1,10 @@
 //! Engine micro-benchmark, driven by `bench/engine.sh`:
 //! `cargo bench -p ci-core --bench engine -- <jpeg> --task <name> --iters <n>`.
 //! Prints one JSON object per task: the median and the best time in milliseconds, and the
-//! output size. Tasks: thumb, decode8, info, png, webp, pieces (the RGB path's steps).
+//! output size. Tasks: thumb (`--out FILE` also writes it for the SSIM check, `--quality Q`
+//! instead of 85),
+//! decode8, info, png, webp, avif, pieces (the RGB path's steps), and rss: one thumbnail,
+//! then the process's peak RSS (VmHWM), `{"task":"rss","peak_rss_kb":N}`.
 
 use std::time::Instant;
 
@@ -56,8 +59,26 @@ fn main() -> Res<()> {
     for task in tasks {
         match task.as_str() {
             "thumb" => {
-                let (m, b, out) = time(iters, || process::thumbnail_jpeg(&bytes, 800, 85));
-                print("thumb", (m, b), out?.len());
+                let q: u8 = flag("--quality").and_then(|v| v.parse().ok()).unwrap_or(85);
+                let (m, b, out) = time(iters, || process::thumbnail_jpeg(&bytes, 800, q));
+                let out = out?;
+                if let Some(path) = flag("--out") {
+                    std::fs::write(path, &out)?;
+                }
+                print("thumb", (m, b), out.len());
+            }
+            "rss" => {
+                let out = process::thumbnail_jpeg(&bytes, 800, 85)?;
+                let status = std::fs::read_to_string("/proc/self/status")?;
+                let kb = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    .ok_or("no VmHWM in /proc/self/status")?;
+                println!(
+                    "{{\"task\":\"rss\",\"peak_rss_kb\":{kb},\"bytes\":{}}}",
+                    out.len()
+                );
             }
             "decode8" => {
                 let (m, b, out) = time(iters, || {
@@ -100,6 +121,15 @@ fn main() -> Res<()> {
                     process::encode(d.image(), &EncodeOptions::new(Format::Webp).quality(75))
                 });
                 print("webp", (m, b), out?.len());
+            }
+            "avif" => {
+                // AVIF of the 800 px thumbnail (a full 5120x2880 AV1 encode takes minutes)
+                let d = process::decode(&bytes, &DecodeOptions::at_least(tw, th))?;
+                let small = process::resize(d.image(), tw, th, Filter::Lanczos3)?;
+                let (m, b, out) = time(iters, || {
+                    process::encode(&small, &EncodeOptions::new(Format::Avif).quality(75))
+                });
+                print("avif", (m, b), out?.len());
             }
             other => return Err(format!("unknown task {other}").into()),
         }

@@ -69,6 +69,7 @@ fn animations_keep_their_delays() {
 }
 
 #[test]
+#[cfg(not(feature = "avif"))]
 fn avif_probes_but_does_not_decode() {
     let bytes = corpus("photo.avif");
     let p = process::probe(&bytes).expect("probe");

@@ -8,6 +8,7 @@ use super::error::{ProcessError, Result};
 use super::jpeg;
 use super::limits::{Format, Limits, Probe};
 use super::meta::{self, Metadata};
+use super::png_interlace;
 
 /// One decoded frame and how long it shows (0 for still images).
 #[derive(Debug, Clone)]
@@ -91,8 +92,8 @@ impl DecodeOptions {
 ///
 /// Errors: [`ProcessError::ImageTooLarge`], [`ProcessError::ImageResolutionExceed`] (from
 /// the header, before any pixel allocation), [`ProcessError::InvalidImageFormat`] for broken
-/// data, [`ProcessError::UnsupportedFormat`] for AVIF (no vendorable AV1 decoder in this
-/// build).
+/// data, [`ProcessError::UnsupportedFormat`] for AVIF in a build without the `avif`
+/// feature.
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     let probe = opts.limits.probe_checked(bytes)?;
     let mut meta = meta::read(bytes, probe.format);
@@ -107,11 +108,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
                 shrink,
             )
         }
-        Format::Avif => {
-            return Err(ProcessError::UnsupportedFormat(
-                "AVIF decoding needs libdav1d >= 1.3, not available in this build".into(),
-            ))
-        }
+        Format::Avif => (vec![decode_avif(bytes, opts)?], 1),
         Format::Gif | Format::Webp => (decode_animated(bytes, &probe, opts, &mut meta)?, 1),
         _ => (vec![decode_still(bytes, &probe, opts, &mut meta)?], 1),
     };
@@ -127,6 +124,21 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
         frames,
         meta,
     })
+}
+
+#[cfg(feature = "avif")]
+fn decode_avif(bytes: &[u8], opts: &DecodeOptions) -> Result<Frame> {
+    Ok(Frame {
+        image: super::avif::decode(bytes, &opts.limits)?,
+        delay_ms: 0,
+    })
+}
+
+#[cfg(not(feature = "avif"))]
+fn decode_avif(_bytes: &[u8], _opts: &DecodeOptions) -> Result<Frame> {
+    Err(ProcessError::UnsupportedFormat(
+        "AVIF decoding needs the `avif` feature of ci-core".into(),
+    ))
 }
 
 /// Bits per channel of a decoded image.
@@ -289,9 +301,9 @@ fn decode_animated(
 pub struct EncodeOptions {
     /// Output format.
     pub format: Format,
-    /// Quality 1..=100 for JPEG and lossy WebP (others ignore it).
+    /// Quality 1..=100 for JPEG, lossy WebP and AVIF (others ignore it).
     pub quality: u8,
-    /// Progressive JPEG (`interlace/1`); ignored for other outputs.
+    /// `interlace/1`: progressive JPEG, Adam7-interlaced PNG; ignored for other outputs.
     pub progressive: bool,
     /// Lossless WebP instead of lossy.
     pub lossless: bool,
@@ -328,7 +340,7 @@ impl EncodeOptions {
         self
     }
 
-    /// Sets progressive JPEG output.
+    /// Sets progressive JPEG / interlaced PNG output.
     pub fn progressive(mut self, on: bool) -> Self {
         self.progressive = on;
         self
@@ -345,7 +357,8 @@ impl EncodeOptions {
 ///
 /// JPEG goes through libjpeg-turbo (exact quality, 4:2:0, optional progressive); alpha is
 /// flattened onto white. PNG uses zlib level 1 with adaptive filtering
-/// (Pillow's size at a quarter of its time). WebP uses libwebp. AVIF has no encoder in this build (`UnsupportedFormat`).
+/// (Pillow's size at a quarter of its time), Adam7-interlaced with `progressive`. WebP uses
+/// libwebp. AVIF uses ravif (rav1e) with the `avif` feature, else `UnsupportedFormat`.
 pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
     match opts.format {
         Format::Jpeg => {
@@ -358,6 +371,9 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
                 opts.exif.as_deref(),
                 opts.icc.as_deref(),
             ))
+        }
+        Format::Png if opts.progressive => {
+            png_interlace::encode(img, opts.icc.as_deref(), opts.exif.as_deref())
         }
         Format::Png => {
             use image::ImageEncoder as _;
@@ -406,8 +422,11 @@ pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
             img.write_to(&mut out, fmt)?;
             Ok(out.into_inner())
         }
+        #[cfg(feature = "avif")]
+        Format::Avif => super::avif::encode(img, opts.quality),
+        #[cfg(not(feature = "avif"))]
         Format::Avif => Err(ProcessError::UnsupportedFormat(
-            "AVIF encoding is not built in".into(),
+            "AVIF encoding needs the `avif` feature of ci-core".into(),
         )),
     }
 }

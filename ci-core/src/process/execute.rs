@@ -88,7 +88,8 @@ pub struct Output {
 ///
 /// Errors: the limit errors before decoding (`ImageTooLarge`, `ImageResolutionExceed`),
 /// `InvalidImageFormat` for undecodable input, `UnsupportedFormat` for outputs without an
-/// encoder (`tpg`, `heif`, `yjpeg`, `avif`), `InvalidArgument` when the rule cannot apply
+/// encoder (`tpg`, `heif`, `yjpeg`; `avif` without the `avif` feature), `InvalidArgument` when
+/// the rule cannot apply
 /// (a crop outside the image, a style without resolver, ...).
 ///
 /// ```

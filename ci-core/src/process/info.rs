@@ -52,10 +52,11 @@ pub fn image_info(bytes: &[u8]) -> Result<ImageInfo> {
 
 /// ImageInfo of an input file: header facts, MD5, quality estimate, EXIF orientation and
 /// DPI, and the mean colour — computed on a 1/8 shrink-on-load decode for JPEG, on the
-/// first frame otherwise. AVIF (no decoder here) gets everything but `Ave`.
+/// first frame otherwise. AVIF in a build without the `avif` feature gets everything but
+/// `Ave`.
 pub fn image_info_with(bytes: &[u8], limits: &Limits) -> Result<InfoReport> {
     let probe = limits.probe_checked(bytes)?;
-    let (ave, meta) = if probe.format == Format::Avif {
+    let (ave, meta) = if probe.format == Format::Avif && !cfg!(feature = "avif") {
         (None, meta::read(bytes, probe.format))
     } else {
         let opts = DecodeOptions {

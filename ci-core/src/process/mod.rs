@@ -20,6 +20,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "avif")]
+mod avif;
 mod codec;
 mod error;
 mod execute;
@@ -28,6 +30,7 @@ mod jpeg;
 mod limits;
 mod meta;
 mod ops;
+mod png_interlace;
 mod quality;
 mod resize;
 mod thumb;

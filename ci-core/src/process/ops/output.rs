@@ -44,7 +44,7 @@ pub(crate) fn resolve_quality(
 }
 
 /// The engine format for a rule's `format/<f>`. `yjpeg`, `tpg`, `heif` (no encoder) and
-/// `avif` (no encoder in this build) are [`ProcessError::UnsupportedFormat`].
+/// `avif` without the `avif` feature are [`ProcessError::UnsupportedFormat`].
 pub(crate) fn engine_format(f: ImageFormat) -> Result<Format> {
     match f {
         ImageFormat::Jpg | ImageFormat::Jpeg => Ok(Format::Jpeg),
@@ -53,13 +53,19 @@ pub(crate) fn engine_format(f: ImageFormat) -> Result<Format> {
         ImageFormat::Webp => Ok(Format::Webp),
         ImageFormat::Bmp => Ok(Format::Bmp),
         ImageFormat::Tiff => Ok(Format::Tiff),
-        ImageFormat::Yjpeg | ImageFormat::Tpg | ImageFormat::Heif | ImageFormat::Avif => Err(
+        #[cfg(feature = "avif")]
+        ImageFormat::Avif => Ok(Format::Avif),
+        #[cfg(not(feature = "avif"))]
+        ImageFormat::Avif => Err(ProcessError::UnsupportedFormat(
+            "no avif encoder in this build (feature `avif`)".into(),
+        )),
+        ImageFormat::Yjpeg | ImageFormat::Tpg | ImageFormat::Heif => Err(
             ProcessError::UnsupportedFormat(format!("no {} encoder in this build", f.name())),
         ),
     }
 }
 
-/// Whether the format's encoder uses the quality (JPEG, lossy WebP).
+/// Whether the format's encoder uses the quality (JPEG, lossy WebP, AVIF).
 pub(crate) fn is_lossy(f: Format) -> bool {
     matches!(f, Format::Jpeg | Format::Webp | Format::Avif)
 }
