@@ -39,7 +39,7 @@ const (
 	ResultTransport            Result = C.COS_CI_RESULT_TRANSPORT
 	ResultIO                   Result = C.COS_CI_RESULT_IO
 	ResultPanic                Result = C.COS_CI_RESULT_PANIC
-	// ResultUnsupported: a format without a codec in this build (tpg, heif, avif output).
+	// ResultUnsupported: a format without a codec in this build (tpg, heif).
 	ResultUnsupported Result = C.COS_CI_RESULT_UNSUPPORTED
 	// Local processing (Process, ImageInfo): the service's InvalidImageFormat,
 	// ImageTooLarge and ImageResolutionExceed, and an encoder failure.

@@ -80,7 +80,7 @@ enum cos_ci_result
   // A panic was caught at the boundary (a bug; please report it).
   COS_CI_RESULT_PANIC = 20,
   // The operation needs a component this build lacks (in local processing: a format
-  // without a codec here, e.g. tpg, heif, avif output).
+  // without a codec here, e.g. tpg, heif).
   COS_CI_RESULT_UNSUPPORTED = 21,
   // Local processing: the input is not a decodable image (unknown format, broken
   // header, corrupt data); the service's `InvalidImageFormat`.
@@ -837,7 +837,7 @@ void cos_ci_processed_free(cos_ci_processed *processed);
 // code ("InvalidImageFormat: ..."). Codes: `COS_CI_RESULT_INVALID_RULE` (the rule does
 // not parse), `_INVALID_IMAGE` (undecodable input), `_IMAGE_TOO_LARGE` (over 32 MB),
 // `_IMAGE_RESOLUTION_EXCEED` (sides, pixels, frames, output size), `_UNSUPPORTED` (no
-// codec for the format here: tpg, heif, avif output), `_INVALID_ARGUMENT` (the rule
+// codec for the format here: tpg, heif), `_INVALID_ARGUMENT` (the rule
 // cannot apply, e.g. a crop outside the image), `_PROCESSING_FAILED` (encoder failure).
 //
 // # Safety

@@ -55,7 +55,7 @@ pub enum cos_ci_result {
     /// A panic was caught at the boundary (a bug; please report it).
     Panic = 20,
     /// The operation needs a component this build lacks (in local processing: a format
-    /// without a codec here, e.g. tpg, heif, avif output).
+    /// without a codec here, e.g. tpg, heif).
     Unsupported = 21,
     /// Local processing: the input is not a decodable image (unknown format, broken
     /// header, corrupt data); the service's `InvalidImageFormat`.

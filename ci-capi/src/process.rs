@@ -11,7 +11,7 @@
 //! | `InvalidImageFormat` (undecodable input) | `COS_CI_RESULT_INVALID_IMAGE` |
 //! | `ImageTooLarge` (input bytes) | `COS_CI_RESULT_IMAGE_TOO_LARGE` |
 //! | `ImageResolutionExceed` (sides, pixels, frames) | `COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED` |
-//! | `UnsupportedFormat` (no codec in this build: tpg, heif, avif output) | `COS_CI_RESULT_UNSUPPORTED` |
+//! | `UnsupportedFormat` (no codec in this build: tpg, heif; avif without ci-core's `avif` feature) | `COS_CI_RESULT_UNSUPPORTED` |
 //! | `InvalidArgument` (the rule cannot apply: crop outside the image, style without bucket) | `COS_CI_RESULT_INVALID_ARGUMENT` |
 //! | encoder failure | `COS_CI_RESULT_PROCESSING_FAILED` |
 
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn cos_ci_processed_free(processed: *mut cos_ci_processed)
 /// code ("InvalidImageFormat: ..."). Codes: `COS_CI_RESULT_INVALID_RULE` (the rule does
 /// not parse), `_INVALID_IMAGE` (undecodable input), `_IMAGE_TOO_LARGE` (over 32 MB),
 /// `_IMAGE_RESOLUTION_EXCEED` (sides, pixels, frames, output size), `_UNSUPPORTED` (no
-/// codec for the format here: tpg, heif, avif output), `_INVALID_ARGUMENT` (the rule
+/// codec for the format here: tpg, heif), `_INVALID_ARGUMENT` (the rule
 /// cannot apply, e.g. a crop outside the image), `_PROCESSING_FAILED` (encoder failure).
 ///
 /// # Safety

@@ -21,7 +21,11 @@ fn bad(what: impl std::fmt::Display) -> ProcessError {
 
 /// Decodes the primary image (with its alpha item, if any) of an AVIF file.
 pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
-    let data = avif_parse::read_avif(&mut Cursor::new(bytes)).map_err(bad)?;
+    // avif-parse debug-asserts on some malformed boxes (its release build returns an
+    // error there): a panic from the parser is a typed error too.
+    let data = std::panic::catch_unwind(|| avif_parse::read_avif(&mut Cursor::new(bytes)))
+        .unwrap_or_else(|_| Err(avif_parse::Error::InvalidData("malformed AVIF container")))
+        .map_err(bad)?;
     let color = decode_av1(data.primary_item.to_vec(), limits)?;
     let alpha = match &data.alpha_item {
         Some(a) => Some(decode_av1(a.to_vec(), limits)?),
@@ -82,7 +86,17 @@ fn av1_err(e: av1::Error) -> ProcessError {
 }
 
 /// Decodes one AV1 still (an AVIF item) to a picture.
+///
+/// rav1d's safe API still has `unwrap`s and `unreachable!`s on states a malformed
+/// bitstream might reach; a panic there becomes a typed error, never the caller's panic.
 fn decode_av1(obus: Vec<u8>, limits: &Limits) -> Result<av1::Picture> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_av1_inner(obus, limits)
+    }))
+    .unwrap_or_else(|_| Err(bad("the AV1 decoder failed on this bitstream")))
+}
+
+fn decode_av1_inner(obus: Vec<u8>, limits: &Limits) -> Result<av1::Picture> {
     let mut s = av1::Settings::new();
     // the header was checked against the limits already; this caps what the bitstream
     // itself may claim
@@ -114,6 +128,11 @@ fn decode_av1(obus: Vec<u8>, limits: &Limits) -> Result<av1::Picture> {
     }
     Err(bad("AV1 decoder made no progress"))
 }
+
+// The YCbCr → RGB conversion below is written here because rav1d hands out raw planes of
+// 8 to 12 bits, any subsampling, either range and several matrices (and GBR), while the
+// conversion crates (yuv, dcv-color-primitives) take fixed 8-bit layouts; per pixel it is
+// cheap next to the AV1 decode itself.
 
 /// YCbCr → RGB matrix.
 #[derive(Clone, Copy)]
