@@ -24,7 +24,9 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
     // avif-parse debug-asserts on some malformed boxes (its release build returns an
     // error there): a panic from the parser is a typed error too.
     let data = std::panic::catch_unwind(|| avif_parse::read_avif(&mut Cursor::new(bytes)))
-        .unwrap_or_else(|_| Err(avif_parse::Error::InvalidData("malformed AVIF container")))
+        .unwrap_or(Err(avif_parse::Error::InvalidData(
+            "malformed AVIF container",
+        )))
         .map_err(bad)?;
     let color = decode_av1(data.primary_item.to_vec(), limits)?;
     let alpha = match &data.alpha_item {
