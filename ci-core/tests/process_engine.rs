@@ -379,6 +379,24 @@ fn input_size_and_frame_limits() {
 }
 
 #[test]
+fn a_gif_signature_without_an_image_is_not_an_image() {
+    // 6 signature bytes, then text read as a 25120x29813 logical screen
+    let e = process::probe(b"GIF89a but not really").expect_err("not an image");
+    assert_eq!(e.code(), "InvalidImageFormat");
+    let e = process::Limits::default()
+        .probe_checked(b"GIF89a but not really")
+        .expect_err("not an image");
+    assert_eq!(e.code(), "InvalidImageFormat");
+    // header + empty colour table + trailer only
+    let mut stub = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
+    stub.push(0x3B);
+    assert_eq!(
+        process::probe(&stub).expect_err("no frame").code(),
+        "InvalidImageFormat"
+    );
+}
+
+#[test]
 fn ycbcr_thumbnail_matches_the_rgb_path() {
     use process::{resize, Filter};
     for (name, w) in [

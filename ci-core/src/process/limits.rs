@@ -232,7 +232,14 @@ fn gif_frame_count(b: &[u8]) -> Result<u32> {
             _ => break,
         }
     }
-    Ok(frames.max(1))
+    if frames == 0 {
+        // A GIF signature with no image descriptor is text or a stub, not an image: its
+        // "screen size" is whatever bytes follow the signature.
+        return Err(ProcessError::InvalidImageFormat(
+            "GIF without an image descriptor".into(),
+        ));
+    }
+    Ok(frames)
 }
 
 /// Counts `ANMF` chunks of an animated WebP (1 for a still one).
