@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/go-env.sh
+source scripts/cos-ci-serve.sh
 ROUNDS=${BENCH_ROUNDS:-5}
 ITERS=${BENCH_ITERS:-100}
 PUT_TIME=${BENCH_PUT_TIME:-2s}
@@ -55,14 +56,7 @@ echo "== CIPutObject vs cos-go-sdk-v5 CI.Put (photo.jpg, Pic-Operations with $RU
 "$TARGET_DIR/release/cos-ci" serve --root "$work/root" --port 0 \
   --secret-id AKIDlocal --secret-key sk-local 2> "$work/server.log" &
 server_pid=$!
-addr=""
-for _ in $(seq 1 200); do
-  addr=$(sed -n 's|.*serving COS + CI on http://||p' "$work/server.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+addr=$(wait_for_cos_ci_serve "$work/server.log" "$server_pid")
 echo "release server at $addr"
 export COS_CI_TEST_SERVER="$addr" RUST_LOG=warn
 put_round() { # benchmark regexp, cpu

@@ -12,6 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
+source scripts/cos-ci-serve.sh
 
 SECS=${BENCH_SECS:-10}
 THREADS=${BENCH_THREADS:-2}
@@ -40,14 +41,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-addr=""
-for _ in $(seq 1 200); do
-  addr=$(sed -n 's|.*serving COS + CI on http://||p' "$work/server.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+addr=$(wait_for_cos_ci_serve "$work/server.log" "$pid")
 host="$BUCKET.cos.ap-guangzhou.myqcloud.com"
 
 sign() { # method key [header...]

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../scripts/go-env.sh
+source ../scripts/cos-ci-serve.sh
 cargo build --locked --release -p ci-capi
 export CGO_ENABLED=1
 
@@ -21,14 +22,7 @@ if [ -z "${COS_CI_TEST_SERVER:-}" ] && [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then
     --secret-id AKIDlocal --secret-key sk-local 2> "$data/server.log" &
   server_pid=$!
   trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-  addr=""
-  for _ in $(seq 1 200); do
-    addr=$(sed -n 's|.*serving COS + CI on http://||p' "$data/server.log" | head -1)
-    [ -n "$addr" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$addr" ] || { cat "$data/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+  addr=$(wait_for_cos_ci_serve "$data/server.log" "$server_pid")
   export COS_CI_TEST_SERVER="$addr"
   echo "cos-ci serve at $addr"
 fi

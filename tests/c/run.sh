@@ -11,6 +11,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+source scripts/cos-ci-serve.sh
 BUILD=${COS_CI_C_BUILD:-$ROOT/target/c-tests}
 JOBS=${JOBS:-2}
 CBINDGEN_VERSION=0.29.4
@@ -64,14 +65,7 @@ if [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then
     --secret-id AKIDlocal --secret-key sk-local 2> "$BUILD/server.log" &
   SERVER_PID=$!
   trap 'kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true' EXIT
-  addr=""
-  for _ in $(seq 1 200); do
-    addr=$(sed -n 's|.*serving COS + CI on http://||p' "$BUILD/server.log" | head -1)
-    [ -n "$addr" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$addr" ] || { cat "$BUILD/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+  addr=$(wait_for_cos_ci_serve "$BUILD/server.log" "$SERVER_PID")
   export COS_CI_TEST_SERVER="$addr"
   echo "server at $addr"
 fi

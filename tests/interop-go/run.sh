@@ -7,6 +7,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"
 source scripts/go-env.sh
+source scripts/cos-ci-serve.sh
 command -v go >/dev/null 2>&1 || { echo "tests/interop-go needs Go (scripts/install-deps.sh)" >&2; exit 1; }
 
 # The debug build: `cargo test --workspace` has built it already in the test command.
@@ -23,14 +24,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-addr=""
-for _ in $(seq 1 200); do
-  addr=$(sed -n 's|.*serving COS + CI on http://||p' "$WORK/server.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$WORK/server.log" >&2; echo "cos-ci serve did not start" >&2; exit 1; }
+addr=$(wait_for_cos_ci_serve "$WORK/server.log" "$SERVER_PID")
 echo "cos-ci serve at $addr"
 
 cd "$HERE"
