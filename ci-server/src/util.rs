@@ -67,7 +67,7 @@ pub fn iso_date(secs: u64) -> String {
 /// Running MD5 and CRC-64 of a body.
 pub struct BodyDigest {
     md5: Md5,
-    crc: crc::Digest<'static, u64>,
+    crc: crc::Digest<'static, u64, crc::Table<16>>,
     size: u64,
 }
 

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 
 use reqwest::blocking::Response;
 
-use super::body::CRC64_FAST;
+use super::body::CRC64;
 use super::error::ClientError;
 use super::ResponseHeaders;
 
@@ -67,7 +67,7 @@ impl ObjectStream {
             && headers.get("content-encoding").is_none()
             && headers.get("content-range").is_none();
         let crc = match headers.crc64 {
-            Some(remote) if whole_object => Some((CRC64_FAST.digest(), remote)),
+            Some(remote) if whole_object => Some((CRC64.digest(), remote)),
             _ => None,
         };
         ObjectStream {
