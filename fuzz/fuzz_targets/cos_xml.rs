@@ -2,7 +2,8 @@
 //! Any text as a COS error body or a multipart document: no panic; what parses
 //! serialises to XML that parses to the same value.
 use ci_core::result::{
-    CompleteMultipartUpload, CompleteMultipartUploadResult, CosError, InitiateMultipartUploadResult,
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePicResult, CosError,
+    InitiateMultipartUploadResult,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -23,4 +24,5 @@ fuzz_target!(|data: &[u8]| {
     round_trip!(InitiateMultipartUploadResult, text);
     round_trip!(CompleteMultipartUpload, text);
     round_trip!(CompleteMultipartUploadResult, text);
+    round_trip!(CompletePicResult, text);
 });

@@ -100,8 +100,9 @@ impl CompleteMultipartUpload {
     }
 }
 
-/// The answer to a completed multipart upload without `Pic-Operations` (with it, the
-/// answer is an [`UploadResult`](super::UploadResult)).
+/// The answer to a completed multipart upload without `Pic-Operations`. With it, the
+/// same root and elements are followed by the processing results: see
+/// [`CompletePicResult`](super::CompletePicResult).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename = "CompleteMultipartUploadResult", rename_all = "PascalCase")]
 pub struct CompleteMultipartUploadResult {

@@ -5,7 +5,8 @@
 //!   answer to an upload or `?image_process` request carrying `Pic-Operations`.
 //! * [`CosError`]: the `<Error>` body of a failed request.
 //! * [`InitiateMultipartUploadResult`], [`CompleteMultipartUpload`],
-//!   [`CompleteMultipartUploadResult`]: the multipart upload documents.
+//!   [`CompleteMultipartUploadResult`]: the multipart upload documents;
+//!   [`CompletePicResult`]: the completion's answer when it carried `Pic-Operations`.
 //! * [`ListBucketResult`], [`ListPartsResult`], [`ListMultipartUploadsResult`],
 //!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
@@ -15,6 +16,7 @@
 //! service's style: one element per line, no indentation, no XML declaration, `"` as
 //! `&quot;`.
 
+mod complete;
 mod cos;
 mod error;
 mod image_info;
@@ -24,6 +26,7 @@ mod upload;
 mod v4;
 mod xml;
 
+pub use complete::CompletePicResult;
 pub use cos::{
     CompleteMultipartUpload, CompleteMultipartUploadResult, CompletedPart, CosError,
     InitiateMultipartUploadResult,

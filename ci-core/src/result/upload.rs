@@ -116,11 +116,14 @@ struct ObjectsOwned {
     objects: Vec<ProcessResult>,
 }
 
-fn ser_objects<S: Serializer>(objects: &[ProcessResult], s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn ser_objects<S: Serializer>(
+    objects: &[ProcessResult],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     ObjectsRef { objects }.serialize(s)
 }
 
-fn de_objects<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ProcessResult>, D::Error> {
+pub(super) fn de_objects<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ProcessResult>, D::Error> {
     Ok(Option::<ObjectsOwned>::deserialize(d)?
         .map(|o| o.objects)
         .unwrap_or_default())
