@@ -1,4 +1,5 @@
-//! Multipart upload with Pic-Operations on completion, returning the UploadResult.
+//! Multipart upload with Pic-Operations on completion, returning the completion and the
+//! processing results.
 
 mod client_support;
 
@@ -6,13 +7,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use ci_core::client::{Body, CompleteOutcome, CosClient, ObjectOptions, UploadedPart};
-use ci_core::result::CompleteMultipartUpload;
+use ci_core::result::{
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePicResult, UploadResult,
+};
 use client_support::*;
 
 const PIC_OPS: &str = r#"{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}"#;
 
-fn multipart_server() -> TestServer {
-    TestServer::start(|r, _| {
+/// The completion's elements the mock server answers.
+fn completion() -> CompleteMultipartUploadResult {
+    CompleteMultipartUploadResult {
+        location: format!("{HOST}/big.jpg"),
+        bucket: BUCKET.into(),
+        key: "big.jpg".into(),
+        etag: "\"x-3\"".into(),
+    }
+}
+
+/// Answers a completion with Pic-Operations in the combined form, or with `legacy` the
+/// bare `<UploadResult>` of seed 002 (older cos-ci servers).
+fn multipart_server_answering(legacy: bool) -> TestServer {
+    TestServer::start(move |r, _| {
         let q = r.query().unwrap_or("");
         match (r.method.as_str(), q) {
             ("POST", "uploads=") => Reply::ok().body(format!(
@@ -22,7 +37,21 @@ fn multipart_server() -> TestServer {
                 .header("ETag", &format!("\"{:016x}\"", r.body_crc64))
                 .header("x-cos-hash-crc64ecma", &r.body_crc64.to_string()),
             ("POST", "uploadId=upload-1") if r.header("Pic-Operations").is_some() => {
-                Reply::ok().body(seed("upload_result_put.xml"))
+                let results = seed("upload_result_put.xml");
+                Reply::ok().body(if legacy {
+                    results
+                } else {
+                    results
+                        .replacen(
+                            "<UploadResult>",
+                            &format!(
+                                "<CompleteMultipartUploadResult>\n<Location>{HOST}/big.jpg</Location>\n\
+                                 <Bucket>{BUCKET}</Bucket>\n<Key>big.jpg</Key>\n<ETag>&quot;x-3&quot;</ETag>"
+                            ),
+                            1,
+                        )
+                        .replacen("</UploadResult>", "</CompleteMultipartUploadResult>", 1)
+                })
             }
             ("POST", "uploadId=upload-1") => Reply::ok().body(format!(
                 "<CompleteMultipartUploadResult><Location>{HOST}/big.jpg</Location><Bucket>{BUCKET}</Bucket><Key>big.jpg</Key><ETag>\"x-3\"</ETag></CompleteMultipartUploadResult>"
@@ -31,6 +60,10 @@ fn multipart_server() -> TestServer {
             _ => Reply::status(400),
         }
     })
+}
+
+fn multipart_server() -> TestServer {
+    multipart_server_answering(false)
 }
 
 fn client_with_parts(srv: &TestServer, part_size: u64, threads: usize) -> CosClient {
@@ -54,8 +87,16 @@ fn multipart_with_pic_operations_returns_the_upload_result() {
         .multipart_upload_file(BUCKET, "big.jpg", &path, &opts)
         .unwrap();
     std::fs::remove_file(&path).unwrap();
-    let result = outcome.upload_result().expect("UploadResult");
-    assert_eq!(result.process_results.len(), 1);
+    let seed_results = UploadResult::from_xml(&seed("upload_result_put.xml")).unwrap();
+    assert_eq!(
+        outcome,
+        CompleteOutcome::Processed(CompletePicResult {
+            completion: Some(completion()),
+            upload_result: seed_results.clone(),
+        })
+    );
+    assert_eq!(outcome.upload_result(), Some(&seed_results));
+    assert_eq!(outcome.completion(), Some(&completion()));
 
     let reqs = srv.requests();
     assert!(reqs.iter().all(|r| r.verified.is_ok()), "all signed");
@@ -142,10 +183,9 @@ fn plain_completion_and_the_step_by_step_api() {
             &ObjectOptions::default(),
         )
         .unwrap();
-    match outcome {
-        CompleteOutcome::Completed(c) => assert_eq!(c.etag, "\"x-3\""),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(outcome, CompleteOutcome::Completed(completion()));
+    assert_eq!(outcome.upload_result(), None);
+    assert_eq!(outcome.completion(), Some(&completion()));
     let body = srv.last().body_str();
     assert!(body.find("<PartNumber>1</PartNumber>") < body.find("<PartNumber>2</PartNumber>"));
     client
@@ -156,6 +196,49 @@ fn plain_completion_and_the_step_by_step_api() {
         part_number: 1,
         etag: String::new(),
     };
+}
+
+#[test]
+fn the_older_upload_result_answer_is_still_read() {
+    let srv = multipart_server_answering(true);
+    let parts = [UploadedPart {
+        part_number: 1,
+        etag: "\"p1\"".into(),
+    }];
+    let (_, outcome) = srv
+        .client()
+        .complete_multipart_upload(
+            BUCKET,
+            "big.jpg",
+            "upload-1",
+            &parts,
+            &ObjectOptions::default().pic_operations(PIC_OPS),
+        )
+        .unwrap();
+    let seed_results = UploadResult::from_xml(&seed("upload_result_put.xml")).unwrap();
+    assert_eq!(
+        outcome,
+        CompleteOutcome::Processed(CompletePicResult {
+            completion: None,
+            upload_result: seed_results.clone(),
+        })
+    );
+    assert_eq!(outcome.upload_result(), Some(&seed_results));
+    assert_eq!(outcome.completion(), None);
+}
+
+#[test]
+fn an_answer_that_is_neither_form_is_an_invalid_response() {
+    let srv = TestServer::start(|_, _| Reply::ok().body("<InitiateMultipartUploadResult/>"));
+    let err = srv
+        .client()
+        .complete_multipart_upload(BUCKET, "k", "u", &[], &ObjectOptions::default())
+        .unwrap_err();
+    let msg = err.as_client().expect("a client error").to_string();
+    assert!(
+        msg.contains("expected root element <CompleteMultipartUploadResult>, found <InitiateMultipartUploadResult>"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -577,7 +577,8 @@ impl NativeClient {
         headers_to_py(py, &h)
     }
 
-    /// `(headers, data, UploadResult | None)`; `parts` are `(part_number, etag)`.
+    /// `(headers, data, UploadResult | None)`; `parts` are `(part_number, etag)`. `data`
+    /// is the answer's `xml_to_dict`; the `UploadResult` is its processing results.
     fn complete_multipart_upload<'py>(
         &self,
         py: Python<'py>,
@@ -660,8 +661,14 @@ fn complete_to_py<'py>(
 ) -> PyResult<(Bound<'py, PyDict>, Py<PyAny>, Option<UploadResult>)> {
     match outcome {
         CompleteOutcome::Processed(u) => {
+            // xml_to_dict of the answer: Location, Bucket, Key, ETag, OriginalInfo,
+            // ProcessResults (only the last two from a bare `<UploadResult>`).
             let data = sdk_value_to_py(py, &u.to_sdk_dict())?;
-            Ok((headers_to_py(py, h)?, data, Some(UploadResult::from(u))))
+            Ok((
+                headers_to_py(py, h)?,
+                data,
+                Some(UploadResult::from(u.upload_result)),
+            ))
         }
         CompleteOutcome::Completed(c) => {
             let d = PyDict::new(py);

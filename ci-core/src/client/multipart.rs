@@ -1,5 +1,5 @@
 //! Multipart upload: initiate, upload parts (concurrently, from a file), complete with
-//! `Pic-Operations` — returning the `UploadResult` the official SDKs lose.
+//! `Pic-Operations` — returning the processing results along with the completion.
 
 use std::fs::File;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use reqwest::Method;
 
 use crate::result::{
-    CompleteMultipartUpload, CompleteMultipartUploadResult, CompletedPart,
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePicResult, CompletedPart,
     InitiateMultipartUploadResult, UploadResult,
 };
 
@@ -17,19 +17,35 @@ use super::{Body, ClientError, CosClient, ObjectOptions, ResponseHeaders, Result
 
 /// The answer to a completed multipart upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per completed upload; a Box would only burden matching"
+)]
 pub enum CompleteOutcome {
-    /// The completion carried `Pic-Operations`: the processing result.
-    Processed(UploadResult),
+    /// The answer carried processing results (`OriginalInfo` or `ProcessResults`, as a
+    /// completion with `Pic-Operations` answers), or was a bare `<UploadResult>`.
+    Processed(CompletePicResult),
     /// A plain completion.
     Completed(CompleteMultipartUploadResult),
 }
 
 impl CompleteOutcome {
-    /// The `UploadResult`, when processing was requested.
+    /// The processing results (`OriginalInfo`, `ProcessResults`), when the answer held
+    /// them.
     pub fn upload_result(&self) -> Option<&UploadResult> {
         match self {
-            CompleteOutcome::Processed(r) => Some(r),
+            CompleteOutcome::Processed(r) => Some(&r.upload_result),
             CompleteOutcome::Completed(_) => None,
+        }
+    }
+
+    /// `Location`, `Bucket`, `Key` and `ETag` of the assembled object; `None` only when
+    /// the server answered a bare `<UploadResult>` (cos-ci servers before the combined
+    /// answer).
+    pub fn completion(&self) -> Option<&CompleteMultipartUploadResult> {
+        match self {
+            CompleteOutcome::Processed(r) => r.completion.as_ref(),
+            CompleteOutcome::Completed(c) => Some(c),
         }
     }
 }
@@ -95,7 +111,9 @@ impl CosClient {
     }
 
     /// `POST /<key>?uploadId=ID` with the part list. With `opts.pic_operations`, the
-    /// header is validated and sent, and the answer is the [`UploadResult`].
+    /// header is validated and sent, and the answer is [`CompleteOutcome::Processed`]:
+    /// the completion's elements and the processing results, read from either the
+    /// combined `<CompleteMultipartUploadResult>` or a bare `<UploadResult>`.
     pub fn complete_multipart_upload(
         &self,
         bucket: &str,
@@ -118,9 +136,8 @@ impl CosClient {
         let mut body = Body::from_bytes(doc.to_xml().into_bytes());
         let mut req = self.object_request(Method::POST, bucket, key)?;
         req.params.push(("uploadId".into(), Some(upload_id.into())));
-        let pic = opts.pic_operations.clone();
         let o = ObjectOptions {
-            pic_operations: pic.clone(),
+            pic_operations: opts.pic_operations.clone(),
             ..Default::default()
         };
         req.headers = Self::option_headers(&o, None)?;
@@ -132,16 +149,15 @@ impl CosClient {
         let sent = self.send(req)?;
         let headers = sent.headers;
         let text = Self::read_text(sent.resp, "the completion answer")?;
-        let is_upload_result = text.contains("<UploadResult");
-        let outcome = if pic.is_some() || is_upload_result {
-            CompleteOutcome::Processed(
-                UploadResult::from_xml(&text)
-                    .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?,
-            )
-        } else {
-            CompleteOutcome::Completed(CompleteMultipartUploadResult::from_xml(&text).map_err(
-                |e| ClientError::InvalidResponse(format!("CompleteMultipartUploadResult: {e}")),
-            )?)
+        // Either root; a plain completion is the combined form without results.
+        let parsed = CompletePicResult::from_xml(&text)
+            .map_err(|e| ClientError::InvalidResponse(format!("the completion answer: {e}")))?;
+        let outcome = match parsed {
+            CompletePicResult {
+                completion: Some(c),
+                upload_result,
+            } if upload_result == UploadResult::default() => CompleteOutcome::Completed(c),
+            processed => CompleteOutcome::Processed(processed),
         };
         Ok((headers, outcome))
     }
