@@ -8,9 +8,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 use ci_core::result::{
     BucketEntry, BucketList, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult,
-    CopyObjectResult, CosError, InitiateMultipartUploadResult, ListAllMyBucketsResult,
-    ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
-    ListedUpload, Owner,
+    CompletePicResult, CopyObjectResult, CosError, InitiateMultipartUploadResult,
+    ListAllMyBucketsResult, ListBucketResult, ListMultipartUploadsResult, ListPartsResult,
+    ListedObject, ListedPart, ListedUpload, Owner,
 };
 use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
@@ -861,6 +861,10 @@ async fn read_small_body(body: Incoming, max: u64) -> Result<Bytes, ApiError> {
     }
 }
 
+/// `POST /<key>?uploadId=ID`: assembles the parts. With `Pic-Operations` the processing
+/// runs on the assembled object and the answer is the combined
+/// `<CompleteMultipartUploadResult>` (Location, Bucket, Key, ETag, OriginalInfo,
+/// ProcessResults: see [`CompletePicResult`]); without, the plain one.
 async fn complete_upload(
     state: &Arc<State>,
     ctx: &Ctx,
@@ -884,7 +888,15 @@ async fn complete_upload(
     let store = state.store.clone();
     let max = state.config.limits.max_object_size;
     let meta = blocking(move || Ok(store.complete(&id, &parts, max)?)).await?;
+    let completion = CompleteMultipartUploadResult {
+        location: location(&ctx.bucket, &ctx.region, &ctx.key),
+        bucket: ctx.bucket.clone(),
+        key: ctx.key.clone(),
+        etag: meta.etag.clone(),
+    };
     let mut resp = match plan {
+        // The completion's own elements first (cos-go-sdk-v5 reads only those, and calls an
+        // answer without ETag an error), then OriginalInfo and ProcessResults.
         Some(plan) => {
             let limit = state.config.limits.max_process_input;
             if meta.size > limit {
@@ -893,17 +905,15 @@ async fn complete_upload(
             let input = ci::read_object(state, &ctx.bucket, &ctx.key, limit).await?;
             let result =
                 ci::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
-            xml_response(result.to_xml())
+            xml_response(
+                CompletePicResult {
+                    completion: Some(completion),
+                    upload_result: result,
+                }
+                .to_xml(),
+            )
         }
-        None => xml_response(
-            CompleteMultipartUploadResult {
-                location: location(&ctx.bucket, &ctx.region, &ctx.key),
-                bucket: ctx.bucket.clone(),
-                key: ctx.key.clone(),
-                etag: meta.etag.clone(),
-            }
-            .to_xml(),
-        ),
+        None => xml_response(completion.to_xml()),
     };
     set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
     Ok(resp)

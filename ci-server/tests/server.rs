@@ -323,6 +323,17 @@ fn multipart_round_trip() {
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
     let done = ci_core::result::CompleteMultipartUploadResult::from_xml(&r.text()).unwrap();
+    // Without Pic-Operations: the plain answer, nothing after the ETag.
+    assert_eq!(
+        r.text(),
+        format!(
+            "<?xml version='1.0' encoding='utf-8' ?>\n<CompleteMultipartUploadResult>\n\
+             <Location>{BUCKET}.cos.{REGION}.myqcloud.com/mp/big file.bin</Location>\n\
+             <Bucket>{BUCKET}</Bucket>\n<Key>mp/big file.bin</Key>\n\
+             <ETag>{}</ETag>\n</CompleteMultipartUploadResult>",
+            done.etag.replace('"', "&quot;")
+        )
+    );
     let mut md5s = Vec::new();
     md5s.extend(hex::decode(md5_hex(&p1)).unwrap());
     md5s.extend(hex::decode(md5_hex(&p2)).unwrap());
@@ -358,7 +369,7 @@ fn multipart_round_trip() {
 }
 
 #[test]
-fn multipart_complete_with_pic_operations_answers_upload_result() {
+fn multipart_complete_with_pic_operations_answers_the_combined_result() {
     let (srv, _dir) = server();
     let a = srv.addr();
     let key = "photos/mp.jpg";
@@ -371,15 +382,41 @@ fn multipart_complete_with_pic_operations_answers_upload_result() {
         .body(complete_body(&[(1, e1)]))
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
-    let ur = UploadResult::from_xml(&r.text()).unwrap();
-    assert_eq!(ur.process_results.len(), 1);
-    assert_eq!(ur.process_results[0].key, "photos/thumb.png");
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    // The plain completion's elements (ETag: MD5 of the part MD5s, "-1"), then
+    // OriginalInfo (SHA-1 ETag of "IMAGEDATA", the fake engine's ImageInfo plus the MD5)
+    // and ProcessResults (output "IMAGEDATA|<rule>", 46 bytes).
+    let expected = format!(
+        "<?xml version='1.0' encoding='utf-8' ?>\n<CompleteMultipartUploadResult>\n\
+         <Location>{BUCKET}.cos.{REGION}.myqcloud.com/photos/mp.jpg</Location>\n\
+         <Bucket>{BUCKET}</Bucket>\n<Key>photos/mp.jpg</Key>\n\
+         <ETag>&quot;bd4231ef132bd670eba2d3200dc8d875-1&quot;</ETag>\n\
+         <OriginalInfo>\n<Key>photos/mp.jpg</Key>\n\
+         <Location>{BUCKET}.cos.{REGION}.myqcloud.com/photos/mp.jpg</Location>\n\
+         <ETag>&quot;2ef1da67d93c96f916bc54bef0302655bee316e5&quot;</ETag>\n\
+         <ImageInfo>\n<Md5>0fc85dbea99575776296eaaa1d314eb1</Md5>\n<Format>JPEG</Format>\n\
+         <Width>640</Width>\n<Height>427</Height>\n<Quality>74</Quality>\n\
+         <Ave>0x102030</Ave>\n<Orientation>0</Orientation>\n</ImageInfo>\n</OriginalInfo>\n\
+         <ProcessResults>\n<Object>\n<Key>photos/thumb.png</Key>\n\
+         <Location>{BUCKET}.cos.{REGION}.myqcloud.com/photos/thumb.png</Location>\n\
+         <Format>png</Format>\n<Md5>26788d12eeb802132a94e954a6387622</Md5>\n\
+         <Width>10</Width>\n<Height>20</Height>\n<Size>46</Size>\n<Quality>90</Quality>\n\
+         <ETag>&quot;896ef25152d40dbe467d9741bf0382db74a2b3e3&quot;</ETag>\n\
+         </Object>\n</ProcessResults>\n</CompleteMultipartUploadResult>"
+    );
+    assert_eq!(r.text(), expected);
     let stored = Req::new("GET", "photos/thumb.png").send(a);
     assert_eq!(
         stored.body,
         fake_output(b"IMAGEDATA", "imageMogr2/thumbnail/200x/format/png")
     );
     assert_eq!(stored.header("content-type"), Some("image/png"));
+    let original = Req::new("GET", key).send(a);
+    assert_eq!(original.body, b"IMAGEDATA");
+    assert_eq!(
+        original.header("etag"),
+        Some("\"bd4231ef132bd670eba2d3200dc8d875-1\"")
+    );
 }
 
 #[test]
