@@ -10,6 +10,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"image"
@@ -24,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +44,44 @@ var bucketHost = bucket + ".cos." + region + ".myqcloud.com"
 // client returns an SDK client whose connections all go to the local server.
 func client(t *testing.T, key string) *cos.Client {
 	t.Helper()
+	return clientVia(t, key, nil)
+}
+
+// bodyRecorder is a transport that keeps a copy of the last response body (what the
+// SDK read, which it does not hand back for every call).
+type bodyRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	last []byte
+}
+
+func (r *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.last = b
+	r.mu.Unlock()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
+}
+
+func (r *bodyRecorder) lastBody() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// clientVia is client with rec (when not nil) between the signing transport and the
+// connection.
+func clientVia(t *testing.T, key string, rec *bodyRecorder) *cos.Client {
+	t.Helper()
 	addr := os.Getenv("COS_CI_TEST_SERVER")
 	if addr == "" {
 		t.Skip("COS_CI_TEST_SERVER is not set: run tests/interop-go/run.sh")
@@ -54,9 +94,14 @@ func client(t *testing.T, key string) *cos.Client {
 			return dialer.DialContext(ctx, network, addr)
 		},
 	}
+	var rt http.RoundTripper = transport
+	if rec != nil {
+		rec.next = transport
+		rt = rec
+	}
 	return cos.NewClient(&cos.BaseURL{BucketURL: bu, ServiceURL: su}, &http.Client{
 		Timeout:   60 * time.Second,
-		Transport: &cos.AuthorizationTransport{SecretID: secretID, SecretKey: key, Transport: transport},
+		Transport: &cos.AuthorizationTransport{SecretID: secretID, SecretKey: key, Transport: rt},
 	})
 }
 
@@ -275,11 +320,13 @@ func TestMultipartUpload(t *testing.T) {
 }
 
 // TestMultipartCompleteWithPicOperations: the SDK's CompleteMultipartUpload carries the
-// header (XOptionHeader) but parses only <CompleteMultipartUploadResult>; the server
-// answers <UploadResult> (as the cloud documents for processing upon completion), which
-// this SDK version reports as an error. The processing itself must have happened.
+// header (XOptionHeader) and parses <CompleteMultipartUploadResult>, failing when the
+// body has no ETag. The server answers that root with Location, Bucket, Key and ETag,
+// then OriginalInfo and ProcessResults, so the SDK succeeds; the SDK drops the picture
+// results, read here from the recorded body.
 func TestMultipartCompleteWithPicOperations(t *testing.T) {
-	c := client(t, secretKey)
+	rec := &bodyRecorder{}
+	c := clientVia(t, secretKey, rec)
 	ctx := context.Background()
 	key := "mpci/photo.jpg"
 	init, _, err := c.Object.InitiateMultipartUpload(ctx, key, nil)
@@ -291,20 +338,57 @@ func TestMultipartCompleteWithPicOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	ops := `{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/64x/format/png"}]}`
-	_, _, err = c.Object.CompleteMultipartUpload(ctx, key, init.UploadID, &cos.CompleteMultipartUploadOptions{
+	done, resp, err := c.Object.CompleteMultipartUpload(ctx, key, init.UploadID, &cos.CompleteMultipartUploadOptions{
 		Parts:         []cos.Object{{PartNumber: 1, ETag: r.Header.Get("ETag")}},
 		XOptionHeader: &http.Header{"Pic-Operations": []string{ops}},
 	})
-	if err == nil || !strings.Contains(err.Error(), "response 200 OK") {
-		t.Errorf("this SDK cannot read an UploadResult from CompleteMultipartUpload; got err=%v", err)
+	if err != nil {
+		t.Fatalf("CompleteMultipartUpload with Pic-Operations: %v", err)
+	}
+	completeBody := rec.lastBody()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if done.Key != key || done.Bucket != bucket || done.Location != bucketHost+"/"+key ||
+		!regexp.MustCompile(`^"[0-9a-f]{32}-1"$`).MatchString(done.ETag) {
+		t.Errorf("complete: %+v", done)
+	}
+	orig, gr := get(t, c, key)
+	if !bytes.Equal(orig, photo(t)) {
+		t.Errorf("the original is not stored as uploaded")
+	}
+	if gr.Header.Get("ETag") != done.ETag {
+		t.Errorf("stored ETag %q, completion answered %q", gr.Header.Get("ETag"), done.ETag)
 	}
 	body, _ := get(t, c, "mpci/thumb.png")
 	if f, w, h := dims(t, body); f != "png" || w != 64 || h != 40 {
 		t.Errorf("mpci/thumb.png: %s %dx%d", f, w, h)
 	}
-	orig, _ := get(t, c, key)
-	if !bytes.Equal(orig, photo(t)) {
-		t.Errorf("the original is not stored as uploaded")
+
+	// The body the SDK read: the same root, then the picture results.
+	var answer struct {
+		XMLName        xml.Name               `xml:"CompleteMultipartUploadResult"`
+		ETag           string                 `xml:"ETag"`
+		OriginalInfo   *cos.PicOriginalInfo   `xml:"OriginalInfo"`
+		ProcessResults []cos.PicProcessObject `xml:"ProcessResults>Object"`
+	}
+	if err := xml.Unmarshal(completeBody, &answer); err != nil {
+		t.Fatalf("completion body: %v\n%s", err, completeBody)
+	}
+	if answer.ETag != done.ETag {
+		t.Errorf("body ETag %q, SDK %q", answer.ETag, done.ETag)
+	}
+	o := answer.OriginalInfo
+	if o == nil || o.Key != key || o.ImageInfo == nil || o.ImageInfo.Width != 640 || o.ImageInfo.Height != 400 {
+		t.Errorf("OriginalInfo: %+v", o)
+	}
+	if len(answer.ProcessResults) != 1 {
+		t.Fatalf("ProcessResults: %+v\n%s", answer.ProcessResults, completeBody)
+	}
+	p := answer.ProcessResults[0]
+	if p.Key != "mpci/thumb.png" || p.Location != bucketHost+"/mpci/thumb.png" || p.Format != "png" ||
+		p.Width != 64 || p.Height != 40 || p.Size != len(body) || !sha1ETag.MatchString(p.ETag) {
+		t.Errorf("ProcessResults[0]: %+v (stored %d bytes)", p, len(body))
 	}
 }
 
