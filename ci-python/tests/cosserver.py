@@ -15,6 +15,19 @@ SEEDS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "seeds"
 UPLOAD_RESULT_PUT = (SEEDS / "upload_result_put.xml").read_bytes()
 UPLOAD_RESULT_PROCESS = (SEEDS / "upload_result_image_process.xml").read_bytes()
 
+
+def complete_with_pic(key: str) -> bytes:
+    """The answer to a multipart completion with Pic-Operations: the completion's
+    Location, Bucket, Key and ETag, then seed 002's OriginalInfo and ProcessResults."""
+    head = (
+        "<CompleteMultipartUploadResult>\n<Location>examplebucket-1250000000.cos."
+        "ap-guangzhou.myqcloud.com/%s</Location>\n<Bucket>examplebucket-1250000000</Bucket>\n"
+        "<Key>%s</Key>\n<ETag>&quot;abc-2&quot;</ETag>" % (key, key)
+    )
+    return UPLOAD_RESULT_PUT.replace(b"<UploadResult>", head.encode(), 1).replace(
+        b"</UploadResult>", b"</CompleteMultipartUploadResult>", 1
+    )
+
 ERROR_XML = (
     "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n<Code>{code}</Code>\n"
     "<Message>{message}</Message>\n<Resource>{resource}</Resource>\n"
@@ -156,7 +169,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(200, xml.encode(), {"Content-Type": "application/xml"})
         if m == "POST" and "uploadId" in q:
             if pic_ops:
-                return self._answer(200, UPLOAD_RESULT_PUT, {"Content-Type": "application/xml"})
+                # /legacy/...: the bare UploadResult older cos-ci servers answered.
+                answer = (UPLOAD_RESULT_PUT if key.startswith("/legacy/")
+                          else complete_with_pic(key.lstrip("/")))
+                return self._answer(200, answer, {"Content-Type": "application/xml"})
             xml = (
                 "<CompleteMultipartUploadResult><Location>examplebucket-1250000000.cos."
                 "ap-guangzhou.myqcloud.com/%s</Location><Bucket>examplebucket-1250000000"

@@ -108,3 +108,39 @@ def test_ci_put_object_processed_by_local_engine(local: cos_ci.LocalServer) -> N
     assert a == b
     obj = b["ProcessResults"]["Object"]
     assert (obj["Key"], obj["Width"], obj["Format"]) == ("eng/thumb.png", "200", "png")
+
+
+def test_multipart_complete_with_pic_operations_same_dict(local: cos_ci.LocalServer) -> None:
+    """The official SDK's complete_multipart_upload with PicOperations reads the server's
+    combined answer (<CompleteMultipartUploadResult> with ETag, then OriginalInfo and
+    ProcessResults); cos_ci returns the same entries."""
+    import re
+    from pathlib import Path
+
+    photo = (Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "corpus" / "photo.jpg").read_bytes()
+    ops = '{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/64x/format/png"}]}'
+    key = "mpci/photo.jpg"
+    names = ("Location", "Bucket", "Key", "ETag", "OriginalInfo", "ProcessResults")
+    datas = []
+    for mod in (qcloud_cos, cos_ci):
+        c = client(mod, local)
+        init = c.create_multipart_upload(Bucket=BUCKET, Key=key)
+        part = c.upload_part(Bucket=BUCKET, Key=key, Body=photo, PartNumber=1,
+                             UploadId=init["UploadId"])
+        etag = {k.lower(): v for k, v in part.items()}["etag"]
+        out = c.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=init["UploadId"],
+                                          MultipartUpload={"Part": [{"PartNumber": 1, "ETag": etag}]},
+                                          PicOperations=ops)
+        datas.append({k: out[k] for k in names})
+    a, b = datas
+    assert a == b
+    assert (b["Location"], b["Bucket"], b["Key"]) == (
+        BUCKET + ".cos.ap-guangzhou.myqcloud.com/" + key, BUCKET, key)
+    assert re.fullmatch(r'"[0-9a-f]{32}-1"', b["ETag"]), b["ETag"]
+    info = b["OriginalInfo"]["ImageInfo"]
+    assert (info["Format"], info["Width"], info["Height"]) == ("JPEG", "640", "400")
+    obj = b["ProcessResults"]["Object"]
+    assert (obj["Key"], obj["Format"], obj["Width"], obj["Height"]) == (
+        "mpci/thumb.png", "png", "64", "40")
+    stored = client(cos_ci, local).get_object(Bucket=BUCKET, Key="mpci/thumb.png")
+    assert stored["Body"].get_raw_stream().read()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -498,8 +498,9 @@ class CosS3Client:
         MultipartUpload: Mapping[str, Any] = {},
         **kwargs: Any,
     ) -> Dict[str, Any]:
-        """Completes; with ``PicOperations`` the data is the UploadResult dict (merged into
-        the response headers, as the SDK merges the completion body)."""
+        """Completes; the answer's ``xml_to_dict`` (Location, Bucket, Key, ETag and, with
+        ``PicOperations``, OriginalInfo and ProcessResults) merged into the response
+        headers, as the SDK merges the completion body."""
         parts = MultipartUpload.get("Part", [])
         if isinstance(parts, Mapping):
             parts = [parts]
@@ -521,8 +522,9 @@ class CosS3Client:
     def ci_multipart_upload_file(
         self, Bucket: str, LocalFilePath: str, Key: str, **kwargs: Any
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
-        """Parallel multipart upload of a local file; with ``PicOperations`` the data is
-        the UploadResult dict."""
+        """Parallel multipart upload of a local file; the data is the completion answer's
+        ``xml_to_dict`` (with ``PicOperations``, OriginalInfo and ProcessResults after
+        Location, Bucket, Key and ETag)."""
         headers, data, _ = self._native.multipart_upload_file(
             Bucket, Key, LocalFilePath, _kwarg_pairs(kwargs)
         )
