@@ -17,4 +17,6 @@ fi
 
 cd "$root"
 cargo bench -p ci-core --bench engine --no-run -q   # build first (slow the first time)
+# dssim-core (AGPL) lives in its own crate outside the workspace: a measuring tool only.
+cargo build --release -q --manifest-path "$here/ssim/Cargo.toml"
 exec "$venv/bin/python" "$here/engine.py" "$@"

@@ -46,6 +46,35 @@ fn quality_resolution_relative_to_input() {
 }
 
 #[test]
+fn chroma_subsampling_follows_quality() {
+    // 4:2:0 below quality 90, full-resolution chroma from 90 up (as ImageMagick and
+    // libvips choose), on both the YCbCr thumbnail path and the RGB path.
+    let p = corpus("photo.jpg");
+    let cases = [
+        (
+            "imageMogr2/thumbnail/200x/quality/85",
+            turbojpeg::Subsamp::Sub2x2,
+        ),
+        (
+            "imageMogr2/thumbnail/201x/quality/90",
+            turbojpeg::Subsamp::None,
+        ),
+        (
+            "imageMogr2/rotate/90/quality/89!",
+            turbojpeg::Subsamp::Sub2x2,
+        ),
+        ("imageMogr2/rotate/90/quality/95!", turbojpeg::Subsamp::None),
+    ];
+    for (rule, want) in cases {
+        let out = run_ok(&p, rule);
+        let header = turbojpeg::read_header(&out.bytes).unwrap();
+        assert_eq!(header.subsamp, want, "{rule}");
+    }
+    let odd = run_ok(&p, "imageMogr2/thumbnail/201x/quality/90");
+    assert_eq!((odd.info.width, odd.info.height), (201, 126));
+}
+
+#[test]
 fn format_round_trips() {
     let p = corpus("photo.jpg");
     for (name, f, ct) in [

@@ -493,6 +493,17 @@ pub fn flatten_to_rgb8(img: &DynamicImage) -> image::RgbImage {
     out
 }
 
+/// Chroma subsampling of our colour JPEGs: full-resolution chroma (4:4:4) from quality 90
+/// up, 4:2:0 below, as ImageMagick and libvips's `jpegsave` choose. At high quality the
+/// halved chroma would be the largest loss left.
+pub(crate) fn jpeg_subsampling(quality: u8) -> turbojpeg::Subsamp {
+    if quality >= 90 {
+        turbojpeg::Subsamp::None
+    } else {
+        turbojpeg::Subsamp::Sub2x2
+    }
+}
+
 fn encode_jpeg(img: &DynamicImage, quality: u8, progressive: bool) -> Result<Vec<u8>> {
     use turbojpeg::{PixelFormat, Subsamp};
     let enc_err = |e: turbojpeg::Error| ProcessError::Encode(format!("JPEG: {e}"));
@@ -518,7 +529,7 @@ fn encode_jpeg(img: &DynamicImage, quality: u8, progressive: bool) -> Result<Vec
     c.set_subsamp(if channels == 1 {
         Subsamp::Gray
     } else {
-        Subsamp::Sub2x2
+        jpeg_subsampling(quality)
     })
     .map_err(enc_err)?;
     c.compress_to_vec(turbojpeg::Image {

@@ -7,7 +7,7 @@
 use fast_image_resize as fr;
 use turbojpeg::{Colorspace, ScalingFactor, Subsamp, YuvImage, YuvPlanesImage};
 
-use super::codec::jpeg_shrink_for;
+use super::codec::{jpeg_shrink_for, jpeg_subsampling};
 use super::error::{ProcessError, Result};
 use super::limits::Probe;
 
@@ -98,42 +98,46 @@ pub(crate) fn jpeg_thumbnail_yuv(
         return Err(ProcessError::InvalidImageFormat("JPEG: YUV planes".into()));
     }
 
-    // output 4:2:0: Y padded to even sides, chroma half of that
     let (tw, th) = (tw as usize, th as usize);
-    let (pyw, pyh) = (tw.next_multiple_of(2), th.next_multiple_of(2));
-    let (pcw, pch) = (pyw / 2, pyh / 2);
     let (sx, sy) = (sub.width() as f64, sub.height() as f64);
     let mut resizer = fr::Resizer::new();
     let (w, h) = (s.width as f64, s.height as f64);
-    let y_out = resize_plane(y, yw, yh, w, h, (tw, th), (pyw, pyh), &mut resizer)?;
-    let cdst = (tw.div_ceil(2), th.div_ceil(2));
-    let u_out = resize_plane(u, cw, ch, w / sx, h / sy, cdst, (pcw, pch), &mut resizer)?;
-    let v_out = resize_plane(
-        &v[..cw * ch],
-        cw,
-        ch,
-        w / sx,
-        h / sy,
-        cdst,
-        (pcw, pch),
-        &mut resizer,
-    )?;
+    let out_sub = jpeg_subsampling(quality);
+    // 4:4:4: every plane at full size. 4:2:0: Y padded to even sides, chroma resized
+    // straight to half of that. Resizing chroma to full size and 2x2-averaging it, as an
+    // RGB resize and libjpeg's downsampling do, matched pyvips's output a little more
+    // closely (SSIM 0.960 against 0.954) but cost 4 % of the thumbnail's time.
+    let (y_pad, c_size, c_pad) = if out_sub == Subsamp::None {
+        ((tw, th), (tw, th), (tw, th))
+    } else {
+        let y_pad = (tw.next_multiple_of(2), th.next_multiple_of(2));
+        (
+            y_pad,
+            (tw.div_ceil(2), th.div_ceil(2)),
+            (y_pad.0 / 2, y_pad.1 / 2),
+        )
+    };
+    let y_out = resize_plane(y, yw, yh, w, h, (tw, th), y_pad, &mut resizer)?;
+    let (cw_src, ch_src) = (w / sx, h / sy);
+    let u_out = resize_plane(u, cw, ch, cw_src, ch_src, c_size, c_pad, &mut resizer)?;
+    let v = &v[..cw * ch];
+    let v_out = resize_plane(v, cw, ch, cw_src, ch_src, c_size, c_pad, &mut resizer)?;
 
     let enc = |e: turbojpeg::Error| ProcessError::Encode(format!("JPEG: {e}"));
     let mut c = turbojpeg::Compressor::new().map_err(enc)?;
     c.set_quality(i32::from(quality.clamp(1, 100)))
         .map_err(enc)?;
-    c.set_subsamp(Subsamp::Sub2x2).map_err(enc)?;
+    c.set_subsamp(out_sub).map_err(enc)?;
     let planes = YuvPlanesImage {
         y_plane: y_out.as_slice(),
         u_plane: u_out.as_slice(),
         v_plane: v_out.as_slice(),
         width: tw,
         height: th,
-        y_stride: pyw,
-        u_stride: pcw,
-        v_stride: pcw,
-        subsamp: Subsamp::Sub2x2,
+        y_stride: y_pad.0,
+        u_stride: c_pad.0,
+        v_stride: c_pad.0,
+        subsamp: out_sub,
     };
     Ok(Some(c.compress_yuv_planes_to_vec(&planes).map_err(enc)?))
 }
