@@ -14,8 +14,8 @@
 #include "check.h"
 
 static char fixtures[2048], scratch[2048];
-static char *put_xml, *process_xml;
-static size_t put_xml_len, process_xml_len;
+static char *put_xml, *process_xml, *complete_xml;
+static size_t put_xml_len, process_xml_len, complete_xml_len;
 
 /* ------------------------------------------------------------------ the server */
 
@@ -37,6 +37,27 @@ static const char *ERROR_XML =
 static const char *INIT_XML =
     "<InitiateMultipartUploadResult><Bucket>examplebucket-1250000000</Bucket><Key>big.bin</Key>"
     "<UploadId>upload-1</UploadId></InitiateMultipartUploadResult>";
+
+/* What a completion with Pic-Operations answers: <CompleteMultipartUploadResult> with
+ * Location, Bucket, Key and ETag, then the UploadResult's OriginalInfo and ProcessResults. */
+static char *completion_answer(const char *upload_result, size_t *len) {
+  static const char *head =
+      "<CompleteMultipartUploadResult>\n"
+      "<Location>examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/big.bin</Location>\n"
+      "<Bucket>examplebucket-1250000000</Bucket>\n<Key>big.bin</Key>\n"
+      "<ETag>&quot;0c3ab2a1e0c9e6c1c3f3d4b6ad1c4f9e-3&quot;</ETag>\n";
+  static const char *tail = "</CompleteMultipartUploadResult>";
+  const char *open = upload_result ? strstr(upload_result, "<UploadResult>") : NULL;
+  const char *close = open ? strstr(open, "</UploadResult>") : NULL;
+  if (!open || !close) return NULL;
+  open += strlen("<UploadResult>");
+  size_t inner = (size_t)(close - open);
+  char *out = malloc(strlen(head) + inner + strlen(tail) + 1);
+  if (!out) return NULL;
+  int n = sprintf(out, "%s%.*s%s", head, (int)inner, open, tail);
+  *len = (size_t)n;
+  return out;
+}
 
 static void send_all(int fd, const char *data, size_t len) {
   while (len > 0) {
@@ -121,7 +142,7 @@ static void serve(int fd) {
   } else if (strncmp(last_line, "POST /big.bin?uploads", 21) == 0) {
     respond(fd, 200, "OK", "Content-Type: application/xml\r\n", INIT_XML, strlen(INIT_XML));
   } else if (strncmp(last_line, "POST /big.bin?uploadId=upload-1", 31) == 0) {
-    respond(fd, 200, "OK", "Content-Type: application/xml\r\n", put_xml, put_xml_len);
+    respond(fd, 200, "OK", "Content-Type: application/xml\r\n", complete_xml, complete_xml_len);
   } else if (strncmp(last_line, "PUT ", 4) == 0) {
     respond(fd, 200, "OK", "ETag: \"580cd6930444576523c25f86ce2af9b1fc2d5484\"\r\nContent-Type: application/xml\r\n",
             put_xml, put_xml_len);
@@ -442,10 +463,13 @@ int main(int argc, char **argv) {
   put_xml = read_file(path, &put_xml_len);
   snprintf(path, sizeof path, "%s/upload_result_image_process.xml", fixtures);
   process_xml = read_file(path, &process_xml_len);
+  complete_xml = completion_answer(put_xml, &complete_xml_len);
+  CHECK(complete_xml != NULL);
   test_config_errors();
   test_against_server();
   test_connection_refused();
   free(put_xml);
   free(process_xml);
+  free(complete_xml);
   return check_done("test_client");
 }
