@@ -15,7 +15,8 @@ use crate::remote::print_upload_result;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Data directory (object bodies and the SQLite metadata database).
+    /// Data directory (object bodies and the SQLite metadata database). One server per
+    /// directory: a second one on the same directory is refused while the first runs.
     #[arg(long, default_value = "cos-ci-data")]
     root: PathBuf,
     /// Address to listen on.
@@ -67,11 +68,8 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
     runtime.block_on(async move {
         let server = Server::bind(config).await.map_err(CliError::failure)?;
         eprintln!("cos-ci: serving COS + CI on http://{}", server.local_addr());
-        let ctrl_c = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
         server
-            .run_until(ctrl_c)
+            .run_until(shutdown_signal())
             .await
             .map_err(|e| CliError::io("server".into(), e))
     })
@@ -83,7 +81,33 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // colour codes only for a terminal, not for a log file or pipe
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM (what service managers and `kill` send): either stops the
+/// server gracefully, letting requests in flight finish.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The photo the demo uploads when no --file is given (640x400 baseline JPEG, q90).

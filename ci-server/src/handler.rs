@@ -15,7 +15,7 @@ use ci_core::result::{
 use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::ci;
@@ -102,10 +102,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     if let Ok(v) = HeaderValue::from_str(&rid) {
         h.insert("x-cos-request-id", v);
     }
-    h.insert("server", HeaderValue::from_static("tencent-cos"));
-    if let Ok(v) = HeaderValue::from_str(&http_date(now_secs())) {
-        h.insert("date", v);
-    }
+    h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
+    // `Date` comes from hyper, which renders it once a second.
     tracing::info!(
         request_id = %rid,
         %method,
@@ -160,6 +158,16 @@ fn xml_response(xml: String) -> Response<Body> {
     resp.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/xml"));
     resp
+}
+
+/// `x-cos-hash-crc64ecma`, parsed once.
+const CRC64_HEADER: HeaderName = HeaderName::from_static("x-cos-hash-crc64ecma");
+
+/// Sets a header known at compile time (no name parsing per request).
+fn set_known(resp: &mut Response<Body>, name: HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
 }
 
 fn set(resp: &mut Response<Body>, name: &str, value: &str) {
@@ -582,11 +590,12 @@ fn parse_range(value: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, Api
 }
 
 fn object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, ctx: &Ctx) {
-    set(resp, "content-type", &meta.content_type);
-    set(resp, "etag", &meta.etag);
-    set(resp, "last-modified", &http_date(meta.last_modified));
-    set(resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
-    set(resp, "accept-ranges", "bytes");
+    set_known(resp, header::CONTENT_TYPE, &meta.content_type);
+    set_known(resp, header::ETAG, &meta.etag);
+    set_known(resp, header::LAST_MODIFIED, &http_date(meta.last_modified));
+    set_known(resp, CRC64_HEADER, &meta.crc64.to_string());
+    resp.headers_mut()
+        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     for (k, v) in &meta.headers {
         set(resp, k, v);
     }
@@ -709,7 +718,8 @@ async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Respons
     };
     let mut resp = Response::new(body);
     object_headers(&mut resp, &meta, ctx);
-    set(&mut resp, "content-length", &len.to_string());
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Some((s, e)) = range {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
         set(

@@ -53,6 +53,9 @@ fn put_get_head_delete_round_trip() {
     assert_eq!(g.header("x-cos-meta-owner"), Some("Ann Lee"));
     let lm = g.header("last-modified").unwrap();
     assert!(lm.ends_with(" GMT") && lm.len() == 29, "{lm}");
+    let date = g.header("date").expect("a Date header");
+    assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
+    assert_eq!(g.header("server"), Some("tencent-cos"));
 
     let h = Req::new("HEAD", "dir/hello.txt").send(a);
     assert_eq!(h.status, 200);
@@ -74,6 +77,32 @@ fn put_get_head_delete_round_trip() {
     assert_eq!(h.status, 404);
     assert!(h.body.is_empty());
     assert!(h.header("x-cos-request-id").is_some());
+}
+
+#[test]
+fn a_second_server_on_the_same_root_is_refused_until_the_first_stops() {
+    let (srv, dir) = server();
+    assert_eq!(
+        Req::new("PUT", "kept").body("v1").send(srv.addr()).status,
+        200
+    );
+    let mut config = ci_server::ServerConfig::new(dir.path());
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.anonymous = true;
+    let err = ci_server::spawn_for_tests(config.clone(), std::sync::Arc::new(FakeEngine))
+        .expect_err("the root is in use");
+    assert!(
+        err.to_string().contains("in use by another cos-ci server"),
+        "{err}"
+    );
+    // the refused start left the first server's data alone
+    assert_eq!(Req::new("GET", "kept").send(srv.addr()).body, b"v1");
+    drop(srv);
+    let again = ci_server::spawn_for_tests(config, std::sync::Arc::new(FakeEngine))
+        .expect("the root is free again");
+    let mut g = Req::new("GET", "kept");
+    g.sign = false;
+    assert_eq!(g.send(again.addr()).body, b"v1");
 }
 
 #[test]

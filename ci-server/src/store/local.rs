@@ -75,6 +75,9 @@ pub struct LocalStore {
     db: PathBuf,
     data: PathBuf,
     tmp: PathBuf,
+    /// Held (locked) for the store's life: one server per root. Opening clears `tmp/`,
+    /// which would destroy another server's uploads in flight.
+    _root_lock: File,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -93,18 +96,20 @@ fn headers_from_json(s: &str) -> Vec<(String, String)> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
+/// An `objects` row selected as [`META_COLUMNS`] (read by position: looking columns up
+/// by name showed in GET profiles).
 fn meta_from_row(bucket: &str, row: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
-    let crc: String = row.get("crc64")?;
-    let headers: String = row.get("headers")?;
+    let crc: String = row.get(3)?;
+    let headers: String = row.get(5)?;
     Ok(ObjectMeta {
         bucket: bucket.to_owned(),
-        key: row.get("key")?,
-        size: row.get::<_, i64>("size")? as u64,
-        etag: row.get("etag")?,
+        key: row.get(0)?,
+        size: row.get::<_, i64>(1)? as u64,
+        etag: row.get(2)?,
         crc64: crc.parse().unwrap_or(0),
-        content_type: row.get("content_type")?,
+        content_type: row.get(4)?,
         headers: headers_from_json(&headers),
-        last_modified: row.get::<_, i64>("last_modified")? as u64,
+        last_modified: row.get::<_, i64>(6)? as u64,
     })
 }
 
@@ -124,6 +129,14 @@ impl LocalStore {
         let data = root.join("data");
         let tmp = root.join("tmp");
         fs::create_dir_all(&data)?;
+        let root_lock = File::create(root.join("lock"))?;
+        match root_lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::RootInUse(root.to_path_buf()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
         // Whatever is in tmp/ belongs to uploads that never finished.
         if tmp.exists() {
             fs::remove_dir_all(&tmp)?;
@@ -144,6 +157,7 @@ impl LocalStore {
             db,
             data,
             tmp,
+            _root_lock: root_lock,
         };
         store.sweep_orphans()?;
         Ok(store)
@@ -355,7 +369,7 @@ impl ObjectStore for LocalStore {
                 )?;
                 Ok(st
                     .query_row(params![bucket, key], |r| {
-                        Ok((meta_from_row(bucket, r)?, r.get::<_, String>("blob")?))
+                        Ok((meta_from_row(bucket, r)?, r.get::<_, String>(7)?))
                     })
                     .optional()?)
             })?;

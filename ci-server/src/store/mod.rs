@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The assembled object exceeds the size limit (bytes).
     #[error("object larger than {0} bytes")]
     TooLarge(u64),
+    /// Another process (a second `cos-ci serve`) holds the store's root.
+    #[error("{0} is in use by another cos-ci server")]
+    RootInUse(std::path::PathBuf),
     /// File system failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
