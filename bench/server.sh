@@ -8,6 +8,8 @@
 # default 10 s; BENCH_CONNS connections, default 16 for PUT and 64 for GET; BENCH_THREADS
 # wrk threads, default 2). Prints wrk's req/s and latency distribution (p99) and the
 # server's peak RSS during each run (VmHWM, reset between runs via clear_refs).
+# BENCH_ONLY=put or get runs one of the two; BENCH_PERF=FILE records a perf profile of the
+# server during the GET run; BENCH_COS_CI=PATH runs that cos-ci binary instead of building.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -25,9 +27,13 @@ BUCKET=examplebucket-1250000000
 command -v wrk >/dev/null 2>&1 || bash scripts/install-deps.sh wrk curl
 command -v curl >/dev/null 2>&1 || bash scripts/install-deps.sh curl
 
-cargo build --release --locked -q -p ci-cli
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-COS_CI="$TARGET_DIR/release/cos-ci"
+if [ -n "${BENCH_COS_CI:-}" ]; then
+  COS_CI=$BENCH_COS_CI # a prebuilt binary, e.g. to compare two builds in turn
+else
+  cargo build --release --locked -q -p ci-cli
+  TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+  COS_CI="$TARGET_DIR/release/cos-ci"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cos-ci-bench.XXXXXX")
 # Keep the data on the same disk the server would use by default (not tmpfs) when asked.
@@ -113,5 +119,13 @@ run() { # name conns script
     "$(( ticks * 1000000 / TICK / (n > 0 ? n : 1) )) us per request"
 }
 
-run put-thumbnail "$PUT_CONNS" "$work/put.lua" photo.jpg
-run get-4k "$GET_CONNS" "$work/get.lua" 4k.bin
+case ${BENCH_ONLY:-put,get} in *put*) run put-thumbnail "$PUT_CONNS" "$work/put.lua" photo.jpg ;; esac
+case ${BENCH_ONLY:-put,get} in *get*)
+  # BENCH_PERF=FILE: record the server's profile (perf, call graphs) during the GET run.
+  if [ -n "${BENCH_PERF:-}" ]; then
+    perf record -q -g -o "$BENCH_PERF" -p "$pid" 2>/dev/null &
+    perf_pid=$!
+  fi
+  run get-4k "$GET_CONNS" "$work/get.lua" 4k.bin
+  if [ -n "${BENCH_PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi ;;
+esac
