@@ -25,6 +25,7 @@ mod avif;
 mod codec;
 mod error;
 mod execute;
+pub mod font;
 mod info;
 mod jpeg;
 mod limits;
@@ -41,6 +42,7 @@ pub use codec::{
 };
 pub use error::{ProcessError, Result};
 pub use execute::{execute, execute_many, ExecuteOptions, ImageResolver, Output, StyleResolver};
+pub use font::{Font, FontDir, FontError, FontResolver};
 pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,

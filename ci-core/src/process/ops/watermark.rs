@@ -8,11 +8,12 @@
 //!   mark's size (text: default 10; image marks: 10), after rotating the mark by `degree`;
 //! - a mark larger than the image without `blogo` is clipped where it falls.
 
-use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use ab_glyph::{point, Font, FontArc, GlyphId, PxScale, ScaleFont};
 use image::{DynamicImage, Rgba, RgbaImage};
 
 use super::geometry::{fit_inside, place, rotate, scale_round};
 use crate::process::error::{ProcessError, Result};
+use crate::process::font::{self, FontResolver};
 use crate::process::resize::{resize, Filter};
 use crate::rule::{Blogo, Gravity, ImageWatermark, ScaleType, TextWatermark, WatermarkScale};
 
@@ -63,31 +64,62 @@ impl Placement {
 }
 
 /// Renders `text` in `fill` at `px` pixels (with an optional shadow of opacity `shadow` %)
-/// into a tight RGBA image.
-pub(crate) fn render_text(text: &str, px: f32, fill: [u8; 3], shadow: u8) -> Result<RgbaImage> {
-    let font = FontRef::try_from_slice(DEJAVU_SANS)
+/// into a tight RGBA image. Each character takes the first font of the chain (the font
+/// `font` names, the resolver's default, DejaVu Sans) that has its glyph; a character no
+/// font has is DejaVu Sans's `.notdef`.
+pub(crate) fn render_text(
+    text: &str,
+    font: Option<&str>,
+    fonts: Option<&FontResolver<'_>>,
+    px: f32,
+    fill: [u8; 3],
+    shadow: u8,
+) -> Result<RgbaImage> {
+    let bundled = FontArc::try_from_slice(DEJAVU_SANS)
         .map_err(|e| ProcessError::Encode(format!("bundled font: {e}")))?;
+    let chain = font::chain(fonts, font, bundled);
+    let last = chain.len() - 1;
     let scale = PxScale::from(px.max(1.0));
-    let sf = font.as_scaled(scale);
     let shadow_off = if shadow > 0 {
         (px / 16.0).round().max(1.0) as u32
     } else {
         0
     };
-    let mut glyphs = Vec::new();
+    // (font index, glyph id, pen x); the baseline comes once every font used is known
+    let mut laid = Vec::new();
+    let mut used = vec![false; chain.len()];
     let mut x = 0f32;
-    let mut prev = None;
+    let mut prev: Option<(usize, GlyphId)> = None;
     for c in text.chars().filter(|c| !c.is_control()) {
+        let fi = chain
+            .iter()
+            .position(|f| f.glyph_id(c).0 != 0)
+            .unwrap_or(last);
+        let sf = chain[fi].as_scaled(scale);
         let id = sf.glyph_id(c);
-        if let Some(p) = prev {
-            x += sf.kern(p, id);
+        if let Some((pf, pid)) = prev {
+            // kerning only between glyphs of the same font
+            if pf == fi {
+                x += sf.kern(pid, id);
+            }
         }
-        glyphs.push(id.with_scale_and_position(scale, point(x, sf.ascent())));
+        laid.push((fi, id, x));
+        used[fi] = true;
         x += sf.h_advance(id);
-        prev = Some(id);
+        prev = Some((fi, id));
+    }
+    let (mut ascent, mut descent) = (0f32, 0f32);
+    for (f, _) in chain.iter().zip(&used).filter(|(_, u)| **u) {
+        let sf = f.as_scaled(scale);
+        ascent = ascent.max(sf.ascent());
+        descent = descent.min(sf.descent());
+    }
+    if !used.iter().any(|u| *u) {
+        let sf = chain[last].as_scaled(scale);
+        (ascent, descent) = (sf.ascent(), sf.descent());
     }
     let width = (x.ceil() as u32).max(1) + shadow_off;
-    let height = ((sf.ascent() - sf.descent()).ceil() as u32).max(1) + shadow_off;
+    let height = ((ascent - descent).ceil() as u32).max(1) + shadow_off;
     if u64::from(width) * u64::from(height) > 100_000_000 {
         return Err(ProcessError::ImageResolutionExceed(
             "text watermark too large".into(),
@@ -95,8 +127,9 @@ pub(crate) fn render_text(text: &str, px: f32, fill: [u8; 3], shadow: u8) -> Res
     }
     let mut cov = vec![0f32; (width * height) as usize];
     let mut sh = vec![0f32; (width * height) as usize];
-    for g in glyphs {
-        if let Some(og) = font.outline_glyph(g) {
+    for (fi, id, gx) in laid {
+        let g = id.with_scale_and_position(scale, point(gx, ascent));
+        if let Some(og) = chain[fi].outline_glyph(g) {
             let b = og.px_bounds();
             og.draw(|gx, gy, c| {
                 let x = b.min.x as i64 + i64::from(gx);
