@@ -8,7 +8,9 @@
 //! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers;
 //! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
 //!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
-//!   the choices marked **(ours)**.
+//!   the choices marked **(ours)**;
+//! - [`font`]: the fonts of text watermarks ([`FontDir`], [`ExecuteOptions::font_resolver`]);
+//!   CJK text needs fonts the caller supplies (only DejaVu Sans is bundled).
 //!
 //! ```
 //! # fn main() -> Result<(), ci_core::process::ProcessError> {

@@ -1,8 +1,20 @@
-//! Watermarks: `watermark/1` (image) and `watermark/2` (text, bundled DejaVu Sans).
+//! Watermarks: `watermark/1` (image) and `watermark/2` (text, through the caller's fonts
+//! and the bundled DejaVu Sans).
+//!
+//! CJK text needs fonts supplied by the caller: the engine bundles only DejaVu Sans (the
+//! cloud's fonts, e.g. `simhei黑体.ttf`, cannot be shipped), which has no CJK glyphs, so
+//! without a font resolver every CJK character is DejaVu's `.notdef` box. Give
+//! [`ExecuteOptions::font_resolver`](crate::process::ExecuteOptions::font_resolver) a
+//! [`FontDir`](crate::process::FontDir) over a folder of the cloud's font files (CLI:
+//! `cos-ci process --fonts DIR`); see [`crate::process::font`].
 //!
 //! **(ours)** choices, documented once here:
-//! - text: 1 pt = 1 px (72 dpi); every `font` name maps to the one bundled font, DejaVu
-//!   Sans (the cloud's default is Tahoma, which we cannot ship); `shadow/<s>` draws a
+//! - text: 1 pt = 1 px (72 dpi); `font/<b64>` is looked up through the font resolver; each
+//!   character takes the first of (the named font, the resolver's default font, DejaVu
+//!   Sans) that has its glyph, so an unknown name falls back and is no error (as on the
+//!   cloud); the cloud's default is Tahoma, which we cannot ship; the advance of each
+//!   character is its own font's, kerning applies only between two glyphs of one font, and
+//!   the line is as tall as the tallest font used; `shadow/<s>` draws a
 //!   black copy of the text at an offset of fontsize/16 px (at least 1) with opacity s %;
 //! - `batch/1` tiles the mark from the top-left corner with a gap of `spacing` % of the
 //!   mark's size (text: default 10; image marks: 10), after rotating the mark by `degree`;
