@@ -133,12 +133,20 @@ pub enum FontError {
 /// system fonts instead).
 ///
 /// Loaded fonts (and misses) are cached for the life of the `FontDir`, shared across
-/// threads; a font added to the directory later is not seen by a name that already
-/// missed. Errors are not cached.
+/// threads; each file is read once whatever names reach it; a font added to the directory
+/// later is not seen by a name that already missed. Errors are not cached.
 pub struct FontDir {
     root: PathBuf,
     default: Option<String>,
-    cache: Mutex<HashMap<String, Option<Font>>>,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    /// Name asked for -> font (`None`: no such file).
+    names: HashMap<String, Option<Font>>,
+    /// File -> font, so that two spellings of one name share one load.
+    files: HashMap<PathBuf, Font>,
 }
 
 impl fmt::Debug for FontDir {
@@ -168,7 +176,7 @@ impl FontDir {
         Ok(FontDir {
             root,
             default: None,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
         })
     }
 
@@ -183,14 +191,29 @@ impl FontDir {
     /// The font called `name`: `Ok(None)` when the directory has no such file.
     pub fn load(&self, name: &str) -> Result<Option<Font>, FontError> {
         check_name(name)?;
-        if let Some(hit) = self.lock().get(name) {
+        if let Some(hit) = self.lock().names.get(name) {
             return Ok(hit.clone());
         }
         let font = match self.find(name)? {
-            Some(path) => Some(self.read(name, &path)?),
+            Some(path) => {
+                let cached = self.lock().files.get(&path).cloned();
+                let font = match cached {
+                    Some(f) => f,
+                    None => {
+                        let f = self.read(name, &path)?;
+                        self.lock().files.entry(path).or_insert(f).clone()
+                    }
+                };
+                Some(font)
+            }
             None => None,
         };
-        Ok(self.lock().entry(name.to_string()).or_insert(font).clone())
+        Ok(self
+            .lock()
+            .names
+            .entry(name.to_string())
+            .or_insert(font)
+            .clone())
     }
 
     /// The resolver function: `name` or, for `None`, the default font. Every error
@@ -201,7 +224,7 @@ impl FontDir {
         self.load(name).ok().flatten()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<Font>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
