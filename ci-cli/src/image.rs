@@ -6,7 +6,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use ci_core::process::{execute, image_info, image_info_json, ExecuteOptions, Limits};
+use ci_core::process::{
+    execute, image_info, image_info_json, ExecuteOptions, FontDir, FontResolver, Limits,
+};
 use ci_core::rule::{MogrOp, ProcessingRule, Stage};
 
 use crate::exit::CliError;
@@ -23,23 +25,54 @@ pub struct ProcessArgs {
     /// Process every file of the INPUT folder on all cores, with a progress bar.
     #[arg(long)]
     batch: bool,
+    /// Folder of fonts for text watermarks (watermark/2): `font/<b64>` names a file in it,
+    /// as the cloud names its fonts (e.g. simhei黑体.ttf; case-insensitive fallback).
+    /// Needed for CJK text: the bundled DejaVu Sans has no CJK glyphs. Characters the
+    /// named font lacks, and unknown names, fall back to --default-font, then DejaVu Sans.
+    #[arg(long, value_name = "DIR")]
+    fonts: Option<PathBuf>,
+    /// Font (a file in --fonts) for text watermarks without `font/`, and for the
+    /// characters the named font lacks.
+    #[arg(long, value_name = "NAME", requires = "fonts")]
+    default_font: Option<String>,
 }
 
 pub fn process(args: ProcessArgs) -> Result<(), CliError> {
     let rule = ProcessingRule::parse(&args.rule).map_err(CliError::invalid)?;
+    let fonts = match &args.fonts {
+        Some(dir) => {
+            let fonts = FontDir::new(dir)
+                .map_err(|e| CliError::invalid(format!("--fonts {}: {e}", dir.display())))?;
+            Some(match &args.default_font {
+                Some(name) => fonts.with_default(name.clone()),
+                None => fonts,
+            })
+        }
+        None => None,
+    };
+    let resolver = |name: Option<&str>| fonts.as_ref().and_then(|f| f.resolve(name));
+    let opts = ExecuteOptions {
+        font_resolver: fonts.is_some().then_some(&resolver as &FontResolver<'_>),
+        ..ExecuteOptions::default()
+    };
     if args.batch {
-        return process_folder(&rule, &args.input, &args.output);
+        return process_folder(&rule, &opts, &args.input, &args.output);
     }
-    let written = process_file(&rule, &args.input, &args.output)?;
+    let written = process_file(&rule, &opts, &args.input, &args.output)?;
     println!("{written}");
     Ok(())
 }
 
 /// Runs `rule` on one file; returns a one-line summary.
-fn process_file(rule: &ProcessingRule, input: &Path, output: &Path) -> Result<String, CliError> {
+fn process_file(
+    rule: &ProcessingRule,
+    opts: &ExecuteOptions<'_>,
+    input: &Path,
+    output: &Path,
+) -> Result<String, CliError> {
     let bytes = std::fs::read(input)
         .map_err(|e| CliError::io(format!("cannot read {}", input.display()), e))?;
-    let out = execute(&bytes, rule, &ExecuteOptions::default())
+    let out = execute(&bytes, rule, opts)
         .map_err(|e| CliError::invalid(format!("{}: {e}", input.display())))?;
     std::fs::write(output, &out.bytes)
         .map_err(|e| CliError::io(format!("cannot write {}", output.display()), e))?;
@@ -54,7 +87,12 @@ fn process_file(rule: &ProcessingRule, input: &Path, output: &Path) -> Result<St
     ))
 }
 
-fn process_folder(rule: &ProcessingRule, input: &Path, output: &Path) -> Result<(), CliError> {
+fn process_folder(
+    rule: &ProcessingRule,
+    opts: &ExecuteOptions<'_>,
+    input: &Path,
+    output: &Path,
+) -> Result<(), CliError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(input)
         .map_err(|e| CliError::io(format!("cannot list {}", input.display()), e))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -73,7 +111,7 @@ fn process_folder(rule: &ProcessingRule, input: &Path, output: &Path) -> Result<
         .par_iter()
         .filter_map(|file| {
             let outcome = batch_output_name(rule, file, output)
-                .and_then(|target| process_file(rule, file, &target));
+                .and_then(|target| process_file(rule, opts, file, &target));
             bar.inc(1);
             outcome.err().map(|err| err.to_string())
         })

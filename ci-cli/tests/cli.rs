@@ -236,3 +236,62 @@ fn process_writes_the_rule_output_and_batch_names_by_format() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn process_fonts_draws_cjk_text_watermarks() {
+    let fonts = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/fonts");
+    let dir = std::env::temp_dir().join(format!("cos-ci-fonts-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // text "水印测试中文", font "DroidSansFallback-subset.ttf"
+    let rule = "watermark/2/text/5rC05Y2w5rWL6K-V5Lit5paH/font/RHJvaWRTYW5zRmFsbGJhY2stc3Vic2V0LnR0Zg/fontsize/40|imageMogr2/format/png";
+    let with = dir.join("with.png");
+    let without = dir.join("without.png");
+    let out = cos_ci(&[
+        "process",
+        "--fonts",
+        fonts,
+        rule,
+        PHOTO,
+        with.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cos_ci(&["process", rule, PHOTO, without.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(
+        std::fs::read(&with).unwrap(),
+        std::fs::read(&without).unwrap()
+    );
+    // the default font serves a rule without font/
+    let plain = "watermark/2/text/5rC05Y2w5rWL6K-V5Lit5paH/fontsize/40|imageMogr2/format/png";
+    let defaulted = dir.join("default.png");
+    let out = cos_ci(&[
+        "process",
+        "--fonts",
+        fonts,
+        "--default-font",
+        "DroidSansFallback-subset.ttf",
+        plain,
+        PHOTO,
+        defaulted.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&defaulted).unwrap(),
+        std::fs::read(&with).unwrap()
+    );
+    // a missing folder is a usage error
+    let missing = dir.join("no-such-fonts");
+    let out = cos_ci(&[
+        "process",
+        "--fonts",
+        missing.to_str().unwrap(),
+        rule,
+        PHOTO,
+        with.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let help = cos_ci(&["process", "--help"]);
+    assert!(stdout(&help).contains("--fonts <DIR>"), "{}", stdout(&help));
+    assert!(stdout(&help).contains("CJK"), "{}", stdout(&help));
+    let _ = std::fs::remove_dir_all(&dir);
+}

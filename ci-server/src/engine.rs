@@ -54,6 +54,7 @@ impl Processor for EngineProcessor {
             limits: self.limits.clone(),
             image_resolver: Some(&resolver),
             style_resolver: None,
+            font_resolver: None,
         };
         to_processed(process::execute(input, rule, &opts), rule)
     }
@@ -70,6 +71,7 @@ impl Processor for EngineProcessor {
             limits: self.limits.clone(),
             image_resolver: Some(&resolver),
             style_resolver: None,
+            font_resolver: None,
         };
         process::execute_many(input, rules, &opts)
             .into_iter()

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use super::codec::{self, DecodeOptions, Decoded, EncodeOptions, Frame};
 use super::error::{ProcessError, Result};
+use super::font::FontResolver;
 use super::info;
 use super::jpeg;
 use super::limits::{Format, Limits, Probe};
@@ -55,6 +56,10 @@ pub struct ExecuteOptions<'a> {
     /// Expands `style/NAME` stages; without it, they are `InvalidArgument`
     /// ("style needs a bucket").
     pub style_resolver: Option<&'a StyleResolver<'a>>,
+    /// Supplies the fonts of `watermark/2` (e.g. a [`FontDir`](super::FontDir)); without
+    /// it, or for the characters its fonts lack, text is drawn in the bundled DejaVu
+    /// Sans, which has no CJK glyphs. See the [`font`](super::font) module.
+    pub font_resolver: Option<&'a FontResolver<'a>>,
 }
 
 impl std::fmt::Debug for ExecuteOptions<'_> {
@@ -63,6 +68,7 @@ impl std::fmt::Debug for ExecuteOptions<'_> {
             .field("limits", &self.limits)
             .field("image_resolver", &self.image_resolver.is_some())
             .field("style_resolver", &self.style_resolver.is_some())
+            .field("font_resolver", &self.font_resolver.is_some())
             .finish()
     }
 }
@@ -607,6 +613,8 @@ fn run_stage(
                 Watermark::Text(tw) => (
                     watermark::render_text(
                         &tw.text,
+                        tw.font.as_deref(),
+                        opts.font_resolver,
                         f32::from(tw.fontsize.unwrap_or(13)),
                         tw.fill.unwrap_or([0x3D, 0x3D, 0x3D]),
                         tw.shadow.unwrap_or(0),

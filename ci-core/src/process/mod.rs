@@ -8,7 +8,9 @@
 //! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers;
 //! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
 //!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
-//!   the choices marked **(ours)**.
+//!   the choices marked **(ours)**;
+//! - [`font`]: the fonts of text watermarks ([`FontDir`], [`ExecuteOptions::font_resolver`]);
+//!   CJK text needs fonts the caller supplies (only DejaVu Sans is bundled).
 //!
 //! ```
 //! # fn main() -> Result<(), ci_core::process::ProcessError> {
@@ -25,6 +27,7 @@ mod avif;
 mod codec;
 mod error;
 mod execute;
+pub mod font;
 mod info;
 mod jpeg;
 mod limits;
@@ -41,6 +44,7 @@ pub use codec::{
 };
 pub use error::{ProcessError, Result};
 pub use execute::{execute, execute_many, ExecuteOptions, ImageResolver, Output, StyleResolver};
+pub use font::{Font, FontDir, FontError, FontResolver};
 pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,

@@ -1,18 +1,31 @@
-//! Watermarks: `watermark/1` (image) and `watermark/2` (text, bundled DejaVu Sans).
+//! Watermarks: `watermark/1` (image) and `watermark/2` (text, through the caller's fonts
+//! and the bundled DejaVu Sans).
+//!
+//! CJK text needs fonts supplied by the caller: the engine bundles only DejaVu Sans (the
+//! cloud's fonts, e.g. `simhei黑体.ttf`, cannot be shipped), which has no CJK glyphs, so
+//! without a font resolver every CJK character is DejaVu's `.notdef` box. Give
+//! [`ExecuteOptions::font_resolver`](crate::process::ExecuteOptions::font_resolver) a
+//! [`FontDir`](crate::process::FontDir) over a folder of the cloud's font files (CLI:
+//! `cos-ci process --fonts DIR`); see [`crate::process::font`].
 //!
 //! **(ours)** choices, documented once here:
-//! - text: 1 pt = 1 px (72 dpi); every `font` name maps to the one bundled font, DejaVu
-//!   Sans (the cloud's default is Tahoma, which we cannot ship); `shadow/<s>` draws a
+//! - text: 1 pt = 1 px (72 dpi); `font/<b64>` is looked up through the font resolver; each
+//!   character takes the first of (the named font, the resolver's default font, DejaVu
+//!   Sans) that has its glyph, so an unknown name falls back and is no error (as on the
+//!   cloud); the cloud's default is Tahoma, which we cannot ship; the advance of each
+//!   character is its own font's, kerning applies only between two glyphs of one font, and
+//!   the line is as tall as the tallest font used; `shadow/<s>` draws a
 //!   black copy of the text at an offset of fontsize/16 px (at least 1) with opacity s %;
 //! - `batch/1` tiles the mark from the top-left corner with a gap of `spacing` % of the
 //!   mark's size (text: default 10; image marks: 10), after rotating the mark by `degree`;
 //! - a mark larger than the image without `blogo` is clipped where it falls.
 
-use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use ab_glyph::{point, Font, FontArc, GlyphId, PxScale, ScaleFont};
 use image::{DynamicImage, Rgba, RgbaImage};
 
 use super::geometry::{fit_inside, place, rotate, scale_round};
 use crate::process::error::{ProcessError, Result};
+use crate::process::font::{self, FontResolver};
 use crate::process::resize::{resize, Filter};
 use crate::rule::{Blogo, Gravity, ImageWatermark, ScaleType, TextWatermark, WatermarkScale};
 
@@ -63,31 +76,62 @@ impl Placement {
 }
 
 /// Renders `text` in `fill` at `px` pixels (with an optional shadow of opacity `shadow` %)
-/// into a tight RGBA image.
-pub(crate) fn render_text(text: &str, px: f32, fill: [u8; 3], shadow: u8) -> Result<RgbaImage> {
-    let font = FontRef::try_from_slice(DEJAVU_SANS)
+/// into a tight RGBA image. Each character takes the first font of the chain (the font
+/// `font` names, the resolver's default, DejaVu Sans) that has its glyph; a character no
+/// font has is DejaVu Sans's `.notdef`.
+pub(crate) fn render_text(
+    text: &str,
+    font: Option<&str>,
+    fonts: Option<&FontResolver<'_>>,
+    px: f32,
+    fill: [u8; 3],
+    shadow: u8,
+) -> Result<RgbaImage> {
+    let bundled = FontArc::try_from_slice(DEJAVU_SANS)
         .map_err(|e| ProcessError::Encode(format!("bundled font: {e}")))?;
+    let chain = font::chain(fonts, font, bundled);
+    let last = chain.len() - 1;
     let scale = PxScale::from(px.max(1.0));
-    let sf = font.as_scaled(scale);
     let shadow_off = if shadow > 0 {
         (px / 16.0).round().max(1.0) as u32
     } else {
         0
     };
-    let mut glyphs = Vec::new();
+    // (font index, glyph id, pen x); the baseline comes once every font used is known
+    let mut laid = Vec::new();
+    let mut used = vec![false; chain.len()];
     let mut x = 0f32;
-    let mut prev = None;
+    let mut prev: Option<(usize, GlyphId)> = None;
     for c in text.chars().filter(|c| !c.is_control()) {
+        let fi = chain
+            .iter()
+            .position(|f| f.glyph_id(c).0 != 0)
+            .unwrap_or(last);
+        let sf = chain[fi].as_scaled(scale);
         let id = sf.glyph_id(c);
-        if let Some(p) = prev {
-            x += sf.kern(p, id);
+        if let Some((pf, pid)) = prev {
+            // kerning only between glyphs of the same font
+            if pf == fi {
+                x += sf.kern(pid, id);
+            }
         }
-        glyphs.push(id.with_scale_and_position(scale, point(x, sf.ascent())));
+        laid.push((fi, id, x));
+        used[fi] = true;
         x += sf.h_advance(id);
-        prev = Some(id);
+        prev = Some((fi, id));
+    }
+    let (mut ascent, mut descent) = (0f32, 0f32);
+    for (f, _) in chain.iter().zip(&used).filter(|(_, u)| **u) {
+        let sf = f.as_scaled(scale);
+        ascent = ascent.max(sf.ascent());
+        descent = descent.min(sf.descent());
+    }
+    if !used.iter().any(|u| *u) {
+        let sf = chain[last].as_scaled(scale);
+        (ascent, descent) = (sf.ascent(), sf.descent());
     }
     let width = (x.ceil() as u32).max(1) + shadow_off;
-    let height = ((sf.ascent() - sf.descent()).ceil() as u32).max(1) + shadow_off;
+    let height = ((ascent - descent).ceil() as u32).max(1) + shadow_off;
     if u64::from(width) * u64::from(height) > 100_000_000 {
         return Err(ProcessError::ImageResolutionExceed(
             "text watermark too large".into(),
@@ -95,8 +139,9 @@ pub(crate) fn render_text(text: &str, px: f32, fill: [u8; 3], shadow: u8) -> Res
     }
     let mut cov = vec![0f32; (width * height) as usize];
     let mut sh = vec![0f32; (width * height) as usize];
-    for g in glyphs {
-        if let Some(og) = font.outline_glyph(g) {
+    for (fi, id, gx) in laid {
+        let g = id.with_scale_and_position(scale, point(gx, ascent));
+        if let Some(og) = chain[fi].outline_glyph(g) {
             let b = og.px_bounds();
             og.draw(|gx, gy, c| {
                 let x = b.min.x as i64 + i64::from(gx);
