@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// Demand that Content-Type and Content-Length be signed, as strict COS buckets do.
     #[arg(long)]
     strict: bool,
+    /// Folder of fonts for text watermarks (watermark/2): `font/<b64>` names a file in it,
+    /// as the cloud names its fonts (e.g. simhei黑体.ttf). Without it only the bundled
+    /// DejaVu Sans draws, which has no Chinese, Japanese or Korean glyphs.
+    #[arg(long, value_name = "DIR")]
+    fonts: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), CliError> {
@@ -51,6 +56,9 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
     config.root = args.root;
     config.bind = SocketAddr::new(args.host, args.port);
     config.anonymous |= args.anonymous;
+    if args.fonts.is_some() {
+        config.fonts = args.fonts;
+    }
     config.strict_signature |= args.strict;
     if let (Some(secret_id), Some(secret_key)) = (args.secret_id, args.secret_key) {
         config.credentials.push(CredentialConfig {

@@ -121,6 +121,10 @@ pub struct ServerConfig {
     pub default_bucket: Option<String>,
     /// Styles per bucket: bucket → style name → rule.
     pub styles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Directory of font files for text watermarks (`watermark/2`), named as the cloud
+    /// names them (`simhei黑体.ttf`, ...). Without it only the bundled DejaVu Sans draws,
+    /// which has no CJK glyphs.
+    pub fonts: Option<PathBuf>,
     /// Limits.
     pub limits: Limits,
 }
@@ -140,6 +144,7 @@ impl Default for ServerConfig {
             buckets: Vec::new(),
             default_bucket: None,
             styles: BTreeMap::new(),
+            fonts: None,
             limits: Limits::default(),
         }
     }

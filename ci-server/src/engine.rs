@@ -1,7 +1,9 @@
 //! The local image engine behind the server: [`EngineProcessor`] runs rules with
 //! [`ci_core::process::execute`].
 
-use ci_core::process::{self, ExecuteOptions, Limits};
+use std::sync::Arc;
+
+use ci_core::process::{self, ExecuteOptions, FontDir, FontResolver, Limits};
 use ci_core::result::ImageInfo;
 use ci_core::rule::ProcessingRule;
 
@@ -18,12 +20,33 @@ const MAX_MARK_BYTES: u64 = 32 * 1024 * 1024;
 pub struct EngineProcessor {
     /// Limits checked before decoding.
     pub limits: Limits,
+    /// Fonts for text watermarks beyond the bundled DejaVu Sans.
+    pub fonts: Option<Arc<FontDir>>,
 }
 
 impl EngineProcessor {
     /// An engine with the default limits of rules.md.
     pub fn new() -> Self {
         EngineProcessor::default()
+    }
+
+    /// Text watermarks draw with the fonts of `dir` (see [`FontDir`]).
+    pub fn with_fonts(mut self, dir: FontDir) -> Self {
+        self.fonts = Some(Arc::new(dir));
+        self
+    }
+
+    /// The engine a server with `config` runs: its font directory, when it names one.
+    pub fn for_config(config: &crate::ServerConfig) -> Result<Self, process::FontError> {
+        let engine = EngineProcessor::new();
+        Ok(match &config.fonts {
+            Some(dir) => engine.with_fonts(FontDir::new(dir)?),
+            None => engine,
+        })
+    }
+
+    fn font(&self, name: Option<&str>) -> Option<process::Font> {
+        self.fonts.as_ref().and_then(|dir| dir.resolve(name))
     }
 }
 
@@ -50,11 +73,12 @@ impl Processor for EngineProcessor {
     ) -> Result<Processed, ProcessError> {
         let source = ctx.source;
         let resolver = move |url: &str| resolve(source, url);
+        let fonts = |name: Option<&str>| self.font(name);
         let opts = ExecuteOptions {
             limits: self.limits.clone(),
             image_resolver: Some(&resolver),
             style_resolver: None,
-            font_resolver: None,
+            font_resolver: self.fonts.is_some().then_some(&fonts as &FontResolver),
         };
         to_processed(process::execute(input, rule, &opts), rule)
     }
@@ -67,11 +91,12 @@ impl Processor for EngineProcessor {
     ) -> Vec<Result<Processed, ProcessError>> {
         let source = ctx.source;
         let resolver = move |url: &str| resolve(source, url);
+        let fonts = |name: Option<&str>| self.font(name);
         let opts = ExecuteOptions {
             limits: self.limits.clone(),
             image_resolver: Some(&resolver),
             style_resolver: None,
-            font_resolver: None,
+            font_resolver: self.fonts.is_some().then_some(&fonts as &FontResolver),
         };
         process::execute_many(input, rules, &opts)
             .into_iter()

@@ -27,6 +27,9 @@ pub enum ServerError {
     /// The store could not be opened.
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
+    /// The configured font directory cannot be used.
+    #[error("fonts: {0}")]
+    Fonts(#[from] ci_core::process::FontError),
     /// Binding or another socket failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -60,7 +63,8 @@ impl Server {
     /// Binds `config.bind` with the local store under `config.root` and the local image
     /// engine ([`EngineProcessor`](crate::EngineProcessor)).
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
-        Self::bind_with(config, Arc::new(crate::EngineProcessor::new())).await
+        let engine = crate::EngineProcessor::for_config(&config)?;
+        Self::bind_with(config, Arc::new(engine)).await
     }
 
     /// Binds with the local store and the given image engine.

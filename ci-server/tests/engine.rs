@@ -17,6 +17,12 @@ fn photo() -> Vec<u8> {
 }
 
 fn engine_server() -> (ci_server::TestServer, tempdir::Dir) {
+    engine_server_with(|_| {})
+}
+
+fn engine_server_with(
+    cfg: impl FnOnce(&mut ci_server::ServerConfig),
+) -> (ci_server::TestServer, tempdir::Dir) {
     let dir = tempdir::Dir::new();
     let mut config = ci_server::ServerConfig::new(dir.path());
     config.bind = "127.0.0.1:0".parse().unwrap();
@@ -26,8 +32,9 @@ fn engine_server() -> (ci_server::TestServer, tempdir::Dir) {
         token: None,
     }];
     config.limits.processing_concurrency = 2;
-    let srv = ci_server::spawn_for_tests(config, Arc::new(ci_server::EngineProcessor::new()))
-        .expect("server starts");
+    cfg(&mut config);
+    let engine = ci_server::EngineProcessor::for_config(&config).expect("engine config");
+    let srv = ci_server::spawn_for_tests(config, Arc::new(engine)).expect("server starts");
     (srv, dir)
 }
 
@@ -71,6 +78,43 @@ fn put_with_pic_operations_runs_the_engine() {
     let stored = Req::new("GET", "in/v.png").send(a);
     assert_eq!(v.size, Some(stored.body.len() as u64));
     assert_eq!(decoded_size(&stored.body), (Format::Png, 160, 160));
+}
+
+const FONTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/fonts");
+
+#[test]
+fn text_watermarks_draw_cjk_with_the_configured_fonts() {
+    // "水印" in red, 60 px, centred, with the fixture's CJK subset font by name
+    let rule = "watermark/2/text/5rC05Y2w/font/RHJvaWRTYW5zRmFsbGJhY2stc3Vic2V0LnR0Zg\
+                /fontsize/60/fill/I0ZGMDAwMA/gravity/center|imageMogr2/format/png";
+    let mut outputs = Vec::new();
+    for fonts in [None, Some(FONTS)] {
+        let (srv, _dir) = engine_server_with(|c| c.fonts = fonts.map(Into::into));
+        let a = srv.addr();
+        assert_eq!(Req::new("PUT", "p.jpg").body(photo()).send(a).status, 200);
+        let g = Req::new("GET", "p.jpg").flag(rule).send(a);
+        assert_eq!(g.status, 200, "{}", g.text());
+        let d = decode(&g.body, &DecodeOptions::full()).unwrap();
+        outputs.push(d.image().to_rgb8());
+    }
+    // Without fonts the two characters are DejaVu's missing-glyph boxes; with them, the
+    // glyphs: the centre differs in hundreds of pixels, and the glyphs are red there.
+    let (boxes, glyphs) = (&outputs[0], &outputs[1]);
+    let (mut differ, mut red) = (0, 0);
+    for (b, g) in boxes.pixels().zip(glyphs.pixels()) {
+        if b != g {
+            differ += 1;
+            if g[0] > 200 && g[1] < 80 && g[2] < 80 {
+                red += 1;
+            }
+        }
+    }
+    assert!(differ > 500, "{differ} pixels differ");
+    assert!(red > 200, "{red} red glyph pixels");
+    // a font directory that does not exist stops the server from starting
+    let mut config = ci_server::ServerConfig::new(std::env::temp_dir());
+    config.fonts = Some("/nonexistent/cos-ci-fonts".into());
+    assert!(ci_server::EngineProcessor::for_config(&config).is_err());
 }
 
 #[test]
