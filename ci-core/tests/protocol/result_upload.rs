@@ -2,10 +2,10 @@
 
 use ci_core::result::{ImageInfo, OriginalInfo, ProcessResult, ResultError, UploadResult};
 
-const PUT: &str = include_str!("../../tests/fixtures/seeds/upload_result_put.xml");
+const PUT: &str = include_str!("../../../tests/fixtures/seeds/upload_result_put.xml");
 const IMAGE_PROCESS: &str =
-    include_str!("../../tests/fixtures/seeds/upload_result_image_process.xml");
-const MATTING: &str = include_str!("../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
+    include_str!("../../../tests/fixtures/seeds/upload_result_image_process.xml");
+const MATTING: &str = include_str!("../../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
 
 fn parse(xml: &str) -> UploadResult {
     match UploadResult::from_xml(xml) {

@@ -4,12 +4,11 @@
 //! The font is `tests/fixtures/fonts/DroidSansFallback-subset.ttf`: the glyphs of
 //! `水印测试中文` only, no Latin (see the README beside it).
 
-mod execute_support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::*;
 use ci_core::process::image::{ImageFormat, Rgb, RgbImage};
 use ci_core::process::{execute, execute_many, ExecuteOptions, Font, FontDir, FontError};
-use execute_support::*;
 
 const FIXTURE: &str = "DroidSansFallback-subset.ttf";
 /// `DroidSansFallback-subset.ttf`, URL-safe base64.

@@ -2,8 +2,8 @@
 
 use ci_core::result::{xml_to_dict, ResultError, SdkValue, UploadResult};
 
-const PUT: &str = include_str!("../../tests/fixtures/seeds/upload_result_put.xml");
-const MATTING: &str = include_str!("../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
+const PUT: &str = include_str!("../../../tests/fixtures/seeds/upload_result_put.xml");
+const MATTING: &str = include_str!("../../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
 
 fn s(v: &str) -> SdkValue {
     SdkValue::Str(v.into())

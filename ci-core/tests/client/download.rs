@@ -1,13 +1,11 @@
 //! Streaming downloads (`get_object_stream`): the body arrives in pieces of the caller's
 //! size, and the end of the stream is checked against `x-cos-hash-crc64ecma`.
 
-mod client_support;
-
 use std::io::Read;
 
+use crate::support::*;
 use ci_core::client::{ClientError, CosClientError, MattingSource, ObjectOptions};
 use ci_core::sign::ProcessParam;
-use client_support::*;
 
 fn payload(n: u32) -> Vec<u8> {
     (0..n)

@@ -2,8 +2,8 @@
 
 use ci_core::result::{ResultError, V4Data, V4Response};
 
-const UPLOAD: &str = include_str!("../../tests/fixtures/seeds/v4_upload.json");
-const IMAGE_PROCESS: &str = include_str!("../../tests/fixtures/seeds/v4_image_process.json");
+const UPLOAD: &str = include_str!("../../../tests/fixtures/seeds/v4_upload.json");
+const IMAGE_PROCESS: &str = include_str!("../../../tests/fixtures/seeds/v4_image_process.json");
 
 #[test]
 fn seed_fixtures_carry_the_trailing_comma() {

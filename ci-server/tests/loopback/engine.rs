@@ -1,12 +1,10 @@
 //! End to end with the real engine: PUT with Pic-Operations, GET with a rule.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use ci_core::process::{decode, DecodeOptions, Format};
 use ci_core::result::UploadResult;
-use common::*;
 
 fn photo() -> Vec<u8> {
     std::fs::read(concat!(

@@ -6,9 +6,9 @@ use ci_core::result::{
 };
 use proptest::prelude::*;
 
-const PUT: &str = include_str!("../../tests/fixtures/seeds/upload_result_put.xml");
-const MATTING: &str = include_str!("../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
-const V4: &str = include_str!("../../tests/fixtures/seeds/v4_upload.json");
+const PUT: &str = include_str!("../../../tests/fixtures/seeds/upload_result_put.xml");
+const MATTING: &str = include_str!("../../../tests/fixtures/seeds/upload_result_aipicmatting.xml");
+const V4: &str = include_str!("../../../tests/fixtures/seeds/v4_upload.json");
 
 fn parse_all(input: &str) {
     let _ = UploadResult::from_xml(input);

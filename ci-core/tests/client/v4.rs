@@ -1,10 +1,8 @@
 //! The legacy v4 API: multipart/form-data upload and image_process, JSON answers.
 
-mod client_support;
-
+use crate::support::*;
 use ci_core::client::Body;
 use ci_core::sign::{v4_verify, Credentials};
-use client_support::*;
 
 const PIC_OPS: &str =
     r#"{"is_pic_info":1,"rules":[{"fileid":"test1.png","rule":"imageView2/format/png"}]}"#;

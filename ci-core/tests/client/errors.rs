@@ -1,11 +1,9 @@
 //! Error answers, retries and CRC-64 verification.
 
-mod client_support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use ci_core::client::{Body, ClientError, CosClient, CosClientError, ObjectOptions};
-use client_support::*;
 
 const ERROR_XML: &str = "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n<Code>InvalidPicOperations</Code>\n<Message>Pic-Operations rule 0 is invalid</Message>\n<Resource>examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a.jpg</Resource>\n<RequestId>NjA3ZDVhOTZfNjRiZGI2NF8xNjE5Xzg=</RequestId>\n<TraceId>OGVmYzZiMmQzYjA2OWNhODk0NTRkMTBiOWVmMDAxODc0OWRkZjk0ZDM1NmI1M2E2MTRlY2MzZDhmNmI5MWI1OTBjYzE2MjAxN2M1MzJiOTdkZjMxMDVlYTZjN2FiMmI0</TraceId>\n</Error>";
 

@@ -1,8 +1,7 @@
 //! Pixel statistics: effects, orientation, animation, watermarks, matting.
 
-mod execute_support;
+use crate::support::*;
 use ci_core::process::{execute, ExecuteOptions, Format, ProcessError};
-use execute_support::*;
 
 fn mean(img: &ci_core::process::image::RgbaImage) -> [f64; 3] {
     let mut s = [0f64; 3];

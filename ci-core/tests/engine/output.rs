@@ -1,8 +1,7 @@
 //! Quality resolution, formats, metadata, JSON stages, bad inputs, ignore-error.
 
-mod execute_support;
+use crate::support::*;
 use ci_core::process::{image_info, ExecuteOptions, Format, Limits};
-use execute_support::*;
 
 #[test]
 fn quality_resolution_relative_to_input() {

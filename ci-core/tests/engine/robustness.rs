@@ -1,7 +1,6 @@
 //! Broken inputs never panic: every corpus file cut short and with bytes flipped goes
 //! through probe, decode, image_info, exif and thumbnail and comes back as Ok or a typed
 //! error.
-#![cfg(feature = "process")]
 
 use std::path::PathBuf;
 

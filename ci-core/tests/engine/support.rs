@@ -1,4 +1,4 @@
-//! Helpers shared by the `execute_*` tests.
+//! Helpers shared by the engine tests.
 #![allow(dead_code)]
 
 use ci_core::process::{decode, execute, DecodeOptions, ExecuteOptions, Output, ProcessError};

@@ -2,9 +2,7 @@
 //! connections (and small bodies on the async workers), so each must still see one whole
 //! version.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn gets_during_replacements_see_whole_versions() {

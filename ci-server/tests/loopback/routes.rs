@@ -1,15 +1,13 @@
 //! Loopback tests of the server library: object routes, signatures, multipart, CI routes
 //! (with a fake engine), the v4 API, storage safety.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::common::*;
 use ci_core::result::{CosError, UploadResult, V4Response};
 use ci_core::sign::{presigned_url, HeaderPolicy, KeyTime};
-use common::*;
 
 fn assert_error(resp: &Resp, status: u16, code: &str) -> CosError {
     assert_eq!(resp.status, status, "body: {}", resp.text());

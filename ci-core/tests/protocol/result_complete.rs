@@ -6,7 +6,7 @@ use ci_core::result::{
     xml_to_dict, CompleteMultipartUploadResult, CompletePicResult, ResultError, UploadResult,
 };
 
-const PUT: &str = include_str!("../../tests/fixtures/seeds/upload_result_put.xml");
+const PUT: &str = include_str!("../../../tests/fixtures/seeds/upload_result_put.xml");
 
 /// Seed 002's results after the four completion elements, byte for byte.
 const COMBINED: &str = "<CompleteMultipartUploadResult>\n\

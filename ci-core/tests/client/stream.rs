@@ -5,12 +5,10 @@
 //! The default test sends 64 MiB; `CLIENT_RSS_MB=1024 cargo test -p ci-core --test
 //! client_stream -- --ignored --nocapture` measures a 1 GiB upload.
 
-mod client_support;
-
 use std::io::Read;
 
+use crate::support::*;
 use ci_core::client::{Body, ObjectOptions};
-use client_support::*;
 
 /// Generates `left` bytes of a cheap pattern without holding them.
 struct Generated {

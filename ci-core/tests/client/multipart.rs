@@ -1,16 +1,14 @@
 //! Multipart upload with Pic-Operations on completion, returning the completion and the
 //! processing results.
 
-mod client_support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::*;
 use ci_core::client::{Body, CompleteOutcome, CosClient, ObjectOptions, UploadedPart};
 use ci_core::result::{
     CompleteMultipartUpload, CompleteMultipartUploadResult, CompletePicResult, UploadResult,
 };
-use client_support::*;
 
 const PIC_OPS: &str = r#"{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}"#;
 

@@ -1,13 +1,11 @@
 //! ListMultipartUploads, PUT Object - Copy, GET Service and the listings' XML types over
 //! loopback.
 
-mod common;
-
+use crate::common::*;
 use ci_core::result::{
     CopyObjectResult, CosError, InitiateMultipartUploadResult, ListAllMyBucketsResult,
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult,
 };
-use common::*;
 
 fn initiate(a: std::net::SocketAddr, key: &str) -> String {
     let r = Req::new("POST", key).flag("uploads").send(a);

@@ -1,5 +1,4 @@
 //! Engine tests against the corpus in `tests/fixtures/corpus/`.
-#![cfg(feature = "process")]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,8 +1,7 @@
 //! Known-answer dimensions and regions of the geometry operations on photo.jpg (640x400).
 
-mod execute_support;
+use crate::support::*;
 use ci_core::process::{decode, DecodeOptions, Format};
-use execute_support::*;
 
 fn photo() -> Vec<u8> {
     corpus("photo.jpg")

@@ -1,13 +1,11 @@
 //! Request lines, headers and signatures as the official Python SDK sends them, verified
 //! by an in-process server with `sign::verify`.
 
-mod client_support;
-
+use crate::support::*;
 use ci_core::client::{
     content_md5, Body, ClientError, CosClient, CosClientError, MattingSource, ObjectOptions,
 };
 use ci_core::sign::{verify, ProcessParam, ReceivedRequest, VerifyPolicy};
-use client_support::*;
 
 const PIC_OPS: &str = r#"{"is_pic_info":1,"rules":[{"fileid":"thumb.png","rule":"imageMogr2/thumbnail/200x/format/png"}]}"#;
 

@@ -1,13 +1,10 @@
 //! Output formats the `image` crate alone does not give: Adam7-interlaced PNG and AVIF.
-#![cfg(feature = "process")]
 
-mod execute_support;
-
+use crate::support::*;
 use ci_core::process::image::{
     DynamicImage, GrayImage, ImageBuffer, Luma, LumaA, Rgb, RgbImage, Rgba, RgbaImage,
 };
 use ci_core::process::{decode, encode, DecodeOptions, EncodeOptions, Format};
-use execute_support::*;
 
 /// Decodes a PNG with the png crate itself: (interlaced flag, bit depth, raw samples).
 fn png_crate_decode(bytes: &[u8]) -> (bool, png::BitDepth, Vec<u8>) {

@@ -1,0 +1,11 @@
+//! The client's integration tests against an in-process loopback server, one binary.
+#![cfg(feature = "client")]
+
+mod support;
+
+mod download;
+mod errors;
+mod multipart;
+mod requests;
+mod stream;
+mod v4;

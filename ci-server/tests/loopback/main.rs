@@ -1,0 +1,9 @@
+//! The server's loopback tests, one binary (each binary links the server and the engine,
+//! so one instead of several saves build time and disk).
+
+mod common;
+
+mod engine;
+mod listing;
+mod reads;
+mod routes;
