@@ -139,9 +139,7 @@ pub unsafe extern "C" fn cos_ci_image_info_read(
         let limits = Limits::default();
         let report = process::image_info_with(input, &limits)
             .map_err(|e| process_failure(&h.last_error, &e))?;
-        // A second (1/8 scale) decode: ci-core builds the JSON from the bytes only.
-        let json = process::image_info_json(input, &limits)
-            .map_err(|e| process_failure(&h.last_error, &e))?;
+        let json = report.to_json();
         h.facts = Some(Facts {
             info: report.info,
             size: report.size,

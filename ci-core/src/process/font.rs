@@ -49,6 +49,11 @@ pub type FontResolver<'a> = dyn Fn(Option<&str>) -> Option<Font> + Send + Sync +
 /// Largest font file [`FontDir`] reads (64 MiB; the biggest CJK fonts are about 20 MB).
 pub const MAX_FONT_FILE_BYTES: u64 = 64 << 20;
 
+/// Names [`FontDir`] remembers (hits and misses). Names come from requests, so a server
+/// would otherwise grow a map entry for every name a client makes up; past this many the
+/// name map starts over (loaded files stay cached, so a repeat costs a directory read).
+const MAX_CACHED_NAMES: usize = 1024;
+
 /// A parsed font (TTF, OTF, or one face of a TTC/OTC collection). Cloning is cheap: the
 /// font data is shared.
 #[derive(Clone)]
@@ -132,9 +137,10 @@ pub enum FontError {
 /// outside the directory through symbolic links are refused too (copy or hard-link
 /// system fonts instead).
 ///
-/// Loaded fonts (and misses) are cached for the life of the `FontDir`, shared across
-/// threads; each file is read once whatever names reach it; a font added to the directory
-/// later is not seen by a name that already missed. Errors are not cached.
+/// Loaded fonts are cached for the life of the `FontDir`, shared across threads; each
+/// file is read once whatever names reach it. Names, misses included, are remembered up
+/// to a bound (so a font added to the directory later may not be seen by a name that
+/// already missed). Errors are not cached.
 pub struct FontDir {
     root: PathBuf,
     default: Option<String>,
@@ -208,12 +214,11 @@ impl FontDir {
             }
             None => None,
         };
-        Ok(self
-            .lock()
-            .names
-            .entry(name.to_string())
-            .or_insert(font)
-            .clone())
+        let mut cache = self.lock();
+        if cache.names.len() >= MAX_CACHED_NAMES {
+            cache.names.clear();
+        }
+        Ok(cache.names.entry(name.to_string()).or_insert(font).clone())
     }
 
     /// The resolver function: `name` or, for `None`, the default font. Every error
@@ -325,6 +330,22 @@ pub(crate) fn chain(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_names_are_bounded() {
+        let dir = FontDir::new(env!("CARGO_MANIFEST_DIR")).expect("dir");
+        for i in 0..MAX_CACHED_NAMES + 10 {
+            assert!(dir
+                .load(&format!("made-up-{i}.ttf"))
+                .expect("plain name")
+                .is_none());
+        }
+        let remembered = dir.lock().names.len();
+        assert!(
+            (1..=MAX_CACHED_NAMES).contains(&remembered),
+            "{remembered} names remembered"
+        );
+    }
 
     #[test]
     fn names_outside_the_directory_are_refused() {

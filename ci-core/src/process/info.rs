@@ -97,35 +97,50 @@ fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-/// The `imageInfo` answer: a JSON object whose values are strings, keys in this order:
-/// `format` (lower-case rule name, `jpg` for JPEG), `width height size md5 frame_count`,
-/// and (**ours**) `bit_depth vertical_dpi horizontal_dpi orientation`.
+/// The `imageInfo` answer for `bytes`. See [`InfoReport::to_json`].
 pub fn image_info_json(bytes: &[u8], limits: &Limits) -> Result<String> {
-    let r = image_info_with(bytes, limits)?;
-    let i = &r.info;
-    let fields: [(&str, String); 10] = [
-        ("format", r.probe.format.rule_name().to_string()),
-        ("width", i.width.to_string()),
-        ("height", i.height.to_string()),
-        ("size", r.size.to_string()),
-        ("md5", i.md5.clone().unwrap_or_default()),
-        ("frame_count", i.frame_count.unwrap_or(1).to_string()),
-        ("bit_depth", i.bit_depth.unwrap_or(8).to_string()),
-        (
-            "vertical_dpi",
-            i.vertical_dpi.unwrap_or(DEFAULT_DPI).to_string(),
-        ),
-        (
-            "horizontal_dpi",
-            i.horizontal_dpi.unwrap_or(DEFAULT_DPI).to_string(),
-        ),
-        ("orientation", i.orientation.unwrap_or(0).to_string()),
-    ];
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
-        .collect();
-    Ok(format!("{{{}}}", body.join(",")))
+    Ok(image_info_with(bytes, limits)?.to_json())
+}
+
+impl InfoReport {
+    /// The `imageInfo` answer: a JSON object whose values are strings, keys in this
+    /// order: `format` (lower-case rule name, `jpg` for JPEG), `width height size md5
+    /// frame_count`, and (**ours**) `bit_depth vertical_dpi horizontal_dpi orientation`.
+    ///
+    /// ```
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus");
+    /// let photo = std::fs::read(format!("{dir}/photo.jpg"))?;
+    /// let report = ci_core::process::image_info_with(&photo, &Default::default())?;
+    /// let json = report.to_json();
+    /// assert!(json.starts_with(r#"{"format":"jpg","width":"640","height":"400""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        let i = &self.info;
+        let fields: [(&str, String); 10] = [
+            ("format", self.probe.format.rule_name().to_string()),
+            ("width", i.width.to_string()),
+            ("height", i.height.to_string()),
+            ("size", self.size.to_string()),
+            ("md5", i.md5.clone().unwrap_or_default()),
+            ("frame_count", i.frame_count.unwrap_or(1).to_string()),
+            ("bit_depth", i.bit_depth.unwrap_or(8).to_string()),
+            (
+                "vertical_dpi",
+                i.vertical_dpi.unwrap_or(DEFAULT_DPI).to_string(),
+            ),
+            (
+                "horizontal_dpi",
+                i.horizontal_dpi.unwrap_or(DEFAULT_DPI).to_string(),
+            ),
+            ("orientation", i.orientation.unwrap_or(0).to_string()),
+        ];
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
 }
 
 /// The `imageAve` answer: `{"RGB":"0xrrggbb"}`.
