@@ -1,4 +1,5 @@
-//! Output formats the `image` crate alone does not give: Adam7-interlaced PNG and AVIF.
+//! Output formats the `image` crate alone does not give: Adam7-interlaced PNG, lossy WebP
+//! and AVIF.
 
 use crate::support::*;
 use ci_core::process::image::{
@@ -218,5 +219,22 @@ mod avif {
             "imageMogr2/thumbnail/160x/format/jpg",
         );
         assert_eq!(dims(&out), (160, 100));
+    }
+}
+
+/// Lossy WebP output, byte for byte: these are the bytes the unpatched webp crate gave
+/// (RGB(A) -> ARGB -> YUV(A)), so they show that the patched import (vendor/webp, RGB(A)
+/// straight to YUV(A)) changes nothing but time and memory, and they catch any change
+/// of libwebp or of its settings (method 4, preset default).
+#[test]
+fn lossy_webp_bytes_are_pinned() {
+    for (name, want_len, want_md5) in [
+        ("photo.jpg", 17706, "eb9d380b9b84ca9d49e451773182fc3d"),
+        ("alpha.png", 1598, "2d21b1e1a576f20c05f05f44e359fa18"),
+    ] {
+        let out = run_ok(&corpus(name), "imageMogr2/format/webp/quality/75");
+        assert_eq!(out.format, Some(Format::Webp), "{name}");
+        assert_eq!(out.bytes.len(), want_len, "{name}");
+        assert_eq!(out.info.md5.as_deref(), Some(want_md5), "{name}");
     }
 }
