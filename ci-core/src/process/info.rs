@@ -56,20 +56,25 @@ pub fn image_info(bytes: &[u8]) -> Result<ImageInfo> {
 /// `Ave`.
 pub fn image_info_with(bytes: &[u8], limits: &Limits) -> Result<InfoReport> {
     let probe = limits.probe_checked(bytes)?;
-    let (ave, meta) = if probe.format == Format::Avif && !cfg!(feature = "avif") {
-        (None, meta::read(bytes, probe.format))
-    } else {
+    let ave_and_meta = || -> Result<(Option<String>, Metadata)> {
+        if probe.format == Format::Avif && !cfg!(feature = "avif") {
+            return Ok((None, meta::read(bytes, probe.format)));
+        }
         let opts = DecodeOptions {
             limits: limits.clone(),
             min_size: Some((1, 1)),
             all_frames: false,
         };
         let d = codec::decode(bytes, &opts)?;
-        (Some(average_color(d.image())), d.meta)
+        Ok((Some(average_color(d.image())), d.meta))
     };
+    // The file's MD5 and the decode are independent: on two cores the MD5 (about 15 % of
+    // the time for a large JPEG) is free.
+    let (md5, ave_and_meta) = rayon::join(|| hex::encode(Md5::digest(bytes)), ave_and_meta);
+    let (ave, meta) = ave_and_meta?;
     let (hdpi, vdpi) = meta.dpi.unwrap_or((DEFAULT_DPI, DEFAULT_DPI));
     let info = ImageInfo {
-        md5: Some(hex::encode(Md5::digest(bytes))),
+        md5: Some(md5),
         format: probe.format.name().to_string(),
         width: probe.width,
         height: probe.height,
