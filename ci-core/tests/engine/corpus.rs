@@ -1,19 +1,12 @@
 //! Engine tests against the corpus in `tests/fixtures/corpus/`.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::corpus;
 use ci_core::process::{
     self, decode, encode, encode_frames, image_info, DecodeOptions, EncodeOptions, Format,
     ProcessError,
 };
-
-fn corpus(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/corpus")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 /// (file, format, width, height, frames)
 const FILES: &[(&str, Format, u32, u32, u32)] = &[

@@ -2,12 +2,11 @@
 //! through probe, decode, image_info, exif and thumbnail and comes back as Ok or a typed
 //! error.
 
-use std::path::PathBuf;
-
+use crate::support::corpus_dir;
 use ci_core::process::{self, DecodeOptions, Limits};
 
 fn all_inputs() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/corpus");
+    let dir = corpus_dir();
     let mut out = Vec::new();
     for sub in ["", "bad"] {
         let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {

@@ -1,15 +1,19 @@
 //! Helpers shared by the engine tests.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use ci_core::process::{decode, execute, DecodeOptions, ExecuteOptions, Output, ProcessError};
 use ci_core::rule::ProcessingRule;
 
+/// `tests/fixtures/corpus/` of the workspace.
+pub fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/corpus")
+}
+
 pub fn corpus(name: &str) -> Vec<u8> {
-    let p = format!(
-        "{}/../tests/fixtures/corpus/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    let p = corpus_dir().join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 pub fn rule(s: &str) -> ProcessingRule {

@@ -230,9 +230,9 @@ impl<'a> Req<'a> {
     }
 }
 
-/// A server with the test credentials and the fake engine.
-pub fn server_with(cfg: impl FnOnce(&mut ServerConfig)) -> (TestServer, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
+/// The tests' server settings: loopback on any port, the test credentials, two image
+/// workers, storage in `dir`.
+pub fn test_config(dir: &tempdir::Dir) -> ServerConfig {
     let mut config = ServerConfig::new(dir.path());
     config.bind = "127.0.0.1:0".parse().unwrap();
     config.credentials = vec![ci_server::CredentialConfig {
@@ -241,6 +241,13 @@ pub fn server_with(cfg: impl FnOnce(&mut ServerConfig)) -> (TestServer, tempdir:
         token: None,
     }];
     config.limits.processing_concurrency = 2;
+    config
+}
+
+/// A server with the test credentials and the fake engine.
+pub fn server_with(cfg: impl FnOnce(&mut ServerConfig)) -> (TestServer, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let mut config = test_config(&dir);
     cfg(&mut config);
     let server = spawn_for_tests(config, Arc::new(FakeEngine)).expect("server starts");
     (server, dir)

@@ -22,14 +22,7 @@ fn engine_server_with(
     cfg: impl FnOnce(&mut ci_server::ServerConfig),
 ) -> (ci_server::TestServer, tempdir::Dir) {
     let dir = tempdir::Dir::new();
-    let mut config = ci_server::ServerConfig::new(dir.path());
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.credentials = vec![ci_server::CredentialConfig {
-        secret_id: AK.into(),
-        secret_key: SK.into(),
-        token: None,
-    }];
-    config.limits.processing_concurrency = 2;
+    let mut config = test_config(&dir);
     cfg(&mut config);
     let engine = ci_server::EngineProcessor::for_config(&config).expect("engine config");
     let srv = ci_server::spawn_for_tests(config, Arc::new(engine)).expect("server starts");
