@@ -6,13 +6,16 @@ use std::process::ExitCode;
 use ci_core::client::{ClientError, CosClientError};
 
 /// What went wrong, sorted by what a script can do about it.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The input is wrong: a rule, a header, an image. Exit code 3.
+    #[error("{0}")]
     Invalid(String),
     /// The service answered with an error. Exit code 4.
+    #[error("{0}")]
     Service(String),
     /// A local or network failure. Exit code 5.
+    #[error("{0}")]
     Failure(String),
 }
 
@@ -35,14 +38,6 @@ impl CliError {
             CliError::Service(_) => 4,
             CliError::Failure(_) => 5,
         })
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::Invalid(m) | CliError::Service(m) | CliError::Failure(m) => f.write_str(m),
-        }
     }
 }
 

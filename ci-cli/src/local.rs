@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 
-use ci_core::ops::resolve_fileid;
+use ci_core::ops::{resolve_fileid, PicOperationsHeader};
 use ci_core::rule::{ProcessingRule, RuleError};
 use ci_core::sign::{sign as sign_request, Credentials, HeaderPolicy, KeyTime, SignableRequest};
 use ci_core::{PicOperations, Rule};
@@ -45,8 +45,8 @@ pub struct OpsBuildArgs {
 }
 
 impl OpsBuildArgs {
-    /// The header these flags describe, validated rules and all.
-    pub fn build(&self) -> Result<PicOperations, CliError> {
+    /// The header these flags describe, checked rules and all.
+    pub fn build(&self) -> Result<PicOperationsHeader, CliError> {
         let mut builder = PicOperations::builder().is_pic_info(self.pic_info);
         for spec in &self.rules {
             let (fileid, rule) = spec.split_once('=').ok_or_else(|| {
@@ -56,23 +56,24 @@ impl OpsBuildArgs {
             entry.bucket = self.dest_bucket.clone();
             builder = builder.rule(entry);
         }
-        let ops = builder.build().map_err(CliError::invalid)?;
-        ops.parsed_rules().map_err(CliError::invalid)?;
-        Ok(ops)
+        builder
+            .build()
+            .and_then(PicOperationsHeader::from_ops)
+            .map_err(CliError::invalid)
     }
 }
 
 pub fn ops(command: OpsCommand) -> Result<(), CliError> {
     match command {
         OpsCommand::Build(args) => {
-            println!("{}", args.build()?.to_header());
+            println!("{}", args.build()?);
             Ok(())
         }
         OpsCommand::Check { header, source_key } => {
-            let ops = PicOperations::parse(&header).map_err(CliError::invalid)?;
-            let rules = ops.parsed_rules().map_err(CliError::invalid)?;
+            let checked = PicOperationsHeader::parse(header).map_err(CliError::invalid)?;
+            let ops = checked.ops();
             println!("valid: is_pic_info={}", u8::from(ops.is_pic_info));
-            for (entry, rule) in ops.rules.iter().zip(rules) {
+            for (entry, rule) in ops.rules.iter().zip(checked.rules()) {
                 let destination =
                     resolve_fileid(&source_key, &entry.fileid).map_err(CliError::invalid)?;
                 let bucket = entry.bucket.as_deref().unwrap_or("(source bucket)");

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use ci_core::client::{Body, CosClient, CosClientError, CosConfig, ObjectOptions};
+use ci_core::client::{
+    Body, CosClient, CosClientError, CosConfig, ObjectOptions, PicOperationsValue,
+};
 use ci_core::result::UploadResult;
 use ci_core::sign::ProcessParam;
 
@@ -91,11 +93,14 @@ pub fn client(endpoint: &EndpointArgs) -> Result<CosClient, CliError> {
 }
 
 /// The Pic-Operations header from `--pic-operations` or the `--rule` flags, if any.
-fn pic_operations(whole: &Option<String>, ops: &OpsBuildArgs) -> Result<Option<String>, CliError> {
+fn pic_operations(
+    whole: &Option<String>,
+    ops: &OpsBuildArgs,
+) -> Result<Option<PicOperationsValue>, CliError> {
     match whole {
-        Some(header) => Ok(Some(header.clone())),
+        Some(header) => Ok(Some(header.as_str().into())),
         None if ops.rules.is_empty() => Ok(None),
-        None => Ok(Some(ops.build()?.to_header())),
+        None => Ok(Some(ops.build()?.into())),
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+use ci_core::ops::PicOperationsHeader;
 use ci_core::sign::ProcessParam;
 use ci_core::{PicOperations, Rule};
 use ci_server::{CredentialConfig, Server, ServerConfig};
@@ -191,15 +192,16 @@ fn upload_and_fetch(
             "imageView2/1/w/160/h/160/format/png",
         ))
         .build()
+        .and_then(PicOperationsHeader::from_ops)
         .map_err(CliError::invalid)?;
     println!(
         "PUT photos/photo.jpg ({} bytes)\nPic-Operations: {}\n",
         photo.len(),
-        ops.to_header()
+        ops
     );
     let options = ObjectOptions::default()
         .content_type("image/jpeg")
-        .pic_operations(ops.to_header());
+        .pic_operations(ops);
     let (headers, result) = client.ci_put_object(
         DEMO_BUCKET,
         "photos/photo.jpg",

@@ -82,9 +82,7 @@ impl Rule {
     }
 
     fn is_ai_pic_matting(&self) -> bool {
-        self.parse_rule()
-            .map(|rule| rule.is_ai_pic_matting())
-            .unwrap_or(false)
+        crate::rule::names_ai_pic_matting(&self.rule)
     }
 }
 
@@ -174,6 +172,14 @@ pub enum PicOperationsError {
     EmptyRule {
         /// Index of the rule.
         rule: usize,
+    },
+    /// The header value carries a control character, which no HTTP header may.
+    #[error("control character U+{code:04X} at byte {offset}: not allowed in a header")]
+    HeaderControlCharacter {
+        /// The character's code point.
+        code: u32,
+        /// Byte offset of the character in the header value.
+        offset: usize,
     },
     /// `rule` does not parse (see [`PicOperations::parsed_rules`]).
     #[error("rule {rule}: {source}")]
@@ -289,6 +295,85 @@ impl std::str::FromStr for PicOperations {
 impl std::fmt::Display for PicOperations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_header())
+    }
+}
+
+/// A `Pic-Operations` header checked as completely as the service checks it, holding
+/// both the text that goes on the wire and the model it was checked as: each header is
+/// parsed once (a string) or serialised once (a typed [`PicOperations`]), never both.
+///
+/// ```
+/// use ci_core::ops::{PicOperations, PicOperationsHeader, Rule};
+///
+/// // From text: sent exactly as given, after one parse.
+/// let text = r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"}]}"#;
+/// let header = PicOperationsHeader::parse(text)?;
+/// assert_eq!(header.as_str(), text);
+/// assert_eq!(header.rules()[0].to_string(), "imageMogr2/format/png");
+///
+/// // From the typed model: serialised once, not parsed back.
+/// let ops = PicOperations::builder().rule(Rule::new("a.png", "imageMogr2/format/png")).build()?;
+/// assert_eq!(PicOperationsHeader::from_ops(ops)?.as_str(), text);
+///
+/// let e = PicOperationsHeader::parse(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/rotate/400"}]}"#).unwrap_err();
+/// assert!(e.to_string().starts_with("rule 0: invalid rule"));
+/// assert!(PicOperationsHeader::parse("{\"rules\":[{\"fileid\":\"a\u0001.png\",\"rule\":\"imageInfo\"}]}").is_err());
+/// # Ok::<(), ci_core::ops::PicOperationsError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PicOperationsHeader {
+    text: String,
+    ops: PicOperations,
+    rules: Vec<ProcessingRule>,
+}
+
+impl PicOperationsHeader {
+    /// Checks a header value: no control characters, the JSON and its shape
+    /// ([`PicOperations::parse`]) and every rule through the grammar.
+    pub fn parse(text: impl Into<String>) -> Result<Self, PicOperationsError> {
+        let text = text.into();
+        if let Some((offset, c)) = text.char_indices().find(|(_, c)| c.is_control()) {
+            return Err(PicOperationsError::HeaderControlCharacter {
+                code: u32::from(c),
+                offset,
+            });
+        }
+        let ops = PicOperations::parse(&text)?;
+        let rules = ops.parsed_rules()?;
+        Ok(PicOperationsHeader { text, ops, rules })
+    }
+
+    /// Checks a typed header ([`PicOperations::validate`] and every rule through the
+    /// grammar) and serialises it once ([`PicOperations::to_header`]).
+    pub fn from_ops(ops: PicOperations) -> Result<Self, PicOperationsError> {
+        ops.validate()?;
+        let rules = ops.parsed_rules()?;
+        Ok(PicOperationsHeader {
+            text: ops.to_header(),
+            ops,
+            rules,
+        })
+    }
+
+    /// The header value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The model the value was checked as.
+    pub fn ops(&self) -> &PicOperations {
+        &self.ops
+    }
+
+    /// Each rule's AST, in the order of [`PicOperations::rules`].
+    pub fn rules(&self) -> &[ProcessingRule] {
+        &self.rules
+    }
+}
+
+impl std::fmt::Display for PicOperationsHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
     }
 }
 

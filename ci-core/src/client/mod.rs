@@ -44,7 +44,6 @@ use reqwest::blocking::Response;
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 
-use crate::ops::PicOperations;
 use crate::result::{CosError, UploadResult};
 use crate::sign::{
     encode_component, encode_key_for_url, presigned_url, sign, Credentials, HeaderPolicy, KeyTime,
@@ -56,7 +55,7 @@ pub use config::CosConfig;
 pub use download::ObjectStream;
 pub use error::{ClientError, CosClientError, Result, ServiceError};
 pub use multipart::{CompleteOutcome, UploadedPart};
-pub use options::{content_md5, ObjectOptions};
+pub use options::{content_md5, ObjectOptions, PicOperationsValue};
 pub use v4::V4_MAX_INPUT;
 
 /// Largest error body read into a [`ServiceError`].
@@ -373,10 +372,15 @@ impl CosClient {
         opts: &ObjectOptions,
         body: Option<&mut Body>,
     ) -> Result<Vec<(String, String)>> {
-        if let Some(p) = &opts.pic_operations {
-            validate_pic_operations(p)?;
-        }
         let mut headers = opts.headers();
+        if let Some(p) = &opts.pic_operations {
+            // In the SDK's mapping order: after the other headers, before metadata.
+            let at = headers.len() - opts.metadata.len();
+            headers.insert(
+                at,
+                ("Pic-Operations".into(), p.check()?.as_str().to_owned()),
+            );
+        }
         if let Some(b) = body {
             if let Some(n) = opts.content_length {
                 b.set_len_hint(n);
@@ -651,31 +655,6 @@ impl CosClient {
         let params = process.map(ProcessParam::to_params).unwrap_or_default();
         self.get_presigned_url(bucket, key, "GET", expire, &params, &[])
     }
-}
-
-/// Refuses a `Pic-Operations` header the service would reject or silently ignore:
-/// control characters, bad JSON, bad fileids, unknown or malformed rules.
-///
-/// ```
-/// use ci_core::client::validate_pic_operations;
-/// assert!(validate_pic_operations(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"}]}"#).is_ok());
-/// let e = validate_pic_operations(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/bogus/1"}]}"#).unwrap_err();
-/// assert!(e.to_string().contains("rule 0"));
-/// assert!(validate_pic_operations("{\"rules\":[{\"fileid\":\"a\\u0001.png\",\"rule\":\"imageInfo\"}]}").is_err());
-/// ```
-pub fn validate_pic_operations(header: &str) -> Result<PicOperations, ClientError> {
-    if let Some((i, c)) = header.char_indices().find(|(_, c)| c.is_control()) {
-        return Err(ClientError::invalid(
-            "PicOperations",
-            format!(
-                "control character U+{:04X} at byte {i}: not allowed in a header",
-                u32::from(c)
-            ),
-        ));
-    }
-    let ops = PicOperations::parse(header)?;
-    ops.parsed_rules()?;
-    Ok(ops)
 }
 
 fn check_key(key: &str) -> Result<(), ClientError> {

@@ -186,9 +186,12 @@ impl CosClient {
         opts: &ObjectOptions,
     ) -> Result<(ResponseHeaders, CompleteOutcome)> {
         let path = path.as_ref();
+        // Checked once, before anything is sent; the completion sends the checked value.
+        let mut opts = opts.clone();
         if let Some(p) = &opts.pic_operations {
-            super::validate_pic_operations(p)?;
+            opts.pic_operations = Some(p.check()?.into());
         }
+        let opts = &opts;
         let file = File::open(path)
             .map_err(|e| ClientError::io(format!("opening {}", path.display()), e))?;
         let size = file

@@ -5,6 +5,68 @@ use base64::Engine;
 use md5::{Digest, Md5};
 
 use super::error::ClientError;
+use crate::ops::{PicOperations, PicOperationsError, PicOperationsHeader};
+
+/// A `Pic-Operations` header as the caller gave it. Whichever form, it is checked once,
+/// when a request is built ([`PicOperationsValue::check`]): text is parsed once and sent
+/// as given; a typed [`PicOperations`] is serialised once and never parsed back.
+///
+/// ```
+/// use ci_core::client::ObjectOptions;
+/// use ci_core::{PicOperations, Rule};
+///
+/// let ops = PicOperations::builder().rule(Rule::new("a.png", "imageMogr2/format/png")).build()?;
+/// let typed = ObjectOptions::default().pic_operations(ops);
+/// let text = ObjectOptions::default()
+///     .pic_operations(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"}]}"#);
+/// let (a, b) = (typed.pic_operations.unwrap().check()?, text.pic_operations.unwrap().check()?);
+/// assert_eq!(a.as_str(), b.as_str());
+/// # Ok::<(), ci_core::ops::PicOperationsError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PicOperationsValue {
+    /// The header's JSON text (the Python SDK's `PicOperations` keyword).
+    Text(String),
+    /// The typed model.
+    Typed(PicOperations),
+    /// Already checked.
+    Checked(PicOperationsHeader),
+}
+
+impl PicOperationsValue {
+    /// The checked header (see [`PicOperationsHeader`]).
+    pub fn check(&self) -> Result<PicOperationsHeader, PicOperationsError> {
+        match self {
+            PicOperationsValue::Text(text) => PicOperationsHeader::parse(text.as_str()),
+            PicOperationsValue::Typed(ops) => PicOperationsHeader::from_ops(ops.clone()),
+            PicOperationsValue::Checked(header) => Ok(header.clone()),
+        }
+    }
+}
+
+impl From<String> for PicOperationsValue {
+    fn from(text: String) -> Self {
+        PicOperationsValue::Text(text)
+    }
+}
+
+impl From<&str> for PicOperationsValue {
+    fn from(text: &str) -> Self {
+        PicOperationsValue::Text(text.to_owned())
+    }
+}
+
+impl From<PicOperations> for PicOperationsValue {
+    fn from(ops: PicOperations) -> Self {
+        PicOperationsValue::Typed(ops)
+    }
+}
+
+impl From<PicOperationsHeader> for PicOperationsValue {
+    fn from(header: PicOperationsHeader) -> Self {
+        PicOperationsValue::Checked(header)
+    }
+}
 
 macro_rules! header_options {
     ($( $(#[$doc:meta])* $field:ident => $kwarg:literal, $header:literal; )*) => {
@@ -41,6 +103,9 @@ macro_rules! header_options {
             pub version_id: Option<String>,
             /// `Response*` overrides of a download (query parameters `response-*`).
             pub response_params: Vec<(String, String)>,
+            /// `PicOperations` → `Pic-Operations`: checked before sending (see
+            /// [`PicOperationsValue`]).
+            pub pic_operations: Option<PicOperationsValue>,
         }
 
         /// `(kwarg, header)` for every string option.
@@ -124,8 +189,6 @@ header_options! {
     if_modified_since => "IfModifiedSince", "If-Modified-Since";
     /// `IfUnmodifiedSince` → `If-Unmodified-Since`.
     if_unmodified_since => "IfUnmodifiedSince", "If-Unmodified-Since";
-    /// `PicOperations` → `Pic-Operations` (a JSON string; validated before sending).
-    pic_operations => "PicOperations", "Pic-Operations";
 }
 
 /// `Response*` keyword names and their query parameters.
@@ -180,6 +243,7 @@ impl ObjectOptions {
                 }
             }
             "VersionId" => self.version_id = Some(value.to_owned()),
+            "PicOperations" => self.pic_operations = Some(value.into()),
             "Metadata" => {
                 let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(value)
                     .map_err(|e| {
@@ -207,12 +271,19 @@ impl ObjectOptions {
     pub fn known_kwargs() -> Vec<&'static str> {
         let mut v: Vec<&'static str> = HEADER_KWARGS.iter().map(|(k, _)| *k).collect();
         v.extend(RESPONSE_KWARGS.iter().map(|(k, _)| *k));
-        v.extend(["ContentLength", "EnableMD5", "VersionId", "Metadata"]);
+        v.extend([
+            "ContentLength",
+            "EnableMD5",
+            "VersionId",
+            "Metadata",
+            "PicOperations",
+        ]);
         v
     }
 
-    /// Sets `PicOperations`.
-    pub fn pic_operations(mut self, header: impl Into<String>) -> Self {
+    /// Sets `PicOperations`: JSON text, a typed [`PicOperations`] or a checked
+    /// [`PicOperationsHeader`].
+    pub fn pic_operations(mut self, header: impl Into<PicOperationsValue>) -> Self {
         self.pic_operations = Some(header.into());
         self
     }
@@ -236,7 +307,8 @@ impl ObjectOptions {
     }
 
     /// The headers these options send, in the SDK's mapping order, metadata last.
-    /// (`Content-Length` is not among them: the client sets it from the body.)
+    /// (`Content-Length` is not among them: the client sets it from the body, nor
+    /// `Pic-Operations`, which is checked first: see [`PicOperationsValue::check`].)
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = self
             .header_values()

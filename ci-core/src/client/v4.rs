@@ -8,10 +8,8 @@ use reqwest::Method;
 use crate::result::V4Response;
 use crate::sign::{encode_key_for_url, v4_sign};
 
-use super::{
-    validate_pic_operations, Body, ClientError, CosClient, Request, ResponseHeaders, Result,
-    ServiceError,
-};
+use super::{Body, ClientError, CosClient, Request, ResponseHeaders, Result, ServiceError};
+use crate::ops::PicOperationsHeader;
 
 /// The v4 API takes inputs up to 20 MB.
 pub const V4_MAX_INPUT: u64 = 20 * 1024 * 1024;
@@ -30,9 +28,7 @@ impl CosClient {
         boundary: &str,
         pic_operations: Option<&str>,
     ) -> Result<(ResponseHeaders, V4Response)> {
-        if let Some(p) = pic_operations {
-            validate_pic_operations(p)?;
-        }
+        let pic_operations = pic_operations.map(PicOperationsHeader::parse).transpose()?;
         let file_name = file_name.strip_prefix('/').unwrap_or(file_name);
         if file_name.is_empty() {
             return Err(ClientError::invalid("FileName", "the v4 file name is empty").into());
@@ -64,7 +60,8 @@ impl CosClient {
             format!("multipart/form-data; boundary={boundary}"),
         ));
         if let Some(p) = pic_operations {
-            req.headers.push(("Pic-Operations".into(), p.to_owned()));
+            req.headers
+                .push(("Pic-Operations".into(), p.as_str().to_owned()));
         }
         req.retry = true;
         req.body = Some(&mut body);

@@ -35,6 +35,7 @@ mod print;
 
 pub use ast::*;
 pub use error::{RuleError, RuleErrorKind};
+pub(crate) use parse::names_ai_pic_matting;
 
 /// The maximum number of `|`-joined stages in one rule.
 pub const MAX_STAGES: usize = 10;

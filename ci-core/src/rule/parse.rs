@@ -256,10 +256,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
-pub(crate) fn parse_rule(input: &str) -> Result<ProcessingRule> {
+/// Splits a rule at its `|` (or `%7C`/`%7c`) separators, keeping byte offsets.
+fn split_stages(input: &str) -> Vec<Tok<'_>> {
     let whole = Tok { s: input, off: 0 };
     let bytes = input.as_bytes();
-    let mut stages = Vec::new();
     let mut start = 0;
     let mut i = 0;
     let mut toks = Vec::new();
@@ -280,7 +280,22 @@ pub(crate) fn parse_rule(input: &str) -> Result<ProcessingRule> {
         }
     }
     toks.push(whole.sub(start, bytes.len()));
-    for (n, tok) in toks.into_iter().enumerate() {
+    toks
+}
+
+/// Whether a stage of `input` is `ci-process=AIPicMatting`, without parsing the rule:
+/// the rule-count check of a `Pic-Operations` header needs only this.
+pub(crate) fn names_ai_pic_matting(input: &str) -> bool {
+    split_stages(input)
+        .iter()
+        .any(|t| t.s.split('&').next() == Some(AI_PIC_MATTING))
+}
+
+const AI_PIC_MATTING: &str = "ci-process=AIPicMatting";
+
+pub(crate) fn parse_rule(input: &str) -> Result<ProcessingRule> {
+    let mut stages = Vec::new();
+    for (n, tok) in split_stages(input).into_iter().enumerate() {
         if n >= MAX_STAGES {
             return Err(tok.err(K::TooManyStages { max: MAX_STAGES }));
         }
@@ -1019,7 +1034,7 @@ fn percent_decode_strict(t: Tok, key: &'static str) -> Result<String> {
 fn parse_matting(tok: Tok) -> Result<AiPicMatting> {
     let parts = tok.split(b'&');
     let head = parts[0];
-    if head.s != "ci-process=AIPicMatting" {
+    if head.s != AI_PIC_MATTING {
         return Err(head.err(K::UnknownStage));
     }
     let mut m = AiPicMatting::default();
