@@ -12,9 +12,10 @@ use hyper::header::HeaderValue;
 use hyper::Response;
 
 use crate::error::ApiError;
-use crate::handler::{blocking, full, location, vhost_bucket, Body, Ctx};
+use crate::handler::{location, vhost_bucket, Ctx};
+use crate::http::{blocking, full, xml_response, Body};
 use crate::process::{ObjectSource, ProcessContext, Processed};
-use crate::server::State;
+use crate::state::State;
 use crate::store::{NewObject, ObjectStore};
 use crate::util::{md5_hex, sha1_hex};
 
@@ -474,12 +475,5 @@ pub(crate) async fn image_process(
     )
     .await?;
     let result = run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
-    let xml = format!(
-        "<?xml version='1.0' encoding='utf-8' ?>\n{}",
-        result.to_xml()
-    );
-    let mut resp = Response::new(full(xml));
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/xml"));
-    Ok(resp)
+    Ok(xml_response(result.to_xml()))
 }

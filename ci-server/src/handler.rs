@@ -8,37 +8,27 @@ use base64::Engine as _;
 use bytes::Bytes;
 use ci_core::result::{
     BucketEntry, BucketList, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult,
-    CompletePicResult, CopyObjectResult, CosError, InitiateMultipartUploadResult,
-    ListAllMyBucketsResult, ListBucketResult, ListMultipartUploadsResult, ListPartsResult,
-    ListedObject, ListedPart, ListedUpload, Owner,
+    CompletePicResult, CopyObjectResult, InitiateMultipartUploadResult, ListAllMyBucketsResult,
+    ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
+    ListedUpload, Owner,
 };
 use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
-use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use http_body_util::{combinators::BoxBody, BodyExt};
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::ci;
 use crate::error::ApiError;
-use crate::server::State;
+use crate::http::{
+    blocking, empty, error_response, full, set, set_known, xml_response, Body, CRC64_HEADER,
+};
+use crate::state::State;
 use crate::store::{ListQuery, NewObject, ObjectMeta, Staged};
 use crate::util::{fresh_id, http_date, iso_date, now_secs};
 
-/// The response body type.
-pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
-
 /// Bodies up to this size are read in one piece; larger ones are streamed.
 const INLINE_BODY: u64 = 1024 * 1024;
-
-pub(crate) fn full(data: impl Into<Bytes>) -> Body {
-    Full::new(data.into())
-        .map_err(|never| match never {})
-        .boxed()
-}
-
-pub(crate) fn empty() -> Body {
-    Empty::new().map_err(|never| match never {}).boxed()
-}
 
 /// A parsed request.
 pub(crate) struct Ctx {
@@ -70,15 +60,6 @@ impl Ctx {
 /// `<bucket>.cos.<region>.myqcloud.com/<key>`.
 pub(crate) fn location(bucket: &str, region: &str, key: &str) -> String {
     format!("{bucket}.cos.{region}.myqcloud.com/{key}")
-}
-
-/// Runs a blocking closure on the blocking pool.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
 }
 
 /// Entry point for every request.
@@ -113,70 +94,6 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         "request"
     );
     resp
-}
-
-fn status(code: u16) -> StatusCode {
-    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-/// The COS error answer: XML with every element filled; no body for HEAD.
-pub(crate) fn error_response(
-    e: &ApiError,
-    resource: &str,
-    rid: &str,
-    is_head: bool,
-) -> Response<Body> {
-    let body = if is_head {
-        empty()
-    } else {
-        let err = CosError {
-            code: e.code.to_owned(),
-            message: e.message.clone(),
-            resource: if resource.is_empty() {
-                "/".to_owned()
-            } else {
-                resource.to_owned()
-            },
-            request_id: rid.to_owned(),
-            trace_id: format!("trace-{rid}"),
-        };
-        let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{}", err.to_xml());
-        full(xml)
-    };
-    let mut resp = Response::new(body);
-    *resp.status_mut() = status(e.status);
-    if !is_head {
-        resp.headers_mut()
-            .insert("content-type", HeaderValue::from_static("application/xml"));
-    }
-    resp
-}
-
-fn xml_response(xml: String) -> Response<Body> {
-    let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{xml}");
-    let mut resp = Response::new(full(xml));
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/xml"));
-    resp
-}
-
-/// `x-cos-hash-crc64ecma`, parsed once.
-const CRC64_HEADER: HeaderName = HeaderName::from_static("x-cos-hash-crc64ecma");
-
-/// Sets a header known at compile time (no name parsing per request).
-fn set_known(resp: &mut Response<Body>, name: HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        resp.headers_mut().insert(name, v);
-    }
-}
-
-fn set(resp: &mut Response<Body>, name: &str, value: &str) {
-    if let (Ok(n), Ok(v)) = (
-        HeaderName::from_bytes(name.as_bytes()),
-        HeaderValue::from_str(value),
-    ) {
-        resp.headers_mut().insert(n, v);
-    }
 }
 
 /// Bucket and region from a virtual host name (`<bucket>.cos.<region>.myqcloud.com`, or

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::state::State;
 use crate::store::{LocalStore, ObjectStore, StoreError};
 
 /// Why the server could not start.
@@ -33,16 +34,6 @@ pub enum ServerError {
     /// Binding or another socket failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// Shared by every request.
-pub(crate) struct State {
-    pub(crate) config: ServerConfig,
-    pub(crate) store: Arc<dyn ObjectStore>,
-    pub(crate) processor: Arc<dyn Processor>,
-    pub(crate) pool: Arc<Semaphore>,
-    pub(crate) policy: VerifyPolicy,
-    pub(crate) local_addr: SocketAddr,
 }
 
 /// A bound server, ready to [`run_until`](Server::run_until).

@@ -14,12 +14,13 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
-use hyper::{Response, StatusCode};
+use hyper::Response;
 
 use crate::ci;
 use crate::error::ApiError;
-use crate::handler::{blocking, full, new_object, Body};
-use crate::server::State;
+use crate::handler::new_object;
+use crate::http::{blocking, full, Body};
+use crate::state::State;
 use crate::util::now_secs;
 
 struct V4Error {
@@ -40,7 +41,7 @@ impl From<ApiError> for V4Error {
 
 fn json(status: u16, resp: &V4Response) -> Response<Body> {
     let mut r = Response::new(full(resp.to_json()));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() = crate::http::status(status);
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     r
