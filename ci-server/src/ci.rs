@@ -11,10 +11,11 @@ use ci_core::PicOperations;
 use hyper::header::HeaderValue;
 use hyper::Response;
 
+use crate::address::{location, object_of_url};
 use crate::error::ApiError;
-use crate::handler::{location, vhost_bucket, Ctx};
 use crate::http::{blocking, full, xml_response, Body};
 use crate::process::{ObjectSource, ProcessContext, Processed};
+use crate::request::{rule_from_params, Ctx};
 use crate::state::State;
 use crate::store::{NewObject, ObjectStore};
 use crate::util::{md5_hex, sha1_hex};
@@ -131,30 +132,6 @@ impl StoreSource {
         reader.take(max).read_to_end(&mut data).ok()?;
         Some(data)
     }
-
-    /// `(bucket, key)` of a URL naming an object of this server, if it does.
-    fn locate(&self, url: &str) -> Option<(String, String)> {
-        let rest = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"))?;
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        if let Some((bucket, _)) = vhost_bucket(host) {
-            return Some((bucket, ci_core::sign::decode_key(path).ok()?));
-        }
-        let port = self.local.port().to_string();
-        let (h, p) = host.rsplit_once(':')?;
-        let local_host =
-            matches!(h, "127.0.0.1" | "localhost" | "[::1]") || h == self.local.ip().to_string();
-        if !local_host || p != port {
-            return None;
-        }
-        let (bucket, key) = path.split_once('/')?;
-        Some((
-            ci_core::sign::decode_key(bucket).ok()?,
-            ci_core::sign::decode_key(key).ok()?,
-        ))
-    }
 }
 
 impl ObjectSource for StoreSource {
@@ -163,7 +140,7 @@ impl ObjectSource for StoreSource {
     }
 
     fn fetch_url(&self, url: &str, max: u64) -> Option<Vec<u8>> {
-        let (bucket, key) = self.locate(url)?;
+        let (bucket, key) = object_of_url(url, self.local)?;
         self.read(&bucket, &key, max)
     }
 }
@@ -349,60 +326,6 @@ pub(crate) async fn read_object(
     .await
 }
 
-const INFO_RULES: &[&str] = &["imageInfo", "imageAve", "exif"];
-const RULE_PREFIXES: &[&str] = &["imageMogr2/", "imageView2/", "watermark/", "style/"];
-const AI_PARAMS: &[&str] = &["center-layout", "padding-layout", "detect-url"];
-
-/// The processing rule a download request carries in its query, if any: rule keys with or
-/// without `=` (several are joined with `|`), or `ci-process=...` with its parameters.
-pub(crate) fn rule_from_params(
-    params: &[(String, Option<String>)],
-) -> Result<Option<ProcessingRule>, ApiError> {
-    let mut text = String::new();
-    for (k, v) in params {
-        let is_rule = INFO_RULES.contains(&k.as_str())
-            || RULE_PREFIXES.iter().any(|p| k.starts_with(p))
-            || k.contains('|');
-        if !is_rule {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push('|');
-        }
-        text.push_str(k);
-        // A literal `=` inside the rule (Base64 padding) splits the pair: rejoin it.
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            text.push('=');
-            text.push_str(v);
-        }
-    }
-    if let Some(process) = params
-        .iter()
-        .find(|(k, _)| k == "ci-process")
-        .map(|(_, v)| v.as_deref().unwrap_or(""))
-    {
-        if !text.is_empty() {
-            text.push('|');
-        }
-        text.push_str("ci-process=");
-        text.push_str(process);
-        for (k, v) in params {
-            if AI_PARAMS.contains(&k.as_str()) {
-                text.push('&');
-                text.push_str(k);
-                text.push('=');
-                text.push_str(&ci_core::sign::encode_component(v.as_deref().unwrap_or("")));
-            }
-        }
-    }
-    if text.is_empty() {
-        return Ok(None);
-    }
-    ProcessingRule::parse(&text)
-        .map(Some)
-        .map_err(|e| ApiError::invalid_argument(e.to_string()))
-}
-
 fn detect_url(rule: &ProcessingRule) -> Option<&str> {
     rule.stages.iter().find_map(|s| match s {
         Stage::AiPicMatting(a) => a.detect_url.as_deref(),
@@ -421,11 +344,7 @@ pub(crate) async fn get_processed(
     let limit = state.config.limits.max_process_input;
     let input = match detect_url(&rule) {
         Some(url) => {
-            let source = StoreSource {
-                store: state.store.clone(),
-                local: state.local_addr,
-            };
-            let (b, k) = source.locate(url).ok_or_else(|| {
+            let (b, k) = object_of_url(url, state.local_addr).ok_or_else(|| {
                 ApiError::invalid_argument(
                     "detect-url must name an object of this server's buckets",
                 )

@@ -4,63 +4,35 @@ use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use ci_core::result::{
     BucketEntry, BucketList, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult,
     CompletePicResult, CopyObjectResult, InitiateMultipartUploadResult, ListAllMyBucketsResult,
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
-    ListedUpload, Owner,
+    ListedUpload,
 };
-use ci_core::sign::{decode_key, decode_query, verify, ReceivedRequest, VerifyError};
+use ci_core::sign::{decode_query, verify, ReceivedRequest, VerifyError};
 use http_body_util::{combinators::BoxBody, BodyExt};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::address::{location, owner_of, resolve, undecodable, Address};
 use crate::ci;
 use crate::error::ApiError;
 use crate::http::{
     blocking, empty, error_response, full, set, set_known, xml_response, Body, CRC64_HEADER,
 };
+use crate::request::{
+    check_content_md5, content_length, copy_source, names_a_rule, new_object, object_list_query,
+    parse_range, part_list_query, part_number, replaces_metadata, upload_list_query, Ctx,
+};
 use crate::state::State;
-use crate::store::{ListQuery, NewObject, ObjectMeta, Staged};
+use crate::store::{ObjectMeta, Staged};
 use crate::util::{fresh_id, http_date, iso_date, now_secs};
 
 /// Bodies up to this size are read in one piece; larger ones are streamed.
 const INLINE_BODY: u64 = 1024 * 1024;
-
-/// A parsed request.
-pub(crate) struct Ctx {
-    pub(crate) method: Method,
-    pub(crate) bucket: String,
-    pub(crate) key: String,
-    pub(crate) region: String,
-    pub(crate) params: Vec<(String, Option<String>)>,
-    pub(crate) headers: HeaderMap,
-}
-
-impl Ctx {
-    pub(crate) fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_deref().unwrap_or(""))
-    }
-
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.params.iter().any(|(k, _)| k == name)
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// `<bucket>.cos.<region>.myqcloud.com/<key>`.
-pub(crate) fn location(bucket: &str, region: &str, key: &str) -> String {
-    format!("{bucket}.cos.{region}.myqcloud.com/{key}")
-}
 
 /// Entry point for every request.
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
@@ -94,45 +66,6 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         "request"
     );
     resp
-}
-
-/// Bucket and region from a virtual host name (`<bucket>.cos.<region>.myqcloud.com`, or
-/// any host whose first label is a `BucketName-APPID`).
-pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
-    let host = match host.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => host,
-    };
-    if host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok() {
-        return None;
-    }
-    let (first, rest) = host.split_once('.')?;
-    if rest.is_empty() || ci_core::ops::check_bucket_name(first).is_err() {
-        return None;
-    }
-    let region = rest
-        .strip_prefix("cos.")
-        .and_then(|r| r.split('.').next())
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned);
-    Some((first.to_owned(), region))
-}
-
-/// The service endpoint (`service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`): GET
-/// Service goes there, never to the default bucket.
-fn is_service_host(host: &str) -> bool {
-    let host = host.split(':').next().unwrap_or(host);
-    host == "service.cos.myqcloud.com"
-        || (host.starts_with("cos.") && host.ends_with(".myqcloud.com"))
-}
-
-/// The account owner as listings name it: the bucket's APPID.
-fn owner_of(bucket: &str) -> Owner {
-    let appid = bucket.rsplit('-').next().unwrap_or("");
-    Owner {
-        id: appid.to_owned(),
-        display_name: appid.to_owned(),
-    }
 }
 
 fn authenticate(
@@ -196,10 +129,7 @@ async fn dispatch(
     if raw_path.starts_with("/files/v2/") {
         return Ok(crate::v4::handle(state, parts, body, rid).await);
     }
-    let bad_uri = |e: ci_core::sign::DecodeError| {
-        ApiError::new(400, "InvalidURI", format!("cannot decode the URI: {e}"))
-    };
-    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(bad_uri)?;
+    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
     let host = parts
         .headers
         .get("host")
@@ -212,39 +142,23 @@ async fn dispatch(
     } else {
         format!("{host}{raw_path}")
     };
-    let stripped = raw_path.strip_prefix('/').unwrap_or(&raw_path);
-    let service_host = is_service_host(&host);
-    let (bucket, region, raw_key, path_style) = match vhost_bucket(&host) {
-        Some((b, r)) => (
-            b,
-            r.unwrap_or_else(|| state.config.region.clone()),
-            stripped,
-            false,
-        ),
-        None if !service_host && state.config.default_bucket.is_some() => (
-            state.config.default_bucket.clone().unwrap_or_default(),
-            state.config.region.clone(),
-            stripped,
-            false,
-        ),
-        None => {
-            let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
-            (
-                decode_key(b).map_err(bad_uri)?,
-                state.config.region.clone(),
-                k,
-                true,
-            )
-        }
-    };
-    let key = decode_key(raw_key).map_err(bad_uri)?;
-    if !bucket.is_empty() {
-        *resource = location(&bucket, &region, &key);
+    let config = &state.config;
+    let address = resolve(
+        &host,
+        &raw_path,
+        &config.region,
+        config.default_bucket.as_deref(),
+    )?;
+    if !address.bucket.is_empty() {
+        *resource = location(&address.bucket, &address.region, &address.key);
     }
-    let mut paths = vec![format!("/{key}")];
-    if path_style && !bucket.is_empty() {
-        paths.push(format!("/{bucket}/{key}"));
-    }
+    let paths = address.signed_paths();
+    let Address {
+        bucket,
+        key,
+        region,
+        ..
+    } = address;
     authenticate(state, &parts.method, &paths, &params, &parts.headers)?;
     if bucket.is_empty() {
         return match parts.method {
@@ -301,35 +215,6 @@ async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<
         Method::POST if ctx.has("uploadId") => complete_upload(state, &ctx, body).await,
         Method::POST if ctx.has("image_process") => ci::image_process(state, &ctx).await,
         _ => Err(ApiError::method_not_allowed()),
-    }
-}
-
-/// Headers kept with an object.
-pub(crate) fn new_object(headers: &HeaderMap) -> NewObject {
-    const KEPT: &[&str] = &[
-        "cache-control",
-        "content-disposition",
-        "content-encoding",
-        "content-language",
-        "expires",
-    ];
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_owned();
-    let kept = headers
-        .iter()
-        .filter(|(k, _)| k.as_str().starts_with("x-cos-meta-") || KEPT.contains(&k.as_str()))
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
-    NewObject {
-        content_type,
-        headers: kept,
     }
 }
 
@@ -400,32 +285,6 @@ pub(crate) async fn receive_body(
     Ok((staged, kept))
 }
 
-fn check_content_md5(ctx: &Ctx, md5: &[u8; 16]) -> Result<(), ApiError> {
-    if let Some(v) = ctx.header("content-md5") {
-        let sent = base64::engine::general_purpose::STANDARD
-            .decode(v.trim())
-            .map_err(|_| ApiError::new(400, "InvalidDigest", "Content-MD5 is not base64"))?;
-        if sent.as_slice() != md5 {
-            return Err(ApiError::new(
-                400,
-                "BadDigest",
-                "The Content-MD5 you specified did not match what we received.",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn content_length(ctx: &Ctx) -> Result<Option<u64>, ApiError> {
-    ctx.header("content-length")
-        .map(|v| {
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| ApiError::invalid_argument("Content-Length is not a number"))
-        })
-        .transpose()
-}
-
 async fn put_object(
     state: &Arc<State>,
     ctx: &Ctx,
@@ -464,46 +323,6 @@ async fn put_object(
     set(&mut resp, "etag", &meta.etag);
     set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
     Ok(resp)
-}
-
-/// Parses `Range: bytes=a-b` against `size`: `Ok(None)` for no range, the inclusive bounds
-/// otherwise.
-fn parse_range(value: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
-    let Some(v) = value else { return Ok(None) };
-    let invalid = || {
-        ApiError::new(
-            416,
-            "InvalidRange",
-            "The requested range is not satisfiable",
-        )
-    };
-    let spec = v.trim().strip_prefix("bytes=").ok_or_else(invalid)?;
-    if spec.contains(',') {
-        return Ok(None); // multiple ranges: answer the whole object, as HTTP allows
-    }
-    let (a, b) = spec.split_once('-').ok_or_else(invalid)?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => {
-            let n: u64 = n.parse().map_err(|_| invalid())?;
-            if n == 0 || size == 0 {
-                return Err(invalid());
-            }
-            (size.saturating_sub(n), size - 1)
-        }
-        (s, "") => (s.parse().map_err(|_| invalid())?, size.saturating_sub(1)),
-        (s, e) => {
-            let s: u64 = s.parse().map_err(|_| invalid())?;
-            let e: u64 = e.parse().map_err(|_| invalid())?;
-            if e < s {
-                return Err(invalid());
-            }
-            (s, e.min(size.saturating_sub(1)))
-        }
-    };
-    if start >= size {
-        return Err(invalid());
-    }
-    Ok(Some((start, end)))
 }
 
 fn object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, ctx: &Ctx) {
@@ -607,7 +426,7 @@ fn read_inline(
 }
 
 async fn get_object(state: &Arc<State>, ctx: &Ctx, head: bool) -> Result<Response<Body>, ApiError> {
-    if !head && ci::rule_from_params(&ctx.params)?.is_some() {
+    if !head && names_a_rule(&ctx.params) {
         return ci::get_processed(state, ctx).await;
     }
     let store = state.store.clone();
@@ -658,26 +477,12 @@ async fn delete_object(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, 
 }
 
 async fn list_objects(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let max_keys = match ctx.param("max-keys") {
-        Some(v) if !v.is_empty() => v
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid_argument("max-keys is not a number"))?,
-        _ => 1000,
-    };
-    let url_encode = ctx.param("encoding-type") == Some("url");
-    let query = ListQuery {
-        prefix: ctx.param("prefix").unwrap_or("").to_owned(),
-        marker: ctx.param("marker").unwrap_or("").to_owned(),
-        delimiter: ctx
-            .param("delimiter")
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
-        max_keys: max_keys.min(1000),
-    };
+    let query = object_list_query(ctx)?;
+    let url_encode = ctx.url_encoded();
     let store = state.store.clone();
     let bucket = ctx.bucket.clone();
     let q = query.clone();
-    let listing = if max_keys == 0 {
+    let listing = if query.max_keys == 0 {
         Default::default()
     } else {
         blocking(move || Ok(store.list(&bucket, &q)?)).await?
@@ -695,7 +500,7 @@ async fn list_objects(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
         encoding_type: url_encode.then(|| "url".to_owned()),
         prefix: enc(&query.prefix),
         marker: enc(&query.marker),
-        max_keys: max_keys.min(1000) as u32,
+        max_keys: query.max_keys as u32,
         delimiter: query.delimiter.as_deref().map(enc),
         is_truncated: listing.is_truncated,
         next_marker: listing.next_marker.as_deref().map(enc),
@@ -755,11 +560,7 @@ async fn upload_part(
     ctx: &Ctx,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
-    let n: u32 = ctx
-        .param("partNumber")
-        .and_then(|v| v.parse().ok())
-        .filter(|n| (1..=10_000).contains(n))
-        .ok_or_else(|| ApiError::invalid_argument("partNumber must be 1 to 10000"))?;
+    let n = part_number(ctx)?;
     let id = open_upload(state, ctx).await?;
     let max = state.config.limits.max_object_size;
     if content_length(ctx)?.is_some_and(|l| l > max) {
@@ -859,15 +660,7 @@ async fn abort_upload(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
 
 async fn list_parts(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let id = open_upload(state, ctx).await?;
-    let marker: u32 = ctx
-        .param("part-number-marker")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let max: usize = ctx
-        .param("max-parts")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .clamp(1, 1000);
+    let (marker, max) = part_list_query(ctx);
     let store = state.store.clone();
     let id2 = id.clone();
     let all = blocking(move || Ok(store.list_parts(&id2)?)).await?;
@@ -903,18 +696,10 @@ async fn list_parts(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, Api
 /// `GET /?uploads`: open multipart uploads, with prefix, delimiter, key-marker,
 /// upload-id-marker and max-uploads as ListObjects has them.
 async fn list_uploads(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let max = match ctx.param("max-uploads") {
-        Some(v) if !v.is_empty() => v
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid_argument("max-uploads is not a number"))?
-            .clamp(1, 1000),
-        _ => 1000,
-    };
-    let url_encode = ctx.param("encoding-type") == Some("url");
-    let prefix = ctx.param("prefix").unwrap_or("").to_owned();
-    let delimiter = ctx.param("delimiter").filter(|d| !d.is_empty());
-    let key_marker = ctx.param("key-marker").unwrap_or("");
-    let id_marker = ctx.param("upload-id-marker").unwrap_or("");
+    let query = upload_list_query(ctx)?;
+    let url_encode = ctx.url_encoded();
+    let (prefix, delimiter, max) = (query.prefix, query.delimiter, query.max_uploads);
+    let (key_marker, id_marker) = (query.key_marker, query.upload_id_marker);
     let store = state.store.clone();
     let bucket = ctx.bucket.clone();
     let all = blocking(move || Ok(store.list_uploads(&bucket)?)).await?;
@@ -999,27 +784,6 @@ async fn list_uploads(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, A
     Ok(xml_response(doc.to_xml()))
 }
 
-/// Bucket and key named by `x-cos-copy-source`:
-/// `<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=..]`.
-fn copy_source(value: &str) -> Result<(String, String), ApiError> {
-    let bad = |why: &str| ApiError::invalid_argument(format!("x-cos-copy-source {value:?}: {why}"));
-    let v = value.trim();
-    let v = v
-        .strip_prefix("http://")
-        .or_else(|| v.strip_prefix("https://"))
-        .unwrap_or(v);
-    let v = v.split_once('?').map_or(v, |(path, _)| path);
-    let (host, raw_key) = v
-        .split_once('/')
-        .ok_or_else(|| bad("expected <bucket>.cos.<region>.myqcloud.com/<key>"))?;
-    let (bucket, _) = vhost_bucket(host).ok_or_else(|| bad("the host names no bucket"))?;
-    let key = decode_key(raw_key).map_err(|e| bad(&e.to_string()))?;
-    if key.is_empty() {
-        return Err(bad("no object key"));
-    }
-    Ok((bucket, key))
-}
-
 /// PUT Object - Copy: the source's bytes become the target; metadata copied
 /// (`x-cos-metadata-directive: Copy`, the default) or taken from this request
 /// (`Replaced`).
@@ -1028,15 +792,7 @@ async fn copy_object(state: &Arc<State>, ctx: &Ctx) -> Result<Response<Body>, Ap
     if !state.config.bucket_exists(&src_bucket) {
         return Err(ApiError::no_such_bucket());
     }
-    let replace = match ctx.header("x-cos-metadata-directive").map(str::trim) {
-        None | Some("Copy") => false,
-        Some("Replaced") => true,
-        Some(other) => {
-            return Err(ApiError::invalid_argument(format!(
-                "x-cos-metadata-directive must be Copy or Replaced, not {other:?}"
-            )))
-        }
-    };
+    let replace = replaces_metadata(ctx)?;
     if !replace && src_bucket == ctx.bucket && src_key == ctx.key {
         return Err(ApiError::new(
             400,
@@ -1108,38 +864,4 @@ async fn get_service(state: &Arc<State>) -> Result<Response<Body>, ApiError> {
         },
     };
     Ok(xml_response(doc.to_xml()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vhost() {
-        assert_eq!(
-            vhost_bucket("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
-            Some((
-                "examplebucket-1250000000".into(),
-                Some("ap-guangzhou".into())
-            ))
-        );
-        assert_eq!(
-            vhost_bucket("b-1250000000.localhost:8080"),
-            Some(("b-1250000000".into(), None))
-        );
-        assert_eq!(vhost_bucket("127.0.0.1:8080"), None);
-        assert_eq!(vhost_bucket("cos.ap-guangzhou.myqcloud.com"), None);
-        assert_eq!(vhost_bucket("localhost"), None);
-    }
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range(None, 10).unwrap(), None);
-        assert_eq!(parse_range(Some("bytes=0-3"), 10).unwrap(), Some((0, 3)));
-        assert_eq!(parse_range(Some("bytes=5-"), 10).unwrap(), Some((5, 9)));
-        assert_eq!(parse_range(Some("bytes=-3"), 10).unwrap(), Some((7, 9)));
-        assert_eq!(parse_range(Some("bytes=2-100"), 10).unwrap(), Some((2, 9)));
-        assert!(parse_range(Some("bytes=10-"), 10).is_err());
-        assert!(parse_range(Some("bytes=5-2"), 10).is_err());
-    }
 }

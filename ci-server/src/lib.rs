@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod address;
 mod ci;
 pub mod config;
 pub mod engine;
@@ -35,6 +36,7 @@ mod error;
 mod handler;
 mod http;
 pub mod process;
+mod request;
 pub mod server;
 mod state;
 pub mod store;
