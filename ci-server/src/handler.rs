@@ -11,13 +11,14 @@ use ci_core::result::{
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
     ListedUpload,
 };
-use ci_core::sign::{decode_query, verify, ReceivedRequest, VerifyError};
+use ci_core::sign::decode_query;
 use http_body_util::{combinators::BoxBody, BodyExt};
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::address::{location, owner_of, resolve, undecodable, Address};
+use crate::auth;
 use crate::ci;
 use crate::error::ApiError;
 use crate::http::{
@@ -29,7 +30,7 @@ use crate::request::{
 };
 use crate::state::State;
 use crate::store::{ObjectMeta, Staged};
-use crate::util::{fresh_id, http_date, iso_date, now_secs};
+use crate::util::{fresh_id, http_date, iso_date};
 
 /// Bodies up to this size are read in one piece; larger ones are streamed.
 const INLINE_BODY: u64 = 1024 * 1024;
@@ -66,56 +67,6 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         "request"
     );
     resp
-}
-
-fn authenticate(
-    state: &State,
-    method: &Method,
-    paths: &[String],
-    params: &[(String, Option<String>)],
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    let has_header = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| !v.trim().is_empty());
-    let has_query = params
-        .iter()
-        .any(|(k, _)| k == "q-signature" || k == "q-sign-algorithm");
-    if !has_header && !has_query {
-        if state.config.anonymous {
-            return Ok(());
-        }
-        return Err(ApiError::new(
-            403,
-            "AccessDenied",
-            "Access Denied: the request carries no signature",
-        ));
-    }
-    let hs: Vec<(String, String)> = headers
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
-    let now = now_secs();
-    let mut last = VerifyError::SignatureMismatch;
-    for path in paths {
-        let req = ReceivedRequest {
-            method: method.as_str().to_owned(),
-            path: path.clone(),
-            params: params.to_vec(),
-            headers: hs.clone(),
-        };
-        match verify(&req, |ak| state.config.lookup(ak), now, &state.policy) {
-            Ok(_) => return Ok(()),
-            Err(VerifyError::SignatureMismatch) => last = VerifyError::SignatureMismatch,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(last.into())
 }
 
 async fn dispatch(
@@ -159,7 +110,7 @@ async fn dispatch(
         region,
         ..
     } = address;
-    authenticate(state, &parts.method, &paths, &params, &parts.headers)?;
+    auth::check_cos(state, &parts.method, &paths, &params, &parts.headers)?;
     if bucket.is_empty() {
         return match parts.method {
             Method::GET if key.is_empty() => get_service(state).await,

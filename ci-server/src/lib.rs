@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod address;
+mod auth;
 mod ci;
 pub mod config;
 pub mod engine;

@@ -8,19 +8,18 @@
 use std::sync::Arc;
 
 use ci_core::result::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};
-use ci_core::sign::v4_verify;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::Response;
 
+use crate::auth;
 use crate::ci;
 use crate::error::ApiError;
 use crate::http::{blocking, full, Body};
 use crate::request::{new_object, parse_form, v4_path};
 use crate::state::State;
-use crate::util::now_secs;
 
 struct V4Error {
     status: u16,
@@ -90,24 +89,7 @@ async fn run(
     if parts.method != hyper::Method::POST {
         return Err(ApiError::method_not_allowed().into());
     }
-    // Authorization: the v4 signature itself.
-    match parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(sign) if !sign.trim().is_empty() => {
-            v4_verify(sign, |ak| state.config.lookup(ak), appid, name, now_secs()).map_err(
-                |e| V4Error::from(ApiError::new(403, "SignatureDoesNotMatch", e.to_string())),
-            )?;
-        }
-        _ if state.config.anonymous => {}
-        _ => {
-            return Err(
-                ApiError::new(403, "AccessDenied", "the request carries no v4 signature").into(),
-            )
-        }
-    }
+    auth::check_v4(state, &parts.headers, appid, name)?;
     if !state.config.bucket_exists(&bucket) {
         return Err(ApiError::no_such_bucket().into());
     }
