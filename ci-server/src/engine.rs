@@ -12,7 +12,7 @@ use crate::process::{ProcessContext, ProcessError, Processed, Processor};
 /// Largest watermark image fetched from the server's own buckets (the input limit).
 const MAX_MARK_BYTES: u64 = 32 * 1024 * 1024;
 
-/// The [`Processor`] of `ci_core::process`: the default engine of [`Server::bind`](crate::Server::bind).
+/// The [`Processor`] of `ci_core::process`: the default engine of [`Server::bind`](crate::server::Server::bind).
 ///
 /// Watermark image URLs (`http://<bucket>.cos.<region>.myqcloud.com/<key>`) are read
 /// from this server's buckets through [`ProcessContext::source`].
@@ -37,7 +37,7 @@ impl EngineProcessor {
     }
 
     /// The engine a server with `config` runs: its font directory, when it names one.
-    pub fn for_config(config: &crate::ServerConfig) -> Result<Self, process::FontError> {
+    pub fn for_config(config: &crate::config::ServerConfig) -> Result<Self, process::FontError> {
         let engine = EngineProcessor::new();
         Ok(match &config.fonts {
             Some(dir) => engine.with_fonts(FontDir::new(dir)?),

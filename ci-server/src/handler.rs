@@ -24,6 +24,7 @@ use crate::error::ApiError;
 use crate::http::{
     blocking, empty, error_response, full, set, set_known, xml_response, Body, CRC64_HEADER,
 };
+use crate::processing;
 use crate::request::{
     check_content_md5, content_length, copy_source, names_a_rule, new_object, object_list_query,
     parse_range, part_list_query, part_number, replaces_metadata, upload_list_query, Ctx,
@@ -247,7 +248,7 @@ async fn put_object(
         return Err(ApiError::entity_too_large(limits.max_object_size));
     }
     let plan = match ctx.header("pic-operations") {
-        Some(h) => Some(ci::plan(state, &ctx.bucket, &ctx.key, h)?),
+        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
         None => None,
     };
     if plan.is_some() && len.is_some_and(|l| l > limits.max_process_input) {
@@ -266,7 +267,8 @@ async fn put_object(
     let mut resp = match (plan, kept) {
         (Some(plan), Some(input)) => {
             let result =
-                ci::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
+                processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input)
+                    .await?;
             xml_response(result.to_xml())
         }
         _ => Response::new(empty()),
@@ -551,7 +553,7 @@ async fn complete_upload(
 ) -> Result<Response<Body>, ApiError> {
     let id = open_upload(state, ctx).await?;
     let plan = match ctx.header("pic-operations") {
-        Some(h) => Some(ci::plan(state, &ctx.bucket, &ctx.key, h)?),
+        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
         None => None,
     };
     let raw = read_small_body(body, state.config.limits.max_xml_body).await?;
@@ -581,9 +583,10 @@ async fn complete_upload(
             if meta.size > limit {
                 return Err(ApiError::image_too_large(limit));
             }
-            let input = ci::read_object(state, &ctx.bucket, &ctx.key, limit).await?;
+            let input = processing::read_object(state, &ctx.bucket, &ctx.key, limit).await?;
             let result =
-                ci::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
+                processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input)
+                    .await?;
             xml_response(
                 CompletePicResult {
                     completion: Some(completion),

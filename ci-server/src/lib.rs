@@ -37,6 +37,7 @@ mod error;
 mod handler;
 mod http;
 pub mod process;
+mod processing;
 mod request;
 pub mod server;
 mod state;

@@ -52,9 +52,9 @@ impl std::fmt::Debug for Server {
 
 impl Server {
     /// Binds `config.bind` with the local store under `config.root` and the local image
-    /// engine ([`EngineProcessor`](crate::EngineProcessor)).
+    /// engine ([`EngineProcessor`](crate::engine::EngineProcessor)).
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
-        let engine = crate::EngineProcessor::for_config(&config)?;
+        let engine = crate::engine::EngineProcessor::for_config(&config)?;
         Self::bind_with(config, Arc::new(engine)).await
     }
 

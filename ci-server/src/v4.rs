@@ -15,9 +15,9 @@ use hyper::http::request::Parts;
 use hyper::Response;
 
 use crate::auth;
-use crate::ci;
 use crate::error::ApiError;
 use crate::http::{blocking, full, Body};
+use crate::processing;
 use crate::request::{new_object, parse_form, v4_path};
 use crate::state::State;
 
@@ -114,7 +114,7 @@ async fn run(
         .get("pic-operations")
         .and_then(|v| v.to_str().ok());
     let plan = pic_ops
-        .map(|h| ci::plan(state, &bucket, &file, h))
+        .map(|h| processing::plan(state, &bucket, &file, h))
         .transpose()?;
     let urls = |d: &mut V4Data| {
         d.access_url = Some(format!("http://{bucket}.file.myqcloud.com/{file}"));
@@ -172,7 +172,7 @@ async fn run(
                 )
                 .into());
             }
-            ci::read_object(state, &bucket, &file, limit).await?
+            processing::read_object(state, &bucket, &file, limit).await?
         }
         other => {
             return Err(ApiError::invalid_argument(format!("unknown op {other:?}")).into());
@@ -180,7 +180,7 @@ async fn run(
     };
     if let Some(plan) = plan {
         let fileids: Vec<String> = plan.rules.iter().map(|r| r.fileid.clone()).collect();
-        let result = ci::run_plan(state, &bucket, &file, &region, plan, input).await?;
+        let result = processing::run_plan(state, &bucket, &file, &region, plan, input).await?;
         data.image_info = Some(V4ImageInfo {
             original_info: result.original_info.and_then(|o| o.image_info).map(|i| {
                 V4OriginalInfo {
