@@ -30,20 +30,19 @@
 
 mod address;
 mod auth;
-mod ci;
+mod body;
 pub mod config;
 pub mod engine;
 mod error;
-mod handler;
 mod http;
 pub mod process;
 mod processing;
 mod request;
+mod routes;
 pub mod server;
 mod state;
 pub mod store;
 pub mod util;
-mod v4;
 
 pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
 pub use engine::EngineProcessor;

@@ -128,7 +128,7 @@ impl Server {
                     let state = self.state.clone();
                     let svc = service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(crate::handler::handle(state, req).await) }
+                        async move { Ok::<_, Infallible>(crate::routes::handle(state, req).await) }
                     });
                     let mut builder = http1::Builder::new();
                     builder
