@@ -50,20 +50,6 @@ impl EngineProcessor {
     }
 }
 
-/// Maps an engine error to the server's error (same COS codes).
-pub fn map_error(e: process::ProcessError) -> ProcessError {
-    use process::ProcessError as E;
-    let msg = e.to_string();
-    match e {
-        E::InvalidImageFormat(_) => ProcessError::InvalidImageFormat(msg),
-        E::ImageTooLarge { .. } => ProcessError::ImageTooLarge(msg),
-        E::ImageResolutionExceed(_) => ProcessError::ImageResolutionExceed(msg),
-        E::UnsupportedFormat(_) => ProcessError::UnsupportedFormat(msg),
-        E::InvalidArgument(_) => ProcessError::InvalidArgument(msg),
-        _ => ProcessError::Internal(msg),
-    }
-}
-
 impl Processor for EngineProcessor {
     fn process(
         &self,
@@ -106,9 +92,7 @@ impl Processor for EngineProcessor {
     }
 
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
-        process::image_info_with(input, &self.limits)
-            .map(|r| r.info)
-            .map_err(map_error)
+        Ok(process::image_info_with(input, &self.limits)?.info)
     }
 }
 
@@ -127,22 +111,20 @@ fn to_processed(
     out: process::Result<process::Output>,
     rule: &ProcessingRule,
 ) -> Result<Processed, ProcessError> {
-    {
-        let out = out.map_err(map_error)?;
-        let mut info = out.info;
-        let format = match out.format {
-            _ if rule.is_ai_pic_matting() => String::new(),
-            Some(f) => f.rule_name().to_string(),
-            None => "json".to_string(),
-        };
-        if out.format.is_some() {
-            info.format = format.clone();
-        }
-        Ok(Processed {
-            bytes: out.bytes,
-            format,
-            content_type: out.content_type.to_string(),
-            info,
-        })
+    let out = out?;
+    let mut info = out.info;
+    let format = match out.format {
+        _ if rule.is_ai_pic_matting() => String::new(),
+        Some(f) => f.rule_name().to_string(),
+        None => "json".to_string(),
+    };
+    if out.format.is_some() {
+        info.format = format.clone();
     }
+    Ok(Processed {
+        bytes: out.bytes,
+        format,
+        content_type: out.content_type.to_string(),
+        info,
+    })
 }
