@@ -11,6 +11,13 @@
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
 //!
+//! Inside, modules import downward only: [`server`] accepts connections and hands each
+//! request to the router (`routes`), which addresses, authenticates and names one handler
+//! per route, in one module per resource family (objects, multipart, listings, CI
+//! processing, v4); handlers use the layers below: parsing (`request`, `address`, pure),
+//! `auth`, bodies, CI processing, HTTP answers (`http`), the shared state, and at the
+//! bottom the store, the [`process`] seam, the configuration and [`util`].
+//!
 //! Requests are routed by virtual host (`<bucket>-<appid>.cos.<region>.myqcloud.com`, or
 //! any host whose first label is a bucket name) or path style (`/<bucket>/<key>`), every
 //! signature (header or pre-signed query, or v4) is verified with

@@ -14,6 +14,8 @@ use crate::processing;
 use crate::request::{rule_from_params, Ctx};
 use crate::state::State;
 
+/// The object an AIPicMatting rule names with `detect-url`, if any: the input instead of
+/// the addressed object.
 fn detect_url(rule: &ProcessingRule) -> Option<&str> {
     rule.stages.iter().find_map(|s| match s {
         Stage::AiPicMatting(a) => a.detect_url.as_deref(),

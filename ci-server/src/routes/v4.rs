@@ -16,7 +16,7 @@ use hyper::Response;
 
 use crate::auth;
 use crate::error::ApiError;
-use crate::http::{blocking, full, Body};
+use crate::http::{blocking, full, status, Body};
 use crate::processing;
 use crate::request::{new_object, parse_form, v4_path};
 use crate::state::State;
@@ -37,9 +37,9 @@ impl From<ApiError> for V4Error {
     }
 }
 
-fn json(status: u16, resp: &V4Response) -> Response<Body> {
+fn json(http_status: u16, resp: &V4Response) -> Response<Body> {
     let mut r = Response::new(full(resp.to_json()));
-    *r.status_mut() = crate::http::status(status);
+    *r.status_mut() = status(http_status);
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     r
