@@ -12,7 +12,7 @@ use crate::process::{ProcessContext, ProcessError, Processed, Processor};
 /// Largest watermark image fetched from the server's own buckets (the input limit).
 const MAX_MARK_BYTES: u64 = 32 * 1024 * 1024;
 
-/// The [`Processor`] of `ci_core::process`: the default engine of [`Server::bind`](crate::Server::bind).
+/// The [`Processor`] of `ci_core::process`: the default engine of [`Server::bind`](crate::server::Server::bind).
 ///
 /// Watermark image URLs (`http://<bucket>.cos.<region>.myqcloud.com/<key>`) are read
 /// from this server's buckets through [`ProcessContext::source`].
@@ -37,7 +37,7 @@ impl EngineProcessor {
     }
 
     /// The engine a server with `config` runs: its font directory, when it names one.
-    pub fn for_config(config: &crate::ServerConfig) -> Result<Self, process::FontError> {
+    pub fn for_config(config: &crate::config::ServerConfig) -> Result<Self, process::FontError> {
         let engine = EngineProcessor::new();
         Ok(match &config.fonts {
             Some(dir) => engine.with_fonts(FontDir::new(dir)?),
@@ -47,20 +47,6 @@ impl EngineProcessor {
 
     fn font(&self, name: Option<&str>) -> Option<process::Font> {
         self.fonts.as_ref().and_then(|dir| dir.resolve(name))
-    }
-}
-
-/// Maps an engine error to the server's error (same COS codes).
-pub fn map_error(e: process::ProcessError) -> ProcessError {
-    use process::ProcessError as E;
-    let msg = e.to_string();
-    match e {
-        E::InvalidImageFormat(_) => ProcessError::InvalidImageFormat(msg),
-        E::ImageTooLarge { .. } => ProcessError::ImageTooLarge(msg),
-        E::ImageResolutionExceed(_) => ProcessError::ImageResolutionExceed(msg),
-        E::UnsupportedFormat(_) => ProcessError::UnsupportedFormat(msg),
-        E::InvalidArgument(_) => ProcessError::InvalidArgument(msg),
-        _ => ProcessError::Internal(msg),
     }
 }
 
@@ -106,9 +92,7 @@ impl Processor for EngineProcessor {
     }
 
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
-        process::image_info_with(input, &self.limits)
-            .map(|r| r.info)
-            .map_err(map_error)
+        Ok(process::image_info_with(input, &self.limits)?.info)
     }
 }
 
@@ -127,22 +111,20 @@ fn to_processed(
     out: process::Result<process::Output>,
     rule: &ProcessingRule,
 ) -> Result<Processed, ProcessError> {
-    {
-        let out = out.map_err(map_error)?;
-        let mut info = out.info;
-        let format = match out.format {
-            _ if rule.is_ai_pic_matting() => String::new(),
-            Some(f) => f.rule_name().to_string(),
-            None => "json".to_string(),
-        };
-        if out.format.is_some() {
-            info.format = format.clone();
-        }
-        Ok(Processed {
-            bytes: out.bytes,
-            format,
-            content_type: out.content_type.to_string(),
-            info,
-        })
+    let out = out?;
+    let mut info = out.info;
+    let format = match out.format {
+        _ if rule.is_ai_pic_matting() => String::new(),
+        Some(f) => f.rule_name().to_string(),
+        None => "json".to_string(),
+    };
+    if out.format.is_some() {
+        info.format = format.clone();
     }
+    Ok(Processed {
+        bytes: out.bytes,
+        format,
+        content_type: out.content_type.to_string(),
+        info,
+    })
 }

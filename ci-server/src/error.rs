@@ -115,7 +115,7 @@ impl From<VerifyError> for ApiError {
 
 impl From<ProcessError> for ApiError {
     fn from(e: ProcessError) -> Self {
-        ApiError::new(e.status(), e.cos_code(), e.to_string())
+        ApiError::new(e.http_status(), e.code(), e.to_string())
     }
 }
 

@@ -11,6 +11,13 @@
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
 //!
+//! Inside, modules import downward only: [`server`] accepts connections and hands each
+//! request to the router (`routes`), which addresses, authenticates and names one handler
+//! per route, in one module per resource family (objects, multipart, listings, CI
+//! processing, v4); handlers use the layers below: parsing (`request`, `address`, pure),
+//! `auth`, bodies, CI processing, HTTP answers (`http`), the shared state, and at the
+//! bottom the store, the [`process`] seam, the configuration and [`util`].
+//!
 //! Requests are routed by virtual host (`<bucket>-<appid>.cos.<region>.myqcloud.com`, or
 //! any host whose first label is a bucket name) or path style (`/<bucket>/<key>`), every
 //! signature (header or pre-signed query, or v4) is verified with
@@ -28,16 +35,21 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod ci;
+mod address;
+mod auth;
+mod body;
 pub mod config;
 pub mod engine;
 mod error;
-mod handler;
+mod http;
 pub mod process;
+mod processing;
+mod request;
+mod routes;
 pub mod server;
+mod state;
 pub mod store;
 pub mod util;
-mod v4;
 
 pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
 pub use engine::EngineProcessor;

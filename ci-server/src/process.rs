@@ -1,8 +1,9 @@
 //! The seam to the image engine.
 //!
-//! The server never decodes images itself: every processing route calls a [`Processor`].
-//! [`UnavailableProcessor`] (the default until `ci_core::process` lands) refuses every job
-//! with 501 `NotImplemented` "image processing engine not built". Styles (`style/NAME`)
+//! The server never decodes images itself: every processing route calls a [`Processor`]
+//! ([`EngineProcessor`](crate::engine::EngineProcessor) runs `ci_core::process`; tests use
+//! fakes). [`UnavailableProcessor`] refuses every job with 501 `NotImplemented` "image
+//! processing engine not built". Styles (`style/NAME`)
 //! are expanded by the server before a rule reaches the processor, so a processor never
 //! sees a [`Stage::Style`](ci_core::rule::Stage::Style).
 
@@ -45,52 +46,33 @@ pub struct Processed {
     pub info: ImageInfo,
 }
 
-/// Why a job failed. Each variant maps to a COS error code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a job failed: the engine's own error, which names its COS code and HTTP status
+/// ([`code`](ci_core::process::ProcessError::code),
+/// [`http_status`](ci_core::process::ProcessError::http_status)), or no engine at all.
+#[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    /// No engine in this build.
+    /// No engine in this build (501 `NotImplemented`).
     #[error("image processing engine not built")]
     NotImplemented,
-    /// The input is not a decodable image (400 `InvalidImageFormat`).
-    #[error("{0}")]
-    InvalidImageFormat(String),
-    /// The input is over the size limit (400 `ImageTooLarge`).
-    #[error("{0}")]
-    ImageTooLarge(String),
-    /// Over the pixel / side limits (400 `ImageResolutionExceed`).
-    #[error("{0}")]
-    ImageResolutionExceed(String),
-    /// The rule cannot apply to this input (400 `InvalidArgument`).
-    #[error("{0}")]
-    InvalidArgument(String),
-    /// The output format has no encoder here (400 `UnsupportedFormat`).
-    #[error("{0}")]
-    UnsupportedFormat(String),
-    /// Anything else (500 `InternalError`).
-    #[error("{0}")]
-    Internal(String),
+    /// The engine refused or failed the job.
+    #[error(transparent)]
+    Engine(#[from] ci_core::process::ProcessError),
 }
 
 impl ProcessError {
-    /// The COS error code.
-    pub fn cos_code(&self) -> &'static str {
+    /// The COS error code (`InvalidImageFormat`, `NotImplemented`, ...).
+    pub fn code(&self) -> &'static str {
         match self {
             ProcessError::NotImplemented => "NotImplemented",
-            ProcessError::InvalidImageFormat(_) => "InvalidImageFormat",
-            ProcessError::ImageTooLarge(_) => "ImageTooLarge",
-            ProcessError::ImageResolutionExceed(_) => "ImageResolutionExceed",
-            ProcessError::InvalidArgument(_) => "InvalidArgument",
-            ProcessError::UnsupportedFormat(_) => "UnsupportedFormat",
-            ProcessError::Internal(_) => "InternalError",
+            ProcessError::Engine(e) => e.code(),
         }
     }
 
-    /// The HTTP status.
-    pub fn status(&self) -> u16 {
+    /// The HTTP status the server answers with.
+    pub fn http_status(&self) -> u16 {
         match self {
             ProcessError::NotImplemented => 501,
-            ProcessError::Internal(_) => 500,
-            _ => 400,
+            ProcessError::Engine(e) => e.http_status(),
         }
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::state::State;
 use crate::store::{LocalStore, ObjectStore, StoreError};
 
 /// Why the server could not start.
@@ -35,16 +36,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Shared by every request.
-pub(crate) struct State {
-    pub(crate) config: ServerConfig,
-    pub(crate) store: Arc<dyn ObjectStore>,
-    pub(crate) processor: Arc<dyn Processor>,
-    pub(crate) pool: Arc<Semaphore>,
-    pub(crate) policy: VerifyPolicy,
-    pub(crate) local_addr: SocketAddr,
-}
-
 /// A bound server, ready to [`run_until`](Server::run_until).
 pub struct Server {
     listener: TcpListener,
@@ -61,9 +52,9 @@ impl std::fmt::Debug for Server {
 
 impl Server {
     /// Binds `config.bind` with the local store under `config.root` and the local image
-    /// engine ([`EngineProcessor`](crate::EngineProcessor)).
+    /// engine ([`EngineProcessor`](crate::engine::EngineProcessor)).
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
-        let engine = crate::EngineProcessor::for_config(&config)?;
+        let engine = crate::engine::EngineProcessor::for_config(&config)?;
         Self::bind_with(config, Arc::new(engine)).await
     }
 
@@ -137,7 +128,7 @@ impl Server {
                     let state = self.state.clone();
                     let svc = service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(crate::handler::handle(state, req).await) }
+                        async move { Ok::<_, Infallible>(crate::routes::handle(state, req).await) }
                     });
                     let mut builder = http1::Builder::new();
                     builder

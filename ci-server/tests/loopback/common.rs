@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ci_core::process::ProcessError as EngineError;
 use ci_core::result::ImageInfo;
 use ci_core::rule::{MogrOp, ProcessingRule, Stage};
 use ci_core::sign::{
@@ -306,7 +307,9 @@ impl Processor for FakeEngine {
         _ctx: &ProcessContext<'_>,
     ) -> Result<Processed, ProcessError> {
         if input.starts_with(b"NOTANIMAGE") {
-            return Err(ProcessError::InvalidImageFormat("not an image".into()));
+            return Err(ProcessError::Engine(EngineError::InvalidImageFormat(
+                "not an image".into(),
+            )));
         }
         let format = rule
             .stages
@@ -335,7 +338,9 @@ impl Processor for FakeEngine {
 
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
         if input.starts_with(b"NOTANIMAGE") {
-            return Err(ProcessError::InvalidImageFormat("not an image".into()));
+            return Err(ProcessError::Engine(EngineError::InvalidImageFormat(
+                "not an image".into(),
+            )));
         }
         Ok(ImageInfo {
             format: "JPEG".into(),

@@ -7,20 +7,19 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use ci_core::result::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};
-use ci_core::sign::{decode_key, v4_verify};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
-use hyper::{Response, StatusCode};
+use hyper::Response;
 
-use crate::ci;
+use crate::auth;
 use crate::error::ApiError;
-use crate::handler::{blocking, full, new_object, Body};
-use crate::server::State;
-use crate::util::now_secs;
+use crate::http::{blocking, full, status, Body};
+use crate::processing;
+use crate::request::{new_object, parse_form, v4_path};
+use crate::state::State;
 
 struct V4Error {
     status: u16,
@@ -38,9 +37,9 @@ impl From<ApiError> for V4Error {
     }
 }
 
-fn json(status: u16, resp: &V4Response) -> Response<Body> {
+fn json(http_status: u16, resp: &V4Response) -> Response<Body> {
     let mut r = Response::new(full(resp.to_json()));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() = status(http_status);
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));
     r
@@ -76,79 +75,6 @@ pub(crate) async fn handle(
     }
 }
 
-/// One form-data field.
-struct Field {
-    name: String,
-    data: Bytes,
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-}
-
-fn disposition_param(line: &str, name: &str) -> Option<String> {
-    line.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim().trim_matches('"').to_owned())
-    })
-}
-
-/// Parses a multipart/form-data body.
-fn parse_form(content_type: &str, body: &Bytes) -> Result<Vec<Field>, ApiError> {
-    let bad = |m: &str| ApiError::invalid_argument(format!("malformed multipart/form-data: {m}"));
-    let boundary = content_type
-        .split(';')
-        .find_map(|p| {
-            let (k, v) = p.trim().split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| v.trim().trim_matches('"').to_owned())
-        })
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| bad("no boundary"))?;
-    let delim = format!("--{boundary}");
-    let delim = delim.as_bytes();
-    let mut fields = Vec::new();
-    let mut pos = find(body, delim, 0).ok_or_else(|| bad("no opening boundary"))? + delim.len();
-    loop {
-        if body[pos..].starts_with(b"--") {
-            break;
-        }
-        // Skip the CRLF after the boundary.
-        if body[pos..].starts_with(b"\r\n") {
-            pos += 2;
-        }
-        let head_end = find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("part without headers"))?;
-        let head =
-            std::str::from_utf8(&body[pos..head_end]).map_err(|_| bad("header not UTF-8"))?;
-        let name = head
-            .split("\r\n")
-            .find(|l| {
-                l.split(':')
-                    .next()
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("content-disposition"))
-            })
-            .and_then(|l| disposition_param(l, "name"))
-            .ok_or_else(|| bad("part without a name"))?;
-        let start = head_end + 4;
-        let mut end_delim = b"\r\n".to_vec();
-        end_delim.extend_from_slice(delim);
-        let end = find(body, &end_delim, start).ok_or_else(|| bad("unterminated part"))?;
-        fields.push(Field {
-            name,
-            data: body.slice(start..end),
-        });
-        pos = end + end_delim.len();
-        if pos >= body.len() {
-            break;
-        }
-    }
-    Ok(fields)
-}
-
 async fn run(
     state: &Arc<State>,
     parts: &Parts,
@@ -156,50 +82,14 @@ async fn run(
     rid: &str,
 ) -> Result<V4Data, V4Error> {
     let started = std::time::Instant::now();
-    let bad_path = || {
-        V4Error::from(ApiError::invalid_argument(
-            "path must be /files/v2/<appid>/<bucket>/<file>",
-        ))
-    };
-    let rest = parts
-        .uri
-        .path()
-        .strip_prefix("/files/v2/")
-        .ok_or_else(bad_path)?;
-    let mut it = rest.splitn(3, '/');
-    let (appid, name, raw_file) = match (it.next(), it.next(), it.next()) {
-        (Some(a), Some(b), Some(f)) if !a.is_empty() && !b.is_empty() && !f.is_empty() => (a, b, f),
-        _ => return Err(bad_path()),
-    };
-    let file = decode_key(raw_file).map_err(|e| {
-        ApiError::new(
-            400,
-            "InvalidURI",
-            format!("cannot decode the file name: {e}"),
-        )
-    })?;
-    let bucket = format!("{name}-{appid}");
+    let target = v4_path(parts.uri.path())?;
+    let (appid, name) = (target.appid, target.name);
+    let bucket = target.bucket();
+    let file = target.file;
     if parts.method != hyper::Method::POST {
         return Err(ApiError::method_not_allowed().into());
     }
-    // Authorization: the v4 signature itself.
-    match parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(sign) if !sign.trim().is_empty() => {
-            v4_verify(sign, |ak| state.config.lookup(ak), appid, name, now_secs()).map_err(
-                |e| V4Error::from(ApiError::new(403, "SignatureDoesNotMatch", e.to_string())),
-            )?;
-        }
-        _ if state.config.anonymous => {}
-        _ => {
-            return Err(
-                ApiError::new(403, "AccessDenied", "the request carries no v4 signature").into(),
-            )
-        }
-    }
+    auth::check_v4(state, &parts.headers, appid, name)?;
     if !state.config.bucket_exists(&bucket) {
         return Err(ApiError::no_such_bucket().into());
     }
@@ -224,7 +114,7 @@ async fn run(
         .get("pic-operations")
         .and_then(|v| v.to_str().ok());
     let plan = pic_ops
-        .map(|h| ci::plan(state, &bucket, &file, h))
+        .map(|h| processing::plan(state, &bucket, &file, h))
         .transpose()?;
     let urls = |d: &mut V4Data| {
         d.access_url = Some(format!("http://{bucket}.file.myqcloud.com/{file}"));
@@ -282,7 +172,7 @@ async fn run(
                 )
                 .into());
             }
-            ci::read_object(state, &bucket, &file, limit).await?
+            processing::read_object(state, &bucket, &file, limit).await?
         }
         other => {
             return Err(ApiError::invalid_argument(format!("unknown op {other:?}")).into());
@@ -290,7 +180,7 @@ async fn run(
     };
     if let Some(plan) = plan {
         let fileids: Vec<String> = plan.rules.iter().map(|r| r.fileid.clone()).collect();
-        let result = ci::run_plan(state, &bucket, &file, &region, plan, input).await?;
+        let result = processing::run_plan(state, &bucket, &file, &region, plan, input).await?;
         data.image_info = Some(V4ImageInfo {
             original_info: result.original_info.and_then(|o| o.image_info).map(|i| {
                 V4OriginalInfo {
@@ -328,21 +218,4 @@ async fn run(
     data.timecost = Some(started.elapsed().as_millis() as u64);
     tracing::debug!(request_id = %rid, %bucket, %file, %op, "v4 request");
     Ok(data)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form() {
-        let body = Bytes::from_static(
-            b"--XX\r\nContent-Disposition: form-data; name=\"op\"\r\n\r\nupload\r\n--XX\r\nContent-Disposition: form-data; name=\"filecontent\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x00\r\n\x01\r\n--XX--\r\n",
-        );
-        let f = parse_form("multipart/form-data; boundary=XX", &body).unwrap();
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[0].name, "op");
-        assert_eq!(&f[0].data[..], b"upload");
-        assert_eq!(&f[1].data[..], b"\x00\r\n\x01");
-    }
 }

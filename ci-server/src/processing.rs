@@ -1,5 +1,6 @@
-//! Cloud Infinite routes: Pic-Operations plans, processing on the bounded pool, download
-//! processing, `?image_process`, styles.
+//! Cloud Infinite processing shared by every route that processes: Pic-Operations plans
+//! (validated, styles expanded), jobs run on the bounded blocking pool under the
+//! processing timeout, results stored at their fileids, inputs read with their limit.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,13 +9,12 @@ use ci_core::ops::resolve_fileid;
 use ci_core::result::{OriginalInfo, ProcessResult, UploadResult};
 use ci_core::rule::{ProcessingRule, Stage};
 use ci_core::PicOperations;
-use hyper::header::HeaderValue;
-use hyper::Response;
 
+use crate::address::{location, object_of_url};
 use crate::error::ApiError;
-use crate::handler::{blocking, full, location, vhost_bucket, Body, Ctx};
+use crate::http::blocking;
 use crate::process::{ObjectSource, ProcessContext, Processed};
-use crate::server::State;
+use crate::state::State;
 use crate::store::{NewObject, ObjectStore};
 use crate::util::{md5_hex, sha1_hex};
 
@@ -120,6 +120,13 @@ struct StoreSource {
 }
 
 impl StoreSource {
+    fn of(state: &State) -> Self {
+        StoreSource {
+            store: state.store.clone(),
+            local: state.local_addr,
+        }
+    }
+
     fn read(&self, bucket: &str, key: &str, max: u64) -> Option<Vec<u8>> {
         use std::io::Read;
         let (meta, reader) = self.store.open(bucket, key).ok()??;
@@ -130,30 +137,6 @@ impl StoreSource {
         reader.take(max).read_to_end(&mut data).ok()?;
         Some(data)
     }
-
-    /// `(bucket, key)` of a URL naming an object of this server, if it does.
-    fn locate(&self, url: &str) -> Option<(String, String)> {
-        let rest = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"))?;
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        if let Some((bucket, _)) = vhost_bucket(host) {
-            return Some((bucket, ci_core::sign::decode_key(path).ok()?));
-        }
-        let port = self.local.port().to_string();
-        let (h, p) = host.rsplit_once(':')?;
-        let local_host =
-            matches!(h, "127.0.0.1" | "localhost" | "[::1]") || h == self.local.ip().to_string();
-        if !local_host || p != port {
-            return None;
-        }
-        let (bucket, key) = path.split_once('/')?;
-        Some((
-            ci_core::sign::decode_key(bucket).ok()?,
-            ci_core::sign::decode_key(key).ok()?,
-        ))
-    }
 }
 
 impl ObjectSource for StoreSource {
@@ -162,7 +145,7 @@ impl ObjectSource for StoreSource {
     }
 
     fn fetch_url(&self, url: &str, max: u64) -> Option<Vec<u8>> {
-        let (bucket, key) = self.locate(url)?;
+        let (bucket, key) = object_of_url(url, self.local)?;
         self.read(&bucket, &key, max)
     }
 }
@@ -196,25 +179,28 @@ async fn on_pool<T: Send + 'static>(
     }
 }
 
-fn process_one(
-    state: &State,
+/// Runs one rule on `input` (the object `bucket`/`key`) on the bounded pool; the result
+/// is not stored.
+pub(crate) async fn process(
+    state: &Arc<State>,
     bucket: &str,
     key: &str,
     region: &str,
-    input: &[u8],
-    rule: &ProcessingRule,
+    input: Vec<u8>,
+    rule: ProcessingRule,
 ) -> Result<Processed, ApiError> {
-    let source = StoreSource {
-        store: state.store.clone(),
-        local: state.local_addr,
-    };
-    let ctx = ProcessContext {
-        bucket,
-        key,
-        region,
-        source: &source,
-    };
-    Ok(state.processor.process(input, rule, &ctx)?)
+    let (bucket, key, region) = (bucket.to_owned(), key.to_owned(), region.to_owned());
+    on_pool(state, move |state| {
+        let source = StoreSource::of(state);
+        let ctx = ProcessContext {
+            bucket: &bucket,
+            key: &key,
+            region: &region,
+            source: &source,
+        };
+        Ok(state.processor.process(&input, &rule, &ctx)?)
+    })
+    .await
 }
 
 /// Runs every rule of a plan on `input` through [`Processor::process_many`](crate::process::Processor::process_many).
@@ -226,10 +212,7 @@ fn process_all(
     input: &[u8],
     rules: &[PlannedRule],
 ) -> Vec<Result<Processed, ApiError>> {
-    let source = StoreSource {
-        store: state.store.clone(),
-        local: state.local_addr,
-    };
+    let source = StoreSource::of(state);
     let ctx = ProcessContext {
         bucket,
         key,
@@ -346,140 +329,4 @@ pub(crate) async fn read_object(
         Ok(data)
     })
     .await
-}
-
-const INFO_RULES: &[&str] = &["imageInfo", "imageAve", "exif"];
-const RULE_PREFIXES: &[&str] = &["imageMogr2/", "imageView2/", "watermark/", "style/"];
-const AI_PARAMS: &[&str] = &["center-layout", "padding-layout", "detect-url"];
-
-/// The processing rule a download request carries in its query, if any: rule keys with or
-/// without `=` (several are joined with `|`), or `ci-process=...` with its parameters.
-pub(crate) fn rule_from_params(
-    params: &[(String, Option<String>)],
-) -> Result<Option<ProcessingRule>, ApiError> {
-    let mut text = String::new();
-    for (k, v) in params {
-        let is_rule = INFO_RULES.contains(&k.as_str())
-            || RULE_PREFIXES.iter().any(|p| k.starts_with(p))
-            || k.contains('|');
-        if !is_rule {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push('|');
-        }
-        text.push_str(k);
-        // A literal `=` inside the rule (Base64 padding) splits the pair: rejoin it.
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            text.push('=');
-            text.push_str(v);
-        }
-    }
-    if let Some(process) = params
-        .iter()
-        .find(|(k, _)| k == "ci-process")
-        .map(|(_, v)| v.as_deref().unwrap_or(""))
-    {
-        if !text.is_empty() {
-            text.push('|');
-        }
-        text.push_str("ci-process=");
-        text.push_str(process);
-        for (k, v) in params {
-            if AI_PARAMS.contains(&k.as_str()) {
-                text.push('&');
-                text.push_str(k);
-                text.push('=');
-                text.push_str(&ci_core::sign::encode_component(v.as_deref().unwrap_or("")));
-            }
-        }
-    }
-    if text.is_empty() {
-        return Ok(None);
-    }
-    ProcessingRule::parse(&text)
-        .map(Some)
-        .map_err(|e| ApiError::invalid_argument(e.to_string()))
-}
-
-fn detect_url(rule: &ProcessingRule) -> Option<&str> {
-    rule.stages.iter().find_map(|s| match s {
-        Stage::AiPicMatting(a) => a.detect_url.as_deref(),
-        _ => None,
-    })
-}
-
-/// GET with a rule: processed bytes, not stored.
-pub(crate) async fn get_processed(
-    state: &Arc<State>,
-    ctx: &Ctx,
-) -> Result<Response<Body>, ApiError> {
-    let rule = rule_from_params(&ctx.params)?
-        .ok_or_else(|| ApiError::invalid_argument("no processing rule in the query"))?;
-    let rule = expand_styles(state, &ctx.bucket, rule)?;
-    let limit = state.config.limits.max_process_input;
-    let input = match detect_url(&rule) {
-        Some(url) => {
-            let source = StoreSource {
-                store: state.store.clone(),
-                local: state.local_addr,
-            };
-            let (b, k) = source.locate(url).ok_or_else(|| {
-                ApiError::invalid_argument(
-                    "detect-url must name an object of this server's buckets",
-                )
-            })?;
-            if !state.config.bucket_exists(&b) {
-                return Err(ApiError::no_such_bucket());
-            }
-            read_object(state, &b, &k, limit).await?
-        }
-        None if ctx.key.is_empty() => {
-            return Err(ApiError::invalid_argument(
-                "a processing request on the bucket needs detect-url",
-            ))
-        }
-        None => read_object(state, &ctx.bucket, &ctx.key, limit).await?,
-    };
-    let (bucket, key, region) = (ctx.bucket.clone(), ctx.key.clone(), ctx.region.clone());
-    let out = on_pool(state, move |st| {
-        process_one(st, &bucket, &key, &region, &input, &rule)
-    })
-    .await?;
-    let mut resp = Response::new(full(out.bytes));
-    if let Ok(v) = HeaderValue::from_str(&out.content_type) {
-        resp.headers_mut().insert("content-type", v);
-    }
-    Ok(resp)
-}
-
-/// `POST /<key>?image_process` with Pic-Operations: process a stored object.
-pub(crate) async fn image_process(
-    state: &Arc<State>,
-    ctx: &Ctx,
-) -> Result<Response<Body>, ApiError> {
-    let header = ctx.header("pic-operations").ok_or_else(|| {
-        ApiError::new(
-            400,
-            "InvalidPicOperations",
-            "the Pic-Operations header is required",
-        )
-    })?;
-    let plan = plan(state, &ctx.bucket, &ctx.key, header)?;
-    let input = read_object(
-        state,
-        &ctx.bucket,
-        &ctx.key,
-        state.config.limits.max_process_input,
-    )
-    .await?;
-    let result = run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
-    let xml = format!(
-        "<?xml version='1.0' encoding='utf-8' ?>\n{}",
-        result.to_xml()
-    );
-    let mut resp = Response::new(full(xml));
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/xml"));
-    Ok(resp)
 }

@@ -1,0 +1,225 @@
+//! COS addressing, both ways: which bucket, key and region a host and path (or a URL)
+//! name, and the names the server writes back (`Location`, the owner of a listing).
+//! Pure functions: no I/O, no state.
+
+use std::net::SocketAddr;
+
+use ci_core::result::Owner;
+use ci_core::sign::{decode_key, DecodeError};
+
+use crate::error::ApiError;
+
+/// Where a request points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Address {
+    /// The bucket; empty for the service (`GET /` on the service host).
+    pub(crate) bucket: String,
+    /// The object key, decoded; empty for the bucket itself.
+    pub(crate) key: String,
+    /// The host's region, else the server's.
+    pub(crate) region: String,
+    /// The bucket came from the path (`/<bucket>/<key>`), not from the host.
+    pub(crate) path_style: bool,
+}
+
+impl Address {
+    /// The paths a signature may cover: `/<key>`, and with path style also
+    /// `/<bucket>/<key>` (SDKs differ in which they sign).
+    pub(crate) fn signed_paths(&self) -> Vec<String> {
+        let mut paths = vec![format!("/{}", self.key)];
+        if self.path_style && !self.bucket.is_empty() {
+            paths.push(format!("/{}/{}", self.bucket, self.key));
+        }
+        paths
+    }
+}
+
+/// 400 `InvalidURI` for a path or query that does not decode.
+pub(crate) fn undecodable(e: DecodeError) -> ApiError {
+    ApiError::new(400, "InvalidURI", format!("cannot decode the URI: {e}"))
+}
+
+/// Resolves a request's `Host` and raw (still encoded) path: a virtual host names the
+/// bucket; else the server's default bucket, unless the host is the service endpoint;
+/// else the path's first segment does (path style).
+pub(crate) fn resolve(
+    host: &str,
+    raw_path: &str,
+    region: &str,
+    default_bucket: Option<&str>,
+) -> Result<Address, ApiError> {
+    let stripped = raw_path.strip_prefix('/').unwrap_or(raw_path);
+    let (bucket, region, raw_key, path_style) = match (vhost_bucket(host), default_bucket) {
+        (Some((b, r)), _) => (b, r.unwrap_or_else(|| region.to_owned()), stripped, false),
+        (None, Some(b)) if !is_service_host(host) => {
+            (b.to_owned(), region.to_owned(), stripped, false)
+        }
+        (None, _) => {
+            let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
+            (
+                decode_key(b).map_err(undecodable)?,
+                region.to_owned(),
+                k,
+                true,
+            )
+        }
+    };
+    Ok(Address {
+        bucket,
+        key: decode_key(raw_key).map_err(undecodable)?,
+        region,
+        path_style,
+    })
+}
+
+/// Bucket and region from a virtual host name (`<bucket>.cos.<region>.myqcloud.com`, or
+/// any host whose first label is a `BucketName-APPID`).
+pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
+    let host = match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    if host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let (first, rest) = host.split_once('.')?;
+    if rest.is_empty() || ci_core::ops::check_bucket_name(first).is_err() {
+        return None;
+    }
+    let region = rest
+        .strip_prefix("cos.")
+        .and_then(|r| r.split('.').next())
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    Some((first.to_owned(), region))
+}
+
+/// The service endpoint (`service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`): GET
+/// Service goes there, never to the default bucket.
+fn is_service_host(host: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host);
+    host == "service.cos.myqcloud.com"
+        || (host.starts_with("cos.") && host.ends_with(".myqcloud.com"))
+}
+
+/// `(bucket, key)` of a URL naming an object of this server (listening on `local`):
+/// `http://<bucket>.cos.<region>.myqcloud.com/<key>`, or path style on the server's own
+/// address (`http://127.0.0.1:<port>/<bucket>/<key>`).
+pub(crate) fn object_of_url(url: &str, local: SocketAddr) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    if let Some((bucket, _)) = vhost_bucket(host) {
+        return Some((bucket, decode_key(path).ok()?));
+    }
+    let port = local.port().to_string();
+    let (h, p) = host.rsplit_once(':')?;
+    let local_host =
+        matches!(h, "127.0.0.1" | "localhost" | "[::1]") || h == local.ip().to_string();
+    if !local_host || p != port {
+        return None;
+    }
+    let (bucket, key) = path.split_once('/')?;
+    Some((decode_key(bucket).ok()?, decode_key(key).ok()?))
+}
+
+/// `<bucket>.cos.<region>.myqcloud.com/<key>`.
+pub(crate) fn location(bucket: &str, region: &str, key: &str) -> String {
+    format!("{bucket}.cos.{region}.myqcloud.com/{key}")
+}
+
+/// The account owner as listings name it: the bucket's APPID.
+pub(crate) fn owner_of(bucket: &str) -> Owner {
+    let appid = bucket.rsplit('-').next().unwrap_or("");
+    Owner {
+        id: appid.to_owned(),
+        display_name: appid.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vhost() {
+        assert_eq!(
+            vhost_bucket("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+            Some((
+                "examplebucket-1250000000".into(),
+                Some("ap-guangzhou".into())
+            ))
+        );
+        assert_eq!(
+            vhost_bucket("b-1250000000.localhost:8080"),
+            Some(("b-1250000000".into(), None))
+        );
+        assert_eq!(vhost_bucket("127.0.0.1:8080"), None);
+        assert_eq!(vhost_bucket("cos.ap-guangzhou.myqcloud.com"), None);
+        assert_eq!(vhost_bucket("localhost"), None);
+    }
+
+    fn addr(bucket: &str, key: &str, region: &str, path_style: bool) -> Address {
+        Address {
+            bucket: bucket.into(),
+            key: key.into(),
+            region: region.into(),
+            path_style,
+        }
+    }
+
+    #[test]
+    fn resolves_virtual_host_default_bucket_and_path_style() {
+        let vhost = "b-1250000000.cos.ap-beijing.myqcloud.com";
+        assert_eq!(
+            resolve(vhost, "/a%20b/c.jpg", "ap-guangzhou", None).unwrap(),
+            addr("b-1250000000", "a b/c.jpg", "ap-beijing", false)
+        );
+        assert_eq!(
+            resolve(
+                "127.0.0.1:9000",
+                "/k.jpg",
+                "ap-guangzhou",
+                Some("d-1250000000")
+            )
+            .unwrap(),
+            addr("d-1250000000", "k.jpg", "ap-guangzhou", false)
+        );
+        // The service host never means the default bucket.
+        assert_eq!(
+            resolve("service.cos.myqcloud.com", "/", "r", Some("d-1250000000")).unwrap(),
+            addr("", "", "r", true)
+        );
+        let path = resolve("127.0.0.1:9000", "/b-1250000000/x/y", "r", None).unwrap();
+        assert_eq!(path, addr("b-1250000000", "x/y", "r", true));
+        assert_eq!(path.signed_paths(), ["/x/y", "/b-1250000000/x/y"]);
+        let err = resolve("127.0.0.1:9000", "/b-1250000000/%zz", "r", None).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "InvalidURI"));
+    }
+
+    #[test]
+    fn urls_of_this_server() {
+        let local: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        assert_eq!(
+            object_of_url(
+                "http://b-1250000000.cos.r.myqcloud.com/m%20k.png?x#y",
+                local
+            ),
+            Some(("b-1250000000".into(), "m k.png".into()))
+        );
+        assert_eq!(
+            object_of_url("http://localhost:9000/b-1250000000/m.png", local),
+            Some(("b-1250000000".into(), "m.png".into()))
+        );
+        assert_eq!(
+            object_of_url("http://localhost:9001/b-1250000000/m.png", local),
+            None
+        );
+        assert_eq!(
+            object_of_url("ftp://b-1250000000.cos.r.myqcloud.com/m", local),
+            None
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! Low-level HTTP: the response body type, COS error and XML answers, header setters, and
+//! the hand-off of blocking work. Everything above builds its answers from these.
+
+use bytes::Bytes;
+use ci_core::result::CosError;
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Response, StatusCode};
+
+use crate::error::ApiError;
+
+/// The response body type.
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// `x-cos-hash-crc64ecma`, parsed once.
+pub(crate) const CRC64_HEADER: HeaderName = HeaderName::from_static("x-cos-hash-crc64ecma");
+
+/// A body of bytes in memory.
+pub(crate) fn full(data: impl Into<Bytes>) -> Body {
+    Full::new(data.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// No body.
+pub(crate) fn empty() -> Body {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// Runs a blocking closure on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+}
+
+/// The status of a code (500 for a number HTTP has no status for).
+pub(crate) fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The COS error answer: XML with every element filled; no body for HEAD.
+pub(crate) fn error_response(
+    e: &ApiError,
+    resource: &str,
+    rid: &str,
+    is_head: bool,
+) -> Response<Body> {
+    let body = if is_head {
+        empty()
+    } else {
+        let err = CosError {
+            code: e.code.to_owned(),
+            message: e.message.clone(),
+            resource: if resource.is_empty() {
+                "/".to_owned()
+            } else {
+                resource.to_owned()
+            },
+            request_id: rid.to_owned(),
+            trace_id: format!("trace-{rid}"),
+        };
+        let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{}", err.to_xml());
+        full(xml)
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status(e.status);
+    if !is_head {
+        resp.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/xml"));
+    }
+    resp
+}
+
+/// A 200 answer with an XML document (the declaration is added here).
+pub(crate) fn xml_response(xml: String) -> Response<Body> {
+    let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{xml}");
+    let mut resp = Response::new(full(xml));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    resp
+}
+
+/// Sets a header known at compile time (no name parsing per request).
+pub(crate) fn set_known(resp: &mut Response<Body>, name: HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+/// Sets a header; a name or value HTTP cannot carry is left out.
+pub(crate) fn set(resp: &mut Response<Body>, name: &str, value: &str) {
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        resp.headers_mut().insert(n, v);
+    }
+}

@@ -1,0 +1,178 @@
+//! The router. Every request enters at [`handle`]; [`dispatch`] addresses and
+//! authenticates it; [`route`] names the handler of its method, target and query, one
+//! arm per route. The handlers live in one module per resource family below: a new
+//! sub-resource is one new module and one arm here.
+
+mod bucket;
+mod ci;
+mod listing;
+mod multipart;
+mod object;
+mod v4;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ci_core::sign::decode_query;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response};
+
+use crate::address::{location, resolve, undecodable};
+use crate::auth;
+use crate::error::ApiError;
+use crate::http::{error_response, Body};
+use crate::request::{names_a_rule, Ctx};
+use crate::state::State;
+use crate::util::fresh_id;
+
+/// Entry point for every request.
+pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let rid = fresh_id();
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let is_head = method == Method::HEAD;
+    let mut resource = String::new();
+    let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status >= 500 {
+                tracing::error!(request_id = %rid, code = e.code, message = %e.message, "request failed");
+            }
+            error_response(&e, &resource, &rid, is_head)
+        }
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        h.insert("x-cos-request-id", v);
+    }
+    h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
+    // `Date` comes from hyper, which renders it once a second.
+    tracing::info!(
+        request_id = %rid,
+        %method,
+        %path,
+        status = resp.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    resp
+}
+
+/// Addresses and authenticates a request, then routes it. The v4 API (`/files/v2/`) has
+/// its own addressing, signature and JSON answers.
+async fn dispatch(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    rid: &str,
+    resource: &mut String,
+) -> Result<Response<Body>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let raw_path = parts.uri.path().to_owned();
+    if raw_path.starts_with("/files/v2/") {
+        return Ok(v4::handle(state, parts, body, rid).await);
+    }
+    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.host().map(str::to_owned))
+        .unwrap_or_default();
+    *resource = if host.is_empty() {
+        raw_path.clone()
+    } else {
+        format!("{host}{raw_path}")
+    };
+    let config = &state.config;
+    let address = resolve(
+        &host,
+        &raw_path,
+        &config.region,
+        config.default_bucket.as_deref(),
+    )?;
+    if !address.bucket.is_empty() {
+        *resource = location(&address.bucket, &address.region, &address.key);
+    }
+    auth::check_cos(
+        state,
+        &parts.method,
+        &address.signed_paths(),
+        &params,
+        &parts.headers,
+    )?;
+    let bucket = &address.bucket;
+    if !bucket.is_empty() {
+        if ci_core::ops::check_bucket_name(bucket).is_err() {
+            return Err(ApiError::new(
+                400,
+                "InvalidBucketName",
+                format!("{bucket:?} is not of the form BucketName-APPID"),
+            ));
+        }
+        if !config.bucket_exists(bucket) {
+            return Err(ApiError::no_such_bucket());
+        }
+    }
+    let ctx = Ctx {
+        method: parts.method,
+        bucket: address.bucket,
+        key: address.key,
+        region: address.region,
+        params,
+        headers: parts.headers,
+    };
+    route(state, ctx, body).await
+}
+
+/// What a request addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// No bucket: the service endpoint.
+    Service,
+    /// A bucket, no key.
+    Bucket,
+    /// An object.
+    Object,
+}
+
+/// The route table: method, target and query name one handler; the first arm that
+/// matches wins.
+async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    use Target::{Bucket, Object, Service};
+    let target = match (ctx.bucket.is_empty(), ctx.key.is_empty()) {
+        (true, _) => Service,
+        (false, true) => Bucket,
+        (false, false) => Object,
+    };
+    let (st, c) = (state, &ctx);
+    match (ctx.method.clone(), target) {
+        (Method::GET, Service) if c.key.is_empty() => listing::get_service(st).await,
+        (Method::GET, Bucket) if c.has("ci-process") => ci::get_processed(st, c).await,
+        (Method::GET, Bucket) if c.has("uploads") => listing::list_uploads(st, c).await,
+        (Method::GET, Bucket) => listing::list_objects(st, c).await,
+        (Method::HEAD, Bucket) => bucket::head_bucket(),
+        (Method::PUT, Bucket) => bucket::put_bucket(),
+        (Method::PUT, Object) if c.has("uploadId") || c.has("partNumber") => {
+            multipart::upload_part(st, c, body).await
+        }
+        (Method::PUT, Object) if c.headers.contains_key("x-cos-copy-source") => {
+            object::copy_object(st, c).await
+        }
+        (Method::PUT, Object) => object::put_object(st, c, body).await,
+        (Method::GET, Object) if c.has("uploadId") => multipart::list_parts(st, c).await,
+        (Method::GET, Object) if names_a_rule(&c.params) => ci::get_processed(st, c).await,
+        (Method::GET, Object) => object::get_object(st, c).await,
+        (Method::HEAD, Object) => object::head_object(st, c).await,
+        (Method::DELETE, Object) if c.has("uploadId") => multipart::abort_upload(st, c).await,
+        (Method::DELETE, Object) => object::delete_object(st, c).await,
+        (Method::POST, Object) if c.has("uploads") => multipart::initiate_upload(st, c).await,
+        (Method::POST, Object) if c.has("uploadId") => {
+            multipart::complete_upload(st, c, body).await
+        }
+        (Method::POST, Object) if c.has("image_process") => ci::image_process(st, c).await,
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}

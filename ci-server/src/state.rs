@@ -1,0 +1,23 @@
+//! What every request shares: the configuration, the store, the engine and its pool.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ci_core::sign::VerifyPolicy;
+use tokio::sync::Semaphore;
+
+use crate::config::ServerConfig;
+use crate::process::Processor;
+use crate::store::ObjectStore;
+
+/// Shared by every request.
+pub(crate) struct State {
+    pub(crate) config: ServerConfig,
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) processor: Arc<dyn Processor>,
+    /// Bounds the image jobs running at once (`limits.processing_concurrency`).
+    pub(crate) pool: Arc<Semaphore>,
+    pub(crate) policy: VerifyPolicy,
+    /// The bound address: URLs naming it name this server's objects.
+    pub(crate) local_addr: SocketAddr,
+}
