@@ -197,6 +197,92 @@ def test_head_404_same(srv: CosTestServer) -> None:
     assert b.get_request_id().startswith("req-")
 
 
+# Error bodies, well-formed or not, and how the SDK's digest (minidom, then json) reads
+# them; cos_ci digests them in Rust and must answer the same.
+ERROR_BODIES = [
+    "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n<Code>NoSuchKey</Code>\n"
+    "<Message>The specified key does not exist.</Message>\n"
+    "<Resource>b.cos.ap-guangzhou.myqcloud.com/k</Resource>\n<RequestId>req-1</RequestId>\n"
+    "<TraceId>trace-1</TraceId>\n</Error>",
+    "<Error><Code>A</Code><Message>m</Message><Resource>r</Resource><RequestId>q</RequestId></Error>",
+    "<Error><Code>A</Code><Message>m</Message><Resource>r</Resource><RequestId>q</RequestId>"
+    "<TraceId/></Error>",
+    "<Error><Code>A</Code><Message></Message><Resource>r</Resource><RequestId>q</RequestId></Error>",
+    "<Error><Code>A&amp;B<![CDATA[c]]>d</Code><Message>m&#65;</Message><Resource>r</Resource>"
+    "<RequestId>q</RequestId></Error>",
+    "<Error><Code><![CDATA[x]]></Code><Message><!--c-->m</Message><Resource><X/>r</Resource>"
+    "<RequestId> </RequestId><TraceId><Y>t</Y></TraceId></Error>",
+    "<Error><Detail><Code>nested</Code></Detail><Code>second</Code><Message>m</Message>"
+    "<Resource>r</Resource><RequestId>q</RequestId></Error>",
+    "<Code>root<Code>inner</Code><Message>m</Message><Resource>r</Resource>"
+    "<RequestId>q</RequestId></Code>",
+    "<Error><Code>A\r\nB</Code><Message>ü中</Message><Resource>r</Resource><RequestId>q</RequestId></Error>",
+    "<Error><Code>A</Code><Message>m</Message><Resource>r</Resource><RequestId>q</RequestId></Error>junk",
+    "<Error><Code>A</Code><Message>m</Message><Resource>r</Resource><RequestId>q</RequestId>",
+    "<Error><Code>A</Code><Message>m</Message><Resource>r</Resource><RequestId>q</Request></Error>",
+    "<Error><Code>&bogus;</Code><Message>m</Message><Resource>r</Resource><RequestId>q</RequestId></Error>",
+    "<Error><p:Code>x</p:Code><Code>A</Code><Message>m</Message><Resource>r</Resource>"
+    "<RequestId>q</RequestId></Error>",
+    "<Error a='1' a='2'><Code>A</Code><Message>m</Message><Resource>r</Resource>"
+    "<RequestId>q</RequestId></Error>",
+    "",
+    "not xml",
+    '{"code": "InvalidArgument", "message": "bad", "n": 1, "f": 1.5, "t": true, "z": null, '
+    '"l": [1, "x"], "code": "dup"}',
+    '["a", 2]',
+    '{"a": 1} trailing',
+]
+
+
+@pytest.mark.parametrize("body", ERROR_BODIES)
+def test_service_error_digest_same(body: str) -> None:
+    a = qcloud_cos.CosServiceError("PUT", body, 400)
+    b = cos_ci.CosServiceError("PUT", body, 400)
+    assert b.get_digest_msg() == a.get_digest_msg()
+    assert type(b.get_digest_msg()) is type(a.get_digest_msg())
+    assert str(b) == str(a)
+    assert b.get_origin_msg() == body and b.get_status_code() == 400
+    for getter in ("get_error_code", "get_error_msg", "get_resource_location", "get_trace_id",
+                   "get_request_id"):
+        try:
+            expected = getattr(a, getter)()
+        except KeyError:
+            with pytest.raises(KeyError):
+                getattr(b, getter)()
+            continue
+        assert getattr(b, getter)() == expected, getter
+
+
+def test_exceptions_as_sdk() -> None:
+    """The classes as qcloud_cos.cos_exception's: the hierarchy, str(), a digested dict
+    as the message, subclasses calling the base __init__ the SDK's way."""
+    assert cos_ci.CosException.__bases__ == (Exception,)
+    assert cos_ci.CosClientError.__bases__ == cos_ci.CosServiceError.__bases__ == (
+        cos_ci.CosException,)
+    c = cos_ci.CosClientError("timed out")
+    assert (str(c), c.args) == ("timed out", ("timed out",))
+    digest = {"code": "NoSuchResource", "message": "m", "resource": "r", "requestid": "req-9"}
+    a = qcloud_cos.CosServiceError("HEAD", dict(digest), 404)
+    b = cos_ci.CosServiceError("HEAD", dict(digest), 404)
+    assert (b.get_origin_msg(), b.get_digest_msg(), str(b)) == (
+        a.get_origin_msg(), a.get_digest_msg(), str(a))
+    assert (b.get_error_code(), b.get_request_id()) == ("NoSuchResource", "req-9")
+
+    class AppError(cos_ci.CosException):
+        def __init__(self, message: str) -> None:
+            cos_ci.CosException.__init__(self, message)
+
+    class AppServiceError(cos_ci.CosServiceError):
+        def __init__(self, body: str) -> None:
+            super().__init__("GET", body, 500)
+
+    assert str(AppError("x")) == "x"
+    e = AppServiceError(ERROR_BODIES[0])
+    assert (e.get_error_code(), e.get_trace_id(), e.get_status_code()) == ("NoSuchKey", "trace-1", 500)
+    with pytest.raises(cos_ci.CosException):
+        raise e
+
+
 def test_put_head_get_delete_same(srv: CosTestServer) -> None:
     ha, hb, ra, rb = both(srv, lambda c: c.put_object(Bucket=BUCKET, Body=b"hello", Key="dir/o.txt",
                                                         ContentType="text/plain"))

@@ -94,6 +94,18 @@ def test_rule_and_pic_operations_builder() -> None:
         cos_ci.PicOperations.parse("{not json")
 
 
+def test_value_errors_constructed() -> None:
+    """RuleError, PicOperationsError and ProcessError built by hand, as raised."""
+    r = cos_ci.RuleError("bad token", 3, "tok", "UnknownOption", rule_index=2)
+    assert (r.offset, r.token, r.kind, r.rule_index, r.cos_code) == (
+        3, "tok", "UnknownOption", 2, "InvalidArgument")
+    assert (str(r), r.args) == ("bad token", ("bad token",))
+    assert isinstance(r, cos_ci.PicOperationsError) and isinstance(r, ValueError)
+    assert cos_ci.PicOperationsError("too many").cos_code == "InvalidPicOperations"
+    p = cos_ci.ProcessError(message="no", code="ImageTooLarge")
+    assert (str(p), p.code) == ("no", "ImageTooLarge")
+
+
 def test_pic_operations_object_as_kwarg(ours: Any, srv: CosTestServer) -> None:
     ops = cos_ci.PicOperations([cos_ci.Rule("t.png", "imageMogr2/format/png")])
     ours.ci_put_object(Bucket=BUCKET, Body=b"x", Key="a.jpg", PicOperations=ops)

@@ -2,46 +2,41 @@
 
 A drop-in for the official ``cos-python-sdk-v5``'s CI calls: change
 ``from qcloud_cos import CosConfig, CosS3Client`` to
-``from cos_ci import CosConfig, CosS3Client``. The work (signing, HTTP, XML) is done in
-Rust with the GIL released.
+``from cos_ci import CosConfig, CosS3Client``. The work (signing, HTTP, XML, bodies,
+errors) is done in Rust with the GIL released; this package gives it the SDK's
+signatures.
 """
 
 from __future__ import annotations
 
-import hashlib
-import base64
-import io
-import os
-import uuid
-from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import IO, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _cos_ci
 from ._cos_ci import (
     CHUNK,
-    LocalServer,
-    ImageInfo,
-    OriginalInfo,
-    ParsedRule,
-    PicOperations,
-    ProcessResult,
-    Rule,
-    UploadResult,
-    parse_rule,
-    resolve_fileid,
-    sign,
-    xml_to_dict,
-)
-from ._cos_ci import image_info as _image_info
-from ._cos_ci import process as _process
-from ._cos_ci import thumbnail_jpeg as _thumbnail_jpeg
-from ._exceptions import (
     CosClientError,
     CosException,
     CosServiceError,
+    ImageInfo,
+    LocalServer,
+    OriginalInfo,
+    ParsedRule,
+    PicOperations,
     PicOperationsError,
     ProcessError,
+    ProcessResult,
+    Rule,
     RuleError,
+    UploadResult,
+    image_info,
+    parse_rule,
+    process,
+    resolve_fileid,
+    sign,
+    thumbnail_jpeg,
+    xml_to_dict,
 )
+from ._stream import StreamBody
 
 __version__: str = _cos_ci.__version__
 
@@ -75,7 +70,6 @@ __all__ = [
 ]
 
 BodyType = Union[bytes, bytearray, memoryview, str, IO[bytes], IO[str]]
-KwargValue = Union[str, int, bool, Mapping[str, Any], PicOperations]
 
 
 class CosConfig:
@@ -126,210 +120,12 @@ class CosConfig:
         return self._token
 
 
-def _kwarg_pairs(kwargs: Mapping[str, Any]) -> List[Tuple[str, str]]:
-    """The SDK's keyword arguments as (name, text) pairs for the native options parser
-    (which gives the SDK's ``No Parameter Named X Please Check It`` for unknown ones)."""
-    out: List[Tuple[str, str]] = []
-    for name, value in kwargs.items():
-        if name == "Metadata" and isinstance(value, Mapping):
-            for header, v in value.items():
-                out.append(("Metadata." + str(header), str(v)))
-        elif isinstance(value, bool):
-            out.append((name, "true" if value else "false"))
-        elif isinstance(value, PicOperations):
-            out.append((name, value.to_header()))
-        elif isinstance(value, bytes):
-            out.append((name, value.decode("utf-8")))
-        else:
-            out.append((name, str(value)))
-    return out
-
-
-def _remaining_length(f: Any) -> Optional[int]:
-    try:
-        if hasattr(f, "seekable") and not f.seekable():
-            return None
-        pos = f.tell()
-        end = f.seek(0, os.SEEK_END)
-        f.seek(pos, os.SEEK_SET)
-        return int(end) - int(pos)
-    except Exception:
-        return None
-
-
-def _is_text_file(f: Any) -> bool:
-    return isinstance(f, io.TextIOBase)
-
-
-def _content_md5(body: Any) -> str:
-    if isinstance(body, str):
-        return base64.standard_b64encode(hashlib.md5(body.encode("utf-8")).digest()).decode()
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return base64.standard_b64encode(hashlib.md5(body).digest()).decode()
-    pos = body.tell()
-    md5 = hashlib.md5()
-    while True:
-        chunk = body.read(CHUNK)
-        if not chunk:
-            break
-        md5.update(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-    try:
-        body.seek(pos)
-    except Exception:
-        raise CosClientError("seek unsupported to calculate md5!")
-    return base64.standard_b64encode(md5.digest()).decode()
-
-
-def _prepare_body(
-    body: Any, enable_md5: bool, kwargs: Dict[str, Any]
-) -> Tuple[Any, Optional[int]]:
-    if isinstance(body, memoryview):
-        body = body.tobytes()
-    if enable_md5 and "ContentMD5" not in kwargs:
-        kwargs["ContentMD5"] = _content_md5(body)
-    if isinstance(body, (bytes, bytearray, str)):
-        return body, None
-    if not hasattr(body, "read"):
-        raise CosClientError(
-            "Body must be bytes, bytearray, memoryview, str or a file object, not "
-            + type(body).__name__
-        )
-    length = None if _is_text_file(body) else _remaining_length(body)
-    if "ContentLength" in kwargs:
-        length = int(kwargs["ContentLength"])
-    return body, length
-
-
-class _RawStream(io.RawIOBase):
-    """``StreamBody.get_raw_stream()``: a binary file object over the download (the
-    official SDK hands out urllib3's raw response; ``read(amt)`` works the same)."""
-
-    def __init__(self, native: "_cos_ci.NativeStream") -> None:
-        super().__init__()
-        self._native = native
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: Optional[int] = -1) -> bytes:
-        return self._native.read(-1 if size is None else size)
-
-    def readall(self) -> bytes:
-        return self._native.read(-1)
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._native.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._native.close()
-        super().close()
-
-
-class StreamBody:
-    """The body of a download, as the official SDK's ``StreamBody``: read as it arrives,
-    never held whole (each read releases the GIL).
-
-    At the end of the stream the byte count is checked against ``Content-Length`` and,
-    for a whole unprocessed object, the CRC-64 against ``x-cos-hash-crc64ecma``; a
-    mismatch raises ``CosClientError``.
-    """
-
-    def __init__(self, native: "_cos_ci.NativeStream", headers: Mapping[str, str]) -> None:
-        self._native = native
-        self._raw: Optional[_RawStream] = None
-        self._read_len = 0
-        length = native.content_length
-        self._content_len = 0 if length is None else int(length)
-        self._use_chunked = length is None
-        self._use_encoding = "Content-Encoding" in headers
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self.get_stream(1024)
-
-    def __len__(self) -> int:
-        return self._content_len
-
-    def __enter__(self) -> "StreamBody":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def get_raw_stream(self) -> io.RawIOBase:
-        """A binary file object over the (rest of the) body: ``read(amt)``, ``readinto``."""
-        if self._raw is None:
-            self._raw = _RawStream(self._native)
-        return self._raw
-
-    def get_stream(self, chunk_size: int = 1024) -> Iterator[bytes]:
-        """The (rest of the) body in pieces of ``chunk_size`` bytes (the last may be
-        shorter)."""
-        if chunk_size <= 0:
-            raise ValueError("chunk_size must be positive")
-        while True:
-            chunk = self._native.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk
-
-    def read(self, chunk_size: int = 1024, auto_decompress: bool = False) -> bytes:
-        """Up to ``chunk_size`` bytes; ``b""`` at the end."""
-        return self._native.read(chunk_size)
-
-    def get_stream_to_file(
-        self, file_name: str, disable_tmp_file: bool = False, auto_decompress: bool = False
-    ) -> None:
-        """Writes the (rest of the) body to ``file_name`` via a temporary file (renamed
-        when complete), with the GIL released and nothing held in memory."""
-        tmp = file_name if disable_tmp_file else "{}_{}".format(file_name, uuid.uuid4().hex)
-        try:
-            self._read_len = self._native.copy_to_file(tmp)
-        except BaseException:
-            if tmp != file_name and os.path.exists(tmp):
-                os.remove(tmp)
-            raise
-        if tmp != file_name:
-            os.replace(tmp, file_name)
-
-    def pget_stream_to_file(
-        self, fdst: IO[bytes], offset: int, expected_len: int, auto_decompress: bool = False
-    ) -> None:
-        """Writes the (rest of the) body into the open file ``fdst`` at ``offset``."""
-        self._read_len = 0
-        fdst.seek(offset, 0)
-        while True:
-            chunk = self._native.read(1024 * 1024)
-            if not chunk:
-                break
-            self._read_len += len(chunk)
-            fdst.write(chunk)
-        if not self._use_chunked and self._read_len != expected_len:
-            raise IOError("download failed with incomplete file")
-
-    def close(self) -> None:
-        """Closes the connection without reading the rest (ours; the official SDK leaves
-        it to garbage collection)."""
-        self._native.close()
-
-
-def _split_process(kwargs: Dict[str, Any]) -> Optional[str]:
-    rule = kwargs.pop("ProcessRule", None)
-    style = kwargs.pop("Style", None)
-    if rule is not None and style is not None:
-        raise CosClientError("ProcessRule and Style are exclusive")
-    if style is not None:
-        return "style/" + str(style)
-    if isinstance(rule, ParsedRule):
-        return rule.canonical
-    return None if rule is None else str(rule)
-
-
 class CosS3Client:
-    """The COS client: the official SDK's CI calls with the same names and results."""
+    """The COS client: the official SDK's CI calls with the same names and results.
+
+    Keyword arguments are the SDK's (``ContentType``, ``Metadata={...}``,
+    ``PicOperations``, ...); an unknown one raises the SDK's ``CosClientError``.
+    """
 
     def __init__(self, conf: CosConfig, retry: int = 1, session: Any = None) -> None:
         self._conf = conf
@@ -358,71 +154,45 @@ class CosS3Client:
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
         """``PUT /<Key>`` with ``PicOperations``: ``(response_headers, data)``, ``data`` in
         the official ``xml_to_dict`` shape. A file object is streamed."""
-        headers, data, _ = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, False)
-        return headers, data
+        return self._native.ci_put_object(Bucket, Key, Body, bool(EnableMD5), kwargs)
 
     def ci_put_object_typed(
         self, Bucket: str, Body: BodyType, Key: str, EnableMD5: bool = False, **kwargs: Any
     ) -> Tuple[Dict[str, str], Optional[UploadResult]]:
         """``ci_put_object`` returning a typed ``UploadResult`` (None without PicOperations)."""
-        headers, _, typed = self._ci_put(Bucket, Body, Key, EnableMD5, kwargs, True)
-        return headers, typed
-
-    def _ci_put(
-        self,
-        bucket: str,
-        body: Any,
-        key: str,
-        enable_md5: bool,
-        kwargs: Dict[str, Any],
-        typed: bool,
-    ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]:
-        body, length = _prepare_body(body, enable_md5, kwargs)
-        return self._native.ci_put_object(
-            bucket, key, body, _kwarg_pairs(kwargs), length, typed
-        )
+        return self._native.ci_put_object_typed(Bucket, Key, Body, bool(EnableMD5), kwargs)
 
     def ci_put_object_from_local_file(
         self, Bucket: str, LocalFilePath: str, Key: str, EnableMD5: bool = False, **kwargs: Any
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
-        if EnableMD5 and "ContentMD5" not in kwargs:
-            with open(LocalFilePath, "rb") as fp:
-                kwargs["ContentMD5"] = _content_md5(fp)
-        headers, data, _ = self._native.ci_put_object_from_local_file(
-            Bucket, LocalFilePath, Key, _kwarg_pairs(kwargs)
+        return self._native.ci_put_object_from_local_file(
+            Bucket, LocalFilePath, Key, bool(EnableMD5), kwargs
         )
-        return headers, data
 
     def ci_image_process(
         self, Bucket: str, Key: str, **kwargs: Any
     ) -> Tuple[Dict[str, str], Dict[str, Any]]:
         """``POST /<Key>?image_process`` with ``PicOperations``."""
-        headers, data, _ = self._native.ci_image_process(Bucket, Key, _kwarg_pairs(kwargs))
-        return headers, data
+        return self._native.ci_image_process(Bucket, Key, kwargs)
 
     def ci_image_process_typed(
         self, Bucket: str, Key: str, **kwargs: Any
     ) -> Tuple[Dict[str, str], UploadResult]:
-        headers, _, typed = self._native.ci_image_process(Bucket, Key, _kwarg_pairs(kwargs))
-        return headers, typed
+        return self._native.ci_image_process_typed(Bucket, Key, kwargs)
 
     # -- objects --------------------------------------------------------------------------
 
     def put_object(
         self, Bucket: str, Body: BodyType, Key: str, EnableMD5: bool = False, **kwargs: Any
     ) -> Dict[str, str]:
-        body, length = _prepare_body(Body, EnableMD5, kwargs)
-        return self._native.put_object(Bucket, Key, body, _kwarg_pairs(kwargs), length)
+        return self._native.put_object(Bucket, Key, Body, bool(EnableMD5), kwargs)
 
     def get_object(
         self, Bucket: str, Key: str, KeySimplifyCheck: bool = True, **kwargs: Any
     ) -> Dict[str, Any]:
         """``GET /<Key>``; ``ProcessRule="imageMogr2/..."`` or ``Style="name"`` (ours)
         process the download. ``response['Body']`` is a ``StreamBody``."""
-        rule = _split_process(kwargs)
-        if KeySimplifyCheck and os.path.normpath("/" + Key.lstrip("/")) == "/":
-            raise CosClientError("The Getobject Key is illegal")
-        headers, stream = self._native.get_object(Bucket, Key, rule, _kwarg_pairs(kwargs))
+        headers, stream = self._native.get_object(Bucket, Key, bool(KeySimplifyCheck), kwargs)
         response: Dict[str, Any] = dict(headers)
         response["Body"] = StreamBody(stream, headers)
         return response
@@ -431,10 +201,7 @@ class CosS3Client:
         self, Bucket: str, Key: str, DestFilePath: str, **kwargs: Any
     ) -> Dict[str, str]:
         """Downloads (optionally processed) straight into a file, never held in memory."""
-        rule = _split_process(kwargs)
-        return self._native.get_object_to_file(
-            Bucket, Key, rule, _kwarg_pairs(kwargs), DestFilePath
-        )
+        return self._native.get_object_to_file(Bucket, Key, DestFilePath, kwargs)
 
     def ci_get_ai_pic_matting(
         self,
@@ -445,30 +212,23 @@ class CosS3Client:
         PaddingLayout: Optional[str] = None,
     ) -> Dict[str, Any]:
         """AIPicMatting download: ``response['Body']`` is the matted image."""
-        args: List[Tuple[str, str]] = []
-        if CenterLayout is not None:
-            args.append(("center-layout", str(CenterLayout)))
-        if PaddingLayout is not None:
-            args.append(("padding-layout", str(PaddingLayout)))
-        headers, stream = self._native.ai_pic_matting(Bucket, Key, DetectUrl, args)
+        headers, stream = self._native.ai_pic_matting(
+            Bucket, Key, DetectUrl, CenterLayout, PaddingLayout
+        )
         response: Dict[str, Any] = dict(headers)
         response["Body"] = StreamBody(stream, headers)
         return response
 
     def head_object(self, Bucket: str, Key: str, **kwargs: Any) -> Dict[str, str]:
-        return self._native.head_object(Bucket, Key, _kwarg_pairs(kwargs))
+        return self._native.head_object(Bucket, Key, kwargs)
 
     def delete_object(self, Bucket: str, Key: str, **kwargs: Any) -> Dict[str, str]:
-        _cos_ci.check_kwargs(_kwarg_pairs(kwargs))
-        return self._native.delete_object(Bucket, Key)
+        return self._native.delete_object(Bucket, Key, kwargs)
 
     # -- multipart ------------------------------------------------------------------------
 
     def create_multipart_upload(self, Bucket: str, Key: str, **kwargs: Any) -> Dict[str, Any]:
-        bucket, key, upload_id = self._native.create_multipart_upload(
-            Bucket, Key, _kwarg_pairs(kwargs)
-        )
-        return {"Bucket": bucket, "Key": key, "UploadId": upload_id}
+        return self._native.create_multipart_upload(Bucket, Key, kwargs)
 
     def upload_part(
         self,
@@ -480,14 +240,8 @@ class CosS3Client:
         EnableMD5: bool = False,
         **kwargs: Any,
     ) -> Dict[str, str]:
-        _cos_ci.check_kwargs(_kwarg_pairs(kwargs))
-        body: Any = Body
-        if EnableMD5 and not isinstance(body, (bytes, bytearray, str, memoryview)):
-            # The native client hashes replayable bodies only: a part is read whole here.
-            body = body.read()
-        body, length = _prepare_body(body, False, {})
         return self._native.upload_part(
-            Bucket, Key, UploadId, int(PartNumber), body, EnableMD5, length
+            Bucket, Key, Body, int(PartNumber), UploadId, bool(EnableMD5), kwargs
         )
 
     def complete_multipart_upload(
@@ -505,19 +259,12 @@ class CosS3Client:
         if isinstance(parts, Mapping):
             parts = [parts]
         pairs = [(int(p["PartNumber"]), str(p["ETag"])) for p in parts]
-        headers, data, _ = self._native.complete_multipart_upload(
-            Bucket, Key, UploadId, pairs, _kwarg_pairs(kwargs)
-        )
-        out: Dict[str, Any] = dict(headers)
-        if isinstance(data, dict):
-            out.update(data)
-        return out
+        return self._native.complete_multipart_upload(Bucket, Key, UploadId, pairs, kwargs)
 
     def abort_multipart_upload(
         self, Bucket: str, Key: str, UploadId: str, **kwargs: Any
     ) -> Dict[str, str]:
-        _cos_ci.check_kwargs(_kwarg_pairs(kwargs))
-        return self._native.abort_multipart_upload(Bucket, Key, UploadId)
+        return self._native.abort_multipart_upload(Bucket, Key, UploadId, kwargs)
 
     def ci_multipart_upload_file(
         self, Bucket: str, LocalFilePath: str, Key: str, **kwargs: Any
@@ -525,10 +272,7 @@ class CosS3Client:
         """Parallel multipart upload of a local file; the data is the completion answer's
         ``xml_to_dict`` (with ``PicOperations``, OriginalInfo and ProcessResults after
         Location, Bucket, Key and ETag)."""
-        headers, data, _ = self._native.multipart_upload_file(
-            Bucket, Key, LocalFilePath, _kwarg_pairs(kwargs)
-        )
-        return headers, data
+        return self._native.multipart_upload_file(Bucket, Key, LocalFilePath, kwargs)
 
     # -- pre-signed URLs --------------------------------------------------------------
 
@@ -596,30 +340,3 @@ def serve(
     return _cos_ci.start_server(
         root, int(port), [(SecretId, SecretKey)], Region, bool(anonymous), style_list
     )
-
-
-def _as_bytes(data: Union[bytes, bytearray, memoryview]) -> bytes:
-    return data if isinstance(data, bytes) else bytes(data)
-
-
-def image_info(data: Union[bytes, bytearray, memoryview]) -> ImageInfo:
-    """``ImageInfo`` of an encoded image, computed locally (GIL released).
-    Raises ``ProcessError`` for an undecodable or oversized input."""
-    return _image_info(_as_bytes(data))
-
-
-def thumbnail_jpeg(
-    data: Union[bytes, bytearray, memoryview], width: int, quality: int = 85
-) -> bytes:
-    """A JPEG thumbnail ``width`` pixels wide (ratio kept), computed locally (GIL
-    released). Raises ``ProcessError``."""
-    return _thumbnail_jpeg(_as_bytes(data), width, quality)
-
-
-def process(
-    data: Union[bytes, bytearray, memoryview], rule: Union[str, ParsedRule]
-) -> Tuple[bytes, ImageInfo]:
-    """Runs a processing rule locally (GIL released): the output and its ImageInfo.
-    Raises ``RuleError`` for a bad rule, ``ProcessError`` for a refused image."""
-    text = rule.canonical if isinstance(rule, ParsedRule) else rule
-    return _process(_as_bytes(data), text)

@@ -4,6 +4,12 @@ from typing import Any, Dict, List, Optional, Tuple, Union, final
 import os
 
 __all__ = [
+    "CosException",
+    "CosClientError",
+    "CosServiceError",
+    "PicOperationsError",
+    "RuleError",
+    "ProcessError",
     "NativeClient",
     "NativeStream",
     "UploadResult",
@@ -17,7 +23,6 @@ __all__ = [
     "resolve_fileid",
     "xml_to_dict",
     "sign",
-    "check_kwargs",
     "LocalServer",
     "image_info",
     "thumbnail_jpeg",
@@ -32,6 +37,59 @@ __version__: str
 
 _Pairs = List[Tuple[str, str]]
 _Path = Union[str, "os.PathLike[str]"]
+# The SDK's keyword arguments of a call, as given (``**kwargs``).
+_Kwargs = Dict[str, Any]
+_Bytes = Union[bytes, bytearray, memoryview]
+_Digest = Union[Dict[str, Any], str]
+
+class CosException(Exception):
+    """Base class of the client's errors (as ``qcloud_cos.cos_exception.CosException``)."""
+
+    def __init__(self, message: Any) -> None: ...
+
+class CosClientError(CosException):
+    """A local problem: bad argument, connection failure, timeout, a failed check."""
+
+class CosServiceError(CosException):
+    """An error answer of the service, with the official SDK's getters."""
+
+    def __init__(self, method: str, message: Any, status_code: int) -> None: ...
+    def get_origin_msg(self) -> Any: ...
+    def get_digest_msg(self) -> _Digest: ...
+    def get_status_code(self) -> int: ...
+    def get_error_code(self) -> Any: ...
+    def get_error_msg(self) -> Any: ...
+    def get_resource_location(self) -> Any: ...
+    def get_trace_id(self) -> Any: ...
+    def get_request_id(self) -> Any: ...
+
+class PicOperationsError(ValueError):
+    """A ``Pic-Operations`` header that would be refused (``cos_code``: the COS code)."""
+
+    cos_code: str
+    def __init__(self, message: str, cos_code: str = "InvalidPicOperations") -> None: ...
+
+class RuleError(PicOperationsError):
+    """A processing rule that does not parse: ``offset`` (bytes) and ``token`` say where."""
+
+    offset: int
+    token: str
+    kind: str
+    rule_index: Optional[int]
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        token: str,
+        kind: str,
+        rule_index: Optional[int] = None,
+    ) -> None: ...
+
+class ProcessError(ValueError):
+    """The local engine refused an image (``code``: the COS error code)."""
+
+    code: str
+    def __init__(self, message: str, code: str) -> None: ...
 
 @final
 class ImageInfo:
@@ -162,46 +220,51 @@ class NativeClient:
         retries: int = 1,
     ) -> NativeClient: ...
     def ci_put_object(
-        self,
-        bucket: str,
-        key: str,
-        body: Any,
-        kwargs: _Pairs,
-        length: Optional[int] = None,
-        typed: bool = False,
-    ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
+        self, bucket: str, key: str, body: Any, enable_md5: bool, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]: ...
+    def ci_put_object_typed(
+        self, bucket: str, key: str, body: Any, enable_md5: bool, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], Optional[UploadResult]]: ...
     def ci_put_object_from_local_file(
-        self, bucket: str, path: _Path, key: str, kwargs: _Pairs, typed: bool = False
-    ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
+        self, bucket: str, path: _Path, key: str, enable_md5: bool, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]: ...
     def ci_image_process(
-        self, bucket: str, key: str, kwargs: _Pairs
-    ) -> Tuple[Dict[str, str], Any, UploadResult]: ...
+        self, bucket: str, key: str, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]: ...
+    def ci_image_process_typed(
+        self, bucket: str, key: str, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], UploadResult]: ...
+    def put_object(
+        self, bucket: str, key: str, body: Any, enable_md5: bool, kwargs: _Kwargs
+    ) -> Dict[str, str]: ...
     def get_object(
-        self, bucket: str, key: str, rule: Optional[str], kwargs: _Pairs
+        self, bucket: str, key: str, key_simplify_check: bool, kwargs: _Kwargs
     ) -> Tuple[Dict[str, str], NativeStream]: ...
     def get_object_to_file(
-        self, bucket: str, key: str, rule: Optional[str], kwargs: _Pairs, path: _Path
+        self, bucket: str, key: str, path: _Path, kwargs: _Kwargs
     ) -> Dict[str, str]: ...
     def ai_pic_matting(
-        self, bucket: str, key: Optional[str], detect_url: Optional[str], args: _Pairs
+        self,
+        bucket: str,
+        key: Optional[str],
+        detect_url: Optional[str],
+        center_layout: Optional[Any],
+        padding_layout: Optional[Any],
     ) -> Tuple[Dict[str, str], NativeStream]: ...
-    def put_object(
-        self, bucket: str, key: str, body: Any, kwargs: _Pairs, length: Optional[int] = None
-    ) -> Dict[str, str]: ...
-    def head_object(self, bucket: str, key: str, kwargs: _Pairs) -> Dict[str, str]: ...
-    def delete_object(self, bucket: str, key: str) -> Dict[str, str]: ...
+    def head_object(self, bucket: str, key: str, kwargs: _Kwargs) -> Dict[str, str]: ...
+    def delete_object(self, bucket: str, key: str, kwargs: _Kwargs) -> Dict[str, str]: ...
     def create_multipart_upload(
-        self, bucket: str, key: str, kwargs: _Pairs
-    ) -> Tuple[str, str, str]: ...
+        self, bucket: str, key: str, kwargs: _Kwargs
+    ) -> Dict[str, Any]: ...
     def upload_part(
         self,
         bucket: str,
         key: str,
-        upload_id: str,
-        part_number: int,
         body: Any,
+        part_number: int,
+        upload_id: str,
         enable_md5: bool,
-        length: Optional[int] = None,
+        kwargs: _Kwargs,
     ) -> Dict[str, str]: ...
     def complete_multipart_upload(
         self,
@@ -209,14 +272,14 @@ class NativeClient:
         key: str,
         upload_id: str,
         parts: List[Tuple[int, str]],
-        kwargs: _Pairs,
-    ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
+        kwargs: _Kwargs,
+    ) -> Dict[str, Any]: ...
     def abort_multipart_upload(
-        self, bucket: str, key: str, upload_id: str
+        self, bucket: str, key: str, upload_id: str, kwargs: _Kwargs
     ) -> Dict[str, str]: ...
     def multipart_upload_file(
-        self, bucket: str, key: str, path: _Path, kwargs: _Pairs
-    ) -> Tuple[Dict[str, str], Any, Optional[UploadResult]]: ...
+        self, bucket: str, key: str, path: _Path, kwargs: _Kwargs
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]: ...
     def get_presigned_url(
         self,
         bucket: str,
@@ -230,7 +293,6 @@ class NativeClient:
 def parse_rule(rule: str) -> ParsedRule: ...
 def resolve_fileid(source_key: str, fileid: str) -> str: ...
 def xml_to_dict(xml: str) -> Any: ...
-def check_kwargs(kwargs: _Pairs) -> None: ...
 def sign(
     secret_id: str,
     secret_key: str,
@@ -263,6 +325,6 @@ def start_server(
     styles: List[Tuple[str, str, str]],
 ) -> LocalServer: ...
 
-def image_info(data: bytes) -> ImageInfo: ...
-def thumbnail_jpeg(data: bytes, width: int, quality: int = 85) -> bytes: ...
-def process(data: bytes, rule: str) -> Tuple[bytes, ImageInfo]: ...
+def image_info(data: _Bytes) -> ImageInfo: ...
+def thumbnail_jpeg(data: _Bytes, width: int, quality: int = 85) -> bytes: ...
+def process(data: _Bytes, rule: Union[str, ParsedRule]) -> Tuple[bytes, ImageInfo]: ...

@@ -1,0 +1,84 @@
+//! The local engine (`ci_core::process`), run with the GIL released.
+
+use ci_core::process::ExecuteOptions;
+use ci_core::rule::ProcessingRule;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyMemoryView};
+
+use crate::errors;
+use crate::results::ImageInfo;
+use crate::rules::ParsedRule;
+
+/// An encoded image given as bytes (shared), bytearray or memoryview (copied: they may
+/// change while the GIL is released).
+pub struct ImageBytes(PyBackedBytes);
+
+impl<'py> FromPyObject<'py> for ImageBytes {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if ob.is_instance_of::<PyMemoryView>() {
+            return Ok(ImageBytes(ob.call_method0("tobytes")?.extract()?));
+        }
+        Ok(ImageBytes(ob.extract()?))
+    }
+}
+
+/// A rule as text or already parsed.
+pub enum RuleArg {
+    Text(String),
+    Parsed(ProcessingRule),
+}
+
+impl<'py> FromPyObject<'py> for RuleArg {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(parsed) = ob.downcast::<ParsedRule>() {
+            return Ok(RuleArg::Parsed(parsed.get().inner.clone()));
+        }
+        Ok(RuleArg::Text(ob.extract()?))
+    }
+}
+
+/// ``ImageInfo`` of an encoded image (format, size, quality estimate, orientation, mean
+/// colour), computed locally with the GIL released. Raises ``ProcessError`` for an
+/// undecodable or oversized input.
+#[pyfunction]
+pub fn image_info(py: Python<'_>, data: ImageBytes) -> PyResult<ImageInfo> {
+    py.detach(|| ci_core::process::image_info(&data.0))
+        .map(ImageInfo::from)
+        .map_err(|e| errors::process_error(&e))
+}
+
+/// A JPEG thumbnail ``width`` pixels wide (ratio kept), computed locally with the GIL
+/// released (JPEG shrink-on-load, Lanczos3, libjpeg-turbo). Raises ``ProcessError``.
+#[pyfunction]
+#[pyo3(signature = (data, width, quality=85))]
+pub fn thumbnail_jpeg(
+    py: Python<'_>,
+    data: ImageBytes,
+    width: u32,
+    quality: u8,
+) -> PyResult<Bound<'_, PyBytes>> {
+    let out = py
+        .detach(|| ci_core::process::thumbnail_jpeg(&data.0, width, quality))
+        .map_err(|e| errors::process_error(&e))?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// Runs a processing rule locally (the engine behind ci-server), GIL released: the
+/// output and its ``ImageInfo``. Raises ``RuleError`` for a bad rule, ``ProcessError``
+/// for a refused image.
+#[pyfunction]
+pub fn process(
+    py: Python<'_>,
+    data: ImageBytes,
+    rule: RuleArg,
+) -> PyResult<(Bound<'_, PyBytes>, ImageInfo)> {
+    let parsed = match rule {
+        RuleArg::Parsed(p) => p,
+        RuleArg::Text(t) => ProcessingRule::parse(&t).map_err(|e| errors::rule_error(&e, None))?,
+    };
+    let out = py
+        .detach(|| ci_core::process::execute(&data.0, &parsed, &ExecuteOptions::default()))
+        .map_err(|e| errors::process_error(&e))?;
+    Ok((PyBytes::new(py, &out.bytes), ImageInfo::from(out.info)))
+}
