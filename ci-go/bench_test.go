@@ -54,18 +54,22 @@ func benchKey(who string) string {
 	return "bench/" + who + "/" + strconv.FormatInt(benchSeq.Add(1), 10) + "/photo.jpg"
 }
 
-func benchOurs(b *testing.B, parallel bool) {
+// ciPutBench is what both sides of the CIPutObject comparison share: the local server,
+// the image and the single-rule Pic-Operations.
+type ciPutBench struct {
+	host  string
+	port  int
+	photo []byte
+	ops   string
+}
+
+func newCIPutBench(b *testing.B) ciPutBench {
 	host, port := localServer(b)
-	c := ourClient(b, host, port)
-	defer c.Close()
-	photo := readCorpus(b, "photo.jpg")
-	opts := &Options{PicOperations: benchOps(b), ContentType: "image/jpeg"}
-	put := func() {
-		res, _, err := c.CIPutObject(context.Background(), sdkBucket, benchKey("ours"), bytes.NewReader(photo), opts)
-		if err != nil || len(res.ProcessResults) != 1 || res.ProcessResults[0].Width != 200 {
-			b.Fatalf("%v %+v", err, res)
-		}
-	}
+	return ciPutBench{host: host, port: port, photo: readCorpus(b, "photo.jpg"), ops: benchOps(b)}
+}
+
+// run times put: b.N calls in a row, or spread over GOMAXPROCS goroutines.
+func (ciPutBench) run(b *testing.B, parallel bool, put func()) {
 	b.ResetTimer()
 	if parallel {
 		b.RunParallel(func(pb *testing.PB) {
@@ -73,39 +77,38 @@ func benchOurs(b *testing.B, parallel bool) {
 				put()
 			}
 		})
-	} else {
-		for i := 0; i < b.N; i++ {
-			put()
-		}
+		return
+	}
+	for i := 0; i < b.N; i++ {
+		put()
 	}
 }
 
-func benchSDK(b *testing.B, parallel bool) {
-	host, port := localServer(b)
-	sdk := officialClient(b, host, port)
-	photo := readCorpus(b, "photo.jpg")
-	ops := benchOps(b)
-	put := func() {
-		opt := &cos.ObjectPutOptions{ObjectPutHeaderOptions: &cos.ObjectPutHeaderOptions{
-			ContentType: "image/jpeg", XOptionHeader: &http.Header{}}}
-		opt.XOptionHeader.Add("Pic-Operations", ops)
-		res, _, err := sdk.CI.Put(context.Background(), benchKey("sdk"), bytes.NewReader(photo), opt)
+func benchOurs(b *testing.B, parallel bool) {
+	env := newCIPutBench(b)
+	c := ourClient(b, env.host, env.port)
+	defer c.Close()
+	opts := &Options{PicOperations: env.ops, ContentType: "image/jpeg"}
+	env.run(b, parallel, func() {
+		res, _, err := c.CIPutObject(context.Background(), sdkBucket, benchKey("ours"), bytes.NewReader(env.photo), opts)
 		if err != nil || len(res.ProcessResults) != 1 || res.ProcessResults[0].Width != 200 {
 			b.Fatalf("%v %+v", err, res)
 		}
-	}
-	b.ResetTimer()
-	if parallel {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				put()
-			}
-		})
-	} else {
-		for i := 0; i < b.N; i++ {
-			put()
+	})
+}
+
+func benchSDK(b *testing.B, parallel bool) {
+	env := newCIPutBench(b)
+	sdk := officialClient(b, env.host, env.port)
+	env.run(b, parallel, func() {
+		opt := &cos.ObjectPutOptions{ObjectPutHeaderOptions: &cos.ObjectPutHeaderOptions{
+			ContentType: "image/jpeg", XOptionHeader: &http.Header{}}}
+		opt.XOptionHeader.Add("Pic-Operations", env.ops)
+		res, _, err := sdk.CI.Put(context.Background(), benchKey("sdk"), bytes.NewReader(env.photo), opt)
+		if err != nil || len(res.ProcessResults) != 1 || res.ProcessResults[0].Width != 200 {
+			b.Fatalf("%v %+v", err, res)
 		}
-	}
+	})
 }
 
 func BenchmarkCIPutObject(b *testing.B)         { benchOurs(b, false) }

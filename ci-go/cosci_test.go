@@ -199,16 +199,8 @@ func TestClientErrors(t *testing.T) {
 // TestLocalServer runs against `cos-ci serve` when COS_CI_TEST_SERVER=host:port is set
 // (credentials AKIDlocal / sk-local, as tests/c/run.sh starts it).
 func TestLocalServer(t *testing.T) {
-	addr := os.Getenv("COS_CI_TEST_SERVER")
-	if addr == "" {
-		t.Skip("COS_CI_TEST_SERVER not set")
-	}
-	host, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.Atoi(port)
-	c, err := NewClient(Config{Region: "ap-guangzhou", SecretID: "AKIDlocal", SecretKey: "sk-local", Scheme: "http", IP: host, Port: p})
-	if err != nil {
-		t.Fatal(err)
-	}
+	host, port := localServer(t)
+	c := ourClient(t, host, port)
 	defer c.Close()
 	ctx := context.Background()
 	key := "go/" + strconv.Itoa(os.Getpid()) + ".bin"

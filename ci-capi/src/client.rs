@@ -35,11 +35,14 @@ const CONFIG_NAMES: &[&str] = &[
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the setters
 /// need exclusive access.
+#[derive(Default)]
 pub struct cos_ci_config {
     vars: Vec<(String, String)>,
     use_env: bool,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_config, last_error: last_error);
 
 /// Creates an empty configuration in `*out` (environment not used).
 ///
@@ -48,15 +51,8 @@ pub struct cos_ci_config {
 /// `out` points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_config_new(out: *mut *mut cos_ci_config) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_config {
-            vars: Vec::new(),
-            use_env: false,
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a configuration; NULL is ignored.
@@ -67,7 +63,7 @@ pub unsafe extern "C" fn cos_ci_config_new(out: *mut *mut cos_ci_config) -> cos_
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_config_free(config: *mut cos_ci_config) {
     // SAFETY: the caller guarantees `config`.
-    boundary_void(|| unsafe { take(config) })
+    unsafe { free_handle(config) }
 }
 
 /// Sets a value by its environment variable name: `COS_REGION`, `COS_SECRET_ID`,
@@ -142,10 +138,8 @@ pub unsafe extern "C" fn cos_ci_config_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(config)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(config, buf, len, out_len) }
 }
 
 fn build_config(h: &cos_ci_config) -> Result<CosConfig, String> {
@@ -193,6 +187,8 @@ pub struct cos_ci_client {
     last_error: LastError,
 }
 
+impl_handle!(cos_ci_client, last_error: last_error);
+
 /// Creates a client from `config` in `*out`. `COS_CI_RESULT_CONFIG` when the
 /// configuration is incomplete or invalid (the config's last error says why).
 ///
@@ -229,7 +225,7 @@ pub unsafe extern "C" fn cos_ci_client_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_client_free(client: *mut cos_ci_client) {
     // SAFETY: the caller guarantees `client`.
-    boundary_void(|| unsafe { take(client) })
+    unsafe { free_handle(client) }
 }
 
 /// Writes the last error text of `client`.
@@ -245,10 +241,8 @@ pub unsafe extern "C" fn cos_ci_client_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(client)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(client, buf, len, out_len) }
 }
 
 /// The answer to a client call: HTTP status, response headers, the UploadResult (for
@@ -264,6 +258,8 @@ pub struct cos_ci_response {
     body: Vec<u8>,
     error: Option<ServiceError>,
 }
+
+impl_handle!(cos_ci_response);
 
 impl cos_ci_response {
     fn ok(h: ResponseHeaders, result: Option<UploadResult>, body: Vec<u8>) -> Self {
@@ -609,7 +605,7 @@ pub unsafe extern "C" fn cos_ci_client_multipart_upload_file(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_response_free(resp: *mut cos_ci_response) {
     // SAFETY: the caller guarantees `resp`.
-    boundary_void(|| unsafe { take(resp) })
+    unsafe { free_handle(resp) }
 }
 
 /// The HTTP status into `*out`.
@@ -813,7 +809,7 @@ pub unsafe extern "C" fn cos_ci_response_error_string(
         // SAFETY: the caller guarantees `resp`.
         let h = unsafe { handle(resp) }?;
         let e = h.error.as_ref().ok_or(cos_ci_result::NotPresent)?;
-        let v = match cos_ci_field::from_u32_pub(field)? {
+        let v = match cos_ci_field::from_arg(field)? {
             cos_ci_field::Code => &e.code,
             cos_ci_field::Message => &e.message,
             cos_ci_field::Resource => &e.resource,

@@ -7,7 +7,8 @@
 //!   `_free` functions return nothing and accept NULL. `cos_ci_version` returns a static
 //!   string.
 //! * No panic crosses the boundary: every entry point catches unwinding and returns
-//!   `COS_CI_RESULT_PANIC`.
+//!   `COS_CI_RESULT_PANIC`; the `_free` functions, with nothing to return, write the
+//!   panic to stderr with their name.
 //! * Every pointer is checked: a required pointer that is NULL gives
 //!   `COS_CI_RESULT_NULL_PARAMETER`. Text is passed as `(const uint8_t *ptr, size_t len)`
 //!   and must be UTF-8 (`COS_CI_RESULT_INVALID_UTF8` otherwise); it need not be
@@ -41,13 +42,15 @@ pub use results::*;
 pub use rule::*;
 pub use sign::*;
 
-use ffi::{boundary, write_out};
+use ffi::{boundary, boundary_or_default, write_out, U32Enum};
 
 /// The library version as a static NUL-terminated string ("0.1.0"); never NULL, never
 /// to be freed. Thread safety: may be called from any thread.
 #[no_mangle]
 pub extern "C" fn cos_ci_version() -> *const std::ffi::c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    boundary_or_default("cos_ci_version", || {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    })
 }
 
 /// Writes the description of a result code into `buf` (see the buffer conventions).
@@ -71,23 +74,6 @@ pub unsafe extern "C" fn cos_ci_result_message(
     })
 }
 
-// The thread-safety promises in the handles' docs, checked by the compiler.
-const _: () = {
-    const fn send_sync<T: Send + Sync>() {}
-    send_sync::<cos_ci_pic_operations>();
-    send_sync::<cos_ci_rule>();
-    send_sync::<cos_ci_upload_result>();
-    send_sync::<cos_ci_cos_error>();
-    send_sync::<cos_ci_v4_response>();
-    send_sync::<cos_ci_credentials>();
-    send_sync::<cos_ci_sign_request>();
-    send_sync::<cos_ci_config>();
-    send_sync::<cos_ci_client>();
-    send_sync::<cos_ci_response>();
-    send_sync::<cos_ci_image_info>();
-    send_sync::<cos_ci_processed>();
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +91,27 @@ mod tests {
         // SAFETY: NULL buffer is a size query; `need` is writable.
         let r = unsafe { cos_ci_result_message(0, std::ptr::null_mut(), 0, &mut need) };
         assert_eq!((r, need), (cos_ci_result::BufferTooSmall, "success".len()));
+    }
+
+    #[test]
+    fn result_message_of_each_code_and_of_an_unknown_one() {
+        let message = |code: u32| {
+            let mut buf = [0u8; 64];
+            let mut n = 0usize;
+            // SAFETY: 64 writable bytes; `n` is writable.
+            let r = unsafe { cos_ci_result_message(code, buf.as_mut_ptr(), buf.len(), &mut n) };
+            assert_eq!(r, cos_ci_result::Ok);
+            String::from_utf8(buf[..n].to_vec()).unwrap()
+        };
+        assert_eq!(
+            message(cos_ci_result::Panic as u32),
+            "internal panic caught at the C boundary"
+        );
+        assert_eq!(
+            message(cos_ci_result::ProcessingFailed as u32),
+            "image processing failed"
+        );
+        assert_eq!(message(26), "unknown result code");
     }
 
     #[test]

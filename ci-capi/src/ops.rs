@@ -2,6 +2,8 @@
 
 use ci_core::ops::{resolve_fileid, PicOperations, PicOperationsError, Rule};
 
+use macro_rules_attribute::derive;
+
 use crate::ffi::*;
 
 /// A Pic-Operations document: `is_pic_info` plus up to 5 rules (fileid, rule, optional
@@ -11,10 +13,13 @@ use crate::ffi::*;
 /// Thread safety: `Send` and `Sync`. Functions taking `const cos_ci_pic_operations *`
 /// may run concurrently on the same handle; functions taking a non-const pointer need
 /// exclusive access.
+#[derive(Default)]
 pub struct cos_ci_pic_operations {
     ops: PicOperations,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_pic_operations, last_error: last_error);
 
 fn ops_error_code(e: &PicOperationsError) -> cos_ci_result {
     match e {
@@ -32,14 +37,8 @@ fn ops_error_code(e: &PicOperationsError) -> cos_ci_result {
 pub unsafe extern "C" fn cos_ci_pic_operations_new(
     out: *mut *mut cos_ci_pic_operations,
 ) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_pic_operations {
-            ops: PicOperations::default(),
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a Pic-Operations handle; NULL is ignored.
@@ -50,7 +49,7 @@ pub unsafe extern "C" fn cos_ci_pic_operations_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_pic_operations_free(ops: *mut cos_ci_pic_operations) {
     // SAFETY: the caller guarantees `ops`.
-    boundary_void(|| unsafe { take(ops) })
+    unsafe { free_handle(ops) }
 }
 
 /// Replaces the content of `ops` with the parsed Pic-Operations header `json`; the
@@ -173,7 +172,7 @@ pub unsafe extern "C" fn cos_ci_pic_operations_rule_count(
 /// Which text of a Pic-Operations rule `cos_ci_pic_operations_rule_get` reads.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, U32Enum!)]
 pub enum cos_ci_rule_part {
     /// The fileid as given.
     Fileid = 0,
@@ -207,11 +206,10 @@ pub unsafe extern "C" fn cos_ci_pic_operations_rule_get(
             .rules
             .get(index)
             .ok_or(cos_ci_result::IndexOutOfRange)?;
-        let value = match part {
-            0 => Some(r.fileid.as_str()),
-            1 => Some(r.rule.as_str()),
-            2 => r.bucket.as_deref(),
-            _ => return Err(cos_ci_result::InvalidArgument),
+        let value = match cos_ci_rule_part::from_arg(part)? {
+            cos_ci_rule_part::Fileid => Some(r.fileid.as_str()),
+            cos_ci_rule_part::Rule => Some(r.rule.as_str()),
+            cos_ci_rule_part::Bucket => r.bucket.as_deref(),
         };
         // SAFETY: the caller guarantees the buffer arguments.
         unsafe { write_opt(value, buf, len, out_len) }
@@ -280,10 +278,8 @@ pub unsafe extern "C" fn cos_ci_pic_operations_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(ops)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(ops, buf, len, out_len) }
 }
 
 /// Resolves a rule's `fileid` against the uploaded object's key as the service does

@@ -46,6 +46,7 @@ fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
 /// `cos_ci_image_info_read` needs exclusive access.
+#[derive(Default)]
 pub struct cos_ci_image_info {
     facts: Option<Facts>,
     last_error: LastError,
@@ -57,14 +58,9 @@ struct Facts {
     json: Option<String>,
 }
 
-impl cos_ci_image_info {
-    fn empty() -> Self {
-        cos_ci_image_info {
-            facts: None,
-            last_error: LastError::default(),
-        }
-    }
+impl_handle!(cos_ci_image_info, last_error: last_error);
 
+impl cos_ci_image_info {
     fn field(&self, f: cos_ci_field) -> FfiResult<Field<'_>> {
         use cos_ci_field::*;
         let facts = self.facts.as_ref().ok_or(cos_ci_result::NotPresent)?;
@@ -100,7 +96,7 @@ enum Field<'a> {
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_image_info_new(out: *mut *mut cos_ci_image_info) -> cos_ci_result {
     // SAFETY: the caller guarantees `out`.
-    boundary(|| unsafe { give(cos_ci_image_info::empty(), out) })
+    unsafe { new_handle(out) }
 }
 
 /// Frees a handle from `cos_ci_image_info_new`; NULL is ignored. (The ImageInfo borrowed
@@ -112,7 +108,7 @@ pub unsafe extern "C" fn cos_ci_image_info_new(out: *mut *mut cos_ci_image_info)
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_image_info_free(info: *mut cos_ci_image_info) {
     // SAFETY: the caller guarantees `info`.
-    boundary_void(|| unsafe { take(info) })
+    unsafe { free_handle(info) }
 }
 
 /// Reads the ImageInfo of the image `input` (what the service puts in
@@ -169,7 +165,7 @@ pub unsafe extern "C" fn cos_ci_image_info_string(
     boundary(|| {
         // SAFETY: the caller guarantees `info`.
         let h = unsafe { handle(info) }?;
-        match h.field(cos_ci_field::from_u32_pub(field)?)? {
+        match h.field(cos_ci_field::from_arg(field)?)? {
             // SAFETY: the caller guarantees the buffer arguments.
             Field::S(s) => unsafe { write_opt(s, buf, len, out_len) },
             Field::N(_) => Err(cos_ci_result::InvalidArgument),
@@ -193,7 +189,7 @@ pub unsafe extern "C" fn cos_ci_image_info_number(
     boundary(|| {
         // SAFETY: the caller guarantees both pointers.
         let (h, o) = unsafe { (handle(info)?, crate::ffi::out(out)?) };
-        match h.field(cos_ci_field::from_u32_pub(field)?)? {
+        match h.field(cos_ci_field::from_arg(field)?)? {
             Field::N(n) => {
                 *o = n.ok_or(cos_ci_result::NotPresent)?;
                 Ok(())
@@ -242,10 +238,8 @@ pub unsafe extern "C" fn cos_ci_image_info_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(info)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(info, buf, len, out_len) }
 }
 
 // ---------------------------------------------------------------- processing
@@ -257,16 +251,19 @@ pub unsafe extern "C" fn cos_ci_image_info_last_error(
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the
 /// `cos_ci_process*` calls need exclusive access. Handles are independent: several
 /// threads may process at once, each with its own handle.
+#[derive(Default)]
 pub struct cos_ci_processed {
     output: Option<Output>,
     info: cos_ci_image_info,
     last_error: LastError,
 }
 
+impl_handle!(cos_ci_processed, last_error: last_error);
+
 impl cos_ci_processed {
     fn clear(&mut self) {
         self.output = None;
-        self.info = cos_ci_image_info::empty();
+        self.info = cos_ci_image_info::default();
         self.last_error.clear();
     }
 
@@ -301,15 +298,8 @@ impl cos_ci_processed {
 /// `out` points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_processed_new(out: *mut *mut cos_ci_processed) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_processed {
-            output: None,
-            info: cos_ci_image_info::empty(),
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a result handle (and the bytes and ImageInfo borrowed from it); NULL is ignored.
@@ -320,7 +310,7 @@ pub unsafe extern "C" fn cos_ci_processed_new(out: *mut *mut cos_ci_processed) -
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_processed_free(processed: *mut cos_ci_processed) {
     // SAFETY: the caller guarantees `processed`.
-    boundary_void(|| unsafe { take(processed) })
+    unsafe { free_handle(processed) }
 }
 
 /// Runs the processing rule `rule` (e.g. `imageMogr2/thumbnail/200x/format/webp`, `|`
@@ -529,10 +519,8 @@ pub unsafe extern "C" fn cos_ci_processed_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(processed)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(processed, buf, len, out_len) }
 }
 
 #[cfg(test)]

@@ -10,12 +10,14 @@ use ci_core::result::{
     V4ProcessResult, V4Response,
 };
 
+use macro_rules_attribute::derive;
+
 use crate::ffi::*;
 
 /// Selects a field of a parsed answer (see each accessor for the fields it knows).
 #[allow(non_camel_case_types)]
 #[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, U32Enum!)]
 pub enum cos_ci_field {
     /// `Key` (text): UploadResult original and objects.
     Key = 0,
@@ -71,49 +73,6 @@ pub enum cos_ci_field {
     FileId = 25,
     /// `vid` (text): v4 objects.
     Vid = 26,
-}
-
-impl cos_ci_field {
-    pub(crate) fn from_u32_pub(v: u32) -> FfiResult<Self> {
-        Self::from_u32(v)
-    }
-
-    fn from_u32(v: u32) -> FfiResult<Self> {
-        use cos_ci_field::*;
-        const ALL: [cos_ci_field; 27] = [
-            Key,
-            Location,
-            Etag,
-            Format,
-            Md5,
-            Ave,
-            Width,
-            Height,
-            Size,
-            Quality,
-            Orientation,
-            FrameCount,
-            BitDepth,
-            VerticalDpi,
-            HorizontalDpi,
-            Code,
-            Message,
-            Resource,
-            RequestId,
-            TraceId,
-            AccessUrl,
-            ResourcePath,
-            SourceUrl,
-            Url,
-            Timecost,
-            FileId,
-            Vid,
-        ];
-        ALL.iter()
-            .copied()
-            .find(|f| *f as u32 == v)
-            .ok_or(cos_ci_result::InvalidArgument)
-    }
 }
 
 /// A field's value: text or number, either possibly absent.
@@ -275,10 +234,13 @@ unsafe fn put_number(v: Option<Val<'_>>, out: *mut u64) -> FfiResult<()> {
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the others
 /// need exclusive access.
+#[derive(Default)]
 pub struct cos_ci_upload_result {
     pub(crate) value: UploadResult,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_upload_result, last_error: last_error);
 
 impl cos_ci_upload_result {
     pub(crate) fn wrap(value: UploadResult) -> Self {
@@ -299,7 +261,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_new(
     out: *mut *mut cos_ci_upload_result,
 ) -> cos_ci_result {
     // SAFETY: the caller guarantees `out`.
-    boundary(|| unsafe { give(cos_ci_upload_result::wrap(UploadResult::default()), out) })
+    unsafe { new_handle(out) }
 }
 
 /// Frees an UploadResult made by `cos_ci_upload_result_new`; NULL is ignored. (Results
@@ -311,7 +273,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_upload_result_free(result: *mut cos_ci_upload_result) {
     // SAFETY: the caller guarantees `result`.
-    boundary_void(|| unsafe { take(result) })
+    unsafe { free_handle(result) }
 }
 
 /// Parses `<UploadResult>` XML into the handle (`COS_CI_RESULT_INVALID_XML` on failure,
@@ -393,7 +355,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_original_string(
     boundary(|| {
         // SAFETY: the caller guarantees `result`.
         let h = unsafe { handle(result) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let o = h
             .value
             .original_info
@@ -419,7 +381,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_original_number(
     boundary(|| {
         // SAFETY: the caller guarantees `result`.
         let h = unsafe { handle(result) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let o = h
             .value
             .original_info
@@ -466,7 +428,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_string(
     boundary(|| {
         // SAFETY: the caller guarantees `result`.
         let h = unsafe { handle(result) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let p = h
             .value
             .process_results
@@ -493,7 +455,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_number(
     boundary(|| {
         // SAFETY: the caller guarantees `result`.
         let h = unsafe { handle(result) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let p = h
             .value
             .process_results
@@ -517,10 +479,8 @@ pub unsafe extern "C" fn cos_ci_upload_result_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(result)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(result, buf, len, out_len) }
 }
 
 // ---------------------------------------------------------------- CosError
@@ -529,10 +489,13 @@ pub unsafe extern "C" fn cos_ci_upload_result_last_error(
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the others
 /// need exclusive access.
+#[derive(Default)]
 pub struct cos_ci_cos_error {
     value: CosError,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_cos_error, last_error: last_error);
 
 /// Creates an empty COS error document in `*out`.
 ///
@@ -541,14 +504,8 @@ pub struct cos_ci_cos_error {
 /// `out` points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_cos_error_new(out: *mut *mut cos_ci_cos_error) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_cos_error {
-            value: CosError::default(),
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a COS error handle; NULL is ignored.
@@ -559,7 +516,7 @@ pub unsafe extern "C" fn cos_ci_cos_error_new(out: *mut *mut cos_ci_cos_error) -
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_cos_error_free(error: *mut cos_ci_cos_error) {
     // SAFETY: the caller guarantees `error`.
-    boundary_void(|| unsafe { take(error) })
+    unsafe { free_handle(error) }
 }
 
 /// Parses `<Error>` XML into the handle (`COS_CI_RESULT_INVALID_XML` on failure).
@@ -600,7 +557,7 @@ pub unsafe extern "C" fn cos_ci_cos_error_string(
     boundary(|| {
         // SAFETY: the caller guarantees `error`.
         let h = unsafe { handle(error) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         // SAFETY: the caller guarantees the buffer arguments.
         unsafe { put_string(cos_error_field(&h.value, f), buf, len, out_len) }
     })
@@ -619,10 +576,8 @@ pub unsafe extern "C" fn cos_ci_cos_error_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(error)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(error, buf, len, out_len) }
 }
 
 // ---------------------------------------------------------------- v4 JSON
@@ -632,10 +587,13 @@ pub unsafe extern "C" fn cos_ci_cos_error_last_error(
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the others
 /// need exclusive access.
+#[derive(Default)]
 pub struct cos_ci_v4_response {
     value: V4Response,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_v4_response, last_error: last_error);
 
 /// Creates an empty v4 answer in `*out`.
 ///
@@ -646,14 +604,8 @@ pub struct cos_ci_v4_response {
 pub unsafe extern "C" fn cos_ci_v4_response_new(
     out: *mut *mut cos_ci_v4_response,
 ) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_v4_response {
-            value: V4Response::default(),
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a v4 answer handle; NULL is ignored.
@@ -664,7 +616,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_v4_response_free(v4: *mut cos_ci_v4_response) {
     // SAFETY: the caller guarantees `v4`.
-    boundary_void(|| unsafe { take(v4) })
+    unsafe { free_handle(v4) }
 }
 
 /// Parses v4 JSON (lenient about trailing commas, as the service's clients are) into
@@ -725,7 +677,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_string(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         // SAFETY: the caller guarantees the buffer arguments.
         unsafe { put_string(v4_field(&h.value, f), buf, len, out_len) }
     })
@@ -745,7 +697,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_number(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         // SAFETY: the caller guarantees `out`.
         unsafe { put_number(v4_field(&h.value, f), out) }
     })
@@ -784,7 +736,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_original_string(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         // SAFETY: the caller guarantees the buffer arguments.
         unsafe { put_string(v4_original_field(v4_original(h), f), buf, len, out_len) }
     })
@@ -804,7 +756,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_original_number(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         // SAFETY: the caller guarantees `out`.
         unsafe { put_number(v4_original_field(v4_original(h), f), out) }
     })
@@ -847,7 +799,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_object_string(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let p = v4_objects(h)
             .get(index)
             .ok_or(cos_ci_result::IndexOutOfRange)?;
@@ -871,7 +823,7 @@ pub unsafe extern "C" fn cos_ci_v4_response_object_number(
     boundary(|| {
         // SAFETY: the caller guarantees `v4`.
         let h = unsafe { handle(v4) }?;
-        let f = cos_ci_field::from_u32(field)?;
+        let f = cos_ci_field::from_arg(field)?;
         let p = v4_objects(h)
             .get(index)
             .ok_or(cos_ci_result::IndexOutOfRange)?;
@@ -893,8 +845,30 @@ pub unsafe extern "C" fn cos_ci_v4_response_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(v4)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(v4, buf, len, out_len) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_selectors_round_trip() {
+        assert_eq!(cos_ci_field::ALL.len(), 27);
+        for (i, f) in cos_ci_field::ALL.iter().enumerate() {
+            assert_eq!(*f as u32, i as u32);
+            assert_eq!(cos_ci_field::from_arg(i as u32), Ok(*f));
+        }
+        assert_eq!(
+            cos_ci_field::from_arg(27),
+            Err(cos_ci_result::InvalidArgument)
+        );
+        use crate::ops::cos_ci_rule_part;
+        assert_eq!(cos_ci_rule_part::from_arg(2), Ok(cos_ci_rule_part::Bucket));
+        assert_eq!(
+            cos_ci_rule_part::from_arg(3),
+            Err(cos_ci_result::InvalidArgument)
+        );
+    }
 }

@@ -10,11 +10,14 @@ use crate::ffi::*;
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently, the others
 /// need exclusive access.
+#[derive(Default)]
 pub struct cos_ci_rule {
     rule: Option<ProcessingRule>,
     error: Option<RuleError>,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_rule, last_error: last_error);
 
 impl cos_ci_rule {
     /// The parsed rule, if the last parse succeeded.
@@ -30,15 +33,8 @@ impl cos_ci_rule {
 /// `out` points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_rule_new(out: *mut *mut cos_ci_rule) -> cos_ci_result {
-    boundary(|| {
-        let h = cos_ci_rule {
-            rule: None,
-            error: None,
-            last_error: LastError::default(),
-        };
-        // SAFETY: the caller guarantees `out`.
-        unsafe { give(h, out) }
-    })
+    // SAFETY: the caller guarantees `out`.
+    unsafe { new_handle(out) }
 }
 
 /// Frees a rule handle; NULL is ignored.
@@ -49,7 +45,7 @@ pub unsafe extern "C" fn cos_ci_rule_new(out: *mut *mut cos_ci_rule) -> cos_ci_r
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_rule_free(rule: *mut cos_ci_rule) {
     // SAFETY: the caller guarantees `rule`.
-    boundary_void(|| unsafe { take(rule) })
+    unsafe { free_handle(rule) }
 }
 
 /// Parses and validates `text` into the handle. On failure
@@ -202,8 +198,6 @@ pub unsafe extern "C" fn cos_ci_rule_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(rule)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(rule, buf, len, out_len) }
 }

@@ -15,6 +15,8 @@ pub struct cos_ci_credentials {
     creds: Credentials,
 }
 
+impl_handle!(cos_ci_credentials);
+
 /// Creates credentials in `*out`. `token` may be NULL (permanent credentials).
 ///
 /// # Safety
@@ -57,7 +59,7 @@ pub unsafe extern "C" fn cos_ci_credentials_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_credentials_free(creds: *mut cos_ci_credentials) {
     // SAFETY: the caller guarantees `creds`.
-    boundary_void(|| unsafe { take(creds) })
+    unsafe { free_handle(creds) }
 }
 
 /// An HTTP request to sign or to verify: method, object key, query parameters and
@@ -72,6 +74,8 @@ pub struct cos_ci_sign_request {
     headers: Vec<(String, String)>,
     last_error: LastError,
 }
+
+impl_handle!(cos_ci_sign_request, last_error: last_error);
 
 /// Creates a request for object `key` (the path is `/` + key, a leading `/` kept), with
 /// `params` (a NULL value is a value-less flag such as `image_process`) and `headers`
@@ -135,7 +139,7 @@ pub unsafe extern "C" fn cos_ci_sign_request_new(
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_sign_request_free(req: *mut cos_ci_sign_request) {
     // SAFETY: the caller guarantees `req`.
-    boundary_void(|| unsafe { take(req) })
+    unsafe { free_handle(req) }
 }
 
 /// Adds a header (for example `Authorization` before `cos_ci_verify`).
@@ -272,8 +276,6 @@ pub unsafe extern "C" fn cos_ci_sign_request_last_error(
     len: usize,
     out_len: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees all pointers.
-        unsafe { write_last_error(&handle(req)?.last_error, buf, len, out_len) }
-    })
+    // SAFETY: the caller guarantees all pointers.
+    unsafe { last_error_of(req, buf, len, out_len) }
 }
