@@ -21,10 +21,26 @@ use clap::{Args, Parser, Subcommand};
 /// Exit codes: 0 success, 2 bad command line, 3 invalid input (a rule, a Pic-Operations
 /// header, a file), 4 the service answered with an error, 5 a local or network failure.
 #[derive(Parser, Debug)]
-#[command(name = "cos-ci", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "cos-ci",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    disable_version_flag = true,
+    arg_required_else_help = true,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// Print the version; with --verbose also the codecs and whether their SIMD kernels
+    /// are in this build.
+    #[arg(short = 'V', long)]
+    version: bool,
+    /// With --version: the build's codecs, features and SIMD kernels.
+    #[arg(long, requires = "version")]
+    verbose: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,7 +123,21 @@ pub struct EndpointArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
+    let Some(command) = cli.command else {
+        if !cli.version {
+            // `cos-ci --verbose` alone: clap's own message and exit code 2.
+            use clap::CommandFactory;
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::MissingSubcommand,
+                    "a command (or --version) is required",
+                )
+                .exit();
+        }
+        print_version(cli.verbose);
+        return ExitCode::SUCCESS;
+    };
+    let outcome = match command {
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
         Command::Ops(command) => local::ops(command),
@@ -125,6 +155,13 @@ fn main() -> ExitCode {
             eprintln!("cos-ci: {err}");
             err.exit_code()
         }
+    }
+}
+
+fn print_version(verbose: bool) {
+    println!("cos-ci {}", env!("CARGO_PKG_VERSION"));
+    if verbose {
+        println!("{}", ci_core::build_info());
     }
 }
 

@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod build_info;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod ops;
@@ -38,4 +39,5 @@ pub mod result;
 pub mod rule;
 pub mod sign;
 
+pub use build_info::{build_info, BuildInfo};
 pub use ops::{PicOperations, Rule};
