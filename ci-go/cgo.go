@@ -63,6 +63,18 @@ func (r Result) String() string {
 // Version is the C library's version.
 func Version() string { return C.GoString(C.cos_ci_version()) }
 
+// BuildInfo describes the linked libcos_ci: its features, libjpeg-turbo's version and
+// which of its SIMD kernels are in, the codec crates' versions (several lines).
+func BuildInfo() (string, error) {
+	return readString(func(buf *C.uint8_t, n C.size_t, need *C.size_t) C.cos_ci_result {
+		return C.cos_ci_build_info(buf, n, need)
+	})
+}
+
+// JPEGSIMD reports whether libjpeg-turbo's SIMD kernels are linked (false when libcos_ci
+// was built without nasm: JPEG then runs 2-3 times slower).
+func JPEGSIMD() bool { return bool(C.cos_ci_jpeg_simd()) }
+
 // emptyBuf is a valid non-NULL pointer for empty inputs (the C API refuses NULL).
 var emptyBuf = (*C.uint8_t)(C.malloc(1))
 

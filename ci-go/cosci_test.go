@@ -26,6 +26,23 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// The release libcos_ci that test.sh builds must carry libjpeg-turbo's SIMD kernels.
+func TestBuildInfo(t *testing.T) {
+	info, err := BuildInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(info, "libjpeg-turbo 3.") {
+		t.Fatalf("BuildInfo() = %q", info)
+	}
+	if !JPEGSIMD() && os.Getenv("COS_CI_ALLOW_NO_JPEG_SIMD") != "1" {
+		t.Fatalf("libcos_ci has no JPEG SIMD kernels:\n%s", info)
+	}
+	if strings.Contains(info, "SIMD kernels: yes") != JPEGSIMD() {
+		t.Fatalf("BuildInfo and JPEGSIMD disagree:\n%s", info)
+	}
+}
+
 func TestPicOperations(t *testing.T) {
 	got, err := NewPicOperations().WithPicInfo(true).AddRule("thumb.png", "imageMogr2/thumbnail/200x/format/png", "").JSON()
 	if err != nil {

@@ -314,6 +314,21 @@ const char *cos_ci_version(void);
 // `size_t`.
 cos_ci_result cos_ci_result_message(uint32_t result, uint8_t *buf, size_t len, size_t *out_len);
 
+// Writes a description of this build into `buf` (see the buffer conventions): the
+// version, the features, libjpeg-turbo's version and which of its SIMD kernels are
+// linked, the codec crates' versions; several lines of text.
+// Thread safety: any thread.
+//
+// # Safety
+//
+// `buf` is NULL or points to `len` writable bytes; `out_len` points to a writable
+// `size_t`.
+cos_ci_result cos_ci_build_info(uint8_t *buf, size_t len, size_t *out_len);
+
+// Whether libjpeg-turbo's SIMD kernels are linked into this library (false when it was
+// built without nasm: JPEG then runs 2-3 times slower). Thread safety: any thread.
+bool cos_ci_jpeg_simd(void);
+
 // Creates an empty configuration in `*out` (environment not used).
 //
 // # Safety

@@ -12,6 +12,11 @@ cargo test --workspace --locked
 echo "== main job smoke run"
 cargo run --locked -q -p ci-cli -- demo --out "${TMPDIR:-/tmp}/cos-ci-demo-smoke.jpg" > /dev/null
 
+echo "== cos-ci --version --verbose (libjpeg-turbo's SIMD kernels must be in)"
+info=$(cargo run --locked -q -p ci-cli -- --version --verbose)
+echo "$info"
+grep -q "SIMD kernels: yes" <<< "$info" || { echo "cos-ci was built without JPEG SIMD" >&2; exit 1; }
+
 echo "== C and C++: tests/c/run.sh"
 tests/c/run.sh
 

@@ -74,9 +74,57 @@ pub unsafe extern "C" fn cos_ci_result_message(
     })
 }
 
+/// Writes a description of this build into `buf` (see the buffer conventions): the
+/// version, the features, libjpeg-turbo's version and which of its SIMD kernels are
+/// linked, the codec crates' versions; several lines of text.
+/// Thread safety: any thread.
+///
+/// # Safety
+///
+/// `buf` is NULL or points to `len` writable bytes; `out_len` points to a writable
+/// `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn cos_ci_build_info(
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> cos_ci_result {
+    boundary(|| {
+        let text = ci_core::build_info().to_string();
+        // SAFETY: the caller guarantees `buf`/`len`/`out_len` as documented above.
+        unsafe { write_out(text.as_bytes(), buf, len, out_len) }
+    })
+}
+
+/// Whether libjpeg-turbo's SIMD kernels are linked into this library (false when it was
+/// built without nasm: JPEG then runs 2-3 times slower). Thread safety: any thread.
+#[no_mangle]
+pub extern "C" fn cos_ci_jpeg_simd() -> bool {
+    boundary_or_default("cos_ci_jpeg_simd", || ci_core::build_info().has_jpeg_simd())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_info_names_libjpeg_turbo() {
+        let mut need = 0usize;
+        // SAFETY: a size query with a NULL buffer and a valid out pointer.
+        let r = unsafe { cos_ci_build_info(std::ptr::null_mut(), 0, &mut need) };
+        assert_eq!(r, cos_ci_result::BufferTooSmall);
+        let mut buf = vec![0u8; need + 1];
+        // SAFETY: `buf` has `need + 1` writable bytes.
+        let r = unsafe { cos_ci_build_info(buf.as_mut_ptr(), buf.len(), &mut need) };
+        assert_eq!(r, cos_ci_result::Ok);
+        let text = std::str::from_utf8(&buf[..need]).unwrap();
+        assert!(text.contains("libjpeg-turbo 3."), "{text}");
+        assert_eq!(
+            text.contains("SIMD kernels: yes"),
+            cos_ci_jpeg_simd(),
+            "{text}"
+        );
+    }
 
     #[test]
     fn version_is_nul_terminated() {

@@ -22,6 +22,20 @@ static void test_version_and_messages(void) {
   CHECK_U64(COS_CI_RESULT_PANIC, 20);
 }
 
+/* The library CI builds must carry libjpeg-turbo's SIMD kernels (built with nasm);
+ * COS_CI_ALLOW_NO_JPEG_SIMD=1 accepts a build without them. */
+static void test_build_info(void) {
+  text_buf b;
+  CHECK_OK(cos_ci_build_info(OUT(b)));
+  CHECK(strstr(b.s, "libjpeg-turbo 3.") != NULL);
+  const char *allow = getenv("COS_CI_ALLOW_NO_JPEG_SIMD");
+  if (!(allow && strcmp(allow, "1") == 0)) {
+    if (!cos_ci_jpeg_simd()) fprintf(stderr, "build info:\n%s\n", b.s);
+    CHECK(cos_ci_jpeg_simd());
+  }
+  CHECK((strstr(b.s, "SIMD kernels: yes") != NULL) == cos_ci_jpeg_simd());
+}
+
 static void test_buffers(void) {
   size_t need = 0;
   /* size query with NULL buffer */
@@ -187,6 +201,7 @@ static void test_rule(void) {
 
 int main(void) {
   test_version_and_messages();
+  test_build_info();
   test_buffers();
   test_pic_operations();
   test_resolve_fileid();
