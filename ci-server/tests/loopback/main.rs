@@ -5,5 +5,7 @@ mod common;
 
 mod engine;
 mod listing;
+mod processing;
 mod reads;
 mod routes;
+mod security;
