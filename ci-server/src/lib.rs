@@ -44,6 +44,7 @@ mod error;
 mod http;
 pub mod process;
 mod processing;
+mod replay;
 mod request;
 mod routes;
 pub mod server;

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::replay::ReplayStore;
 use crate::state::State;
 use crate::store::{LocalStore, ObjectStore, StoreError};
 
@@ -88,6 +89,10 @@ impl Server {
             required_headers: Vec::new(),
         };
         let pool = Arc::new(Semaphore::new(config.limits.processing_concurrency));
+        let v4_replay = ReplayStore::new(
+            config.limits.v4_single_use_window_secs,
+            config.limits.v4_replay_capacity,
+        );
         tracing::info!(addr = %local_addr, root = %config.root.display(), "cos-ci server bound");
         Ok(Server {
             listener,
@@ -98,6 +103,7 @@ impl Server {
                 pool,
                 policy,
                 local_addr,
+                v4_replay,
             }),
         })
     }

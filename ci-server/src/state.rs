@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::replay::ReplayStore;
 use crate::store::ObjectStore;
 
 /// Shared by every request.
@@ -20,4 +21,6 @@ pub(crate) struct State {
     pub(crate) policy: VerifyPolicy,
     /// The bound address: URLs naming it name this server's objects.
     pub(crate) local_addr: SocketAddr,
+    /// Single-use v4 signatures seen.
+    pub(crate) v4_replay: ReplayStore,
 }

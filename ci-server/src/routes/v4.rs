@@ -89,7 +89,31 @@ async fn run(
     if parts.method != hyper::Method::POST {
         return Err(ApiError::method_not_allowed().into());
     }
-    auth::check_v4(state, &parts.headers, appid, name)?;
+    let single_use = auth::check_v4(state, &parts.headers, appid, name, &file)?;
+    let done = act(
+        state,
+        parts,
+        body,
+        rid,
+        (appid, name, bucket, file),
+        started,
+    )
+    .await;
+    if done.is_err() {
+        auth::release_v4(state, single_use);
+    }
+    done
+}
+
+/// Runs an authenticated v4 request on `(appid, bucket name, bucket, file)`.
+async fn act(
+    state: &Arc<State>,
+    parts: &Parts,
+    body: Incoming,
+    rid: &str,
+    (appid, name, bucket, file): (&str, &str, String, String),
+    started: std::time::Instant,
+) -> Result<V4Data, V4Error> {
     if !state.config.bucket_exists(&bucket) {
         return Err(ApiError::no_such_bucket().into());
     }

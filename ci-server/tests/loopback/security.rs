@@ -51,3 +51,106 @@ fn deep_xml_is_malformed_not_fatal() {
     // The upload is still open: nothing was assembled.
     assert_error(&Req::new("GET", "deep.bin").send(a), 404, "NoSuchKey");
 }
+
+/// POSTs a v4 upload of `data` to `file` with the v4 `auth`.
+fn v4_upload(a: std::net::SocketAddr, file: &str, data: &[u8], auth: &str) -> Resp {
+    let (ct, body) = v4_form(&[("op", b"upload"), ("filecontent", data)]);
+    let headers = vec![
+        ("Host".to_owned(), format!("{REGION}.image.myqcloud.com")),
+        ("Content-Type".to_owned(), ct),
+        ("Authorization".to_owned(), auth.to_owned()),
+    ];
+    let target = format!("/files/v2/1250000000/examplebucket/{file}");
+    send(a, "POST", &target, &headers, &body)
+}
+
+fn v4_refused(r: &Resp, status: u16, says: &str) {
+    assert_eq!(r.status, status, "{}", r.text());
+    let v = ci_core::result::V4Response::from_json(&r.text()).expect("v4 JSON error");
+    assert_eq!(v.code, -i64::from(status));
+    assert!(v.message.contains(says), "{}", v.message);
+}
+
+#[test]
+fn v4_single_use_signature_is_bound_to_its_file_and_used_once() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    let n = now();
+    let single = |f: &str, rand: u64| {
+        ci_core::sign::v4_sign("1250000000", "examplebucket", AK, SK, 0, n, rand, f)
+    };
+    // Signed for harmless.jpg, aimed at secret.txt: refused, secret.txt untouched.
+    Req::new("PUT", "secret.txt").body("secret").send(a);
+    let harmless = single("/1250000000/examplebucket/harmless.jpg", 1);
+    v4_refused(
+        &v4_upload(a, "secret.txt", b"OVERWRITTEN", &harmless),
+        403,
+        "is for",
+    );
+    assert_eq!(Req::new("GET", "secret.txt").send(a).body, b"secret");
+    // Its own file: accepted once, then refused as used.
+    assert_eq!(v4_upload(a, "harmless.jpg", b"ONE", &harmless).status, 200);
+    v4_refused(
+        &v4_upload(a, "harmless.jpg", b"TWO", &harmless),
+        403,
+        "used already",
+    );
+    assert_eq!(Req::new("GET", "harmless.jpg").send(a).body, b"ONE");
+    // The URL-encoded form of f names the same file.
+    let encoded = single("/1250000000/examplebucket/a%20b.jpg", 2);
+    assert_eq!(v4_upload(a, "a%20b.jpg", b"AB", &encoded).status, 200);
+    // A failed request gives the signature back (no side effect): a retry succeeds.
+    let retried = single("/1250000000/examplebucket/r.jpg", 3);
+    let (ct, _) = v4_form(&[]);
+    let h = vec![
+        ("Content-Type".to_owned(), ct),
+        ("Authorization".to_owned(), retried.clone()),
+    ];
+    let r = send(
+        a,
+        "POST",
+        "/files/v2/1250000000/examplebucket/r.jpg",
+        &h,
+        b"--not a form",
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(v4_upload(a, "r.jpg", b"R", &retried).status, 200);
+    // Signed long ago: outside the single-use window.
+    let old = ci_core::sign::v4_sign(
+        "1250000000",
+        "examplebucket",
+        AK,
+        SK,
+        0,
+        n - 7200,
+        4,
+        "/1250000000/examplebucket/old.jpg",
+    );
+    v4_refused(&v4_upload(a, "old.jpg", b"OLD", &old), 403, "outside");
+}
+
+#[test]
+fn v4_multi_use_signature_lifetime_is_capped() {
+    let (srv, _dir) = server_with(|c| c.limits.v4_max_signature_lifetime_secs = 3600);
+    let a = srv.addr();
+    let n = now();
+    let forever = ci_core::sign::v4_sign(
+        "1250000000",
+        "examplebucket",
+        AK,
+        SK,
+        9_999_999_999,
+        n,
+        5,
+        "",
+    );
+    v4_refused(
+        &v4_upload(a, "f.jpg", b"F", &forever),
+        403,
+        "more than 3600 s",
+    );
+    let hour = ci_core::sign::v4_sign("1250000000", "examplebucket", AK, SK, n + 3000, n, 6, "");
+    assert_eq!(v4_upload(a, "f.jpg", b"F", &hour).status, 200);
+    // A multi-use signature is reusable within its life.
+    assert_eq!(v4_upload(a, "g.jpg", b"G", &hour).status, 200);
+}
