@@ -38,9 +38,11 @@
 mod address;
 mod auth;
 mod body;
+mod budget;
 pub mod config;
 pub mod engine;
 mod error;
+mod form;
 mod http;
 pub mod process;
 mod processing;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ci_core::sign::VerifyPolicy;
 use tokio::sync::Semaphore;
 
+use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
 use crate::process::Processor;
 use crate::replay::ReplayStore;
@@ -21,6 +22,8 @@ pub(crate) struct State {
     pub(crate) policy: VerifyPolicy,
     /// The bound address: URLs naming it name this server's objects.
     pub(crate) local_addr: SocketAddr,
+    /// The memory budget buffered bodies and decodes draw from.
+    pub(crate) budget: MemoryBudget,
     /// Single-use v4 signatures seen.
     pub(crate) v4_replay: ReplayStore,
 }

@@ -312,6 +312,12 @@ impl Processor for FakeEngine {
                 "not an image".into(),
             )));
         }
+        // A rule the fake cannot run: `quality/1` (to fail one rule of several).
+        if rule.to_string().contains("quality/1/") || rule.to_string().ends_with("quality/1") {
+            return Err(ProcessError::Engine(EngineError::InvalidArgument(
+                "the fake engine fails quality/1".into(),
+            )));
+        }
         let format = rule
             .stages
             .iter()

@@ -154,3 +154,286 @@ fn v4_multi_use_signature_lifetime_is_capped() {
     // A multi-use signature is reusable within its life.
     assert_eq!(v4_upload(a, "g.jpg", b"G", &hour).status, 200);
 }
+
+/// Opens a connection and sends `head` (and `body_start`), leaving the rest unsent.
+fn half_sent(a: std::net::SocketAddr, head: &str, body_start: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body_start).unwrap();
+    s
+}
+
+/// Reads what the server answered on `s` (until it closes or 20 s pass).
+fn answer(mut s: TcpStream) -> String {
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+fn pic_put_head(a: std::net::SocketAddr, key: &str, declared: u64) -> String {
+    let ops = r#"{"rules":[{"fileid":"t.png","rule":"imageMogr2/format/png"}]}"#;
+    let mut sr = ci_core::sign::SignableRequest::for_key("PUT", key);
+    sr.headers = vec![
+        ("Host".into(), vhost()),
+        ("Pic-Operations".into(), ops.into()),
+        ("Content-Length".into(), declared.to_string()),
+    ];
+    let n = now();
+    let auth = ci_core::sign::sign(
+        &creds(),
+        &sr,
+        ci_core::sign::KeyTime::new(n - 60, n + 3600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    let _ = a;
+    format!(
+        "PUT /{key} HTTP/1.1\r\nHost: {}\r\nPic-Operations: {ops}\r\nContent-Length: {declared}\r\nAuthorization: {}\r\n\r\n",
+        vhost(),
+        auth.to_header_value()
+    )
+}
+
+#[test]
+fn buffered_bodies_draw_from_one_memory_budget() {
+    let mib = 1024 * 1024;
+    let (srv, _dir) = server_with(|c| {
+        c.limits.memory_budget = 72 * mib;
+        c.limits.admission_wait_ms = 300;
+    });
+    let a = srv.addr();
+    put_alive(a);
+    // Two uploads declaring 30 MiB each hold 60 MiB (and their staging buffers) of 72.
+    let held: Vec<TcpStream> = (0..2)
+        .map(|i| half_sent(a, &pic_put_head(a, &format!("big{i}.jpg"), 30 * mib), b"x"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A third cannot be admitted: 503 SlowDown, at once, before its body is read.
+    let third = half_sent(a, &pic_put_head(a, "big2.jpg", 30 * mib), b"x");
+    let refused = answer(third);
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(refused.contains("<Code>SlowDown</Code>"), "{refused}");
+    assert!(refused.contains("memory budget"), "{refused}");
+    // Small requests still pass, and the budget comes back when the holders go.
+    serves_a_get(a);
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    let r = Req::new("PUT", "after.jpg")
+        .header(
+            "Pic-Operations",
+            r#"{"rules":[{"fileid":"t.png","rule":"imageMogr2/format/png"}]}"#,
+        )
+        .body(vec![7u8; 1000])
+        .send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// A connection that has been served once and is kept open (so it holds its place).
+fn kept_alive(a: std::net::SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(a).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    assert!(n > 0 && buf.starts_with(b"HTTP/1.1 "));
+    s
+}
+
+#[test]
+fn connections_are_capped() {
+    let (srv, _dir) = server_with(|c| c.limits.max_connections = 3);
+    let a = srv.addr();
+    put_alive(a);
+    let held: Vec<TcpStream> = (0..3).map(|_| kept_alive(a)).collect();
+    // The connection of put_alive may take a moment to close: retry a few times.
+    let mut refused = String::new();
+    for _ in 0..20 {
+        let mut over = TcpStream::connect(a).unwrap();
+        over.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut raw = Vec::new();
+        let _ = over.read_to_end(&mut raw);
+        refused = String::from_utf8_lossy(&raw).into_owned();
+        if !refused.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        refused.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("\r\nContent-Type: application/xml\r\n"),
+        "{refused}"
+    );
+    assert!(refused.contains("<Code>SlowDown</Code>"), "{refused}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    serves_a_get(a);
+}
+
+#[test]
+fn body_has_a_total_deadline() {
+    let (srv, _dir) = server_with(|c| c.limits.body_total_timeout_secs = 1);
+    let a = srv.addr();
+    let mut put = Req::new("PUT", "slow.bin").header("Content-Length", "100");
+    put.body = Vec::new();
+    let mut sr = ci_core::sign::SignableRequest::for_key("PUT", "slow.bin");
+    sr.headers = vec![("Host".into(), vhost())];
+    let auth = ci_core::sign::sign(&creds(), &sr, put.key_time, &put.policy);
+    let head = format!(
+        "PUT /slow.bin HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\nAuthorization: {}\r\n\r\n",
+        vhost(),
+        auth.to_header_value()
+    );
+    let mut s = half_sent(a, &head, b"");
+    let started = Instant::now();
+    // One byte every 200 ms: never idle for long, never done.
+    let mut refused = String::new();
+    for _ in 0..40 {
+        if s.write_all(b"z").is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        s.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 4096];
+        if let Ok(n) = s.read(&mut buf) {
+            refused.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if n > 0 {
+                break;
+            }
+        }
+        s.set_nonblocking(false).unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(refused.contains("<Code>RequestTimeout</Code>"), "{refused}");
+    assert!(refused.contains("within 1 s"), "{refused}");
+    assert_error(&Req::new("GET", "slow.bin").send(a), 404, "NoSuchKey");
+}
+
+#[test]
+fn failed_processing_publishes_nothing() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    assert_eq!(
+        Req::new("PUT", "photo.jpg").body("ORIGINAL").send(a).status,
+        200
+    );
+    // The engine refuses the body: the original stays, no result is stored.
+    let one = r#"{"rules":[{"fileid":"one.png","rule":"imageMogr2/format/png"}]}"#;
+    let r = Req::new("PUT", "photo.jpg")
+        .header("Pic-Operations", one)
+        .body("NOTANIMAGE garbage")
+        .send(a);
+    assert_error(&r, 400, "InvalidImageFormat");
+    assert_eq!(Req::new("GET", "photo.jpg").send(a).body, b"ORIGINAL");
+    assert_error(&Req::new("GET", "one.png").send(a), 404, "NoSuchKey");
+    // Two rules, the second fails: neither output nor the new original is published.
+    let two = r#"{"rules":[{"fileid":"first.png","rule":"imageMogr2/format/png"},{"fileid":"second.jpg","rule":"imageMogr2/quality/1"}]}"#;
+    let r = Req::new("PUT", "photo.jpg")
+        .header("Pic-Operations", two)
+        .body("NEW VERSION")
+        .send(a);
+    let err = assert_error(&r, 400, "InvalidArgument");
+    assert!(err.message.contains("second.jpg"), "{}", err.message);
+    assert_eq!(Req::new("GET", "photo.jpg").send(a).body, b"ORIGINAL");
+    assert_error(&Req::new("GET", "first.png").send(a), 404, "NoSuchKey");
+    // POST ?image_process: nothing stored either.
+    let r = Req::new("POST", "photo.jpg")
+        .flag("image_process")
+        .header("Pic-Operations", two)
+        .send(a);
+    assert_error(&r, 400, "InvalidArgument");
+    assert_error(&Req::new("GET", "first.png").send(a), 404, "NoSuchKey");
+    // Multipart completion: the upload stays open, nothing is published.
+    let id = initiate(a, "mp.jpg");
+    let etag = upload_part(a, "mp.jpg", &id, 1, b"PARTS");
+    let r = Req::new("POST", "mp.jpg")
+        .param("uploadId", &id)
+        .header("Pic-Operations", two)
+        .body(complete_body(&[(1, etag.clone())]))
+        .send(a);
+    assert_error(&r, 400, "InvalidArgument");
+    assert_error(&Req::new("GET", "mp.jpg").send(a), 404, "NoSuchKey");
+    assert_error(&Req::new("GET", "first.png").send(a), 404, "NoSuchKey");
+    let r = Req::new("POST", "mp.jpg")
+        .param("uploadId", &id)
+        .body(complete_body(&[(1, etag)]))
+        .send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(Req::new("GET", "mp.jpg").send(a).body, b"PARTS");
+    // v4: the same.
+    let n = now();
+    let sign = ci_core::sign::v4_sign("1250000000", "examplebucket", AK, SK, n + 600, n, 9, "");
+    let (ct, body) = v4_form(&[("op", b"upload"), ("filecontent", b"V4 NEW")]);
+    let h = vec![
+        ("Content-Type".to_owned(), ct),
+        ("Authorization".to_owned(), sign),
+        ("Pic-Operations".to_owned(), two.to_owned()),
+    ];
+    let r = send(
+        a,
+        "POST",
+        "/files/v2/1250000000/examplebucket/photo.jpg",
+        &h,
+        &body,
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(Req::new("GET", "photo.jpg").send(a).body, b"ORIGINAL");
+    assert_error(&Req::new("GET", "first.png").send(a), 404, "NoSuchKey");
+}
+
+#[test]
+fn v4_form_boundary_is_limited() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    put_alive(a);
+    let n = now();
+    let sign = ci_core::sign::v4_sign("1250000000", "examplebucket", AK, SK, n + 600, n, 10, "");
+    // The issue's body: 4 MB of '-' with a 64,000-character boundary.
+    let boundary = "-".repeat(64_000);
+    let h = vec![
+        (
+            "Content-Type".to_owned(),
+            format!("multipart/form-data; boundary={boundary}"),
+        ),
+        ("Authorization".to_owned(), sign.clone()),
+    ];
+    let body = vec![b'-'; 4_000_000];
+    let r = send(
+        a,
+        "POST",
+        "/files/v2/1250000000/examplebucket/x.jpg",
+        &h,
+        &body,
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("RFC 2046"), "{}", r.text());
+    // A 70-character boundary is allowed; a body of '-' is refused as malformed.
+    let h = vec![
+        (
+            "Content-Type".to_owned(),
+            format!("multipart/form-data; boundary={}", "b".repeat(70)),
+        ),
+        ("Authorization".to_owned(), sign),
+    ];
+    let r = send(
+        a,
+        "POST",
+        "/files/v2/1250000000/examplebucket/x.jpg",
+        &h,
+        &body,
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("malformed multipart/form-data"),
+        "{}",
+        r.text()
+    );
+    serves_a_get(a);
+}
