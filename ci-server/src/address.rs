@@ -18,19 +18,32 @@ pub(crate) struct Address {
     pub(crate) key: String,
     /// The host's region, else the server's.
     pub(crate) region: String,
-    /// The bucket came from the path (`/<bucket>/<key>`), not from the host.
-    pub(crate) path_style: bool,
+    /// Where the bucket's name came from.
+    pub(crate) source: BucketSource,
+}
+
+/// Where a request's bucket was named: what its signature must cover to be bound to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BucketSource {
+    /// The `Host` (virtual host): the signature must cover `host`.
+    Host,
+    /// The path (`/<bucket>/<key>`): the signed path must name the bucket too.
+    Path,
+    /// The server's default bucket (a host naming no bucket): bound by configuration, as
+    /// there is exactly one.
+    Default,
 }
 
 impl Address {
-    /// The paths a signature may cover: `/<key>`, and with path style also
-    /// `/<bucket>/<key>` (SDKs differ in which they sign).
-    pub(crate) fn signed_paths(&self) -> Vec<String> {
-        let mut paths = vec![format!("/{}", self.key)];
-        if self.path_style && !self.bucket.is_empty() {
-            paths.push(format!("/{}/{}", self.bucket, self.key));
+    /// The path a signature must cover: `/<key>`, or with path style `/<bucket>/<key>`
+    /// (a signature over `/<key>` alone would fit the same key in every bucket).
+    pub(crate) fn signed_path(&self) -> String {
+        match self.source {
+            BucketSource::Path if !self.bucket.is_empty() => {
+                format!("/{}/{}", self.bucket, self.key)
+            }
+            _ => format!("/{}", self.key),
         }
-        paths
     }
 }
 
@@ -49,18 +62,26 @@ pub(crate) fn resolve(
     default_bucket: Option<&str>,
 ) -> Result<Address, ApiError> {
     let stripped = raw_path.strip_prefix('/').unwrap_or(raw_path);
-    let (bucket, region, raw_key, path_style) = match (vhost_bucket(host), default_bucket) {
-        (Some((b, r)), _) => (b, r.unwrap_or_else(|| region.to_owned()), stripped, false),
-        (None, Some(b)) if !is_service_host(host) => {
-            (b.to_owned(), region.to_owned(), stripped, false)
-        }
+    let (bucket, region, raw_key, source) = match (vhost_bucket(host), default_bucket) {
+        (Some((b, r)), _) => (
+            b,
+            r.unwrap_or_else(|| region.to_owned()),
+            stripped,
+            BucketSource::Host,
+        ),
+        (None, Some(b)) if !is_service_host(host) => (
+            b.to_owned(),
+            region.to_owned(),
+            stripped,
+            BucketSource::Default,
+        ),
         (None, _) => {
             let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
             (
                 decode_key(b).map_err(undecodable)?,
                 region.to_owned(),
                 k,
-                true,
+                BucketSource::Path,
             )
         }
     };
@@ -68,7 +89,7 @@ pub(crate) fn resolve(
         bucket,
         key: decode_key(raw_key).map_err(undecodable)?,
         region,
-        path_style,
+        source,
     })
 }
 
@@ -161,12 +182,12 @@ mod tests {
         assert_eq!(vhost_bucket("localhost"), None);
     }
 
-    fn addr(bucket: &str, key: &str, region: &str, path_style: bool) -> Address {
+    fn addr(bucket: &str, key: &str, region: &str, source: BucketSource) -> Address {
         Address {
             bucket: bucket.into(),
             key: key.into(),
             region: region.into(),
-            path_style,
+            source,
         }
     }
 
@@ -175,7 +196,12 @@ mod tests {
         let vhost = "b-1250000000.cos.ap-beijing.myqcloud.com";
         assert_eq!(
             resolve(vhost, "/a%20b/c.jpg", "ap-guangzhou", None).unwrap(),
-            addr("b-1250000000", "a b/c.jpg", "ap-beijing", false)
+            addr(
+                "b-1250000000",
+                "a b/c.jpg",
+                "ap-beijing",
+                BucketSource::Host
+            )
         );
         assert_eq!(
             resolve(
@@ -185,16 +211,21 @@ mod tests {
                 Some("d-1250000000")
             )
             .unwrap(),
-            addr("d-1250000000", "k.jpg", "ap-guangzhou", false)
+            addr(
+                "d-1250000000",
+                "k.jpg",
+                "ap-guangzhou",
+                BucketSource::Default
+            )
         );
         // The service host never means the default bucket.
         assert_eq!(
             resolve("service.cos.myqcloud.com", "/", "r", Some("d-1250000000")).unwrap(),
-            addr("", "", "r", true)
+            addr("", "", "r", BucketSource::Path)
         );
         let path = resolve("127.0.0.1:9000", "/b-1250000000/x/y", "r", None).unwrap();
-        assert_eq!(path, addr("b-1250000000", "x/y", "r", true));
-        assert_eq!(path.signed_paths(), ["/x/y", "/b-1250000000/x/y"]);
+        assert_eq!(path, addr("b-1250000000", "x/y", "r", BucketSource::Path));
+        assert_eq!(path.signed_path(), "/b-1250000000/x/y");
         let err = resolve("127.0.0.1:9000", "/b-1250000000/%zz", "r", None).unwrap_err();
         assert_eq!((err.status, err.code), (400, "InvalidURI"));
     }

@@ -1,20 +1,34 @@
 //! Signature checks: the COS signature (header or pre-signed query) and the v4 API's.
 
-use ci_core::sign::{encode_key_for_url, v4_verify, verify, ReceivedRequest, VerifyError};
+use ci_core::sign::{encode_key_for_url, v4_verify, verify, ReceivedRequest};
 use hyper::header::HeaderMap;
 use hyper::Method;
 
+use crate::address::{Address, BucketSource};
 use crate::error::ApiError;
 use crate::replay::ReplayRefusal;
 use crate::state::State;
 use crate::util::now_secs;
 
+/// Whether the server acts on header `name` (lower case): such a header changes what the
+/// request does, so a signature must cover it (`x-cos-copy-source` turned a pre-signed
+/// PUT into a copy of any object). The official SDKs sign all of these.
+fn acted_on(name: &str) -> bool {
+    name.starts_with("x-cos-") || name.starts_with("x-ci-") || name == "pic-operations"
+}
+
 /// Checks a COS request's signature (the `Authorization` header or a pre-signed query)
-/// over any of `paths`; without one, passes only an anonymous server.
+/// over the request as addressed; without one, passes only an anonymous server.
+///
+/// Beyond the signature itself (ci-core's [`verify`]: key, window, token, every query
+/// parameter signed unless configured otherwise), the signature must be bound to what
+/// the request does: to its bucket (the `Host` signed when the host names the bucket; the
+/// bucket in the signed path with path style), and to every `x-cos-*`, `x-ci-*` and
+/// `Pic-Operations` header it carries.
 pub(crate) fn check_cos(
     state: &State,
     method: &Method,
-    paths: &[String],
+    address: &Address,
     params: &[(String, Option<String>)],
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
@@ -43,22 +57,42 @@ pub(crate) fn check_cos(
                 .map(|v| (k.as_str().to_owned(), v.to_owned()))
         })
         .collect();
-    let now = now_secs();
-    let mut last = VerifyError::SignatureMismatch;
-    for path in paths {
-        let req = ReceivedRequest {
-            method: method.as_str().to_owned(),
-            path: path.clone(),
-            params: params.to_vec(),
-            headers: hs.clone(),
-        };
-        match verify(&req, |ak| state.config.lookup(ak), now, &state.policy) {
-            Ok(_) => return Ok(()),
-            Err(VerifyError::SignatureMismatch) => last = VerifyError::SignatureMismatch,
-            Err(e) => return Err(e.into()),
-        }
+    let req = ReceivedRequest {
+        method: method.as_str().to_owned(),
+        path: address.signed_path(),
+        params: params.to_vec(),
+        headers: hs,
+    };
+    let who = verify(
+        &req,
+        |ak| state.config.lookup(ak),
+        now_secs(),
+        &state.policy,
+    )?;
+    let signed = |name: &str| {
+        who.signed_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+    };
+    let unsigned = |why: String| ApiError::new(403, "AccessDenied", why);
+    if address.source == BucketSource::Host && !signed("host") {
+        return Err(unsigned(
+            "the Host header names the bucket, so the signature must cover it (add host \
+             to q-header-list)"
+                .into(),
+        ));
     }
-    Err(last.into())
+    if let Some(name) = headers
+        .keys()
+        .map(|k| k.as_str())
+        .find(|k| acted_on(k) && !signed(k))
+    {
+        return Err(unsigned(format!(
+            "the header {name} changes what the request does, so the signature must cover \
+             it (add it to q-header-list)"
+        )));
+    }
+    Ok(())
 }
 
 /// A single-use v4 signature admitted for one request: give it back with

@@ -154,7 +154,9 @@ pub struct ServerConfig {
     pub anonymous: bool,
     /// Strict mode: `Content-Type` and `Content-Length`, when sent, must be signed.
     pub strict_signature: bool,
-    /// Every query parameter must be signed (otherwise only processing parameters).
+    /// Every query parameter must be signed (the default, as the official SDKs sign them
+    /// all): an unsigned parameter could change what a pre-signed URL does
+    /// (`response-content-type`, `uploads`). Off, only processing parameters must be.
     pub require_all_params_signed: bool,
     /// Clock skew tolerated on signature windows, seconds.
     pub clock_skew_secs: u64,
@@ -186,7 +188,7 @@ impl Default for ServerConfig {
             credentials: Vec::new(),
             anonymous: false,
             strict_signature: false,
-            require_all_params_signed: false,
+            require_all_params_signed: true,
             clock_skew_secs: 60,
             auto_create_buckets: true,
             buckets: Vec::new(),

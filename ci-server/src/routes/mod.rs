@@ -96,13 +96,7 @@ async fn dispatch(
     if !address.bucket.is_empty() {
         *resource = location(&address.bucket, &address.region, &address.key);
     }
-    auth::check_cos(
-        state,
-        &parts.method,
-        &address.signed_paths(),
-        &params,
-        &parts.headers,
-    )?;
+    auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
     let bucket = &address.bucket;
     if !bucket.is_empty() {
         if ci_core::ops::check_bucket_name(bucket).is_err() {

@@ -222,7 +222,13 @@ impl<'a> Req<'a> {
             headers.push(("Content-Length".into(), self.body.len().to_string()));
         }
         if self.sign {
-            let mut sr = SignableRequest::for_key(self.method, &self.key);
+            // Path style signs the bucket in the path (bound to it); virtual host style
+            // signs the Host that names it.
+            let mut sr = if self.path_style {
+                SignableRequest::new(self.method, format!("/{BUCKET}/{}", self.key))
+            } else {
+                SignableRequest::for_key(self.method, &self.key)
+            };
             sr.params = self.params.clone();
             sr.headers = headers.clone();
             let auth = sign(&self.creds, &sr, self.key_time, &self.policy);

@@ -388,6 +388,44 @@ fn failed_processing_publishes_nothing() {
     assert_error(&Req::new("GET", "first.png").send(a), 404, "NoSuchKey");
 }
 
+/// Sends a request with `Expect: 100-continue`: the body goes only if the server asks for
+/// it, so a refusal before the body is read arrives whole. The raw answer.
+fn send_expecting(
+    a: std::net::SocketAddr,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    let mut s = TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut head = format!("POST {target} HTTP/1.1\r\nHost: {REGION}.image.myqcloud.com\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    s.write_all(head.as_bytes()).unwrap();
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while !first.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).unwrap_or(0) == 0 {
+            break;
+        }
+        first.push(byte[0]);
+    }
+    if first.starts_with(b"HTTP/1.1 100") {
+        // The server may refuse after reading the start of the body.
+        let _ = s.write_all(body);
+        first.clear();
+    }
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    first.extend_from_slice(&rest);
+    String::from_utf8_lossy(&first).into_owned()
+}
+
 #[test]
 fn v4_form_boundary_is_limited() {
     let (srv, _dir) = server();
@@ -436,4 +474,146 @@ fn v4_form_boundary_is_limited() {
         r.text()
     );
     serves_a_get(a);
+}
+
+/// A pre-signed URL (path and query) for `key` on the test bucket's virtual host.
+fn presigned(method: &str, key: &str, params: &[(String, Option<String>)]) -> String {
+    let n = now();
+    ci_core::sign::presigned_url(
+        &creds(),
+        method,
+        key,
+        params,
+        &[("Host".into(), vhost())],
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    )
+}
+
+fn host() -> Vec<(String, String)> {
+    vec![("Host".into(), vhost())]
+}
+
+#[test]
+fn unsigned_acted_on_headers_are_refused() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    Req::new("PUT", "secret.txt").body("secret").send(a);
+    let url = presigned("PUT", "target.txt", &[]);
+    // x-cos-copy-source would turn the pre-signed PUT into a copy of any object.
+    let mut h = host();
+    h.push((
+        "x-cos-copy-source".into(),
+        format!("{}/secret.txt", vhost()),
+    ));
+    let err = assert_error(&send(a, "PUT", &url, &h, b""), 403, "AccessDenied");
+    assert!(err.message.contains("x-cos-copy-source"), "{}", err.message);
+    assert_error(&Req::new("GET", "target.txt").send(a), 404, "NoSuchKey");
+    // Metadata and Pic-Operations the same.
+    for (name, value) in [
+        ("x-cos-meta-owner", "mallory"),
+        (
+            "Pic-Operations",
+            r#"{"rules":[{"fileid":"t.png","rule":"imageMogr2/format/png"}]}"#,
+        ),
+        ("x-ci-something", "1"),
+    ] {
+        let mut h = host();
+        h.push((name.into(), value.into()));
+        let r = send(a, "PUT", &url, &h, b"data");
+        assert_eq!(r.status, 403, "{name}: {}", r.text());
+    }
+    assert_error(&Req::new("GET", "target.txt").send(a), 404, "NoSuchKey");
+    // The same URL with no such header works; a signed copy works.
+    assert_eq!(send(a, "PUT", &url, &host(), b"data").status, 200);
+    let copy = Req::new("PUT", "copy.txt")
+        .header("x-cos-copy-source", &format!("{}/secret.txt", vhost()))
+        .send(a);
+    assert_eq!(copy.status, 200, "{}", copy.text());
+}
+
+#[test]
+fn signature_is_bound_to_its_bucket() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    Req::new("PUT", "secret.txt").body("secret").send(a);
+    // A signature over no header at all: the Host that names the bucket is not bound.
+    let mut unbound = Req::new("GET", "secret.txt");
+    unbound.policy = ci_core::sign::HeaderPolicy::Only(Vec::new());
+    let err = assert_error(&unbound.send(a), 403, "AccessDenied");
+    assert!(err.message.contains("Host"), "{}", err.message);
+    // Path style: a signature over /<bucket>/<key> does not read another bucket's
+    // /<bucket>/<key> key.
+    let n = now();
+    let mut sr = ci_core::sign::SignableRequest::new("GET", format!("/{BUCKET}/secret.txt"));
+    sr.headers = vec![("Host".into(), a.to_string())];
+    let auth = ci_core::sign::sign(
+        &creds(),
+        &sr,
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    let h = vec![
+        ("Host".to_owned(), a.to_string()),
+        ("Authorization".to_owned(), auth.to_header_value()),
+    ];
+    let r = send(a, "GET", &format!("/{BUCKET}/secret.txt"), &h, b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = send(
+        a,
+        "GET",
+        &format!("/attacker-1250000009/{BUCKET}/secret.txt"),
+        &h,
+        b"",
+    );
+    assert_error(&r, 403, "SignatureDoesNotMatch");
+    // A path-style request signed over the key alone fits any bucket: refused.
+    let mut sr = ci_core::sign::SignableRequest::for_key("GET", "secret.txt");
+    sr.headers = vec![("Host".into(), a.to_string())];
+    let auth = ci_core::sign::sign(
+        &creds(),
+        &sr,
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    let h = vec![
+        ("Host".to_owned(), a.to_string()),
+        ("Authorization".to_owned(), auth.to_header_value()),
+    ];
+    let r = send(a, "GET", &format!("/{BUCKET}/secret.txt"), &h, b"");
+    assert_error(&r, 403, "SignatureDoesNotMatch");
+}
+
+#[test]
+fn presigned_urls_refuse_added_parameters() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    Req::new("PUT", "page.txt").body("<script>").send(a);
+    let url = presigned("GET", "page.txt", &[]);
+    assert_eq!(send(a, "GET", &url, &host(), b"").status, 200);
+    let added = format!("{url}&response-content-type=text%2Fhtml");
+    let err = assert_error(
+        &send(a, "GET", &added, &host(), b""),
+        403,
+        "SignatureDoesNotMatch",
+    );
+    assert!(
+        err.message.contains("response-content-type"),
+        "{}",
+        err.message
+    );
+    // A bucket GET turned into a multipart listing.
+    let list = presigned("GET", "", &[]);
+    assert_eq!(send(a, "GET", &list, &host(), b"").status, 200);
+    let r = send(a, "GET", &format!("{list}&uploads"), &host(), b"");
+    assert_eq!(r.status, 403, "{}", r.text());
+    // Signed, the same parameter is honoured.
+    let signed = presigned(
+        "GET",
+        "page.txt",
+        &[("response-content-type".into(), Some("text/plain".into()))],
+    );
+    let r = send(a, "GET", &signed, &host(), b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("Content-Type"), Some("text/plain"));
 }
