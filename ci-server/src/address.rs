@@ -47,6 +47,42 @@ impl Address {
     }
 }
 
+/// Longest object key COS accepts, in bytes (UTF-8).
+pub(crate) const MAX_KEY_BYTES: usize = 850;
+
+/// A character no key may hold: C0 controls (NUL included), DEL, and U+FFFE / U+FFFF
+/// (which XML 1.0 cannot carry, even escaped, so a listing holding one would be invalid).
+fn forbidden_in_key(c: char) -> bool {
+    c.is_ascii_control() || c == '\u{FFFE}' || c == '\u{FFFF}'
+}
+
+/// Checks an object key as COS does: at most [`MAX_KEY_BYTES`] bytes (400 `KeyTooLong`),
+/// no control character (400 `InvalidURI`). Everything else is escaped where it is written.
+pub(crate) fn check_key(key: &str) -> Result<(), ApiError> {
+    if key.len() > MAX_KEY_BYTES {
+        return Err(ApiError::new(
+            400,
+            "KeyTooLong",
+            format!(
+                "the object key is {} bytes long; at most {MAX_KEY_BYTES} are allowed",
+                key.len()
+            ),
+        ));
+    }
+    check_text("the object key", key).map_err(|e| ApiError::new(400, "InvalidURI", e.message))
+}
+
+/// Refuses text that names keys (a key, a prefix, a marker) holding a control character.
+pub(crate) fn check_text(what: &str, text: &str) -> Result<(), ApiError> {
+    match text.chars().find(|&c| forbidden_in_key(c)) {
+        Some(c) => Err(ApiError::invalid_argument(format!(
+            "{what} contains the control character U+{:04X}, which object keys cannot hold",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// 400 `InvalidURI` for a path or query that does not decode.
 pub(crate) fn undecodable(e: DecodeError) -> ApiError {
     ApiError::new(400, "InvalidURI", format!("cannot decode the URI: {e}"))
@@ -85,9 +121,11 @@ pub(crate) fn resolve(
             )
         }
     };
+    let key = decode_key(raw_key).map_err(undecodable)?;
+    check_key(&key)?;
     Ok(Address {
         bucket,
-        key: decode_key(raw_key).map_err(undecodable)?,
+        key,
         region,
         source,
     })
@@ -227,6 +265,18 @@ mod tests {
         assert_eq!(path, addr("b-1250000000", "x/y", "r", BucketSource::Path));
         assert_eq!(path.signed_path(), "/b-1250000000/x/y");
         let err = resolve("127.0.0.1:9000", "/b-1250000000/%zz", "r", None).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "InvalidURI"));
+    }
+
+    #[test]
+    fn keys_as_cos_checks_them() {
+        assert!(check_key(&"k".repeat(850)).is_ok());
+        assert!(check_key("中文/图片 1.jpg").is_ok());
+        assert_eq!(check_key(&"k".repeat(851)).unwrap_err().code, "KeyTooLong");
+        for bad in ["a\0b", "a\nb", "\u{7f}", "x\u{FFFF}"] {
+            assert_eq!(check_key(bad).unwrap_err().code, "InvalidURI", "{bad:?}");
+        }
+        let err = resolve("b-1250000000.cos.r.myqcloud.com", "/a%00b", "r", None).unwrap_err();
         assert_eq!((err.status, err.code), (400, "InvalidURI"));
     }
 

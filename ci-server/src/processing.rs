@@ -10,7 +10,7 @@ use ci_core::result::{OriginalInfo, ProcessResult, UploadResult};
 use ci_core::rule::{ProcessingRule, Stage};
 use ci_core::PicOperations;
 
-use crate::address::{location, object_of_url};
+use crate::address::{check_key, location, object_of_url};
 use crate::budget::Reservation;
 use crate::error::ApiError;
 use crate::http::blocking;
@@ -101,8 +101,10 @@ pub(crate) fn plan(
         if !state.config.bucket_exists(&target) {
             return Err(ApiError::no_such_bucket());
         }
+        let key = resolve_fileid(source_key, &entry.fileid)?;
+        check_key(&key)?;
         rules.push(PlannedRule {
-            key: resolve_fileid(source_key, &entry.fileid)?,
+            key,
             fileid: entry.fileid.clone(),
             rule: expand_styles(state, bucket, rule)?,
             bucket: target,

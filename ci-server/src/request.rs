@@ -8,7 +8,7 @@ use ci_core::sign::decode_key;
 use hyper::header::HeaderMap;
 use hyper::Method;
 
-use crate::address::vhost_bucket;
+use crate::address::{check_key, check_text, vhost_bucket};
 use crate::error::ApiError;
 use crate::store::{ListQuery, NewObject};
 
@@ -171,6 +171,7 @@ pub(crate) fn copy_source(value: &str) -> Result<(String, String), ApiError> {
     if key.is_empty() {
         return Err(bad("no object key"));
     }
+    check_key(&key)?;
     Ok((bucket, key))
 }
 
@@ -207,6 +208,9 @@ fn max_param(ctx: &Ctx, name: &str) -> Result<usize, ApiError> {
 /// GET Bucket (ListObjects): prefix, marker, delimiter, `max-keys` (at most 1000; 0
 /// lists nothing).
 pub(crate) fn object_list_query(ctx: &Ctx) -> Result<ListQuery, ApiError> {
+    for name in ["prefix", "marker", "delimiter"] {
+        check_text(name, ctx.param(name).unwrap_or(""))?;
+    }
     Ok(ListQuery {
         prefix: ctx.param("prefix").unwrap_or("").to_owned(),
         marker: ctx.param("marker").unwrap_or("").to_owned(),
@@ -231,6 +235,9 @@ pub(crate) struct UploadListQuery<'a> {
 
 /// Parses the query of `GET /?uploads`.
 pub(crate) fn upload_list_query(ctx: &Ctx) -> Result<UploadListQuery<'_>, ApiError> {
+    for name in ["prefix", "delimiter", "key-marker", "upload-id-marker"] {
+        check_text(name, ctx.param(name).unwrap_or(""))?;
+    }
     Ok(UploadListQuery {
         max_uploads: max_param(ctx, "max-uploads")?.clamp(1, 1000),
         prefix: ctx.param("prefix").unwrap_or(""),
@@ -352,6 +359,7 @@ pub(crate) fn v4_path(path: &str) -> Result<V4Path<'_>, ApiError> {
             format!("cannot decode the file name: {e}"),
         )
     })?;
+    check_key(&file)?;
     Ok(V4Path { appid, name, file })
 }
 
