@@ -18,7 +18,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable};
+use crate::address::{location, resolve, undecodable, vhost_bucket};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
@@ -60,8 +60,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     resp
 }
 
-/// Addresses and authenticates a request, then routes it. The v4 API (`/files/v2/`) has
-/// its own addressing, signature and JSON answers.
+/// Addresses and authenticates a request, then routes it. The v4 API (`/files/v2/` on a
+/// host naming no bucket) has its own addressing, signature and JSON answers.
 async fn dispatch(
     state: &Arc<State>,
     req: Request<Incoming>,
@@ -70,10 +70,6 @@ async fn dispatch(
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
     let raw_path = parts.uri.path().to_owned();
-    if raw_path.starts_with("/files/v2/") {
-        return Ok(v4::handle(state, parts, body, rid).await);
-    }
-    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
     let host = parts
         .headers
         .get("host")
@@ -81,6 +77,12 @@ async fn dispatch(
         .map(str::to_owned)
         .or_else(|| parts.uri.host().map(str::to_owned))
         .unwrap_or_default();
+    // The v4 API lives on hosts that name no bucket (`<region>.image.myqcloud.com`); on a
+    // bucket's host, `files/v2/...` is an object key like any other.
+    if raw_path.starts_with("/files/v2/") && vhost_bucket(&host).is_none() {
+        return Ok(v4::handle(state, parts, body, rid).await);
+    }
+    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
     *resource = if host.is_empty() {
         raw_path.clone()
     } else {
