@@ -617,3 +617,63 @@ fn presigned_urls_refuse_added_parameters() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("Content-Type"), Some("text/plain"));
 }
+
+#[test]
+fn keys_with_control_characters_or_over_850_bytes_are_refused() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    for key in ["nul\0key", "bell\u{7}", "line\nbreak", "del\u{7f}"] {
+        let r = Req::new("PUT", key).body("x").send(a);
+        assert_error(&r, 400, "InvalidURI");
+    }
+    let long = "k".repeat(851);
+    assert_error(&Req::new("PUT", &long).body("x").send(a), 400, "KeyTooLong");
+    let longest = format!("{}.txt", "é".repeat(423));
+    assert_eq!(longest.len(), 850);
+    assert_eq!(Req::new("PUT", &longest).body("x").send(a).status, 200);
+    // What keys may hold is escaped: the listing stays valid XML.
+    let odd = "a<b>&\"c' ]]>.txt";
+    assert_eq!(Req::new("PUT", odd).body("x").send(a).status, 200);
+    let list = Req::new("GET", "").send(a);
+    assert_eq!(list.status, 200);
+    let doc = ci_core::result::ListBucketResult::from_xml(&list.text()).expect("valid XML");
+    let keys: Vec<&str> = doc.contents.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys, [odd, longest.as_str()]);
+    // Listing parameters that would carry a control character into the XML: refused.
+    let r = Req::new("GET", "").param("prefix", "a\u{1}").send(a);
+    assert_error(&r, 400, "InvalidArgument");
+    // A copy from such a key, and a fileid resolving to one, are refused too.
+    let r = Req::new("PUT", "copy.txt")
+        .header("x-cos-copy-source", &format!("{}/x%00y", vhost()))
+        .send(a);
+    assert_error(&r, 400, "InvalidURI");
+    let ops = format!(
+        r#"{{"rules":[{{"fileid":"{}","rule":"imageMogr2/format/png"}}]}}"#,
+        "f".repeat(900)
+    );
+    let r = Req::new("PUT", "p.jpg")
+        .header("Pic-Operations", &ops)
+        .body("I")
+        .send(a);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_error(&Req::new("GET", "p.jpg").send(a), 404, "NoSuchKey");
+}
+
+#[test]
+fn virtual_host_keys_under_files_v2_are_objects() {
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    let key = "files/v2/1250000000/examplebucket/k.txt";
+    let r = Req::new("PUT", key).body("an object").send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("Content-Type"), None);
+    let g = Req::new("GET", key).send(a);
+    assert_eq!(g.status, 200, "{}", g.text());
+    assert_eq!(g.body, b"an object");
+    let list = Req::new("GET", "").param("prefix", "files/").send(a);
+    assert!(
+        list.text().contains(&format!("<Key>{key}</Key>")),
+        "{}",
+        list.text()
+    );
+}
