@@ -170,18 +170,24 @@ fn decode_cost(input: &[u8], rules: usize) -> u64 {
 }
 
 /// Runs `job` on the blocking pool under the processing semaphore and timeout, with the
-/// memory its decode may take (`cost`) drawn from the budget first. A cost beyond the
-/// whole budget reserves the whole budget (the job then runs alone): the engine's own
-/// limits, set from the budget (see [`EngineProcessor::for_config`](crate::engine::EngineProcessor::for_config)),
-/// refuse what cannot fit.
+/// memory its decode may take (`cost`) drawn from the budget first, besides the `held`
+/// bytes its input holds already. A cost beyond the rest of the budget reserves all the
+/// rest (the job then runs alone): the engine's own limits, set from the budget (see
+/// [`EngineProcessor::for_config`](crate::engine::EngineProcessor::for_config)), refuse
+/// from the header what cannot fit.
 async fn on_pool<T: Send + 'static>(
     state: &Arc<State>,
     cost: u64,
+    held: u64,
     job: impl FnOnce(&State) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let rest = state
+        .budget
+        .total()
+        .saturating_sub(held.next_multiple_of(1024));
     let reservation = state
         .budget
-        .reserve(cost.min(state.budget.total()), "an image decode")
+        .reserve(cost.min(rest), "an image decode")
         .await?;
     let permit = state
         .pool
@@ -220,7 +226,8 @@ pub(crate) async fn process(
 ) -> Result<Processed, ApiError> {
     let (bucket, key, region) = (bucket.to_owned(), key.to_owned(), region.to_owned());
     let cost = decode_cost(&input.bytes, 1);
-    on_pool(state, cost, move |state| {
+    let held = input._reservation.bytes();
+    on_pool(state, cost, held, move |state| {
         let Input {
             bytes: input,
             _reservation,
@@ -282,7 +289,8 @@ pub(crate) async fn run_plan(
 ) -> Result<Outcome, ApiError> {
     let (bucket, key, region) = (bucket.to_owned(), key.to_owned(), region.to_owned());
     let cost = decode_cost(&input.bytes, plan.rules.len());
-    on_pool(state, cost, move |state| {
+    let held = input._reservation.bytes();
+    on_pool(state, cost, held, move |state| {
         let Input { bytes: input, _reservation } = input;
         let ai = plan.ai();
         let original_info = if plan.is_pic_info {

@@ -4,7 +4,9 @@
 mod common;
 
 mod engine;
+mod held;
 mod listing;
+mod load;
 mod processing;
 mod reads;
 mod routes;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 
 /// A GET of a small object, timed: the server still serves.
-fn serves_a_get(a: std::net::SocketAddr) -> Duration {
+pub(crate) fn serves_a_get(a: std::net::SocketAddr) -> Duration {
     let started = Instant::now();
     let g = Req::new("GET", "alive.txt").send(a);
     assert_eq!(g.status, 200, "{}", g.text());
@@ -16,7 +16,7 @@ fn serves_a_get(a: std::net::SocketAddr) -> Duration {
     started.elapsed()
 }
 
-fn put_alive(a: std::net::SocketAddr) {
+pub(crate) fn put_alive(a: std::net::SocketAddr) {
     assert_eq!(
         Req::new("PUT", "alive.txt").body("alive").send(a).status,
         200
@@ -156,11 +156,12 @@ fn v4_multi_use_signature_lifetime_is_capped() {
 }
 
 /// Opens a connection and sends `head` (and `body_start`), leaving the rest unsent.
-fn half_sent(a: std::net::SocketAddr, head: &str, body_start: &[u8]) -> TcpStream {
+pub(crate) fn half_sent(a: std::net::SocketAddr, head: &str, body_start: &[u8]) -> TcpStream {
     let mut s = TcpStream::connect(a).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body_start).unwrap();
+    // The server may answer (and close) before taking it all: that is its right.
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(body_start);
     s
 }
 
@@ -171,7 +172,7 @@ fn answer(mut s: TcpStream) -> String {
     String::from_utf8_lossy(&raw).into_owned()
 }
 
-fn pic_put_head(a: std::net::SocketAddr, key: &str, declared: u64) -> String {
+pub(crate) fn pic_put_head(a: std::net::SocketAddr, key: &str, declared: u64) -> String {
     let ops = r#"{"rules":[{"fileid":"t.png","rule":"imageMogr2/format/png"}]}"#;
     let mut sr = ci_core::sign::SignableRequest::for_key("PUT", key);
     sr.headers = vec![
@@ -390,7 +391,7 @@ fn failed_processing_publishes_nothing() {
 
 /// Sends a request with `Expect: 100-continue`: the body goes only if the server asks for
 /// it, so a refusal before the body is read arrives whole. The raw answer.
-fn send_expecting(
+pub(crate) fn send_expecting(
     a: std::net::SocketAddr,
     target: &str,
     headers: &[(String, String)],
@@ -443,15 +444,9 @@ fn v4_form_boundary_is_limited() {
         ("Authorization".to_owned(), sign.clone()),
     ];
     let body = vec![b'-'; 4_000_000];
-    let r = send(
-        a,
-        "POST",
-        "/files/v2/1250000000/examplebucket/x.jpg",
-        &h,
-        &body,
-    );
-    assert_eq!(r.status, 400, "{}", r.text());
-    assert!(r.text().contains("RFC 2046"), "{}", r.text());
+    let r = send_expecting(a, "/files/v2/1250000000/examplebucket/x.jpg", &h, &body);
+    assert!(r.starts_with("HTTP/1.1 400"), "{r}");
+    assert!(r.contains("RFC 2046"), "{r}");
     // A 70-character boundary is allowed; a body of '-' is refused as malformed.
     let h = vec![
         (
@@ -460,24 +455,19 @@ fn v4_form_boundary_is_limited() {
         ),
         ("Authorization".to_owned(), sign),
     ];
-    let r = send(
+    let r = send_expecting(
         a,
-        "POST",
         "/files/v2/1250000000/examplebucket/x.jpg",
         &h,
-        &body,
+        &body[..60_000],
     );
-    assert_eq!(r.status, 400, "{}", r.text());
-    assert!(
-        r.text().contains("malformed multipart/form-data"),
-        "{}",
-        r.text()
-    );
+    assert!(r.starts_with("HTTP/1.1 400"), "{r}");
+    assert!(r.contains("malformed multipart/form-data"), "{r}");
     serves_a_get(a);
 }
 
 /// A pre-signed URL (path and query) for `key` on the test bucket's virtual host.
-fn presigned(method: &str, key: &str, params: &[(String, Option<String>)]) -> String {
+pub(crate) fn presigned(method: &str, key: &str, params: &[(String, Option<String>)]) -> String {
     let n = now();
     ci_core::sign::presigned_url(
         &creds(),
@@ -490,7 +480,7 @@ fn presigned(method: &str, key: &str, params: &[(String, Option<String>)]) -> St
     )
 }
 
-fn host() -> Vec<(String, String)> {
+pub(crate) fn host() -> Vec<(String, String)> {
     vec![("Host".into(), vhost())]
 }
 
