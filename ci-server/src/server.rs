@@ -94,6 +94,7 @@ impl Server {
             config.limits.memory_budget,
             Duration::from_millis(config.limits.admission_wait_ms),
         );
+        let header_case = crate::header_case::cloud_case_extensions().await?;
         let v4_replay = ReplayStore::new(
             config.limits.v4_single_use_window_secs,
             config.limits.v4_replay_capacity,
@@ -110,6 +111,7 @@ impl Server {
                 local_addr,
                 v4_replay,
                 budget,
+                header_case,
             }),
         })
     }

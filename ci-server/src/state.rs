@@ -22,6 +22,9 @@ pub(crate) struct State {
     pub(crate) policy: VerifyPolicy,
     /// The bound address: URLs naming it name this server's objects.
     pub(crate) local_addr: SocketAddr,
+    /// hyper's case map of the cloud's header names, for every response
+    /// ([`header_case`](crate::header_case)).
+    pub(crate) header_case: hyper::http::Extensions,
     /// The memory budget buffered bodies and decodes draw from.
     pub(crate) budget: MemoryBudget,
     /// Single-use v4 signatures seen.

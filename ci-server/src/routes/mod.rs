@@ -33,6 +33,11 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let is_head = method == Method::HEAD;
+    let closes = req
+        .headers()
+        .get(header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
     let mut resource = String::new();
     let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
         Ok(r) => r,
@@ -48,7 +53,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         h.insert("x-cos-request-id", v);
     }
     h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
-    // `Date` comes from hyper, which renders it once a second.
+    h.insert(
+        header::CONNECTION,
+        HeaderValue::from_static(if closes { "close" } else { "keep-alive" }),
+    );
+    // `Date` (rendered by hyper once a second) and `Content-Length` (when the body's size
+    // is known) are written by hyper through the same case map.
+    resp.extensions_mut().extend(state.header_case.clone());
     tracing::info!(
         request_id = %rid,
         %method,

@@ -35,10 +35,11 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// A header by its exact name as sent (the cloud's case: `ETag`, `x-cos-request-id`).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -411,7 +412,7 @@ pub fn upload_part(a: std::net::SocketAddr, key: &str, id: &str, n: u32, data: &
     assert_eq!(r.status, 200, "{}", r.text());
     let crc = crc64_xz(data).to_string();
     assert_eq!(r.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
-    r.header("etag").unwrap().to_owned()
+    r.header("ETag").unwrap().to_owned()
 }
 
 /// The CompleteMultipartUpload document of `parts`.

@@ -4,6 +4,7 @@
 mod common;
 
 mod engine;
+mod fidelity;
 mod held;
 mod listing;
 mod load;

@@ -18,7 +18,7 @@ fn multipart_complete_with_pic_operations_answers_the_combined_result() {
         .body(complete_body(&[(1, e1)]))
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.header("content-type"), Some("application/xml"));
+    assert_eq!(r.header("Content-Type"), Some("application/xml"));
     // The plain completion's elements (ETag: MD5 of the part MD5s, "-1"), then
     // OriginalInfo (SHA-1 ETag of "IMAGEDATA", the fake engine's ImageInfo plus the MD5)
     // and ProcessResults (output "IMAGEDATA|<rule>", 46 bytes).
@@ -46,11 +46,11 @@ fn multipart_complete_with_pic_operations_answers_the_combined_result() {
         stored.body,
         fake_output(b"IMAGEDATA", "imageMogr2/thumbnail/200x/format/png")
     );
-    assert_eq!(stored.header("content-type"), Some("image/png"));
+    assert_eq!(stored.header("Content-Type"), Some("image/png"));
     let original = Req::new("GET", key).send(a);
     assert_eq!(original.body, b"IMAGEDATA");
     assert_eq!(
-        original.header("etag"),
+        original.header("ETag"),
         Some("\"bd4231ef132bd670eba2d3200dc8d875-1\"")
     );
 }
@@ -67,7 +67,7 @@ fn put_with_pic_operations_stores_results_at_resolved_fileids() {
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
     let etag = format!("\"{}\"", md5_hex(b"JPEGBYTES"));
-    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("ETag"), Some(etag.as_str()));
     let ur = UploadResult::from_xml(&r.text()).unwrap();
     let oi = ur.original_info.as_ref().unwrap();
     assert_eq!(oi.key, "p1/cat 1.jpg");
@@ -149,7 +149,7 @@ fn download_processing_styles_and_image_process() {
         .param("imageMogr2/format/png", "")
         .send(a);
     assert_eq!(g.body, fake_output(b"IMG", "imageMogr2/format/png"));
-    assert_eq!(g.header("content-type"), Some("image/png"));
+    assert_eq!(g.header("Content-Type"), Some("image/png"));
     // Not stored.
     let list = Req::new("GET", "").send(a).text();
     assert_eq!(list.matches("<Contents>").count(), 1);

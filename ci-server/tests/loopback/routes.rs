@@ -21,7 +21,7 @@ fn put_get_head_delete_round_trip() {
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
     let etag = format!("\"{}\"", md5_hex(&body));
-    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("ETag"), Some(etag.as_str()));
     let crc = crc64_xz(&body).to_string();
     assert_eq!(r.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
     assert!(r.header("x-cos-request-id").is_some_and(|v| !v.is_empty()));
@@ -29,28 +29,28 @@ fn put_get_head_delete_round_trip() {
     let g = Req::new("GET", "dir/hello.txt").send(a);
     assert_eq!(g.status, 200);
     assert_eq!(g.body, body);
-    assert_eq!(g.header("etag"), Some(etag.as_str()));
-    assert_eq!(g.header("content-type"), Some("text/plain"));
-    assert_eq!(g.header("content-length"), Some("10"));
+    assert_eq!(g.header("ETag"), Some(etag.as_str()));
+    assert_eq!(g.header("Content-Type"), Some("text/plain"));
+    assert_eq!(g.header("Content-Length"), Some("10"));
     assert_eq!(g.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
     assert_eq!(g.header("x-cos-meta-owner"), Some("Ann Lee"));
-    let lm = g.header("last-modified").unwrap();
+    let lm = g.header("Last-Modified").unwrap();
     assert!(lm.ends_with(" GMT") && lm.len() == 29, "{lm}");
-    let date = g.header("date").expect("a Date header");
+    let date = g.header("Date").expect("a Date header");
     assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
-    assert_eq!(g.header("server"), Some("tencent-cos"));
+    assert_eq!(g.header("Server"), Some("tencent-cos"));
 
     let h = Req::new("HEAD", "dir/hello.txt").send(a);
     assert_eq!(h.status, 200);
-    assert_eq!(h.header("content-length"), Some("10"));
-    assert_eq!(h.header("etag"), Some(etag.as_str()));
+    assert_eq!(h.header("Content-Length"), Some("10"));
+    assert_eq!(h.header("ETag"), Some(etag.as_str()));
 
     let rg = Req::new("GET", "dir/hello.txt")
         .header("Range", "bytes=7-")
         .send(a);
     assert_eq!(rg.status, 206);
     assert_eq!(rg.body, b"cos");
-    assert_eq!(rg.header("content-range"), Some("bytes 7-9/10"));
+    assert_eq!(rg.header("Content-Range"), Some("bytes 7-9/10"));
 
     let d = Req::new("DELETE", "dir/hello.txt").send(a);
     assert_eq!(d.status, 204);
@@ -324,7 +324,7 @@ fn multipart_round_trip() {
 
     let g = Req::new("GET", key).send(a);
     assert!(g.body == whole);
-    assert_eq!(g.header("etag"), Some(done.etag.as_str()));
+    assert_eq!(g.header("ETag"), Some(done.etag.as_str()));
     // The upload is gone.
     let again = Req::new("GET", key).param("uploadId", &id).send(a);
     assert_error(&again, 404, "NoSuchUpload");
@@ -363,7 +363,7 @@ fn concurrent_puts_to_one_key_leave_one_whole_version() {
     let g = Req::new("GET", "race.bin").send(a);
     assert!(bodies.contains(&g.body), "a mixed body");
     assert_eq!(
-        g.header("etag").unwrap(),
+        g.header("ETag").unwrap(),
         format!("\"{}\"", md5_hex(&g.body))
     );
     // Only one body file remains.
