@@ -268,7 +268,7 @@ const RULE_PREFIXES: &[&str] = &["imageMogr2/", "imageView2/", "watermark/", "st
 const AI_PARAMS: &[&str] = &["center-layout", "padding-layout", "detect-url"];
 
 /// A query key that is (part of) a processing rule.
-fn is_rule_key(k: &str) -> bool {
+pub(crate) fn is_rule_key(k: &str) -> bool {
     INFO_RULES.contains(&k) || RULE_PREFIXES.iter().any(|p| k.starts_with(p)) || k.contains('|')
 }
 

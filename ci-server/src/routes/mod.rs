@@ -8,6 +8,7 @@ mod ci;
 mod listing;
 mod multipart;
 mod object;
+mod unsupported;
 mod v4;
 
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use crate::address::{location, resolve, undecodable, vhost_bucket};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
-use crate::request::{names_a_rule, Ctx};
+use crate::request::{is_rule_key, names_a_rule, Ctx};
 use crate::state::State;
 use crate::util::fresh_id;
 
@@ -94,6 +95,14 @@ async fn dispatch(
         return Ok(v4::handle(state, parts, body, rid).await);
     }
     let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
+    // What is not built is refused before anything else (a signature check included: a
+    // CI call whose host names no bucket would otherwise fail as a bad signature).
+    let decoded_path = ci_core::sign::decode_key(&raw_path).map_err(undecodable)?;
+    if let Some(refusal) =
+        unsupported::ci_path(&decoded_path).or_else(|| unsupported::query(&params, is_rule_key))
+    {
+        return Err(refusal);
+    }
     *resource = if host.is_empty() {
         raw_path.clone()
     } else {
@@ -108,6 +117,10 @@ async fn dispatch(
     )?;
     if !address.bucket.is_empty() {
         *resource = location(&address.bucket, &address.region, &address.key);
+    }
+    // Path style: the CI API's path follows the bucket.
+    if let Some(refusal) = unsupported::ci_path(&address.key) {
+        return Err(refusal);
     }
     auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
     let bucket = &address.bucket;
