@@ -283,3 +283,65 @@ impl CosErrorOf {
         err
     }
 }
+
+/// A pre-signed URL as cos-python-sdk-v5 makes it with `IP=127.0.0.1, Port=N`: the path
+/// is the key alone, the signed host is the URL's hostname (no port).
+fn sdk_presigned(
+    a: std::net::SocketAddr,
+    method: &str,
+    key: &str,
+    params: &[(String, Option<String>)],
+) -> String {
+    let n = now();
+    ci_core::sign::presigned_url(
+        &creds(),
+        method,
+        key,
+        params,
+        &[("Host".into(), a.ip().to_string())],
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    )
+}
+
+#[test]
+fn sdk_presigned_urls_on_an_ip_host_use_the_default_bucket() {
+    let (srv, _dir) = server_with(|c| c.default_bucket = Some(BUCKET.into()));
+    let a = srv.addr();
+    let ip_host = vec![("Host".to_owned(), a.to_string())];
+    let put = sdk_presigned(a, "PUT", "plain.txt", &[]);
+    let r = send(a, "PUT", &put, &ip_host, b"plain body");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let get = sdk_presigned(a, "GET", "plain.txt", &[]);
+    let r = send(a, "GET", &get, &ip_host, b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.body, b"plain body");
+    // The object is the default bucket's, as the virtual host sees it.
+    assert_eq!(Req::new("GET", "plain.txt").send(a).body, b"plain body");
+    // With a processing rule in the signed parameters.
+    let rule = vec![("imageMogr2/thumbnail/100x".to_owned(), Some(String::new()))];
+    let r = send(
+        a,
+        "GET",
+        &sdk_presigned(a, "GET", "plain.txt", &rule),
+        &ip_host,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.body,
+        fake_output(b"plain body", "imageMogr2/thumbnail/100x")
+    );
+    // A signature for another host does not pass (the host is still bound).
+    let n = now();
+    let other = ci_core::sign::presigned_url(
+        &creds(),
+        "GET",
+        "plain.txt",
+        &[],
+        &[("Host".into(), "10.0.0.1".into())],
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    assert_eq!(send(a, "GET", &other, &ip_host, b"").status, 403);
+}
