@@ -89,7 +89,10 @@ fn header_names_are_cased_as_the_cloud_writes_them() {
 /// Every sub-resource, `ci-process` value and CI API path the official SDKs call that the
 /// server does not implement (cos-python-sdk-v5 1.9.44's `cos_client.py` and
 /// `ai_recognition.py`, wire-ci.md §0).
-fn unimplemented_calls() -> Vec<(&'static str, String, Vec<(String, Option<String>)>)> {
+/// One call: method, key (empty for the bucket), query.
+type Call = (&'static str, String, Vec<(String, Option<String>)>);
+
+fn unimplemented_calls() -> Vec<Call> {
     let mut calls = Vec::new();
     let flag = |k: &str| vec![(k.to_owned(), Some(String::new()))];
     for sub in [
