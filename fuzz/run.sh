@@ -10,8 +10,19 @@ fixtures=../tests/fixtures/seeds
 seed_corpus() { # target -> starting inputs from the documented examples
   mkdir -p "corpus/$1"
   case "$1" in
-    upload_result|cos_xml|sdk_dict) cp "$fixtures"/*.xml "corpus/$1/" ;;
-    v4_json) cp "$fixtures"/*.json "corpus/$1/" ;;
+    upload_result|cos_xml|sdk_dict|list_xml)
+      cp "$fixtures"/*.xml "corpus/$1/"
+      # Depth-heavy seeds: nesting at, past and far past MAX_XML_DEPTH (64).
+      for n in 64 65 40000; do
+        printf '<CompleteMultipartUpload>%s%s</CompleteMultipartUpload>' \
+          "$(printf '<X>%.0s' $(seq $n))" "$(printf '</X>%.0s' $(seq $n))" > "corpus/$1/deep-$n.xml"
+      done ;;
+    v4_form)
+      printf 'XX\n--XX\r\nContent-Disposition: form-data; name="op"\r\n\r\nupload\r\n--XX\r\nContent-Disposition: form-data; name="filecontent"; filename="a"\r\n\r\nDATA\r\n--XX--\r\n' > "corpus/$1/seed"
+      { printf '%s\n' "$(printf -- '-%.0s' $(seq 70))"; head -c 65536 /dev/zero | tr '\0' '-'; } > "corpus/$1/dashes" ;;
+    v4_json)
+      cp "$fixtures"/*.json "corpus/$1/"
+      { printf '{"code":0,"data":'; printf '[%.0s' $(seq 5000); printf ']%.0s' $(seq 5000); printf '}'; } > "corpus/$1/deep.json" ;;
     pic_operations) printf '%s' '{"is_pic_info":1,"rules":[{"bucket":"examplebucket-1250000000","fileid":"test.png","rule":"imageMogr2/format/png"}]}' > "corpus/$1/seed" ;;
     rule_parse) printf '%s' 'imageMogr2/thumbnail/200x/format/png|watermark/2/text/5rC05Y2w/gravity/SouthEast' > "corpus/$1/seed" ;;
     sign_authorization) printf '%s' 'q-sign-algorithm=sha1&q-ak=AKIDexample&q-sign-time=1795377299;1795387359&q-key-time=1795377299;1795387359&q-header-list=host&q-url-param-list=&q-signature=91d20915c60a14bb095c16ed07f4e7436d80cad1' > "corpus/$1/seed" ;;

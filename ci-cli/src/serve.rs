@@ -16,19 +16,27 @@ use crate::remote::print_upload_result;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Data directory (object bodies and the SQLite metadata database). One server per
-    /// directory: a second one on the same directory is refused while the first runs.
-    #[arg(long, default_value = "cos-ci-data")]
-    root: PathBuf,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: IpAddr,
-    /// Port to listen on (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
-    port: u16,
-    /// A TOML configuration file (credentials, styles, limits, ...); flags override it.
+    /// Data directory (object bodies and the SQLite metadata database) [default: the
+    /// configuration's `root`, else cos-ci-data]. One server per directory: a second one
+    /// on the same directory is refused while the first runs.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Address to listen on [default: the configuration's `bind`, else 127.0.0.1].
+    #[arg(long)]
+    host: Option<IpAddr>,
+    /// Port to listen on, 0 picks a free one [default: the configuration's `bind`, else
+    /// 8080].
+    #[arg(long)]
+    port: Option<u16>,
+    /// A TOML configuration file (root, bind, credentials, styles, limits, ...); flags
+    /// override it.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The bucket of requests whose Host names none (`http://127.0.0.1:PORT/key`, as the
+    /// official SDKs' pre-signed URLs with `IP=`/`Port=` and Go's `BucketURL` on an IP
+    /// send them).
+    #[arg(long, value_name = "BUCKET-APPID")]
+    bucket: Option<String>,
     /// Accept requests signed with this SecretId (with --secret-key).
     #[arg(long, env = "COS_SECRET_ID", requires = "secret_key")]
     secret_id: Option<String>,
@@ -50,12 +58,37 @@ pub struct ServeArgs {
 
 pub fn serve(args: ServeArgs) -> Result<(), CliError> {
     init_logging();
+    let config = server_config(args)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("tokio".into(), e))?;
+    runtime.block_on(async move {
+        let server = Server::bind(config).await.map_err(CliError::failure)?;
+        eprintln!("cos-ci: serving COS + CI on http://{}", server.local_addr());
+        server
+            .run_until(shutdown_signal())
+            .await
+            .map_err(|e| CliError::io("server".into(), e))
+    })
+}
+
+/// The configuration `serve` runs with: the file's (or the defaults), then each flag
+/// given over it (`--host` replaces the address of `bind`, `--port` its port).
+fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     let mut config = match &args.config {
         Some(path) => ServerConfig::from_file(path).map_err(CliError::invalid)?,
         None => ServerConfig::default(),
     };
-    config.root = args.root;
-    config.bind = SocketAddr::new(args.host, args.port);
+    if let Some(root) = args.root {
+        config.root = root;
+    }
+    if let Some(host) = args.host {
+        config.bind = SocketAddr::new(host, config.bind.port());
+    }
+    if let Some(port) = args.port {
+        config.bind.set_port(port);
+    }
+    if args.bucket.is_some() {
+        config.default_bucket = args.bucket;
+    }
     config.anonymous |= args.anonymous;
     if args.fonts.is_some() {
         config.fonts = args.fonts;
@@ -73,15 +106,8 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
             "no credentials: give --secret-id and --secret-key, a --config with credentials, or --anonymous",
         ));
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("tokio".into(), e))?;
-    runtime.block_on(async move {
-        let server = Server::bind(config).await.map_err(CliError::failure)?;
-        eprintln!("cos-ci: serving COS + CI on http://{}", server.local_addr());
-        server
-            .run_until(shutdown_signal())
-            .await
-            .map_err(|e| CliError::io("server".into(), e))
-    })
+    config.validate().map_err(CliError::invalid)?;
+    Ok(config)
 }
 
 fn init_logging() {
@@ -233,4 +259,53 @@ fn upload_and_fetch(
         fetched.get("content-type").unwrap_or("unknown type")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config_of(args: &[&str]) -> Result<ServerConfig, CliError> {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .expect("flags parse");
+        server_config(cli.serve)
+    }
+
+    #[test]
+    fn config_file_root_and_bind_are_honoured_and_flags_override_them() {
+        let dir = std::env::temp_dir().join(format!("cos-ci-serve-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("server.toml");
+        std::fs::write(
+            &file,
+            "root = \"/srv/cos-data\"\nbind = \"127.0.0.2:9123\"\nanonymous = true\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let c = config_of(&["--config", path]).expect("valid");
+        assert_eq!(c.root, PathBuf::from("/srv/cos-data"));
+        assert_eq!(c.bind, "127.0.0.2:9123".parse().unwrap());
+        let c = config_of(&["--config", path, "--port", "0", "--root", "/tmp/x"]).expect("valid");
+        assert_eq!(c.bind, "127.0.0.2:0".parse().unwrap());
+        assert_eq!(c.root, PathBuf::from("/tmp/x"));
+        let c = config_of(&["--config", path, "--host", "0.0.0.0"]).expect("valid");
+        assert_eq!(c.bind, "0.0.0.0:9123".parse().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        // Without a file: the defaults, and --bucket sets the default bucket.
+        let c = config_of(&["--anonymous", "--bucket", "examplebucket-1250000000"]).expect("valid");
+        assert_eq!(c.root, PathBuf::from("cos-ci-data"));
+        assert_eq!(c.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(
+            c.default_bucket.as_deref(),
+            Some("examplebucket-1250000000")
+        );
+        assert!(config_of(&["--anonymous", "--bucket", "Not A Bucket"]).is_err());
+    }
 }

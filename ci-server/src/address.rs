@@ -18,19 +18,68 @@ pub(crate) struct Address {
     pub(crate) key: String,
     /// The host's region, else the server's.
     pub(crate) region: String,
-    /// The bucket came from the path (`/<bucket>/<key>`), not from the host.
-    pub(crate) path_style: bool,
+    /// Where the bucket's name came from.
+    pub(crate) source: BucketSource,
+}
+
+/// Where a request's bucket was named: what its signature must cover to be bound to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BucketSource {
+    /// The `Host` (virtual host): the signature must cover `host`.
+    Host,
+    /// The path (`/<bucket>/<key>`): the signed path must name the bucket too.
+    Path,
+    /// The server's default bucket (a host naming no bucket): bound by configuration, as
+    /// there is exactly one.
+    Default,
 }
 
 impl Address {
-    /// The paths a signature may cover: `/<key>`, and with path style also
-    /// `/<bucket>/<key>` (SDKs differ in which they sign).
-    pub(crate) fn signed_paths(&self) -> Vec<String> {
-        let mut paths = vec![format!("/{}", self.key)];
-        if self.path_style && !self.bucket.is_empty() {
-            paths.push(format!("/{}/{}", self.bucket, self.key));
+    /// The path a signature must cover: `/<key>`, or with path style `/<bucket>/<key>`
+    /// (a signature over `/<key>` alone would fit the same key in every bucket).
+    pub(crate) fn signed_path(&self) -> String {
+        match self.source {
+            BucketSource::Path if !self.bucket.is_empty() => {
+                format!("/{}/{}", self.bucket, self.key)
+            }
+            _ => format!("/{}", self.key),
         }
-        paths
+    }
+}
+
+/// Longest object key COS accepts, in bytes (UTF-8).
+pub(crate) const MAX_KEY_BYTES: usize = 850;
+
+/// A character no key may hold: C0 controls (NUL included), DEL, and U+FFFE / U+FFFF
+/// (which XML 1.0 cannot carry, even escaped, so a listing holding one would be invalid).
+fn forbidden_in_key(c: char) -> bool {
+    c.is_ascii_control() || c == '\u{FFFE}' || c == '\u{FFFF}'
+}
+
+/// Checks an object key as COS does: at most [`MAX_KEY_BYTES`] bytes (400 `KeyTooLong`),
+/// no control character (400 `InvalidURI`). Everything else is escaped where it is written.
+pub(crate) fn check_key(key: &str) -> Result<(), ApiError> {
+    if key.len() > MAX_KEY_BYTES {
+        return Err(ApiError::new(
+            400,
+            "KeyTooLong",
+            format!(
+                "the object key is {} bytes long; at most {MAX_KEY_BYTES} are allowed",
+                key.len()
+            ),
+        ));
+    }
+    check_text("the object key", key).map_err(|e| ApiError::new(400, "InvalidURI", e.message))
+}
+
+/// Refuses text that names keys (a key, a prefix, a marker) holding a control character.
+pub(crate) fn check_text(what: &str, text: &str) -> Result<(), ApiError> {
+    match text.chars().find(|&c| forbidden_in_key(c)) {
+        Some(c) => Err(ApiError::invalid_argument(format!(
+            "{what} contains the control character U+{:04X}, which object keys cannot hold",
+            c as u32
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -49,26 +98,36 @@ pub(crate) fn resolve(
     default_bucket: Option<&str>,
 ) -> Result<Address, ApiError> {
     let stripped = raw_path.strip_prefix('/').unwrap_or(raw_path);
-    let (bucket, region, raw_key, path_style) = match (vhost_bucket(host), default_bucket) {
-        (Some((b, r)), _) => (b, r.unwrap_or_else(|| region.to_owned()), stripped, false),
-        (None, Some(b)) if !is_service_host(host) => {
-            (b.to_owned(), region.to_owned(), stripped, false)
-        }
+    let (bucket, region, raw_key, source) = match (vhost_bucket(host), default_bucket) {
+        (Some((b, r)), _) => (
+            b,
+            r.unwrap_or_else(|| region.to_owned()),
+            stripped,
+            BucketSource::Host,
+        ),
+        (None, Some(b)) if !is_service_host(host) => (
+            b.to_owned(),
+            region.to_owned(),
+            stripped,
+            BucketSource::Default,
+        ),
         (None, _) => {
             let (b, k) = stripped.split_once('/').unwrap_or((stripped, ""));
             (
                 decode_key(b).map_err(undecodable)?,
                 region.to_owned(),
                 k,
-                true,
+                BucketSource::Path,
             )
         }
     };
+    let key = decode_key(raw_key).map_err(undecodable)?;
+    check_key(&key)?;
     Ok(Address {
         bucket,
-        key: decode_key(raw_key).map_err(undecodable)?,
+        key,
         region,
-        path_style,
+        source,
     })
 }
 
@@ -161,12 +220,12 @@ mod tests {
         assert_eq!(vhost_bucket("localhost"), None);
     }
 
-    fn addr(bucket: &str, key: &str, region: &str, path_style: bool) -> Address {
+    fn addr(bucket: &str, key: &str, region: &str, source: BucketSource) -> Address {
         Address {
             bucket: bucket.into(),
             key: key.into(),
             region: region.into(),
-            path_style,
+            source,
         }
     }
 
@@ -175,7 +234,12 @@ mod tests {
         let vhost = "b-1250000000.cos.ap-beijing.myqcloud.com";
         assert_eq!(
             resolve(vhost, "/a%20b/c.jpg", "ap-guangzhou", None).unwrap(),
-            addr("b-1250000000", "a b/c.jpg", "ap-beijing", false)
+            addr(
+                "b-1250000000",
+                "a b/c.jpg",
+                "ap-beijing",
+                BucketSource::Host
+            )
         );
         assert_eq!(
             resolve(
@@ -185,17 +249,34 @@ mod tests {
                 Some("d-1250000000")
             )
             .unwrap(),
-            addr("d-1250000000", "k.jpg", "ap-guangzhou", false)
+            addr(
+                "d-1250000000",
+                "k.jpg",
+                "ap-guangzhou",
+                BucketSource::Default
+            )
         );
         // The service host never means the default bucket.
         assert_eq!(
             resolve("service.cos.myqcloud.com", "/", "r", Some("d-1250000000")).unwrap(),
-            addr("", "", "r", true)
+            addr("", "", "r", BucketSource::Path)
         );
         let path = resolve("127.0.0.1:9000", "/b-1250000000/x/y", "r", None).unwrap();
-        assert_eq!(path, addr("b-1250000000", "x/y", "r", true));
-        assert_eq!(path.signed_paths(), ["/x/y", "/b-1250000000/x/y"]);
+        assert_eq!(path, addr("b-1250000000", "x/y", "r", BucketSource::Path));
+        assert_eq!(path.signed_path(), "/b-1250000000/x/y");
         let err = resolve("127.0.0.1:9000", "/b-1250000000/%zz", "r", None).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "InvalidURI"));
+    }
+
+    #[test]
+    fn keys_as_cos_checks_them() {
+        assert!(check_key(&"k".repeat(850)).is_ok());
+        assert!(check_key("中文/图片 1.jpg").is_ok());
+        assert_eq!(check_key(&"k".repeat(851)).unwrap_err().code, "KeyTooLong");
+        for bad in ["a\0b", "a\nb", "\u{7f}", "x\u{FFFF}"] {
+            assert_eq!(check_key(bad).unwrap_err().code, "InvalidURI", "{bad:?}");
+        }
+        let err = resolve("b-1250000000.cos.r.myqcloud.com", "/a%00b", "r", None).unwrap_err();
         assert_eq!((err.status, err.code), (400, "InvalidURI"));
     }
 

@@ -1,19 +1,34 @@
 //! Signature checks: the COS signature (header or pre-signed query) and the v4 API's.
 
-use ci_core::sign::{v4_verify, verify, ReceivedRequest, VerifyError};
+use ci_core::sign::{encode_key_for_url, v4_verify, verify, ReceivedRequest};
 use hyper::header::HeaderMap;
 use hyper::Method;
 
+use crate::address::{Address, BucketSource};
 use crate::error::ApiError;
+use crate::replay::ReplayRefusal;
 use crate::state::State;
 use crate::util::now_secs;
 
+/// Whether the server acts on header `name` (lower case): such a header changes what the
+/// request does, so a signature must cover it (`x-cos-copy-source` turned a pre-signed
+/// PUT into a copy of any object). The official SDKs sign all of these.
+fn acted_on(name: &str) -> bool {
+    name.starts_with("x-cos-") || name.starts_with("x-ci-") || name == "pic-operations"
+}
+
 /// Checks a COS request's signature (the `Authorization` header or a pre-signed query)
-/// over any of `paths`; without one, passes only an anonymous server.
+/// over the request as addressed; without one, passes only an anonymous server.
+///
+/// Beyond the signature itself (ci-core's [`verify`]: key, window, token, every query
+/// parameter signed unless configured otherwise), the signature must be bound to what
+/// the request does: to its bucket (the `Host` signed when the host names the bucket; the
+/// bucket in the signed path with path style), and to every `x-cos-*`, `x-ci-*` and
+/// `Pic-Operations` header it carries.
 pub(crate) fn check_cos(
     state: &State,
     method: &Method,
-    paths: &[String],
+    address: &Address,
     params: &[(String, Option<String>)],
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
@@ -42,43 +57,107 @@ pub(crate) fn check_cos(
                 .map(|v| (k.as_str().to_owned(), v.to_owned()))
         })
         .collect();
-    let now = now_secs();
-    let mut last = VerifyError::SignatureMismatch;
-    for path in paths {
-        let req = ReceivedRequest {
-            method: method.as_str().to_owned(),
-            path: path.clone(),
-            params: params.to_vec(),
-            headers: hs.clone(),
-        };
-        match verify(&req, |ak| state.config.lookup(ak), now, &state.policy) {
-            Ok(_) => return Ok(()),
-            Err(VerifyError::SignatureMismatch) => last = VerifyError::SignatureMismatch,
-            Err(e) => return Err(e.into()),
-        }
+    let req = ReceivedRequest {
+        method: method.as_str().to_owned(),
+        path: address.signed_path(),
+        params: params.to_vec(),
+        headers: hs,
+    };
+    let who = verify(
+        &req,
+        |ak| state.config.lookup(ak),
+        now_secs(),
+        &state.policy,
+    )?;
+    let signed = |name: &str| {
+        who.signed_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+    };
+    let unsigned = |why: String| ApiError::new(403, "AccessDenied", why);
+    if address.source == BucketSource::Host && !signed("host") {
+        return Err(unsigned(
+            "the Host header names the bucket, so the signature must cover it (add host \
+             to q-header-list)"
+                .into(),
+        ));
     }
-    Err(last.into())
+    if let Some(name) = headers
+        .keys()
+        .map(|k| k.as_str())
+        .find(|k| acted_on(k) && !signed(k))
+    {
+        return Err(unsigned(format!(
+            "the header {name} changes what the request does, so the signature must cover \
+             it (add it to q-header-list)"
+        )));
+    }
+    Ok(())
 }
 
-/// Checks a v4 request's signature (the `Authorization` header) for the bucket `name` of
-/// `appid`; without one, passes only an anonymous server.
+/// A single-use v4 signature admitted for one request: give it back with
+/// [`release_v4`] when the request fails.
+pub(crate) struct SingleUse(String);
+
+/// Checks a v4 request's signature (the `Authorization` header) for `file` of the bucket
+/// `name` of `appid`; without one, passes only an anonymous server. What the v4 scheme
+/// means is enforced: a single-use signature (`e=0`) names the file the request acts on
+/// in `f` (`/<appid>/<bucket>/<file>`) and is accepted once, within the configured window
+/// after its signing time; a multi-use one expires within the configured lifetime.
 pub(crate) fn check_v4(
     state: &State,
     headers: &HeaderMap,
     appid: &str,
     name: &str,
-) -> Result<(), ApiError> {
-    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(sign) if !sign.trim().is_empty() => {
-            v4_verify(sign, |ak| state.config.lookup(ak), appid, name, now_secs())
-                .map(|_| ())
-                .map_err(|e| ApiError::new(403, "SignatureDoesNotMatch", e.to_string()))
+    file: &str,
+) -> Result<Option<SingleUse>, ApiError> {
+    let denied = |m: String| ApiError::new(403, "AccessDenied", m);
+    let sign = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        Some(sign) if !sign.trim().is_empty() => sign.trim(),
+        _ if state.config.anonymous => return Ok(None),
+        _ => return Err(denied("the request carries no v4 signature".into())),
+    };
+    let now = now_secs();
+    let claims = v4_verify(sign, |ak| state.config.lookup(ak), appid, name, now)
+        .map_err(|e| ApiError::new(403, "SignatureDoesNotMatch", e.to_string()))?;
+    let limits = &state.config.limits;
+    if claims.expire != 0 {
+        let longest = limits.v4_max_signature_lifetime_secs;
+        if claims.expire.saturating_sub(now) > longest {
+            return Err(denied(format!(
+                "the v4 signature expires at {}, more than {longest} s from now",
+                claims.expire
+            )));
         }
-        _ if state.config.anonymous => Ok(()),
-        _ => Err(ApiError::new(
-            403,
-            "AccessDenied",
-            "the request carries no v4 signature",
+        return Ok(None);
+    }
+    let encoded = format!("/{appid}/{name}/{}", encode_key_for_url(file));
+    let plain = format!("/{appid}/{name}/{file}");
+    if claims.fileid != plain && claims.fileid != encoded {
+        return Err(denied(format!(
+            "the single-use v4 signature is for {:?}, not {plain:?}",
+            claims.fileid
+        )));
+    }
+    let skew = state.config.clock_skew_secs;
+    match state.v4_replay.admit(sign, claims.now, now, skew) {
+        Ok(()) => Ok(Some(SingleUse(sign.to_owned()))),
+        Err(ReplayRefusal::Replayed) => Err(denied(
+            "the single-use v4 signature has been used already".into(),
         )),
+        Err(ReplayRefusal::OutsideWindow) => Err(denied(format!(
+            "the single-use v4 signature was made at {}, outside the {} s it is valid for",
+            claims.now, limits.v4_single_use_window_secs
+        ))),
+        Err(ReplayRefusal::Full) => Err(ApiError::slow_down(
+            "too many single-use v4 signatures in flight; retry later",
+        )),
+    }
+}
+
+/// Gives a single-use v4 signature back after its request failed.
+pub(crate) fn release_v4(state: &State, single_use: Option<SingleUse>) {
+    if let Some(SingleUse(sign)) = single_use {
+        state.v4_replay.release(&sign);
     }
 }

@@ -4,57 +4,136 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt};
 use hyper::body::{Frame, Incoming, SizeHint};
 
+use crate::budget::Reservation;
 use crate::error::ApiError;
 use crate::http::{blocking, Body};
 use crate::state::State;
 use crate::store::{BodyReader, Staged, StoreError};
 
-/// Receives a body into a staging file (and, with `keep`, into memory up to that size).
-pub(crate) async fn receive_body(
-    state: &Arc<State>,
-    mut body: Incoming,
-    max: u64,
-    keep: Option<u64>,
-) -> Result<(Staged, Option<Vec<u8>>), ApiError> {
-    const FLUSH: usize = 1024 * 1024;
-    let store = state.store.clone();
-    let mut staging = blocking(move || Ok(store.stage()?)).await?;
-    let idle = Duration::from_secs(state.config.limits.body_idle_timeout_secs);
-    let mut kept = keep.map(|_| Vec::new());
-    let mut buf: Vec<u8> = Vec::new();
-    let mut total = 0u64;
-    loop {
-        let next = tokio::time::timeout(idle, body.frame())
-            .await
-            .map_err(|_| {
+/// Bytes a streamed upload holds in memory before writing them to its staging file.
+const FLUSH: usize = 1024 * 1024;
+
+/// Bytes a streamed read holds in memory (four 256 KiB chunks in the channel, one being
+/// read).
+pub(crate) const STREAM_BUFFER: u64 = 5 * 256 * 1024;
+
+/// A request body read under the idle timeout (`limits.body_idle_timeout_secs` between
+/// chunks) and the total deadline (`limits.body_total_timeout_secs` for the whole body).
+pub(crate) struct TimedBody {
+    body: Incoming,
+    idle: Duration,
+    deadline: Instant,
+    total_secs: u64,
+}
+
+impl TimedBody {
+    /// Starts the clocks.
+    pub(crate) fn new(state: &State, body: Incoming) -> Self {
+        let limits = &state.config.limits;
+        TimedBody {
+            body,
+            idle: Duration::from_secs(limits.body_idle_timeout_secs),
+            deadline: Instant::now() + Duration::from_secs(limits.body_total_timeout_secs),
+            total_secs: limits.body_total_timeout_secs,
+        }
+    }
+
+    /// The next data chunk; `None` at the end.
+    pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, ApiError> {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let (wait, total) = if left < self.idle {
+                (left, true)
+            } else {
+                (self.idle, false)
+            };
+            let next = tokio::time::timeout(wait, self.body.frame())
+                .await
+                .map_err(|_| {
+                    let why = if total {
+                        format!("the body did not arrive within {} s", self.total_secs)
+                    } else {
+                        format!("no byte of the body arrived for {} s", self.idle.as_secs())
+                    };
+                    ApiError::new(
+                        400,
+                        "RequestTimeout",
+                        format!("{why}; the request is discarded"),
+                    )
+                })?;
+            let Some(frame) = next else { return Ok(None) };
+            let frame = frame.map_err(|e| {
                 ApiError::new(
                     400,
-                    "RequestTimeout",
-                    "the body did not arrive in time; the upload is discarded",
+                    "IncompleteBody",
+                    format!("the body was not received whole: {e}"),
                 )
             })?;
-        let Some(frame) = next else { break };
-        let frame = frame.map_err(|e| {
-            ApiError::new(
-                400,
-                "IncompleteBody",
-                format!("the body was not received whole: {e}"),
-            )
-        })?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
+            if let Ok(data) = frame.into_data() {
+                return Ok(Some(data));
+            }
+        }
+    }
+
+    /// The body as a stream of chunks (for multer), errors wrapped in [`BodyFailure`].
+    pub(crate) fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, BodyFailure>> + Send {
+        futures_util::stream::unfold(Some(self), |state| async move {
+            let mut body = state?;
+            match body.chunk().await {
+                Ok(Some(data)) => Some((Ok(data), Some(body))),
+                Ok(None) => None,
+                Err(e) => Some((Err(BodyFailure(e)), None)),
+            }
+        })
+    }
+}
+
+/// A body that could not be read, carried through a stream consumer.
+#[derive(Debug)]
+pub(crate) struct BodyFailure(pub(crate) ApiError);
+
+impl std::fmt::Display for BodyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0.code, self.0.message)
+    }
+}
+
+impl std::error::Error for BodyFailure {}
+
+/// Receives a body into a staging file, and with `keep` also into memory (up to the
+/// reservation's size, allocated once so that it never grows past it). The staging
+/// buffer is drawn from the memory budget.
+pub(crate) async fn receive_body(
+    state: &Arc<State>,
+    body: Incoming,
+    max: u64,
+    keep: Option<&Reservation>,
+) -> Result<(Staged, Option<Vec<u8>>), ApiError> {
+    let _buffer = state
+        .budget
+        .reserve(FLUSH as u64, "an upload's staging buffer")
+        .await?;
+    let store = state.store.clone();
+    let mut staging = blocking(move || Ok(store.stage()?)).await?;
+    let mut body = TimedBody::new(state, body);
+    let limit = keep.map(Reservation::bytes);
+    let mut kept = limit.map(|l| Vec::with_capacity(l as usize));
+    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH);
+    let mut total = 0u64;
+    while let Some(data) = body.chunk().await? {
         total += data.len() as u64;
         if total > max {
             return Err(ApiError::entity_too_large(max));
         }
-        if let (Some(k), Some(limit)) = (kept.as_mut(), keep) {
+        if let (Some(k), Some(limit)) = (kept.as_mut(), limit) {
             if total > limit {
                 return Err(ApiError::image_too_large(limit));
             }
@@ -62,7 +141,7 @@ pub(crate) async fn receive_body(
         }
         buf.extend_from_slice(&data);
         if buf.len() >= FLUSH {
-            let chunk = std::mem::take(&mut buf);
+            let chunk = std::mem::replace(&mut buf, Vec::with_capacity(FLUSH));
             staging = blocking(move || {
                 staging.write(&chunk).map_err(StoreError::from)?;
                 Ok(staging)
@@ -78,17 +157,39 @@ pub(crate) async fn receive_body(
     Ok((staged, kept))
 }
 
-/// Reads a small body (an XML document) whole, up to `max` bytes.
-pub(crate) async fn read_small_body(body: Incoming, max: u64) -> Result<Bytes, ApiError> {
-    let limited = http_body_util::Limited::new(body, max as usize);
-    match limited.collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => Err(ApiError::new(
+/// Reads a small body (an XML document) whole, up to `max` bytes, within a reservation
+/// of `cost_factor` times its size (what parsing it will take), which it returns with it.
+pub(crate) async fn read_small_body(
+    state: &Arc<State>,
+    body: Incoming,
+    declared: Option<u64>,
+    max: u64,
+    cost_factor: u64,
+) -> Result<(Bytes, Reservation), ApiError> {
+    let too_large = || {
+        ApiError::new(
             400,
-            "MalformedXML",
-            format!("cannot read the request body: {e}"),
-        )),
+            "EntityTooLarge",
+            format!("the request body exceeds the limit of {max} bytes"),
+        )
+    };
+    if declared.is_some_and(|d| d > max) {
+        return Err(too_large());
     }
+    let size = declared.unwrap_or(max);
+    let reservation = state
+        .budget
+        .reserve(size.saturating_mul(cost_factor), "a request document")
+        .await?;
+    let mut body = TimedBody::new(state, body);
+    let mut data = Vec::with_capacity(size as usize);
+    while let Some(chunk) = body.chunk().await? {
+        if (data.len() + chunk.len()) as u64 > size {
+            return Err(too_large());
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok((Bytes::from(data), reservation))
 }
 
 /// A body fed by a blocking reader thread.
@@ -121,10 +222,52 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
-/// Streams `len` bytes from `start` of `reader` from a blocking thread.
-pub(crate) fn stream_body(mut reader: Box<dyn BodyReader>, start: u64, len: u64) -> Body {
+/// A body that holds a share of the memory budget until it is dropped (sent or
+/// abandoned).
+struct Held {
+    inner: Body,
+    _reservation: Reservation,
+}
+
+impl hyper::body::Body for Held {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// `body`, holding `reservation` until it is sent.
+pub(crate) fn held(body: Body, reservation: Reservation) -> Body {
+    BoxBody::new(Held {
+        inner: body,
+        _reservation: reservation,
+    })
+}
+
+/// Streams `len` bytes from `start` of `reader` from a blocking thread, holding
+/// `reservation` (of [`STREAM_BUFFER`]) until the stream ends.
+pub(crate) fn stream_body(
+    mut reader: Box<dyn BodyReader>,
+    start: u64,
+    len: u64,
+    reservation: Reservation,
+) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
+        let _reservation = reservation;
         if let Err(e) = reader.seek(SeekFrom::Start(start)) {
             let _ = tx.blocking_send(Err(e));
             return;

@@ -70,6 +70,47 @@ pub struct Limits {
     pub header_read_timeout_secs: u64,
     /// Largest XML request body (multipart completion), bytes. Default 1 MiB.
     pub max_xml_body: u64,
+    /// Time to receive a whole request body, seconds, however steadily it trickles.
+    /// Default 3600 (5 GiB at 1.5 MB/s).
+    pub body_total_timeout_secs: u64,
+    /// The server's memory budget, bytes: buffered bodies (Pic-Operations uploads, v4
+    /// forms, XML documents, processing inputs) and image decodes draw from it; a request
+    /// that cannot get its share within `admission_wait_ms` is answered 503 `SlowDown`.
+    /// Default: half of the machine's available memory (`MemAvailable` of
+    /// /proc/meminfo), at least 256 MiB and at most 8 GiB; 1 GiB where it cannot be read.
+    pub memory_budget: u64,
+    /// How long a request waits for its share of the memory budget, milliseconds.
+    /// Default 1000.
+    pub admission_wait_ms: u64,
+    /// Connections served at once; one more is answered 503 `SlowDown` and closed.
+    /// Default 512.
+    pub max_connections: usize,
+    /// Longest lifetime of a multi-use v4 signature (`e` minus now), seconds. Default 90
+    /// days.
+    pub v4_max_signature_lifetime_secs: u64,
+    /// How long after its signing time (`t`) a single-use v4 signature (`e=0`) is
+    /// accepted, seconds; each is accepted once within it. Default 600.
+    pub v4_single_use_window_secs: u64,
+    /// Single-use v4 signatures remembered at once (the replay store). Default 100,000.
+    pub v4_replay_capacity: usize,
+}
+
+/// Half of `MemAvailable`, within [256 MiB, 8 GiB]; 1 GiB when /proc/meminfo is not there.
+pub fn default_memory_budget() -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.trim().strip_suffix("kB"))
+                .and_then(|kb| kb.trim().parse::<u64>().ok())
+                .map(|kb| kb * 1024)
+        });
+    match available {
+        Some(bytes) => (bytes / 2).clamp(256 * MIB, 8192 * MIB),
+        None => 1024 * MIB,
+    }
 }
 
 impl Default for Limits {
@@ -85,6 +126,13 @@ impl Default for Limits {
             body_idle_timeout_secs: 60,
             header_read_timeout_secs: 30,
             max_xml_body: 1024 * 1024,
+            body_total_timeout_secs: 3600,
+            memory_budget: default_memory_budget(),
+            admission_wait_ms: 1000,
+            max_connections: 512,
+            v4_max_signature_lifetime_secs: 90 * 24 * 3600,
+            v4_single_use_window_secs: 600,
+            v4_replay_capacity: 100_000,
         }
     }
 }
@@ -106,7 +154,9 @@ pub struct ServerConfig {
     pub anonymous: bool,
     /// Strict mode: `Content-Type` and `Content-Length`, when sent, must be signed.
     pub strict_signature: bool,
-    /// Every query parameter must be signed (otherwise only processing parameters).
+    /// Every query parameter must be signed (the default, as the official SDKs sign them
+    /// all): an unsigned parameter could change what a pre-signed URL does
+    /// (`response-content-type`, `uploads`). Off, only processing parameters must be.
     pub require_all_params_signed: bool,
     /// Clock skew tolerated on signature windows, seconds.
     pub clock_skew_secs: u64,
@@ -138,7 +188,7 @@ impl Default for ServerConfig {
             credentials: Vec::new(),
             anonymous: false,
             strict_signature: false,
-            require_all_params_signed: false,
+            require_all_params_signed: true,
             clock_skew_secs: 60,
             auto_create_buckets: true,
             buckets: Vec::new(),
@@ -216,6 +266,16 @@ impl ServerConfig {
                     )));
                 }
             }
+        }
+        if self.limits.memory_budget < 16 * 1024 * 1024 {
+            return Err(ConfigError::Invalid(
+                "limits.memory_budget must be at least 16 MiB".into(),
+            ));
+        }
+        if self.limits.max_connections == 0 || self.limits.v4_replay_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_connections and limits.v4_replay_capacity must be at least 1".into(),
+            ));
         }
         if self.limits.processing_concurrency == 0 {
             return Err(ConfigError::Invalid(

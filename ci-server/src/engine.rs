@@ -36,9 +36,13 @@ impl EngineProcessor {
         self
     }
 
-    /// The engine a server with `config` runs: its font directory, when it names one.
+    /// The engine a server with `config` runs: its font directory, when it names one, and
+    /// decode limits that fit its memory budget ([`limits_for_budget`]).
     pub fn for_config(config: &crate::config::ServerConfig) -> Result<Self, process::FontError> {
-        let engine = EngineProcessor::new();
+        let engine = EngineProcessor {
+            limits: limits_for_budget(config.limits.memory_budget),
+            fonts: None,
+        };
         Ok(match &config.fonts {
             Some(dir) => engine.with_fonts(FontDir::new(dir)?),
             None => engine,
@@ -93,6 +97,23 @@ impl Processor for EngineProcessor {
 
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
         Ok(process::image_info_with(input, &self.limits)?.info)
+    }
+}
+
+/// Bytes a decoded pixel costs at the peak of a job (RGBA, a conversion, the output and a
+/// working copy; measured 12 on a 15000x15000 thumbnail).
+pub const PEAK_BYTES_PER_PIXEL: u64 = 12;
+
+/// The engine's limits under a memory budget of `budget` bytes: rules.md's defaults, with
+/// the pixel limit lowered so that one job's peak fits the budget and the decoders'
+/// allocation cap at half of it. The server admits each job against the budget by the
+/// same measure before it runs, so a job the engine accepts can always be admitted.
+pub fn limits_for_budget(budget: u64) -> Limits {
+    let defaults = Limits::default();
+    Limits {
+        max_pixels: defaults.max_pixels.min(budget / PEAK_BYTES_PER_PIXEL),
+        max_decoder_alloc: defaults.max_decoder_alloc.min(budget / 2),
+        ..defaults
     }
 }
 

@@ -70,6 +70,11 @@ impl ApiError {
         Self::new(500, "InternalError", message)
     }
 
+    /// 503 `SlowDown`: the server is at a limit (memory budget, connections); retry.
+    pub fn slow_down(message: impl Into<String>) -> Self {
+        Self::new(503, "SlowDown", message)
+    }
+
     /// 400 `ImageTooLarge`.
     pub fn image_too_large(limit: u64) -> Self {
         Self::new(

@@ -99,3 +99,25 @@ pub(crate) fn set(resp: &mut Response<Body>, name: &str, value: &str) {
         resp.headers_mut().insert(n, v);
     }
 }
+
+/// The raw bytes of a 503 `SlowDown` answer for a connection refused before its request
+/// was read (no resource, so `/`), closing the connection.
+pub(crate) fn connection_refusal(message: &str) -> Vec<u8> {
+    let rid = crate::util::fresh_id();
+    let err = CosError {
+        code: "SlowDown".to_owned(),
+        message: message.to_owned(),
+        resource: "/".to_owned(),
+        request_id: rid.clone(),
+        trace_id: format!("trace-{rid}"),
+    };
+    let xml = format!("<?xml version='1.0' encoding='utf-8' ?>\n{}", err.to_xml());
+    let date = crate::util::http_date(crate::util::now_secs());
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\nDate: {date}\r\nServer: tencent-cos\r\n\
+         x-cos-request-id: {rid}\r\n\r\n{xml}",
+        xml.len()
+    )
+    .into_bytes()
+}

@@ -38,18 +38,44 @@
 mod address;
 mod auth;
 mod body;
+mod budget;
 pub mod config;
 pub mod engine;
 mod error;
+mod form;
+mod header_case;
 mod http;
 pub mod process;
 mod processing;
+mod replay;
 mod request;
 mod routes;
 pub mod server;
 mod state;
 pub mod store;
 pub mod util;
+
+/// Entry points for the fuzz targets (`fuzz/`): not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses a v4 `multipart/form-data` body as the server does (all of it in one
+    /// chunk): `(op, insertOnly, filecontent)` or the refusal's message.
+    pub fn parse_v4_form(
+        content_type: &str,
+        body: &[u8],
+        max_file: u64,
+    ) -> Result<(String, bool, Option<Vec<u8>>), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let chunk = bytes::Bytes::copy_from_slice(body);
+        let stream = futures_util::stream::iter([Ok(chunk)]);
+        runtime
+            .block_on(crate::form::read_v4_form(stream, content_type, max_file, 0))
+            .map(|f| (f.op, f.insert_only, f.file))
+            .map_err(|e| e.message)
+    }
+}
 
 pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
 pub use engine::EngineProcessor;

@@ -10,12 +10,13 @@ use ci_core::result::{OriginalInfo, ProcessResult, UploadResult};
 use ci_core::rule::{ProcessingRule, Stage};
 use ci_core::PicOperations;
 
-use crate::address::{location, object_of_url};
+use crate::address::{check_key, location, object_of_url};
+use crate::budget::Reservation;
 use crate::error::ApiError;
 use crate::http::blocking;
 use crate::process::{ObjectSource, ProcessContext, Processed};
 use crate::state::State;
-use crate::store::{NewObject, ObjectStore};
+use crate::store::{NewObject, ObjectStore, Publish, Staged, StoreError};
 use crate::util::{md5_hex, sha1_hex};
 
 /// One rule of a validated Pic-Operations header.
@@ -100,8 +101,10 @@ pub(crate) fn plan(
         if !state.config.bucket_exists(&target) {
             return Err(ApiError::no_such_bucket());
         }
+        let key = resolve_fileid(source_key, &entry.fileid)?;
+        check_key(&key)?;
         rules.push(PlannedRule {
-            key: resolve_fileid(source_key, &entry.fileid)?,
+            key,
             fileid: entry.fileid.clone(),
             rule: expand_styles(state, bucket, rule)?,
             bucket: target,
@@ -150,11 +153,42 @@ impl ObjectSource for StoreSource {
     }
 }
 
-/// Runs `job` on the blocking pool under the processing semaphore and timeout.
+/// Bytes of memory an image decode of `input` for `rules` rules may take at its peak: the
+/// decoded RGBA frames (from the header alone, nothing decoded) times two (a conversion
+/// and the output) plus one working copy per rule run in parallel. Measured: a 15000x15000
+/// PNG thumbnailed peaked at 2.68 GB, 12 bytes a pixel. An input the probe cannot read
+/// is not decoded whole: twice its size.
+fn decode_cost(input: &[u8], rules: usize) -> u64 {
+    match ci_core::process::probe(input) {
+        // RGBA, a conversion and the output (three copies) for one rule, one more working
+        // copy for each further rule run in parallel.
+        Ok(p) => p
+            .total_pixels()
+            .saturating_mul(crate::engine::PEAK_BYTES_PER_PIXEL / 3 * (2 + rules as u64)),
+        Err(_) => (input.len() as u64).saturating_mul(2),
+    }
+}
+
+/// Runs `job` on the blocking pool under the processing semaphore and timeout, with the
+/// memory its decode may take (`cost`) drawn from the budget first, besides the `held`
+/// bytes its input holds already. A cost beyond the rest of the budget reserves all the
+/// rest (the job then runs alone): the engine's own limits, set from the budget (see
+/// [`EngineProcessor::for_config`](crate::engine::EngineProcessor::for_config)), refuse
+/// from the header what cannot fit.
 async fn on_pool<T: Send + 'static>(
     state: &Arc<State>,
+    cost: u64,
+    held: u64,
     job: impl FnOnce(&State) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let rest = state
+        .budget
+        .total()
+        .saturating_sub(held.next_multiple_of(1024));
+    let reservation = state
+        .budget
+        .reserve(cost.min(rest), "an image decode")
+        .await?;
     let permit = state
         .pool
         .clone()
@@ -164,8 +198,9 @@ async fn on_pool<T: Send + 'static>(
     let secs = state.config.limits.processing_timeout_secs;
     let st = state.clone();
     let handle = tokio::task::spawn_blocking(move || {
-        // The permit is held until the job really ends, even after a timeout.
-        let _permit = permit;
+        // The permit and the memory are held until the job really ends, even after a
+        // timeout.
+        let _held = (permit, reservation);
         job(&st)
     });
     match tokio::time::timeout(Duration::from_secs(secs), handle).await {
@@ -186,11 +221,17 @@ pub(crate) async fn process(
     bucket: &str,
     key: &str,
     region: &str,
-    input: Vec<u8>,
+    input: Input,
     rule: ProcessingRule,
 ) -> Result<Processed, ApiError> {
     let (bucket, key, region) = (bucket.to_owned(), key.to_owned(), region.to_owned());
-    on_pool(state, move |state| {
+    let cost = decode_cost(&input.bytes, 1);
+    let held = input._reservation.bytes();
+    on_pool(state, cost, held, move |state| {
+        let Input {
+            bytes: input,
+            _reservation,
+        } = input;
         let source = StoreSource::of(state);
         let ctx = ProcessContext {
             bucket: &bucket,
@@ -228,18 +269,29 @@ fn process_all(
         .collect()
 }
 
-/// Executes a plan on `input` (the object `bucket`/`key`): stores every result at its
-/// fileid and builds the `UploadResult`.
+/// A plan executed, nothing published yet: the answer, and the results staged at their
+/// fileids for [`ObjectStore::commit_all`](crate::store::ObjectStore::commit_all).
+pub(crate) struct Outcome {
+    pub(crate) result: UploadResult,
+    pub(crate) outputs: Vec<Publish>,
+}
+
+/// Executes a plan on `input` (the object `bucket`/`key`): every rule runs first; only if
+/// all succeed are their results staged (not published: the caller publishes them with
+/// the original, all or nothing) and the `UploadResult` built.
 pub(crate) async fn run_plan(
     state: &Arc<State>,
     bucket: &str,
     key: &str,
     region: &str,
     plan: Plan,
-    input: Vec<u8>,
-) -> Result<UploadResult, ApiError> {
+    input: Input,
+) -> Result<Outcome, ApiError> {
     let (bucket, key, region) = (bucket.to_owned(), key.to_owned(), region.to_owned());
-    on_pool(state, move |state| {
+    let cost = decode_cost(&input.bytes, plan.rules.len());
+    let held = input._reservation.bytes();
+    on_pool(state, cost, held, move |state| {
+        let Input { bytes: input, _reservation } = input;
         let ai = plan.ai();
         let original_info = if plan.is_pic_info {
             let image_info = if ai {
@@ -262,18 +314,25 @@ pub(crate) async fn run_plan(
         };
         let mut results = Vec::with_capacity(plan.rules.len());
         let outs = process_all(state, &bucket, &key, &region, &input, &plan.rules);
+        let outs = outs
+            .into_iter()
+            .zip(&plan.rules)
+            .map(|(out, r)| out.map_err(|e| failed_rule(e, r)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut outputs = Vec::with_capacity(outs.len());
         for (r, out) in plan.rules.iter().zip(outs) {
-            let out = out?;
-            state.store.put_bytes(
-                &r.bucket,
-                &r.key,
-                &out.bytes,
-                NewObject {
+            let mut staging = state.store.stage()?;
+            staging.write(&out.bytes).map_err(StoreError::from)?;
+            outputs.push(Publish {
+                bucket: r.bucket.clone(),
+                key: r.key.clone(),
+                body: staging.finish().map_err(StoreError::from)?,
+                object: NewObject {
                     content_type: out.content_type.clone(),
                     headers: Vec::new(),
                 },
-            )?;
-            tracing::debug!(fileid = %r.fileid, key = %r.key, size = out.bytes.len(), "stored result");
+            });
+            tracing::debug!(fileid = %r.fileid, key = %r.key, size = out.bytes.len(), "staged result");
             let info = out.info;
             results.push(ProcessResult {
                 key: r.key.clone(),
@@ -296,37 +355,81 @@ pub(crate) async fn run_plan(
                 horizontal_dpi: info.horizontal_dpi,
             });
         }
-        Ok(UploadResult {
-            original_info,
-            process_results: results,
+        Ok(Outcome {
+            result: UploadResult {
+                original_info,
+                process_results: results,
+            },
+            outputs,
         })
     })
     .await
 }
 
-/// Reads an object of at most `limit` bytes (`ImageTooLarge` above, `NoSuchKey` if absent).
+/// A rule's failure, naming the rule (a multi-rule upload says which one failed).
+fn failed_rule(e: ApiError, rule: &PlannedRule) -> ApiError {
+    ApiError::new(
+        e.status,
+        e.code,
+        format!("rule for fileid {:?}: {}", rule.fileid, e.message),
+    )
+}
+
+/// A processing input in memory, with its share of the memory budget.
+pub(crate) struct Input {
+    pub(crate) bytes: Vec<u8>,
+    _reservation: Reservation,
+}
+
+impl Input {
+    /// Bytes already received (a Pic-Operations upload's body) under `reservation`.
+    pub(crate) fn received(bytes: Vec<u8>, reservation: Reservation) -> Self {
+        Input {
+            bytes,
+            _reservation: reservation,
+        }
+    }
+}
+
+/// Reads an object of at most `limit` bytes (`ImageTooLarge` above, `NoSuchKey` if
+/// absent) into memory drawn from the budget.
 pub(crate) async fn read_object(
     state: &Arc<State>,
     bucket: &str,
     key: &str,
     limit: u64,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Input, ApiError> {
     let store = state.store.clone();
     let (bucket, key) = (bucket.to_owned(), key.to_owned());
-    blocking(move || {
+    let (meta, reader) =
+        blocking(move || store.open(&bucket, &key)?.ok_or_else(ApiError::no_such_key)).await?;
+    if meta.size > limit {
+        return Err(ApiError::image_too_large(limit));
+    }
+    let reservation = state
+        .budget
+        .reserve(meta.size, "a processing input")
+        .await?;
+    let size = meta.size;
+    let bytes = blocking(move || {
         use std::io::Read;
-        let (meta, reader) = store
-            .open(&bucket, &key)?
-            .ok_or_else(ApiError::no_such_key)?;
-        if meta.size > limit {
-            return Err(ApiError::image_too_large(limit));
-        }
-        let mut data = Vec::with_capacity(meta.size as usize);
+        let mut data = Vec::with_capacity(size as usize);
         reader
-            .take(limit)
+            .take(size)
             .read_to_end(&mut data)
-            .map_err(crate::store::StoreError::from)?;
+            .map_err(StoreError::from)?;
         Ok(data)
     })
-    .await
+    .await?;
+    Ok(Input::received(bytes, reservation))
+}
+
+/// Reads a staged body (assembled multipart parts, at most the processing limit, checked
+/// by the caller) into memory drawn from the budget.
+pub(crate) async fn read_staged(state: &Arc<State>, staged: &Staged) -> Result<Input, ApiError> {
+    let size = staged.size;
+    let reservation = state.budget.reserve(size, "a processing input").await?;
+    let path = staged.path().to_owned();
+    let bytes = blocking(move || Ok(std::fs::read(&path).map_err(StoreError::from)?)).await?;
+    Ok(Input::received(bytes, reservation))
 }

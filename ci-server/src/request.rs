@@ -1,15 +1,14 @@
 //! What a request asks, parsed: its query (listing parameters, a processing rule), its
-//! headers (range, copy source, metadata, digests) and the v4 API's form body. Pure
-//! functions: they read the request and never the store.
+//! headers (range, copy source, metadata, digests) and the v4 API's path. Pure functions:
+//! they read the request and never the store.
 
 use base64::Engine as _;
-use bytes::Bytes;
 use ci_core::rule::ProcessingRule;
 use ci_core::sign::decode_key;
 use hyper::header::HeaderMap;
 use hyper::Method;
 
-use crate::address::vhost_bucket;
+use crate::address::{check_key, check_text, vhost_bucket};
 use crate::error::ApiError;
 use crate::store::{ListQuery, NewObject};
 
@@ -52,7 +51,14 @@ impl Ctx {
 
 /// `Content-Length`, if sent.
 pub(crate) fn content_length(ctx: &Ctx) -> Result<Option<u64>, ApiError> {
-    ctx.header("content-length")
+    content_length_of(&ctx.headers)
+}
+
+/// `Content-Length` of `headers`, if sent.
+pub(crate) fn content_length_of(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
         .map(|v| {
             v.trim()
                 .parse::<u64>()
@@ -165,6 +171,7 @@ pub(crate) fn copy_source(value: &str) -> Result<(String, String), ApiError> {
     if key.is_empty() {
         return Err(bad("no object key"));
     }
+    check_key(&key)?;
     Ok((bucket, key))
 }
 
@@ -201,6 +208,9 @@ fn max_param(ctx: &Ctx, name: &str) -> Result<usize, ApiError> {
 /// GET Bucket (ListObjects): prefix, marker, delimiter, `max-keys` (at most 1000; 0
 /// lists nothing).
 pub(crate) fn object_list_query(ctx: &Ctx) -> Result<ListQuery, ApiError> {
+    for name in ["prefix", "marker", "delimiter"] {
+        check_text(name, ctx.param(name).unwrap_or(""))?;
+    }
     Ok(ListQuery {
         prefix: ctx.param("prefix").unwrap_or("").to_owned(),
         marker: ctx.param("marker").unwrap_or("").to_owned(),
@@ -225,6 +235,9 @@ pub(crate) struct UploadListQuery<'a> {
 
 /// Parses the query of `GET /?uploads`.
 pub(crate) fn upload_list_query(ctx: &Ctx) -> Result<UploadListQuery<'_>, ApiError> {
+    for name in ["prefix", "delimiter", "key-marker", "upload-id-marker"] {
+        check_text(name, ctx.param(name).unwrap_or(""))?;
+    }
     Ok(UploadListQuery {
         max_uploads: max_param(ctx, "max-uploads")?.clamp(1, 1000),
         prefix: ctx.param("prefix").unwrap_or(""),
@@ -255,7 +268,7 @@ const RULE_PREFIXES: &[&str] = &["imageMogr2/", "imageView2/", "watermark/", "st
 const AI_PARAMS: &[&str] = &["center-layout", "padding-layout", "detect-url"];
 
 /// A query key that is (part of) a processing rule.
-fn is_rule_key(k: &str) -> bool {
+pub(crate) fn is_rule_key(k: &str) -> bool {
     INFO_RULES.contains(&k) || RULE_PREFIXES.iter().any(|p| k.starts_with(p)) || k.contains('|')
 }
 
@@ -346,80 +359,8 @@ pub(crate) fn v4_path(path: &str) -> Result<V4Path<'_>, ApiError> {
             format!("cannot decode the file name: {e}"),
         )
     })?;
+    check_key(&file)?;
     Ok(V4Path { appid, name, file })
-}
-
-/// One form-data field.
-pub(crate) struct Field {
-    pub(crate) name: String,
-    pub(crate) data: Bytes,
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-}
-
-fn disposition_param(line: &str, name: &str) -> Option<String> {
-    line.split(';').find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim().trim_matches('"').to_owned())
-    })
-}
-
-/// Parses a multipart/form-data body.
-pub(crate) fn parse_form(content_type: &str, body: &Bytes) -> Result<Vec<Field>, ApiError> {
-    let bad = |m: &str| ApiError::invalid_argument(format!("malformed multipart/form-data: {m}"));
-    let boundary = content_type
-        .split(';')
-        .find_map(|p| {
-            let (k, v) = p.trim().split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| v.trim().trim_matches('"').to_owned())
-        })
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| bad("no boundary"))?;
-    let delim = format!("--{boundary}");
-    let delim = delim.as_bytes();
-    let mut fields = Vec::new();
-    let mut pos = find(body, delim, 0).ok_or_else(|| bad("no opening boundary"))? + delim.len();
-    loop {
-        if body[pos..].starts_with(b"--") {
-            break;
-        }
-        // Skip the CRLF after the boundary.
-        if body[pos..].starts_with(b"\r\n") {
-            pos += 2;
-        }
-        let head_end = find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("part without headers"))?;
-        let head =
-            std::str::from_utf8(&body[pos..head_end]).map_err(|_| bad("header not UTF-8"))?;
-        let name = head
-            .split("\r\n")
-            .find(|l| {
-                l.split(':')
-                    .next()
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("content-disposition"))
-            })
-            .and_then(|l| disposition_param(l, "name"))
-            .ok_or_else(|| bad("part without a name"))?;
-        let start = head_end + 4;
-        let mut end_delim = b"\r\n".to_vec();
-        end_delim.extend_from_slice(delim);
-        let end = find(body, &end_delim, start).ok_or_else(|| bad("unterminated part"))?;
-        fields.push(Field {
-            name,
-            data: body.slice(start..end),
-        });
-        pos = end + end_delim.len();
-        if pos >= body.len() {
-            break;
-        }
-    }
-    Ok(fields)
 }
 
 #[cfg(test)]
@@ -564,17 +505,5 @@ mod tests {
             "InvalidArgument"
         );
         assert_eq!(v4_path("/files/v2/1/b/%zz").unwrap_err().code, "InvalidURI");
-    }
-
-    #[test]
-    fn form() {
-        let body = Bytes::from_static(
-            b"--XX\r\nContent-Disposition: form-data; name=\"op\"\r\n\r\nupload\r\n--XX\r\nContent-Disposition: form-data; name=\"filecontent\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x00\r\n\x01\r\n--XX--\r\n",
-        );
-        let f = parse_form("multipart/form-data; boundary=XX", &body).unwrap();
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[0].name, "op");
-        assert_eq!(&f[0].data[..], b"upload");
-        assert_eq!(&f[1].data[..], b"\x00\r\n\x01");
     }
 }

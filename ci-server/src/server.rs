@@ -14,8 +14,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::replay::ReplayStore;
 use crate::state::State;
 use crate::store::{LocalStore, ObjectStore, StoreError};
 
@@ -88,6 +90,15 @@ impl Server {
             required_headers: Vec::new(),
         };
         let pool = Arc::new(Semaphore::new(config.limits.processing_concurrency));
+        let budget = MemoryBudget::new(
+            config.limits.memory_budget,
+            Duration::from_millis(config.limits.admission_wait_ms),
+        );
+        let header_case = crate::header_case::cloud_case_extensions().await?;
+        let v4_replay = ReplayStore::new(
+            config.limits.v4_single_use_window_secs,
+            config.limits.v4_replay_capacity,
+        );
         tracing::info!(addr = %local_addr, root = %config.root.display(), "cos-ci server bound");
         Ok(Server {
             listener,
@@ -98,6 +109,9 @@ impl Server {
                 pool,
                 policy,
                 local_addr,
+                v4_replay,
+                budget,
+                header_case,
             }),
         })
     }
@@ -111,6 +125,7 @@ impl Server {
     /// finish (up to 30 s) and returns.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let graceful = GracefulShutdown::new();
+        let connections = Arc::new(Semaphore::new(self.state.config.limits.max_connections));
         let header_timeout = Duration::from_secs(self.state.config.limits.header_read_timeout_secs);
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -125,6 +140,10 @@ impl Server {
                         }
                     };
                     let _ = stream.set_nodelay(true);
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        tokio::spawn(refuse_connection(stream, self.state.config.limits.max_connections));
+                        continue;
+                    };
                     let state = self.state.clone();
                     let svc = service_fn(move |req| {
                         let state = state.clone();
@@ -138,6 +157,7 @@ impl Server {
                     let conn = builder.serve_connection(TokioIo::new(stream), svc);
                     let conn = graceful.watch(conn);
                     tokio::spawn(async move {
+                        let _permit = permit;
                         if let Err(e) = conn.await {
                             tracing::debug!(%peer, error = %e, "connection ended with an error");
                         }
@@ -156,6 +176,20 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// Answers a connection over the cap with 503 `SlowDown` (without reading its request)
+/// and closes it.
+async fn refuse_connection(mut stream: tokio::net::TcpStream, cap: usize) {
+    use tokio::io::AsyncWriteExt;
+    let answer = crate::http::connection_refusal(&format!(
+        "the server serves {cap} connections at once; retry later"
+    ));
+    let write = async {
+        stream.write_all(&answer).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), write).await;
 }
 
 /// A server on its own thread and runtime, stopped (gracefully) when dropped.

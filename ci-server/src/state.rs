@@ -6,8 +6,10 @@ use std::sync::Arc;
 use ci_core::sign::VerifyPolicy;
 use tokio::sync::Semaphore;
 
+use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
 use crate::process::Processor;
+use crate::replay::ReplayStore;
 use crate::store::ObjectStore;
 
 /// Shared by every request.
@@ -20,4 +22,11 @@ pub(crate) struct State {
     pub(crate) policy: VerifyPolicy,
     /// The bound address: URLs naming it name this server's objects.
     pub(crate) local_addr: SocketAddr,
+    /// hyper's case map of the cloud's header names, for every response
+    /// ([`header_case`](crate::header_case)).
+    pub(crate) header_case: hyper::http::Extensions,
+    /// The memory budget buffered bodies and decodes draw from.
+    pub(crate) budget: MemoryBudget,
+    /// Single-use v4 signatures seen.
+    pub(crate) v4_replay: ReplayStore,
 }

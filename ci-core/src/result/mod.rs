@@ -41,3 +41,70 @@ pub use list::{
 pub use sdk::{xml_to_dict, SdkValue};
 pub use upload::{OriginalInfo, ProcessResult, UploadResult};
 pub use v4::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};
+pub use xml::MAX_XML_DEPTH;
+
+#[cfg(test)]
+mod depth_tests {
+    //! Every parser of this module refuses deep nesting with an error, never recursion on
+    //! the input: the XML ones at [`MAX_XML_DEPTH`], the JSON one at serde_json's own
+    //! recursion limit (128).
+    use super::*;
+
+    fn deep_xml(root: &str, levels: usize) -> String {
+        format!(
+            "<{root}>{}{}</{root}>",
+            "<Unknown>".repeat(levels),
+            "</Unknown>".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn every_xml_parser_refuses_40000_levels() {
+        let n = 40_000;
+        assert!(
+            CompleteMultipartUpload::from_xml(&deep_xml("CompleteMultipartUpload", n)).is_err()
+        );
+        assert!(CosError::from_xml(&deep_xml("Error", n)).is_err());
+        assert!(UploadResult::from_xml(&deep_xml("UploadResult", n)).is_err());
+        assert!(
+            CompletePicResult::from_xml(&deep_xml("CompleteMultipartUploadResult", n)).is_err()
+        );
+        assert!(ListBucketResult::from_xml(&deep_xml("ListBucketResult", n)).is_err());
+        assert!(ListPartsResult::from_xml(&deep_xml("ListPartsResult", n)).is_err());
+        assert!(
+            ListMultipartUploadsResult::from_xml(&deep_xml("ListMultipartUploadsResult", n))
+                .is_err()
+        );
+        assert!(CopyObjectResult::from_xml(&deep_xml("CopyObjectResult", n)).is_err());
+        assert!(ListAllMyBucketsResult::from_xml(&deep_xml("ListAllMyBucketsResult", n)).is_err());
+        InitiateMultipartUploadResult::from_xml(&deep_xml("InitiateMultipartUploadResult", n))
+            .expect_err("too deep");
+        let err = xml_to_dict(&deep_xml("R", n)).expect_err("too deep");
+        assert!(matches!(err, ResultError::XmlSyntax { .. }), "{err}");
+    }
+
+    #[test]
+    fn shallow_unknown_elements_still_parse() {
+        let doc = "<CompleteMultipartUpload><X><Y/></X><Part><PartNumber>1</PartNumber>\
+                   <ETag>\"e\"</ETag></Part></CompleteMultipartUpload>";
+        let parsed = CompleteMultipartUpload::from_xml(doc).expect("shallow");
+        assert_eq!(parsed.parts.len(), 1);
+    }
+
+    #[test]
+    fn v4_json_depth_is_bounded_by_serde_json() {
+        for n in [129, 100_000] {
+            let (open, close) = ("[".repeat(n), "]".repeat(n));
+            // A typed field refuses the first wrong token; an unknown field is skipped
+            // by serde_json without recursion; a free-form value (serde_json::Value)
+            // stops at serde_json's recursion limit of 128.
+            let typed = format!("{{\"code\":0,\"data\":{open}{close}}}");
+            assert!(V4Response::from_json(&typed).is_err());
+            let unknown = format!("{{\"code\":0,\"unknown\":{open}{close}}}");
+            assert_eq!(V4Response::from_json(&unknown).map(|r| r.code), Ok(0));
+            let err = serde_json::from_str::<serde_json::Value>(&format!("{open}{close}"))
+                .expect_err("too deep");
+            assert!(err.to_string().contains("recursion limit"), "{err}");
+        }
+    }
+}

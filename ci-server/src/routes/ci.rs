@@ -9,7 +9,7 @@ use hyper::Response;
 
 use crate::address::object_of_url;
 use crate::error::ApiError;
-use crate::http::{full, xml_response, Body};
+use crate::http::{blocking, full, xml_response, Body};
 use crate::processing;
 use crate::request::{rule_from_params, Ctx};
 use crate::state::State;
@@ -79,7 +79,10 @@ pub(crate) async fn image_process(
         state.config.limits.max_process_input,
     )
     .await?;
-    let result =
+    let outcome =
         processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input).await?;
-    Ok(xml_response(result.to_xml()))
+    let store = state.store.clone();
+    let outputs = outcome.outputs;
+    blocking(move || Ok(store.commit_all(None, outputs)?)).await?;
+    Ok(xml_response(outcome.result.to_xml()))
 }

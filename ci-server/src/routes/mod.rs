@@ -8,6 +8,7 @@ mod ci;
 mod listing;
 mod multipart;
 mod object;
+mod unsupported;
 mod v4;
 
 use std::sync::Arc;
@@ -18,11 +19,11 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable};
+use crate::address::{location, resolve, undecodable, vhost_bucket};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
-use crate::request::{names_a_rule, Ctx};
+use crate::request::{is_rule_key, names_a_rule, Ctx};
 use crate::state::State;
 use crate::util::fresh_id;
 
@@ -33,6 +34,11 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let is_head = method == Method::HEAD;
+    let closes = req
+        .headers()
+        .get(header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
     let mut resource = String::new();
     let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
         Ok(r) => r,
@@ -48,7 +54,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         h.insert("x-cos-request-id", v);
     }
     h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
-    // `Date` comes from hyper, which renders it once a second.
+    h.insert(
+        header::CONNECTION,
+        HeaderValue::from_static(if closes { "close" } else { "keep-alive" }),
+    );
+    // `Date` (rendered by hyper once a second) and `Content-Length` (when the body's size
+    // is known) are written by hyper through the same case map.
+    resp.extensions_mut().extend(state.header_case.clone());
     tracing::info!(
         request_id = %rid,
         %method,
@@ -60,8 +72,8 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     resp
 }
 
-/// Addresses and authenticates a request, then routes it. The v4 API (`/files/v2/`) has
-/// its own addressing, signature and JSON answers.
+/// Addresses and authenticates a request, then routes it. The v4 API (`/files/v2/` on a
+/// host naming no bucket) has its own addressing, signature and JSON answers.
 async fn dispatch(
     state: &Arc<State>,
     req: Request<Incoming>,
@@ -70,10 +82,6 @@ async fn dispatch(
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
     let raw_path = parts.uri.path().to_owned();
-    if raw_path.starts_with("/files/v2/") {
-        return Ok(v4::handle(state, parts, body, rid).await);
-    }
-    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
     let host = parts
         .headers
         .get("host")
@@ -81,6 +89,20 @@ async fn dispatch(
         .map(str::to_owned)
         .or_else(|| parts.uri.host().map(str::to_owned))
         .unwrap_or_default();
+    // The v4 API lives on hosts that name no bucket (`<region>.image.myqcloud.com`); on a
+    // bucket's host, `files/v2/...` is an object key like any other.
+    if raw_path.starts_with("/files/v2/") && vhost_bucket(&host).is_none() {
+        return Ok(v4::handle(state, parts, body, rid).await);
+    }
+    let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
+    // What is not built is refused before anything else (a signature check included: a
+    // CI call whose host names no bucket would otherwise fail as a bad signature).
+    let decoded_path = ci_core::sign::decode_key(&raw_path).map_err(undecodable)?;
+    if let Some(refusal) =
+        unsupported::ci_path(&decoded_path).or_else(|| unsupported::query(&params, is_rule_key))
+    {
+        return Err(refusal);
+    }
     *resource = if host.is_empty() {
         raw_path.clone()
     } else {
@@ -96,13 +118,11 @@ async fn dispatch(
     if !address.bucket.is_empty() {
         *resource = location(&address.bucket, &address.region, &address.key);
     }
-    auth::check_cos(
-        state,
-        &parts.method,
-        &address.signed_paths(),
-        &params,
-        &parts.headers,
-    )?;
+    // Path style: the CI API's path follows the bucket.
+    if let Some(refusal) = unsupported::ci_path(&address.key) {
+        return Err(refusal);
+    }
+    auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
     let bucket = &address.bucket;
     if !bucket.is_empty() {
         if ci_core::ops::check_bucket_name(bucket).is_err() {

@@ -13,7 +13,7 @@ use hyper::{Response, StatusCode};
 use crate::address::{location, owner_of};
 use crate::body::{read_small_body, receive_body};
 use crate::error::ApiError;
-use crate::http::{blocking, empty, set, xml_response, Body};
+use crate::http::{blocking, empty, set, set_known, xml_response, Body, CRC64_HEADER};
 use crate::processing;
 use crate::request::{
     check_content_md5, content_length, new_object, part_list_query, part_number, Ctx,
@@ -79,9 +79,11 @@ pub(crate) async fn upload_part(
 }
 
 /// `POST /<key>?uploadId=ID`: assembles the parts. With `Pic-Operations` the processing
-/// runs on the assembled object and the answer is the combined
-/// `<CompleteMultipartUploadResult>` (Location, Bucket, Key, ETag, OriginalInfo,
-/// ProcessResults: see [`CompletePicResult`]); without, the plain one.
+/// runs on the assembled parts before anything is published; the object and the results
+/// are then published together (a failing rule leaves the upload open and nothing
+/// published), and the answer is the combined `<CompleteMultipartUploadResult>`
+/// (Location, Bucket, Key, ETag, OriginalInfo, ProcessResults: see
+/// [`CompletePicResult`]); without, the plain one.
 pub(crate) async fn complete_upload(
     state: &Arc<State>,
     ctx: &Ctx,
@@ -92,48 +94,63 @@ pub(crate) async fn complete_upload(
         Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
         None => None,
     };
-    let raw = read_small_body(body, state.config.limits.max_xml_body).await?;
-    let text = std::str::from_utf8(&raw)
-        .map_err(|_| ApiError::new(400, "MalformedXML", "the body is not UTF-8"))?;
-    let doc = CompleteMultipartUpload::from_xml(text)
-        .map_err(|e| ApiError::new(400, "MalformedXML", e.to_string()))?;
+    let limits = &state.config.limits;
+    // Parsing holds the text and its tree: a few times the body.
+    let (raw, _parsing) =
+        read_small_body(state, body, content_length(ctx)?, limits.max_xml_body, 4).await?;
+    let doc = blocking(move || {
+        let text = std::str::from_utf8(&raw)
+            .map_err(|_| ApiError::new(400, "MalformedXML", "the body is not UTF-8"))?;
+        CompleteMultipartUpload::from_xml(text)
+            .map_err(|e| ApiError::new(400, "MalformedXML", e.to_string()))
+    })
+    .await?;
     let parts: Vec<(u32, String)> = doc
         .parts
         .into_iter()
         .map(|p| (p.part_number, p.etag))
         .collect();
     let store = state.store.clone();
-    let max = state.config.limits.max_object_size;
-    let meta = blocking(move || Ok(store.complete(&id, &parts, max)?)).await?;
+    let max = limits.max_object_size;
+    let assembled = blocking(move || Ok(store.assemble(&id, &parts, max)?)).await?;
+    let (outcome, outputs) = match plan {
+        Some(plan) => {
+            let limit = limits.max_process_input;
+            if assembled.body.size > limit {
+                return Err(ApiError::image_too_large(limit));
+            }
+            let input = processing::read_staged(state, &assembled.body).await?;
+            let outcome =
+                processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input)
+                    .await?;
+            (Some(outcome.result), outcome.outputs)
+        }
+        None => (None, Vec::new()),
+    };
+    let store = state.store.clone();
+    let committed = blocking(move || Ok(store.commit_all(Some(assembled), outputs)?)).await?;
+    let meta = committed
+        .completed
+        .ok_or_else(|| ApiError::internal("the store completed nothing"))?;
     let completion = CompleteMultipartUploadResult {
         location: location(&ctx.bucket, &ctx.region, &ctx.key),
         bucket: ctx.bucket.clone(),
         key: ctx.key.clone(),
         etag: meta.etag.clone(),
     };
-    let mut resp = match plan {
+    let mut resp = match outcome {
         // The completion's own elements first (cos-go-sdk-v5 reads only those, and calls an
         // answer without ETag an error), then OriginalInfo and ProcessResults.
-        Some(plan) => {
-            let limit = state.config.limits.max_process_input;
-            if meta.size > limit {
-                return Err(ApiError::image_too_large(limit));
+        Some(result) => xml_response(
+            CompletePicResult {
+                completion: Some(completion),
+                upload_result: result,
             }
-            let input = processing::read_object(state, &ctx.bucket, &ctx.key, limit).await?;
-            let result =
-                processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input)
-                    .await?;
-            xml_response(
-                CompletePicResult {
-                    completion: Some(completion),
-                    upload_result: result,
-                }
-                .to_xml(),
-            )
-        }
+            .to_xml(),
+        ),
         None => xml_response(completion.to_xml()),
     };
-    set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    set_known(&mut resp, CRC64_HEADER, &meta.crc64.to_string());
     Ok(resp)
 }
 

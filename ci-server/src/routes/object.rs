@@ -9,15 +9,15 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use crate::body::{read_inline, receive_body, stream_body};
+use crate::body::{held, read_inline, receive_body, stream_body, STREAM_BUFFER};
 use crate::error::ApiError;
 use crate::http::{blocking, empty, full, set, set_known, xml_response, Body, CRC64_HEADER};
-use crate::processing;
+use crate::processing::{self, Input};
 use crate::request::{
     check_content_md5, content_length, copy_source, new_object, parse_range, replaces_metadata, Ctx,
 };
 use crate::state::State;
-use crate::store::{NewObject, ObjectMeta, StoreError};
+use crate::store::{NewObject, ObjectMeta, Publish, StoreError};
 use crate::util::{http_date, iso_date};
 
 /// Bodies up to this size are read in one piece; larger ones are streamed.
@@ -28,8 +28,10 @@ const INLINE_BODY: u64 = 1024 * 1024;
 /// handing a 4 KB GET to the blocking pool costs more (thread wake-ups) than the read.
 const INLINE_READ: u64 = 64 * 1024;
 
-/// PUT Object; with Pic-Operations the body is also kept in memory (up to the processing
-/// limit) and processed once stored, and the answer is the `UploadResult`.
+/// PUT Object. With Pic-Operations the body is also kept in memory (drawn from the
+/// memory budget, up to the processing limit) and processed before anything is
+/// published; the original and every result are then published together, or, when a rule
+/// fails, nothing is (the previous version stays). The answer is then the `UploadResult`.
 pub(crate) async fn put_object(
     state: &Arc<State>,
     ctx: &Ctx,
@@ -44,30 +46,50 @@ pub(crate) async fn put_object(
         Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
         None => None,
     };
-    if plan.is_some() && len.is_some_and(|l| l > limits.max_process_input) {
-        return Err(ApiError::image_too_large(limits.max_process_input));
-    }
-    let keep = plan.as_ref().map(|_| limits.max_process_input);
-    let (staged, kept) = receive_body(state, body, limits.max_object_size, keep).await?;
+    let reservation = match &plan {
+        Some(_) => {
+            let max = limits.max_process_input;
+            if len.is_some_and(|l| l > max) {
+                return Err(ApiError::image_too_large(max));
+            }
+            let size = len.unwrap_or(max);
+            Some(
+                state
+                    .budget
+                    .reserve(size, "a Pic-Operations upload's body")
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    let (staged, kept) =
+        receive_body(state, body, limits.max_object_size, reservation.as_ref()).await?;
     check_content_md5(ctx, &staged.md5)?;
-    let store = state.store.clone();
-    let (bucket, key, obj) = (
-        ctx.bucket.clone(),
-        ctx.key.clone(),
-        new_object(&ctx.headers),
-    );
-    let meta = blocking(move || Ok(store.commit(&bucket, &key, staged, obj)?)).await?;
-    let mut resp = match (plan, kept) {
-        (Some(plan), Some(input)) => {
-            let result =
+    let original = Publish {
+        bucket: ctx.bucket.clone(),
+        key: ctx.key.clone(),
+        body: staged,
+        object: new_object(&ctx.headers),
+    };
+    let (mut resp, mut objects) = match (plan, kept, reservation) {
+        (Some(plan), Some(bytes), Some(reservation)) => {
+            let input = Input::received(bytes, reservation);
+            let outcome =
                 processing::run_plan(state, &ctx.bucket, &ctx.key, &ctx.region, plan, input)
                     .await?;
-            xml_response(result.to_xml())
+            (xml_response(outcome.result.to_xml()), outcome.outputs)
         }
-        _ => Response::new(empty()),
+        _ => (Response::new(empty()), Vec::new()),
     };
-    set(&mut resp, "etag", &meta.etag);
-    set(&mut resp, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
+    objects.insert(0, original);
+    let store = state.store.clone();
+    let committed = blocking(move || Ok(store.commit_all(None, objects)?)).await?;
+    let meta = committed
+        .objects
+        .first()
+        .ok_or_else(|| ApiError::internal("the store published nothing"))?;
+    set_known(&mut resp, header::ETAG, &meta.etag);
+    set_known(&mut resp, CRC64_HEADER, &meta.crc64.to_string());
     Ok(resp)
 }
 
@@ -99,15 +121,22 @@ async fn serve_object(
         Some((s, e)) => (s, e - s + 1),
         None => (0, meta.size),
     };
+    // Small reads are bounded by the connection cap; larger ones hold their share of the
+    // memory budget until the body is sent.
     let body = if head {
         empty()
     } else if len <= INLINE_READ && state.store.reads_are_local() {
         full(read_inline(&mut *reader, start, len)?)
     } else if len <= INLINE_BODY {
+        let reservation = state.budget.reserve(len, "a read").await?;
         let data = blocking(move || read_inline(&mut *reader, start, len)).await?;
-        full(data)
+        held(full(data), reservation)
     } else {
-        stream_body(reader, start, len)
+        let reservation = state
+            .budget
+            .reserve(STREAM_BUFFER, "a streamed read")
+            .await?;
+        stream_body(reader, start, len, reservation)
     };
     let mut resp = Response::new(body);
     object_headers(&mut resp, &meta, ctx);

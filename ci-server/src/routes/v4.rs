@@ -8,18 +8,21 @@
 use std::sync::Arc;
 
 use ci_core::result::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
 use hyper::Response;
 
 use crate::auth;
+use crate::body::TimedBody;
 use crate::error::ApiError;
+use crate::form::{read_v4_form, FORM_OVERHEAD};
 use crate::http::{blocking, full, status, Body};
 use crate::processing;
-use crate::request::{new_object, parse_form, v4_path};
+use crate::processing::Input;
+use crate::request::{content_length_of, new_object, v4_path};
 use crate::state::State;
+use crate::store::{NewObject, Publish, StoreError};
 
 struct V4Error {
     status: u16,
@@ -89,25 +92,53 @@ async fn run(
     if parts.method != hyper::Method::POST {
         return Err(ApiError::method_not_allowed().into());
     }
-    auth::check_v4(state, &parts.headers, appid, name)?;
+    let single_use = auth::check_v4(state, &parts.headers, appid, name, &file)?;
+    let done = act(
+        state,
+        parts,
+        body,
+        rid,
+        (appid, name, bucket, file),
+        started,
+    )
+    .await;
+    if done.is_err() {
+        auth::release_v4(state, single_use);
+    }
+    done
+}
+
+/// Runs an authenticated v4 request on `(appid, bucket name, bucket, file)`.
+async fn act(
+    state: &Arc<State>,
+    parts: &Parts,
+    body: Incoming,
+    rid: &str,
+    (appid, name, bucket, file): (&str, &str, String, String),
+    started: std::time::Instant,
+) -> Result<V4Data, V4Error> {
     if !state.config.bucket_exists(&bucket) {
         return Err(ApiError::no_such_bucket().into());
     }
     let limit = state.config.limits.max_v4_input;
-    let raw = http_body_util::Limited::new(body, (limit + 64 * 1024) as usize)
-        .collect()
-        .await
-        .map_err(|_| ApiError::image_too_large(limit))?
-        .to_bytes();
+    let declared = content_length_of(&parts.headers)?;
+    let most = limit + FORM_OVERHEAD;
+    if declared.is_some_and(|d| d > most) {
+        return Err(ApiError::image_too_large(limit).into());
+    }
     let content_type = parts
         .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let fields = parse_form(content_type, &raw)?;
-    let field = |n: &str| fields.iter().find(|f| f.name == n).map(|f| f.data.clone());
-    let text = |n: &str| field(n).map(|d| String::from_utf8_lossy(&d).trim().to_owned());
-    let op = text("op").unwrap_or_default();
+    // The whole form is drawn from the budget before a byte of it is read.
+    let reservation = state
+        .budget
+        .reserve(declared.unwrap_or(most).min(most), "a v4 form")
+        .await?;
+    let stream = TimedBody::new(state, body).into_stream();
+    let capacity = reservation.bytes().min(limit);
+    let form = read_v4_form(stream, content_type, limit, capacity).await?;
     let region = state.config.region.clone();
     let pic_ops = parts
         .headers
@@ -125,18 +156,18 @@ async fn run(
         ));
     };
     let mut data = V4Data::default();
-    let input = match op.as_str() {
+    // The uploaded file, staged; published with the plan's results, all or nothing.
+    let mut original: Option<Publish> = None;
+    let input = match form.op.as_str() {
         "upload" => {
-            let content = field("filecontent")
+            let content = form
+                .file
                 .ok_or_else(|| ApiError::invalid_argument("op=upload needs a filecontent field"))?;
-            if content.len() as u64 > limit {
-                return Err(ApiError::image_too_large(limit).into());
-            }
-            let insert_only = text("insertOnly").as_deref() == Some("1");
             let store = state.store.clone();
             let (b, k) = (bucket.clone(), file.clone());
+            let insert_only = form.insert_only;
             let obj = new_object(&parts.headers);
-            let obj = crate::store::NewObject {
+            let obj = NewObject {
                 content_type: if obj.content_type.starts_with("multipart/") {
                     "application/octet-stream".into()
                 } else {
@@ -144,24 +175,31 @@ async fn run(
                 },
                 headers: obj.headers,
             };
-            let body = content.clone();
-            let stored = blocking(move || {
+            let (content, staged) = blocking(move || {
                 if insert_only && store.head(&b, &k)?.is_some() {
-                    return Ok(false);
+                    return Ok((content, None));
                 }
-                store.put_bytes(&b, &k, &body, obj)?;
-                Ok(true)
+                let mut staging = store.stage()?;
+                staging.write(&content).map_err(StoreError::from)?;
+                let staged = staging.finish().map_err(StoreError::from)?;
+                Ok((content, Some(staged)))
             })
             .await?;
-            if !stored {
+            let Some(staged) = staged else {
                 return Err(V4Error {
                     status: 409,
                     code: -4018,
                     message: "file already exists".into(),
                 });
-            }
+            };
+            original = Some(Publish {
+                bucket: bucket.clone(),
+                key: file.clone(),
+                body: staged,
+                object: obj,
+            });
             urls(&mut data);
-            content.to_vec()
+            Input::received(content, reservation)
         }
         "image_process" => {
             if plan.is_none() {
@@ -172,15 +210,19 @@ async fn run(
                 )
                 .into());
             }
+            drop(reservation);
             processing::read_object(state, &bucket, &file, limit).await?
         }
         other => {
             return Err(ApiError::invalid_argument(format!("unknown op {other:?}")).into());
         }
     };
+    let mut objects: Vec<Publish> = original.into_iter().collect();
     if let Some(plan) = plan {
         let fileids: Vec<String> = plan.rules.iter().map(|r| r.fileid.clone()).collect();
-        let result = processing::run_plan(state, &bucket, &file, &region, plan, input).await?;
+        let outcome = processing::run_plan(state, &bucket, &file, &region, plan, input).await?;
+        objects.extend(outcome.outputs);
+        let result = outcome.result;
         data.image_info = Some(V4ImageInfo {
             original_info: result.original_info.and_then(|o| o.image_info).map(|i| {
                 V4OriginalInfo {
@@ -215,7 +257,11 @@ async fn run(
                 .collect(),
         });
     }
+    if !objects.is_empty() {
+        let store = state.store.clone();
+        blocking(move || Ok(store.commit_all(None, objects)?)).await?;
+    }
     data.timecost = Some(started.elapsed().as_millis() as u64);
-    tracing::debug!(request_id = %rid, %bucket, %file, %op, "v4 request");
+    tracing::debug!(request_id = %rid, %bucket, %file, op = %form.op, "v4 request");
     Ok(data)
 }

@@ -10,10 +10,12 @@ use md5::{Digest as _, Md5};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::{
-    ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject, PartInfo, Staged,
-    StagingFile, StoreError, UploadInfo,
+    Assembled, Committed, ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject,
+    PartInfo, Publish, Staged, StagingFile, StoreError, UploadInfo,
 };
 use crate::util::{fresh_id, now_secs};
+
+mod publish;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS objects (
@@ -233,91 +235,6 @@ impl LocalStore {
             let _ = fs::remove_file(self.data.join(blob));
         }
     }
-
-    #[allow(clippy::too_many_arguments)]
-    fn publish(
-        &self,
-        bucket: &str,
-        key: &str,
-        blob: &str,
-        size: u64,
-        etag: String,
-        crc64: u64,
-        object: NewObject,
-        finish_upload: Option<&str>,
-    ) -> Result<ObjectMeta, StoreError> {
-        let now = now_secs();
-        let content_type = if object.content_type.is_empty() {
-            "application/octet-stream".to_owned()
-        } else {
-            object.content_type
-        };
-        let mut dead: Vec<String> = Vec::new();
-        let result = (|| -> Result<(), StoreError> {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            if let Some(old) = tx
-                .query_row(
-                    "SELECT blob FROM objects WHERE bucket = ?1 AND key = ?2",
-                    params![bucket, key],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?
-            {
-                dead.push(old);
-            }
-            tx.prepare_cached(NOTE_BUCKET)?
-                .execute(params![bucket, now as i64])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO objects
-                 (bucket, key, size, etag, crc64, content_type, headers, last_modified, blob)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    bucket,
-                    key,
-                    size as i64,
-                    etag,
-                    crc64.to_string(),
-                    content_type,
-                    headers_to_json(&object.headers),
-                    now as i64,
-                    blob
-                ],
-            )?;
-            if let Some(id) = finish_upload {
-                let mut st = tx.prepare("SELECT blob FROM parts WHERE upload_id = ?1")?;
-                let blobs = st
-                    .query_map([id], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                drop(st);
-                dead.extend(blobs);
-                tx.execute("DELETE FROM parts WHERE upload_id = ?1", [id])?;
-                if tx.execute("DELETE FROM uploads WHERE upload_id = ?1", [id])? == 0 {
-                    // Another completion or an abort won: publish nothing.
-                    return Err(StoreError::NoSuchUpload);
-                }
-            }
-            tx.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = result {
-            self.remove_blob(blob);
-            return Err(e);
-        }
-        for b in dead {
-            self.remove_blob(&b);
-        }
-        Ok(ObjectMeta {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            size,
-            etag,
-            crc64,
-            content_type,
-            headers: object.headers,
-            last_modified: now,
-        })
-    }
 }
 
 const META_COLUMNS: &str = "key, size, etag, crc64, content_type, headers, last_modified";
@@ -334,10 +251,30 @@ impl ObjectStore for LocalStore {
         body: Staged,
         object: NewObject,
     ) -> Result<ObjectMeta, StoreError> {
-        let (size, crc64) = (body.size, body.crc64);
-        let etag = format!("\"{}\"", hex::encode(body.md5));
-        let blob = self.adopt(body)?;
-        self.publish(bucket, key, &blob, size, etag, crc64, object, None)
+        let publish = Publish {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            body,
+            object,
+        };
+        let mut metas = self.commit_all(None, vec![publish])?.objects;
+        metas
+            .pop()
+            .ok_or_else(|| StoreError::Io(std::io::Error::other("nothing published")))
+    }
+
+    fn commit_all(
+        &self,
+        completing: Option<Assembled>,
+        objects: Vec<Publish>,
+    ) -> Result<Committed, StoreError> {
+        let (entries, upload_id) = self.entries(completing, objects)?;
+        let mut metas = self.publish_all(entries, upload_id.as_deref())?;
+        let completed = upload_id.is_some().then(|| metas.remove(0));
+        Ok(Committed {
+            completed,
+            objects: metas,
+        })
     }
 
     fn reads_are_local(&self) -> bool {
@@ -660,12 +597,12 @@ impl ObjectStore for LocalStore {
         Ok(parts)
     }
 
-    fn complete(
+    fn assemble(
         &self,
         upload_id: &str,
         parts: &[(u32, String)],
         max_size: u64,
-    ) -> Result<ObjectMeta, StoreError> {
+    ) -> Result<Assembled, StoreError> {
         let upload = self.upload(upload_id)?.ok_or(StoreError::NoSuchUpload)?;
         if parts.is_empty() {
             return Err(StoreError::InvalidPart("no parts listed".into()));
@@ -711,18 +648,14 @@ impl ObjectStore for LocalStore {
         }
         let staged = staging.finish()?;
         let etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), parts.len());
-        let (size, crc64) = (staged.size, staged.crc64);
-        let blob = self.adopt(staged)?;
-        self.publish(
-            &upload.bucket,
-            &upload.key,
-            &blob,
-            size,
+        Ok(Assembled {
+            upload_id: upload_id.to_owned(),
+            bucket: upload.bucket,
+            key: upload.key,
+            object: upload.object,
+            body: staged,
             etag,
-            crc64,
-            upload.object,
-            Some(upload_id),
-        )
+        })
     }
 
     fn abort(&self, upload_id: &str) -> Result<bool, StoreError> {

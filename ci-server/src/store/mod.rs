@@ -232,6 +232,47 @@ impl Drop for Staged {
     }
 }
 
+/// An object to publish with [`ObjectStore::commit_all`].
+#[derive(Debug)]
+pub struct Publish {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// The body.
+    pub body: Staged,
+    /// Its headers.
+    pub object: NewObject,
+}
+
+/// A multipart upload's parts joined into one staged body, not yet visible: published
+/// (and the upload closed) by [`ObjectStore::commit_all`]; dropped, it leaves the upload
+/// open.
+#[derive(Debug)]
+pub struct Assembled {
+    /// The upload.
+    pub upload_id: String,
+    /// Target bucket.
+    pub bucket: String,
+    /// Target key.
+    pub key: String,
+    /// Headers given at initiation.
+    pub object: NewObject,
+    /// The joined parts.
+    pub body: Staged,
+    /// `"<md5 of the part md5s>-<parts>"`.
+    pub etag: String,
+}
+
+/// What [`ObjectStore::commit_all`] published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The completed multipart object, if one was.
+    pub completed: Option<ObjectMeta>,
+    /// The other objects, in the order given.
+    pub objects: Vec<ObjectMeta>,
+}
+
 /// A readable, seekable object body.
 pub trait BodyReader: Read + Seek + Send {}
 impl<T: Read + Seek + Send> BodyReader for T {}
@@ -321,14 +362,36 @@ pub trait ObjectStore: Send + Sync {
     /// The parts uploaded so far, by number.
     fn list_parts(&self, upload_id: &str) -> Result<Vec<PartInfo>, StoreError>;
 
-    /// Assembles the listed parts (number, ETag) into the object and closes the upload.
-    /// `max_size` bounds the result.
+    /// Joins the listed parts (number, ETag) into one staged body, checking them, without
+    /// publishing anything. `max_size` bounds the result.
+    fn assemble(
+        &self,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        max_size: u64,
+    ) -> Result<Assembled, StoreError>;
+
+    /// Publishes a completed upload (closing it) and `objects` together: a reader sees
+    /// all of them or none, and on failure none is published (a request that fails
+    /// leaves no side effect).
+    fn commit_all(
+        &self,
+        completing: Option<Assembled>,
+        objects: Vec<Publish>,
+    ) -> Result<Committed, StoreError>;
+
+    /// Assembles the listed parts into the object and closes the upload.
     fn complete(
         &self,
         upload_id: &str,
         parts: &[(u32, String)],
         max_size: u64,
-    ) -> Result<ObjectMeta, StoreError>;
+    ) -> Result<ObjectMeta, StoreError> {
+        let assembled = self.assemble(upload_id, parts, max_size)?;
+        self.commit_all(Some(assembled), Vec::new())?
+            .completed
+            .ok_or(StoreError::NoSuchUpload)
+    }
 
     /// Drops an upload and its parts; whether it existed.
     fn abort(&self, upload_id: &str) -> Result<bool, StoreError>;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ci_core::process::ProcessError as EngineError;
+use ci_core::result::CosError;
 use ci_core::result::ImageInfo;
 use ci_core::rule::{MogrOp, ProcessingRule, Stage};
 use ci_core::sign::{
@@ -34,10 +35,11 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// A header by its exact name as sent (the cloud's case: `ETag`, `x-cos-request-id`).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -221,7 +223,13 @@ impl<'a> Req<'a> {
             headers.push(("Content-Length".into(), self.body.len().to_string()));
         }
         if self.sign {
-            let mut sr = SignableRequest::for_key(self.method, &self.key);
+            // Path style signs the bucket in the path (bound to it); virtual host style
+            // signs the Host that names it.
+            let mut sr = if self.path_style {
+                SignableRequest::new(self.method, format!("/{BUCKET}/{}", self.key))
+            } else {
+                SignableRequest::for_key(self.method, &self.key)
+            };
             sr.params = self.params.clone();
             sr.headers = headers.clone();
             let auth = sign(&self.creds, &sr, self.key_time, &self.policy);
@@ -311,6 +319,12 @@ impl Processor for FakeEngine {
                 "not an image".into(),
             )));
         }
+        // A rule the fake cannot run: `quality/1` (to fail one rule of several).
+        if rule.to_string().contains("quality/1/") || rule.to_string().ends_with("quality/1") {
+            return Err(ProcessError::Engine(EngineError::InvalidArgument(
+                "the fake engine fails quality/1".into(),
+            )));
+        }
         let format = rule
             .stages
             .iter()
@@ -361,4 +375,78 @@ pub fn md5_hex(data: &[u8]) -> String {
 
 pub fn crc64_xz(data: &[u8]) -> u64 {
     crc::Crc::<u64>::new(&crc::CRC_64_XZ).checksum(data)
+}
+
+/// Asserts a COS error answer: status, code, and every element of the XML filled.
+pub fn assert_error(resp: &Resp, status: u16, code: &str) -> CosError {
+    assert_eq!(resp.status, status, "body: {}", resp.text());
+    let rid = resp
+        .header("x-cos-request-id")
+        .expect("request id")
+        .to_owned();
+    let err = CosError::from_xml(&resp.text()).expect("error XML");
+    assert_eq!(err.code, code, "{err:?}");
+    assert!(!err.message.is_empty());
+    assert!(!err.resource.is_empty());
+    assert_eq!(err.request_id, rid);
+    assert!(!err.trace_id.is_empty());
+    err
+}
+
+/// Initiates a multipart upload; its id.
+pub fn initiate(a: std::net::SocketAddr, key: &str) -> String {
+    let r = Req::new("POST", key).flag("uploads").send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    ci_core::result::InitiateMultipartUploadResult::from_xml(&r.text())
+        .unwrap()
+        .upload_id
+}
+
+/// Uploads one part; its ETag.
+pub fn upload_part(a: std::net::SocketAddr, key: &str, id: &str, n: u32, data: &[u8]) -> String {
+    let r = Req::new("PUT", key)
+        .param("partNumber", &n.to_string())
+        .param("uploadId", id)
+        .body(data.to_vec())
+        .send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let crc = crc64_xz(data).to_string();
+    assert_eq!(r.header("x-cos-hash-crc64ecma"), Some(crc.as_str()));
+    r.header("ETag").unwrap().to_owned()
+}
+
+/// The CompleteMultipartUpload document of `parts`.
+pub fn complete_body(parts: &[(u32, String)]) -> String {
+    ci_core::result::CompleteMultipartUpload {
+        parts: parts
+            .iter()
+            .map(|(n, e)| ci_core::result::CompletedPart {
+                part_number: *n,
+                etag: e.clone(),
+            })
+            .collect(),
+    }
+    .to_xml()
+}
+
+/// A v4 multipart/form-data body: (Content-Type, body).
+pub fn v4_form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----cosciboundary";
+    let mut body = Vec::new();
+    for (name, data) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        if *name == "filecontent" {
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"f\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+        } else {
+            body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -65,7 +65,7 @@ fn put_with_pic_operations_runs_the_engine() {
     assert_eq!(stored.status, 200);
     assert_eq!(t.size, Some(stored.body.len() as u64));
     assert_eq!(decoded_size(&stored.body), (Format::Webp, 200, 125));
-    assert_eq!(stored.header("content-type"), Some("image/webp"));
+    assert_eq!(stored.header("Content-Type"), Some("image/webp"));
     let stored = Req::new("GET", "in/v.png").send(a);
     assert_eq!(v.size, Some(stored.body.len() as u64));
     assert_eq!(decoded_size(&stored.body), (Format::Png, 160, 160));
@@ -119,7 +119,7 @@ fn get_with_a_rule_processes_on_download() {
         .send(a);
     assert_eq!(g.status, 200, "{}", g.text());
     assert_eq!(decoded_size(&g.body), (Format::Jpeg, 120, 75));
-    assert_eq!(g.header("content-type"), Some("image/jpeg"));
+    assert_eq!(g.header("Content-Type"), Some("image/jpeg"));
     let g = Req::new("GET", "p.jpg").flag("imageInfo").send(a);
     assert_eq!(g.status, 200);
     let v: serde_json::Value = serde_json::from_slice(&g.body).unwrap();

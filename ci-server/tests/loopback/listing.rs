@@ -22,7 +22,7 @@ fn uploads(a: std::net::SocketAddr, params: &[(&str, &str)]) -> ListMultipartUpl
     }
     let resp = r.send(a);
     assert_eq!(resp.status, 200, "{}", resp.text());
-    assert_eq!(resp.header("content-type"), Some("application/xml"));
+    assert_eq!(resp.header("Content-Type"), Some("application/xml"));
     ListMultipartUploadsResult::from_xml(&resp.text()).unwrap()
 }
 
@@ -164,9 +164,9 @@ fn copy_object_copies_bytes_and_metadata() {
     assert!(doc.last_modified.ends_with(".000Z"));
     let got = Req::new("GET", "copy.txt").send(a);
     assert_eq!(got.body, b"hello copy");
-    assert_eq!(got.header("content-type"), Some("text/plain"));
+    assert_eq!(got.header("Content-Type"), Some("text/plain"));
     assert_eq!(got.header("x-cos-meta-color"), Some("blue"));
-    assert_eq!(got.header("etag"), Some(doc.etag.as_str()));
+    assert_eq!(got.header("ETag"), Some(doc.etag.as_str()));
 
     // Replaced: this request's headers win.
     let r = Req::new("PUT", "copy.txt")
@@ -176,7 +176,7 @@ fn copy_object_copies_bytes_and_metadata() {
         .send(a);
     assert_eq!(r.status, 200, "{}", r.text());
     let got = Req::new("HEAD", "copy.txt").send(a);
-    assert_eq!(got.header("content-type"), Some("application/json"));
+    assert_eq!(got.header("Content-Type"), Some("application/json"));
     assert_eq!(got.header("x-cos-meta-color"), None);
 
     // Onto itself only with Replaced.

@@ -4,6 +4,11 @@
 mod common;
 
 mod engine;
+mod fidelity;
+mod held;
 mod listing;
+mod load;
+mod processing;
 mod reads;
 mod routes;
+mod security;
