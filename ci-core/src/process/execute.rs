@@ -125,8 +125,14 @@ pub fn execute_many(
     rules: &[ProcessingRule],
     opts: &ExecuteOptions<'_>,
 ) -> Vec<Result<Output>> {
-    let expanded: Vec<Result<ProcessingRule>> =
-        rules.iter().map(|r| expand_styles(r, opts)).collect();
+    let expanded: Vec<Result<ProcessingRule>> = rules
+        .iter()
+        .map(|r| {
+            let r = expand_styles(r, opts)?;
+            validate(&r)?;
+            Ok(r)
+        })
+        .collect();
     let needs_pixels = expanded
         .iter()
         .flatten()
@@ -167,6 +173,9 @@ fn clone_error(e: &ProcessError) -> ProcessError {
         ProcessError::ImageResolutionExceed(s) => ProcessError::ImageResolutionExceed(s.clone()),
         ProcessError::UnsupportedFormat(s) => ProcessError::UnsupportedFormat(s.clone()),
         ProcessError::InvalidArgument(s) => ProcessError::InvalidArgument(s.clone()),
+        ProcessError::UnsupportedStage { stage } => ProcessError::UnsupportedStage {
+            stage: stage.clone(),
+        },
         other => ProcessError::Encode(other.to_string()),
     }
 }
@@ -181,8 +190,29 @@ fn is_limit_error(e: &ProcessError) -> bool {
 fn has_ignore_error(rule: &ProcessingRule) -> bool {
     rule.stages.iter().any(|s| match s {
         Stage::ImageMogr2(ops) => ops.iter().any(|o| matches!(o, MogrOp::IgnoreError)),
+        Stage::ImageView2(v) => v.ignore_error,
         _ => false,
     })
+}
+
+/// What this engine cannot run in a stage (see [`ProcessError::UnsupportedStage`]).
+fn unsupported(stage: &Stage) -> Option<String> {
+    match stage {
+        Stage::Opaque(o) => Some(if o.as_str().len() <= 80 {
+            o.as_str().to_owned()
+        } else {
+            format!("{} (a parameter this build does not model)", o.keyword())
+        }),
+        Stage::ImageMogr2(ops) => ops.iter().find_map(|op| match op {
+            MogrOp::Opaque(o) => Some(format!("imageMogr2/{}", o.name())),
+            _ => None,
+        }),
+        Stage::Watermark(w @ (Watermark::Blind(_) | Watermark::ExtractBlind(_))) => {
+            Some(format!("watermark/{}", w.kind()))
+        }
+        Stage::QrCode(_) => Some("QRcode".to_owned()),
+        _ => None,
+    }
 }
 
 fn is_json_stage(s: &Stage) -> bool {
@@ -386,6 +416,10 @@ fn execute_inner(
 fn validate(rule: &ProcessingRule) -> Result<()> {
     if rule.stages.is_empty() {
         return Err(ProcessError::InvalidArgument("empty rule".into()));
+    }
+    // First what the engine cannot run at all: that is the answer, whatever else is wrong.
+    if let Some(stage) = rule.stages.iter().find_map(unsupported) {
+        return Err(ProcessError::UnsupportedStage { stage });
     }
     let last = rule.stages.len() - 1;
     for (i, s) in rule.stages.iter().enumerate() {
@@ -610,6 +644,11 @@ fn run_stage(
                     }
                     (d.into_image().to_rgba8(), watermark::Placement::image(iw))
                 }
+                Watermark::Blind(_) | Watermark::ExtractBlind(_) => {
+                    return Err(ProcessError::UnsupportedStage {
+                        stage: format!("watermark/{}", wm.kind()),
+                    })
+                }
                 Watermark::Text(tw) => (
                     watermark::render_text(
                         &tw.text,
@@ -634,6 +673,9 @@ fn run_stage(
         Stage::ImageInfo | Stage::ImageAve | Stage::Exif | Stage::Style(_) => Err(
             ProcessError::InvalidArgument(format!("{} cannot run here", stage.keyword())),
         ),
+        Stage::QrCode(_) | Stage::Opaque(_) => Err(ProcessError::UnsupportedStage {
+            stage: unsupported(stage).unwrap_or_else(|| stage.keyword().to_owned()),
+        }),
     }
 }
 
@@ -741,6 +783,11 @@ fn run_mogr(
                 }
             }
             MogrOp::IgnoreError => {}
+            MogrOp::Opaque(o) => {
+                return Err(ProcessError::UnsupportedStage {
+                    stage: format!("imageMogr2/{}", o.name()),
+                })
+            }
         }
     }
     Ok(())

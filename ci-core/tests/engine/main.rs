@@ -11,3 +11,4 @@ mod geometry;
 mod output;
 mod pixels;
 mod robustness;
+mod unsupported;
