@@ -33,6 +33,36 @@ fn rule_prints_the_canonical_form() {
 }
 
 #[test]
+fn a_well_formed_rule_the_grammar_does_not_model_is_not_checked_but_accepted() {
+    let out = cos_ci(&[
+        "rule",
+        "imageMogr2/thumbnail/200x/newop/1|QRcode/cover/1|imageSlim",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "imageMogr2/thumbnail/200x/newop/1|QRcode/cover/1|imageSlim\n"
+    );
+    assert_eq!(
+        stderr(&out),
+        "note: not checked (well-formed, sent as written; the service decides): imageMogr2/newop/1, imageSlim\n"
+    );
+    // Modelled, even if the local engine does not run it: checked, no note.
+    let out = cos_ci(&["rule", "watermark/3/type/3/text/VGVuY2VudA"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "watermark/3/type/3/text/VGVuY2VudA==\n");
+    assert_eq!(stderr(&out), "");
+    // Malformed stays malformed.
+    let out = cos_ci(&["rule", "QRcode/cover/2"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("at byte 13 (\"2\")"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_bad_rule_exits_3_and_points_at_the_token() {
     let out = cos_ci(&["rule", "imageMogr2/rotate/400"]);
     assert_eq!(out.status.code(), Some(3));
