@@ -9,6 +9,7 @@
 //! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
 //!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
 //!   the choices marked **(ours)**;
+//! - [`inspect`]: where an image's data ends and what is hidden after it (`imageInspect`);
 //! - [`font`]: the fonts of text watermarks ([`FontDir`], [`ExecuteOptions::font_resolver`]);
 //!   CJK text needs fonts the caller supplies (only DejaVu Sans is bundled).
 //!
@@ -29,6 +30,7 @@ mod error;
 mod execute;
 pub mod font;
 mod info;
+mod inspect;
 mod jpeg;
 mod limits;
 mod meta;
@@ -49,6 +51,7 @@ pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,
 };
+pub use inspect::{inspect, inspect_with};
 pub use limits::{probe, Format, Limits, Probe};
 pub use meta::Metadata;
 pub use ops::output::content_type;

@@ -10,6 +10,7 @@
 //! * [`ListBucketResult`], [`ListPartsResult`], [`ListMultipartUploadsResult`],
 //!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
+//! * [`ImageInspectResult`]: the `imageInspect` JSON answer.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
 //!
 //! Every parser returns [`ResultError`] and never panics. Every `to_xml` writes the
@@ -20,6 +21,7 @@ mod complete;
 mod cos;
 mod error;
 mod image_info;
+mod inspect;
 mod list;
 mod sdk;
 mod upload;
@@ -33,6 +35,7 @@ pub use cos::{
 };
 pub use error::ResultError;
 pub use image_info::ImageInfo;
+pub use inspect::ImageInspectResult;
 pub use list::{
     BucketEntry, BucketList, CommonPrefix, CopyObjectResult, ListAllMyBucketsResult,
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,

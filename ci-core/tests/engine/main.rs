@@ -8,6 +8,7 @@ mod corpus;
 mod fonts;
 mod formats;
 mod geometry;
+mod inspect;
 mod output;
 mod pixels;
 mod robustness;
