@@ -10,6 +10,7 @@
 //!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
 //!   the choices marked **(ours)**;
 //! - [`inspect`]: where an image's data ends and what is hidden after it (`imageInspect`);
+//! - [`recognise`], [`cover`], [`generate_code`]: QR codes (the `QRcode` rule stage);
 //! - [`font`]: the fonts of text watermarks ([`FontDir`], [`ExecuteOptions::font_resolver`]);
 //!   CJK text needs fonts the caller supplies (only DejaVu Sans is bundled).
 //!
@@ -36,6 +37,7 @@ mod limits;
 mod meta;
 mod ops;
 mod png_interlace;
+mod qr;
 mod quality;
 mod resize;
 mod thumb;
@@ -55,6 +57,7 @@ pub use inspect::{inspect, inspect_with};
 pub use limits::{probe, Format, Limits, Probe};
 pub use meta::Metadata;
 pub use ops::output::content_type;
+pub use qr::{cover, generate_code, recognise, recognise_image, CodeKind, FoundCode};
 pub use quality::estimate_quality;
 pub use resize::{fit_width, resize, Filter};
 

@@ -11,6 +11,7 @@
 //!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
 //! * [`ImageInspectResult`]: the `imageInspect` JSON answer.
+//! * [`QrCodeInfo`] (in a [`ProcessResult`]) and [`QrCodeResponse`]: QR-code recognition.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
 //!
 //! Every parser returns [`ResultError`] and never panics. Every `to_xml` writes the
@@ -23,6 +24,7 @@ mod error;
 mod image_info;
 mod inspect;
 mod list;
+mod qrcode;
 mod sdk;
 mod upload;
 mod v4;
@@ -41,6 +43,7 @@ pub use list::{
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
     ListedUpload, Owner,
 };
+pub use qrcode::{CodeLocation, QrCodeInfo, QrCodeResponse};
 pub use sdk::{xml_to_dict, SdkValue};
 pub use upload::{OriginalInfo, ProcessResult, UploadResult};
 pub use v4::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};

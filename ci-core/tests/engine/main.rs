@@ -11,5 +11,6 @@ mod geometry;
 mod inspect;
 mod output;
 mod pixels;
+mod qrcode;
 mod robustness;
 mod unsupported;
