@@ -59,7 +59,7 @@ const M2TS_PACKET: usize = 192;
 /// assert_eq!(report.suspicious_type.as_deref(), Some("ZIP"));
 /// assert_eq!(report.suspicious_begin_byte, Some(photo.len() as u64));
 /// assert_eq!(report.to_json(), format!(
-///     r#"{{"picSize":{},"picType":"png","suspicious":true,"suspiciousBeginByte":{},"suspiciousEndByte":{},"suspiciousSize":33,"suspiciousType":"ZIP"}}"#,
+///     r#"{{"picSize":{},"picType":"png","suspicious":true,"suspiciousBeginByte":{},"suspiciousEndByte":{},"suspiciousSize":30,"suspiciousType":"ZIP"}}"#,
 ///     hidden.len(), photo.len(), hidden.len() - 1));
 /// # Ok(()) }
 /// ```
