@@ -12,6 +12,7 @@
 //! | `ImageTooLarge` (input bytes) | `COS_CI_RESULT_IMAGE_TOO_LARGE` |
 //! | `ImageResolutionExceed` (sides, pixels, frames) | `COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED` |
 //! | `UnsupportedFormat` (no codec in this build: tpg, heif; avif without ci-core's `avif` feature) | `COS_CI_RESULT_UNSUPPORTED` |
+//! | `UnsupportedStage` (a stage the cloud has that the local engine does not run: `watermark/3`, `imageSlim`, an unknown `imageMogr2` op) | `COS_CI_RESULT_UNSUPPORTED` |
 //! | `InvalidArgument` (the rule cannot apply: crop outside the image, style without bucket) | `COS_CI_RESULT_INVALID_ARGUMENT` |
 //! | encoder failure | `COS_CI_RESULT_PROCESSING_FAILED` |
 
@@ -29,7 +30,9 @@ fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
         ProcessError::InvalidImageFormat(_) => cos_ci_result::InvalidImage,
         ProcessError::ImageTooLarge { .. } => cos_ci_result::ImageTooLarge,
         ProcessError::ImageResolutionExceed(_) => cos_ci_result::ImageResolutionExceed,
-        ProcessError::UnsupportedFormat(_) => cos_ci_result::Unsupported,
+        ProcessError::UnsupportedFormat(_) | ProcessError::UnsupportedStage { .. } => {
+            cos_ci_result::Unsupported
+        }
         ProcessError::InvalidArgument(_) => cos_ci_result::InvalidArgument,
         // `Encode` and kinds added later (the enum is non_exhaustive).
         _ => cos_ci_result::ProcessingFailed,
