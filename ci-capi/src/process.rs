@@ -597,9 +597,19 @@ mod tests {
         // SAFETY: valid pointers throughout; handle freed once at the end.
         unsafe {
             assert_eq!(cos_ci_processed_new(&mut p), cos_ci_result::Ok);
-            let bad = b"imageMogr2/nosuchop/1";
+            let bad = b"imageMogr2/no$op/1";
             let r = cos_ci_process(p, input.as_ptr(), input.len(), bad.as_ptr(), bad.len());
             assert_eq!(r, cos_ci_result::InvalidRule);
+            let unknown = b"imageMogr2/newop/1";
+            let r = cos_ci_process(
+                p,
+                input.as_ptr(),
+                input.len(),
+                unknown.as_ptr(),
+                unknown.len(),
+            );
+            assert_eq!(r, cos_ci_result::Unsupported);
+            assert!(last_error(p).starts_with("NotImplemented: "));
             let rule = b"imageMogr2/thumbnail/10x";
             let junk = b"not an image at all";
             let r = cos_ci_process(p, junk.as_ptr(), junk.len(), rule.as_ptr(), rule.len());
