@@ -52,7 +52,7 @@ func TestPicOperations(t *testing.T) {
 	if got != want {
 		t.Fatalf("JSON() = %s, want %s", got, want)
 	}
-	_, err = NewPicOperations().AddRule("x.png", "imageMogr2/nosuchop/1", "").JSON()
+	_, err = NewPicOperations().AddRule("x.png", "imageMogr2/no$op/1", "").JSON()
 	var e *Error
 	if !errors.As(err, &e) || e.Code != ResultInvalidRule {
 		t.Fatalf("bad rule: %v", err)
@@ -63,9 +63,13 @@ func TestCanonicalRule(t *testing.T) {
 	if _, err := CanonicalRule("imageMogr2/thumbnail/200x"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := CanonicalRule("imageMogr2/nosuchop/1")
+	// A well-formed operation we do not model is carried through as written.
+	if got, err := CanonicalRule("imageMogr2/newop/1|QRcode/cover/0"); err != nil || got != "imageMogr2/newop/1|QRcode/cover/0" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	_, err := CanonicalRule("imageMogr2/no$op/1")
 	var re *RuleError
-	if !errors.As(err, &re) || re.Offset != 11 || re.Token != "nosuchop" {
+	if !errors.As(err, &re) || re.Offset != 11 || re.Token != "no$op" {
 		t.Fatalf("got %#v", err)
 	}
 }

@@ -93,7 +93,8 @@ func TestProcessErrors(t *testing.T) {
 		code   Result
 		prefix string
 	}{
-		{"bad rule", photo, "imageMogr2/nosuchop/1", ResultInvalidRule, ""},
+		{"bad rule", photo, "imageMogr2/no$op/1", ResultInvalidRule, ""},
+		{"stage the engine does not run", photo, "imageMogr2/newop/1", ResultUnsupported, "NotImplemented: "},
 		{"not an image", readCorpus(t, "bad/not-an-image.jpg"), "imageMogr2/thumbnail/100x", ResultInvalidImage, "InvalidImageFormat: "},
 		{"empty input", nil, "imageMogr2/thumbnail/100x", ResultInvalidImage, "InvalidImageFormat: "},
 		{"too many pixels", readCorpus(t, "bad/bomb-256mp.png"), "imageMogr2/thumbnail/100x", ResultImageResolutionExceed, "ImageResolutionExceed: "},

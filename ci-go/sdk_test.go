@@ -1,8 +1,8 @@
 package cosci
 
-// Side by side with the official, unmodified cos-go-sdk-v5 against the local server
-// (`cos-ci serve`, COS_CI_TEST_SERVER=host:port, credentials AKIDlocal / sk-local; test.sh
-// starts it). The SDK gets the bucket's real virtual-host URL
+// Side by side with the official, unmodified cos-go-sdk-v5 against the local server (an
+// in-process NewTestServer, or `cos-ci serve` named by COS_CI_TEST_SERVER=host:port;
+// credentials AKIDlocal / sk-local). The SDK gets the bucket's real virtual-host URL
 // (http://<bucket>.cos.<region>.myqcloud.com) and an http.Transport that dials the
 // server on loopback, so it signs and sends exactly what it would send to COS.
 
@@ -25,11 +25,13 @@ const (
 	sdkRegion = "ap-guangzhou"
 )
 
-// localServer returns the server address, or skips the test.
+// localServer returns the address of the server named by COS_CI_TEST_SERVER, or of a
+// new in-process one (NewTestServer) for this test.
 func localServer(t testing.TB) (host string, port int) {
 	addr := os.Getenv("COS_CI_TEST_SERVER")
 	if addr == "" {
-		t.Skip("COS_CI_TEST_SERVER not set")
+		s := NewTestServer(t)
+		return s.Host, s.Port
 	}
 	h, p, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -4,7 +4,8 @@
  *
  * Conventions:
  *  - Every function returns cos_ci_result (COS_CI_RESULT_OK == 0), except the _free
- *    functions (void, accept NULL) and cos_ci_version (static string).
+ *    functions (void, accept NULL), cos_ci_version (static string) and
+ *    cos_ci_jpeg_simd (bool).
  *  - No panic crosses the boundary (COS_CI_RESULT_PANIC instead).
  *  - Required pointers are checked (COS_CI_RESULT_NULL_PARAMETER). Text inputs are
  *    (const uint8_t *ptr, size_t len) pairs, need no NUL, and must be UTF-8
@@ -227,6 +228,13 @@ typedef struct cos_ci_credentials cos_ci_credentials;
 // Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
 // `cos_ci_image_info_read` needs exclusive access.
 typedef struct cos_ci_image_info cos_ci_image_info;
+
+// A local COS + CI server running on its own threads, listening on a free port of
+// 127.0.0.1, with every well-formed `BucketName-APPID` bucket usable. Made by
+// `cos_ci_local_server_start`, stopped by `cos_ci_local_server_free`.
+//
+// Thread safety: `Send` and `Sync`; every function takes it as `const`.
+typedef struct cos_ci_local_server cos_ci_local_server;
 
 // A Pic-Operations document: `is_pic_info` plus up to 5 rules (fileid, rule, optional
 // bucket). Built with `cos_ci_pic_operations_add_rule` or filled by
@@ -1298,6 +1306,52 @@ cos_ci_result cos_ci_rule_last_error(const cos_ci_rule *rule,
                                      uint8_t *buf,
                                      size_t len,
                                      size_t *out_len);
+
+// Starts a local server and stores its handle in `*out`.
+//
+// `root` is the folder for its data (created if missing, kept after `_free`); NULL
+// makes a new temporary folder that `_free` removes. `secret_id` / `secret_key` are
+// the one key pair it accepts; NULL gives `AKIDlocal` / `sk-local`. Failure to bind
+// or to open the root gives `COS_CI_RESULT_IO`.
+//
+// # Safety
+//
+// The text pointers are NULL or point to their lengths' bytes; `out` points to a
+// writable pointer.
+cos_ci_result cos_ci_local_server_start(const uint8_t *root,
+                                        size_t root_len,
+                                        const uint8_t *secret_id,
+                                        size_t secret_id_len,
+                                        const uint8_t *secret_key,
+                                        size_t secret_key_len,
+                                        cos_ci_local_server **out);
+
+// Writes the server's address, `127.0.0.1:PORT`, into `buf` (see the buffer
+// conventions).
+//
+// # Safety
+//
+// `server` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_local_server_address(const cos_ci_local_server *server,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
+
+// The server's port into `*out`.
+//
+// # Safety
+//
+// `server` is a live handle; `out` is writable.
+cos_ci_result cos_ci_local_server_port(const cos_ci_local_server *server, uint16_t *out);
+
+// Stops the server (requests in flight finish first), removes a temporary root, and
+// frees the handle; NULL is ignored.
+//
+// # Safety
+//
+// `server` is NULL or a handle from `cos_ci_local_server_start`, not used afterwards.
+void cos_ci_local_server_free(cos_ci_local_server *server);
 
 // Creates credentials in `*out`. `token` may be NULL (permanent credentials).
 //

@@ -5,7 +5,7 @@
 //!
 //! * Every function returns a `cos_ci_result`; `COS_CI_RESULT_OK` (0) is success. The
 //!   `_free` functions return nothing and accept NULL. `cos_ci_version` returns a static
-//!   string.
+//!   string and `cos_ci_jpeg_simd` a bool.
 //! * No panic crosses the boundary: every entry point catches unwinding and returns
 //!   `COS_CI_RESULT_PANIC`; the `_free` functions, with nothing to return, write the
 //!   panic to stderr with their name.
@@ -32,6 +32,7 @@ mod ops;
 mod process;
 mod results;
 mod rule;
+mod server;
 mod sign;
 
 pub use client::*;
@@ -40,6 +41,7 @@ pub use ops::*;
 pub use process::*;
 pub use results::*;
 pub use rule::*;
+pub use server::*;
 pub use sign::*;
 
 use ffi::{boundary, boundary_or_default, write_out, U32Enum};

@@ -12,6 +12,7 @@
 //! | `ImageTooLarge` (input bytes) | `COS_CI_RESULT_IMAGE_TOO_LARGE` |
 //! | `ImageResolutionExceed` (sides, pixels, frames) | `COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED` |
 //! | `UnsupportedFormat` (no codec in this build: tpg, heif; avif without ci-core's `avif` feature) | `COS_CI_RESULT_UNSUPPORTED` |
+//! | `UnsupportedStage` (a stage the cloud has that the local engine does not run: `watermark/3`, `imageSlim`, an unknown `imageMogr2` op) | `COS_CI_RESULT_UNSUPPORTED` |
 //! | `InvalidArgument` (the rule cannot apply: crop outside the image, style without bucket) | `COS_CI_RESULT_INVALID_ARGUMENT` |
 //! | encoder failure | `COS_CI_RESULT_PROCESSING_FAILED` |
 
@@ -29,7 +30,9 @@ fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
         ProcessError::InvalidImageFormat(_) => cos_ci_result::InvalidImage,
         ProcessError::ImageTooLarge { .. } => cos_ci_result::ImageTooLarge,
         ProcessError::ImageResolutionExceed(_) => cos_ci_result::ImageResolutionExceed,
-        ProcessError::UnsupportedFormat(_) => cos_ci_result::Unsupported,
+        ProcessError::UnsupportedFormat(_) | ProcessError::UnsupportedStage { .. } => {
+            cos_ci_result::Unsupported
+        }
         ProcessError::InvalidArgument(_) => cos_ci_result::InvalidArgument,
         // `Encode` and kinds added later (the enum is non_exhaustive).
         _ => cos_ci_result::ProcessingFailed,
@@ -594,9 +597,19 @@ mod tests {
         // SAFETY: valid pointers throughout; handle freed once at the end.
         unsafe {
             assert_eq!(cos_ci_processed_new(&mut p), cos_ci_result::Ok);
-            let bad = b"imageMogr2/nosuchop/1";
+            let bad = b"imageMogr2/no$op/1";
             let r = cos_ci_process(p, input.as_ptr(), input.len(), bad.as_ptr(), bad.len());
             assert_eq!(r, cos_ci_result::InvalidRule);
+            let unknown = b"imageMogr2/newop/1";
+            let r = cos_ci_process(
+                p,
+                input.as_ptr(),
+                input.len(),
+                unknown.as_ptr(),
+                unknown.len(),
+            );
+            assert_eq!(r, cos_ci_result::Unsupported);
+            assert!(last_error(p).starts_with("NotImplemented: "));
             let rule = b"imageMogr2/thumbnail/10x";
             let junk = b"not an image at all";
             let r = cos_ci_process(p, junk.as_ptr(), junk.len(), rule.as_ptr(), rule.len());

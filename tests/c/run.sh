@@ -95,7 +95,8 @@ step "ctest (valgrind memcheck)"
 # hide real errors in our code downstream; the C path keeps memcheck exact. The ASan+UBSan
 # pass above runs the SIMD code.
 export JSIMD_FORCENONE=1
-VG="valgrind;--error-exitcode=1;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--track-origins=yes;--quiet"
+# tests/c/valgrind.supp: narrow suppressions, each explained there.
+VG="valgrind;--suppressions=$ROOT/tests/c/valgrind.supp;--error-exitcode=1;--leak-check=full;--errors-for-leak-kinds=definite,indirect;--show-leak-kinds=definite,indirect;--track-origins=yes;--quiet"
 configure_build_test valgrind "-DCOS_CI_TEST_WRAPPER=$VG"
 
 unset JSIMD_FORCENONE

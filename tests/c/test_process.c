@@ -170,7 +170,9 @@ static void test_errors(void) {
   CHECK_OK(cos_ci_processed_new(&p));
   const uint8_t *in = (const uint8_t *)photo;
 
-  expect_error(p, in, len, "imageMogr2/nosuchop/1", COS_CI_RESULT_INVALID_RULE, "");
+  expect_error(p, in, len, "imageMogr2/no$op/1", COS_CI_RESULT_INVALID_RULE, "");
+  /* well-formed, but a stage the local engine does not run */
+  expect_error(p, in, len, "imageMogr2/newop/1", COS_CI_RESULT_UNSUPPORTED, "NotImplemented: ");
   expect_error(p, (const uint8_t *)bad, bad_len, "imageMogr2/thumbnail/100x", COS_CI_RESULT_INVALID_IMAGE,
                "InvalidImageFormat: ");
   expect_error(p, (const uint8_t *)bomb, bomb_len, "imageMogr2/thumbnail/100x",
