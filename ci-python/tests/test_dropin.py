@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,13 @@ def test_native_calls_list() -> None:
         "get_object_to_file", "get_presigned_download_url", "get_presigned_url",
         "head_object", "put_object", "upload_part",
     ]
+
+
+def test_readme_lists_the_native_calls() -> None:
+    readme = (HERE.parent / "README.md").read_text()
+    section = readme[readme.index("These run natively"):readme.index("Every other call")]
+    listed = set(re.findall(r"`([a-z_]+)`", section))
+    assert listed == cos_ci.NATIVE_CALLS
 
 
 def test_native_calls_never_build_the_official_client(local: cos_ci.LocalServer) -> None:

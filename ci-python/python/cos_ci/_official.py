@@ -10,6 +10,7 @@ ran. Without the package installed, the ``AttributeError`` names the call and th
 from __future__ import annotations
 
 import functools
+import importlib
 from types import ModuleType
 from typing import Any, Callable, Optional
 
@@ -23,19 +24,19 @@ INSTALL_HINT = "pip install cos-python-sdk-v5"
 def import_official(owner: str, name: str) -> ModuleType:
     """``qcloud_cos``, or an ``AttributeError`` naming ``owner.name`` and how to get it."""
     try:
-        import qcloud_cos
+        # (importlib: the SDK ships no type information.)
+        return importlib.import_module("qcloud_cos")
     except ImportError as e:
         raise AttributeError(
             f"{owner}.{name} is not one of cos-ci's native calls (cos_ci.NATIVE_CALLS); "
             f"the official SDK's other calls are served by cos-python-sdk-v5, which is not "
             f"installed: {INSTALL_HINT}"
         ) from e
-    return qcloud_cos
 
 
 def _as_ours(error: BaseException) -> Optional[BaseException]:
     """An official ``CosServiceError`` / ``CosClientError`` as cos-ci's, else None."""
-    from qcloud_cos import cos_exception
+    cos_exception = importlib.import_module("qcloud_cos.cos_exception")
 
     if isinstance(error, cos_exception.CosServiceError):
         # The official class keeps the raw body, or '' and a dict for a bodiless answer
