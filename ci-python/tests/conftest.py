@@ -10,6 +10,11 @@ import qcloud_cos
 
 from cosserver import CosTestServer
 
+# pytester: the user-style test modules (user_style/) run as a user's would, in their own
+# process (tests/test_pytest_plugin.py), never collected here.
+pytest_plugins = ["pytester"]
+collect_ignore = ["user_style", "scripts"]
+
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 SECRET_ID = "AKIDexample"

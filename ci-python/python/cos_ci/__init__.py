@@ -9,9 +9,10 @@ signatures.
 
 from __future__ import annotations
 
-from typing import IO, Any, Dict, List, Mapping, Optional, Tuple, Union
+import threading
+from typing import IO, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
-from . import _cos_ci
+from . import _cos_ci, _official
 from ._cos_ci import (
     CHUNK,
     CosClientError,
@@ -49,6 +50,7 @@ __all__ = [
     "CosServiceError",
     "ImageInfo",
     "LocalServer",
+    "NATIVE_CALLS",
     "OriginalInfo",
     "ParsedRule",
     "image_info",
@@ -73,7 +75,12 @@ BodyType = Union[bytes, bytearray, memoryview, str, IO[bytes], IO[str]]
 
 
 class CosConfig:
-    """Where and as whom to connect (the official SDK's keyword names)."""
+    """Where and as whom to connect (the official SDK's keyword names).
+
+    Attributes and methods it lacks (``uri``, ``get_host``, ``_ua``, ...) come from an
+    official ``qcloud_cos.CosConfig`` built from the same arguments on first use (needs
+    ``cos-python-sdk-v5``).
+    """
 
     def __init__(
         self,
@@ -109,6 +116,19 @@ class CosConfig:
         self._ip = IP
         self._port = Port
         self._domain = Domain
+        # Bumped by the setters: clients rebuild their native side when it changes.
+        self._generation = 0
+        given = dict(
+            Appid=Appid, Region=Region, SecretId=SecretId, SecretKey=SecretKey, Token=Token,
+            Scheme=Scheme, Timeout=Timeout, Endpoint=Endpoint, IP=IP, Port=Port, Domain=Domain,
+        )
+        # The arguments as given, for the official config and client (``_official``).
+        self._official_args: Dict[str, Any] = {
+            k: v for k, v in given.items() if v is not None
+        }
+        self._official_args.update(kwargs)
+        self._official_conf: Any = None
+        self._official_lock = threading.Lock()
 
     def get_secret_id(self) -> str:
         return self._secret_id
@@ -119,18 +139,83 @@ class CosConfig:
     def get_token(self) -> Optional[str]:
         return self._token
 
+    def set_ip_port(self, IP: Optional[str], Port: Optional[int] = None) -> None:
+        """Sends the requests to ``IP:Port`` (clients made from this config follow)."""
+        self._ip = IP
+        self._port = Port
+        self._changed(IP=IP, Port=Port)
+
+    def set_credential(self, SecretId: str, SecretKey: str, Token: Optional[str] = None) -> None:
+        """New credentials, e.g. refreshed temporary ones (clients made from this config
+        sign their next requests with them)."""
+        if not SecretId or not SecretKey:
+            raise CosClientError("SecretId and SecretKey is Required!")
+        self._secret_id = SecretId
+        self._secret_key = SecretKey
+        self._token = Token
+        self._changed(SecretId=SecretId, SecretKey=SecretKey, Token=Token)
+
+    def _changed(self, **args: Any) -> None:
+        for k, v in args.items():
+            if v is None:
+                self._official_args.pop(k, None)
+            else:
+                self._official_args[k] = v
+        with self._official_lock:
+            official = self._official_conf
+            self._generation += 1
+        if official is not None:
+            if "IP" in args:
+                official.set_ip_port(args["IP"], args["Port"])
+            else:
+                # The official set_credential fails on Token=None (it strips the token):
+                # give it "" and then None, the value it holds without a token.
+                token = args["Token"]
+                official.set_credential(
+                    args["SecretId"], args["SecretKey"], "" if token is None else token
+                )
+                if token is None:
+                    official._token = None
+
+    def _official(self, name: str) -> Any:
+        """The official ``qcloud_cos.CosConfig`` with the same arguments (built once)."""
+        with self._official_lock:
+            if self._official_conf is None:
+                sdk = _official.import_official("CosConfig", name)
+                self._official_conf = sdk.CosConfig(**self._official_args)
+            return self._official_conf
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes this class lacks. Never for dunders (copy, pickle)
+        # nor before __init__ has run.
+        if name.startswith("__") or "_official_lock" not in self.__dict__:
+            raise AttributeError(name)
+        return _official.translated(getattr(self._official(name), name))
+
 
 class CosS3Client:
     """The COS client: the official SDK's CI calls with the same names and results.
 
     Keyword arguments are the SDK's (``ContentType``, ``Metadata={...}``,
-    ``PicOperations``, ...); an unknown one raises the SDK's ``CosClientError``.
+    ``PicOperations``, ...); an unknown one raises the SDK's ``CosClientError``. The calls
+    in ``NATIVE_CALLS`` run natively; every other call of the official SDK
+    (``upload_file``, ``list_objects``, ``copy_object``, ...) is served by a
+    ``qcloud_cos.CosS3Client`` built on first use from the same configuration, retries and
+    session, when ``cos-python-sdk-v5`` is installed.
     """
 
     def __init__(self, conf: CosConfig, retry: int = 1, session: Any = None) -> None:
         self._conf = conf
         self._retry = retry
-        self._native = _cos_ci.NativeClient(
+        self._session = session
+        self._official_client: Any = None
+        self._official_lock = threading.Lock()
+        self._native_generation = conf._generation
+        self._native_client = self._new_native()
+
+    def _new_native(self) -> "_cos_ci.NativeClient":
+        conf = self._conf
+        return _cos_ci.NativeClient(
             conf._region,
             conf._secret_id,
             conf._secret_key,
@@ -141,8 +226,35 @@ class CosS3Client:
             ip=conf._ip,
             port=conf._port,
             timeout=conf._timeout,
-            retries=max(int(retry), 0),
+            retries=max(int(self._retry), 0),
         )
+
+    @property
+    def _native(self) -> "_cos_ci.NativeClient":
+        # The configuration's setters (set_credential, set_ip_port) bump its generation.
+        if self._native_generation != self._conf._generation:
+            self._native_generation = self._conf._generation
+            self._native_client = self._new_native()
+        return self._native_client
+
+    def _official(self, name: str) -> Any:
+        """The official ``qcloud_cos.CosS3Client`` for the same configuration (built once,
+        on the first call that needs it)."""
+        with self._official_lock:
+            if self._official_client is None:
+                sdk = _official.import_official("CosS3Client", name)
+                official_conf = self._conf._official(name)
+                self._official_client = sdk.CosS3Client(
+                    official_conf, retry=self._retry, session=self._session
+                )
+            return self._official_client
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for calls this class lacks: the official client's, errors raised as
+        # cos-ci's classes. Never for dunders (copy, pickle) nor before __init__ has run.
+        if name.startswith("__") or "_official_lock" not in self.__dict__:
+            raise AttributeError(name)
+        return _official.translated(getattr(self._official(name), name))
 
     def get_conf(self) -> CosConfig:
         return self._conf
@@ -290,7 +402,10 @@ class CosS3Client:
         """A pre-signed URL; ``Params`` (e.g. ``{'imageMogr2/thumbnail/200x': ''}``) are
         signed into it."""
         if UseCiEndPoint:
-            raise CosClientError("UseCiEndPoint is not supported by cos-ci")
+            # The CI endpoint's URL: the official SDK's (same configuration).
+            official = _official.translated(self._official("get_presigned_url").get_presigned_url)
+            url: str = official(Bucket, Key, Method, Expired, Params, Headers, True, SignHost)
+            return url
         params: List[Tuple[str, Optional[str]]] = [
             (str(k), None if v is None or v == "" else str(v)) for k, v in Params.items()
         ]
@@ -312,6 +427,15 @@ class CosS3Client:
         return self.get_presigned_url(
             Bucket, Key, "GET", Expired, Params, Headers, UseCiEndPoint, SignHost
         )
+
+
+#: The calls of ``CosS3Client`` that run natively (in Rust); the official SDK serves the
+#: others (``CosS3Client.__getattr__``).
+NATIVE_CALLS: FrozenSet[str] = frozenset(
+    name
+    for name, value in vars(CosS3Client).items()
+    if not name.startswith("_") and callable(value)
+)
 
 
 def serve(
