@@ -82,3 +82,25 @@ pub fn process(
         .map_err(|e| errors::process_error(&e))?;
     Ok((PyBytes::new(py, &out.bytes), ImageInfo::from(out.info)))
 }
+
+/// What this build contains (`ci_core::build_info`): `version`, `profile`,
+/// `libjpeg_turbo`, `jpeg_simd` (the instruction sets whose libjpeg-turbo kernels are
+/// linked; empty without them), `av1_asm`, `crates` (codec crate -> version) and
+/// `summary` (the lines `cos-ci --version --verbose` prints).
+#[pyfunction]
+pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let info = ci_core::build_info();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("version", info.version)?;
+    d.set_item("profile", info.profile)?;
+    d.set_item("libjpeg_turbo", info.libjpeg_turbo)?;
+    d.set_item("jpeg_simd", info.jpeg_simd.clone())?;
+    d.set_item("av1_asm", info.av1_asm)?;
+    let crates = pyo3::types::PyDict::new(py);
+    for (name, version) in &info.crates {
+        crates.set_item(*name, *version)?;
+    }
+    d.set_item("crates", crates)?;
+    d.set_item("summary", info.to_string())?;
+    Ok(d)
+}

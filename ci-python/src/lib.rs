@@ -52,6 +52,7 @@ fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::image_info, m)?)?;
     m.add_function(wrap_pyfunction!(engine::thumbnail_jpeg, m)?)?;
     m.add_function(wrap_pyfunction!(engine::process, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::build_info, m)?)?;
     m.add("CHUNK", CHUNK)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

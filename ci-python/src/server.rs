@@ -46,7 +46,7 @@ impl LocalServer {
 
 /// Starts `ci-server` on `127.0.0.1:port` (0: a free port) storing into `root`.
 #[pyfunction]
-#[pyo3(signature = (root, port, credentials, region, anonymous, styles))]
+#[pyo3(signature = (root, port, credentials, region, anonymous, styles, default_bucket=None))]
 pub fn start_server(
     py: Python<'_>,
     root: std::path::PathBuf,
@@ -55,11 +55,13 @@ pub fn start_server(
     region: String,
     anonymous: bool,
     styles: Vec<(String, String, String)>,
+    default_bucket: Option<String>,
 ) -> PyResult<LocalServer> {
     let mut config = ci_server::ServerConfig::new(root);
     config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     config.region = region;
     config.anonymous = anonymous;
+    config.default_bucket = default_bucket;
     config.credentials = credentials
         .into_iter()
         .map(|(secret_id, secret_key)| ci_server::CredentialConfig {

@@ -55,6 +55,7 @@ EXPECTED = {
     "ci_process": ["thumbs/stored.webp", "webp", "80", "50"],
     "ci_put": ["640", "thumbs/upload.png", "png", "160", "100"],
     "copy_missing": [404, "NoSuchKey"],
+    "download_file": 55130,
     "downloaded": [32400, 32400],
     "exists": [True, False],
     "folders": ["notes/", "photos/", "thumbs/"],
@@ -72,7 +73,7 @@ def test_official_script_runs_with_only_the_import_switched(tmp_path: Path) -> N
     switched = source.replace(OFFICIAL_IMPORT, SWITCHED_IMPORT)
     # The script's plain COS calls are ones the wheel does not implement.
     served = {"upload_file", "put_object_from_local_file", "list_objects", "copy_object",
-              "object_exists"}
+              "object_exists", "download_file"}
     assert all(("client.%s(" % name) in source for name in served)
     assert not served & cos_ci.NATIVE_CALLS
     # Each run on its own server, so both start from an empty bucket.

@@ -73,6 +73,24 @@ def test_process_rule() -> None:
     out2, _ = cos_ci.process(PHOTO, cos_ci.parse_rule("imageMogr2/thumbnail/200x/format/webp/quality/80"))
     assert out2 == out
     with pytest.raises(cos_ci.RuleError):
-        cos_ci.process(PHOTO, "imageMogr2/bogus/1")
+        cos_ci.process(PHOTO, "imageMogr2/bo$gus/1")
+    # Well-formed, but a stage the local engine does not run: the cloud's 501 code.
+    with pytest.raises(cos_ci.ProcessError) as ei:
+        cos_ci.process(PHOTO, "imageMogr2/newop/1")
+    assert ei.value.code == "NotImplemented" and "imageMogr2/newop" in str(ei.value)
     with pytest.raises(cos_ci.ProcessError):
         cos_ci.process(b"nope", "imageMogr2/thumbnail/10x")
+
+
+def test_build_info_reports_the_jpeg_simd_kernels() -> None:
+    """The wheel the tests build must carry libjpeg-turbo's SIMD kernels (nasm present);
+    COS_CI_ALLOW_NO_JPEG_SIMD=1 accepts a build without them."""
+    import os
+
+    info = cos_ci.build_info()
+    assert info["version"] == cos_ci.__version__
+    assert info["libjpeg_turbo"].startswith("3.")
+    assert ("SIMD kernels: yes" in info["summary"]) == bool(info["jpeg_simd"])
+    if os.environ.get("COS_CI_ALLOW_NO_JPEG_SIMD") != "1":
+        assert info["jpeg_simd"], info["summary"]
+    assert "turbojpeg-sys" in info["crates"]

@@ -29,6 +29,7 @@ from ._cos_ci import (
     Rule,
     RuleError,
     UploadResult,
+    build_info,
     image_info,
     parse_rule,
     process,
@@ -53,6 +54,7 @@ __all__ = [
     "NATIVE_CALLS",
     "OriginalInfo",
     "ParsedRule",
+    "build_info",
     "image_info",
     "process",
     "thumbnail_jpeg",
@@ -446,13 +448,16 @@ def serve(
     Region: str = "ap-guangzhou",
     anonymous: bool = False,
     styles: Optional[Mapping[str, Mapping[str, str]]] = None,
+    bucket: Optional[str] = None,
 ) -> LocalServer:
     """Starts the local COS + CI server (``ci-server``) in-process, on ``127.0.0.1``.
 
     ``root`` is the data directory (a new temporary one when None); ``port=0`` picks a
-    free port; ``styles`` maps bucket -> style name -> rule. Point either SDK at it with
-    ``CosConfig(..., Scheme="http", IP=server.host, Port=server.port)``; stop it with
-    ``server.close()``. Processing runs on the local engine.
+    free port; ``styles`` maps bucket -> style name -> rule; ``bucket`` is the bucket of
+    requests that name none (the SDKs' pre-signed URLs for ``IP=``/``Port=`` clients).
+    Point either SDK at it with ``CosConfig(..., Scheme="http", IP=server.host,
+    Port=server.port)``; stop it with ``server.close()``. Processing runs on the local
+    engine.
     """
     import tempfile
 
@@ -462,5 +467,5 @@ def serve(
         (str(b), str(n), str(r)) for b, m in (styles or {}).items() for n, r in m.items()
     ]
     return _cos_ci.start_server(
-        root, int(port), [(SecretId, SecretKey)], Region, bool(anonymous), style_list
+        root, int(port), [(SecretId, SecretKey)], Region, bool(anonymous), style_list, bucket
     )

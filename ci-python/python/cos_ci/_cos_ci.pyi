@@ -1,6 +1,6 @@
 """The native module (Rust, pyo3). Use the ``cos_ci`` package instead."""
 
-from typing import Any, Dict, List, Optional, Tuple, Union, final
+from typing import Any, Dict, List, Optional, Tuple, TypedDict, Union, final
 import os
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "thumbnail_jpeg",
     "process",
     "start_server",
+    "build_info",
     "CHUNK",
     "__version__",
 ]
@@ -323,7 +324,19 @@ def start_server(
     region: str,
     anonymous: bool,
     styles: List[Tuple[str, str, str]],
+    default_bucket: Optional[str] = None,
 ) -> LocalServer: ...
+
+class _BuildInfo(TypedDict):
+    version: str
+    profile: str
+    libjpeg_turbo: str
+    jpeg_simd: List[str]
+    av1_asm: bool
+    crates: Dict[str, str]
+    summary: str
+
+def build_info() -> _BuildInfo: ...
 
 def image_info(data: _Bytes) -> ImageInfo: ...
 def thumbnail_jpeg(data: _Bytes, width: int, quality: int = 85) -> bytes: ...

@@ -58,8 +58,9 @@ target = os.path.join(work, "thumb.png")
 client.get_object(Bucket=BUCKET, Key="thumbs/upload.png")["Body"].get_stream_to_file(target)
 with open(target, "rb") as f:
     out["downloaded"] = [len(f.read()), os.path.getsize(target)]
-# (download_file is not here: it reads head_object's 'Content-Length', and the local
-# server sends header names in lower case.)
+big = os.path.join(work, "downloaded.jpg")
+client.download_file(Bucket=BUCKET, Key="photos/original.jpg", DestFilePath=big)
+out["download_file"] = os.path.getsize(big)
 body = client.get_object(Bucket=BUCKET, Key="notes/photo.txt")["Body"].get_raw_stream().read()
 out["note"] = body.decode()
 
