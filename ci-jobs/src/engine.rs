@@ -1,0 +1,913 @@
+//! The engine: pic buckets, queues and jobs over the store, a bounded worker pool, the
+//! delivery thread, and waiting for job ends.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ci_core::result::{
+    CreatePicJobsRequest, DescribePicBucketsResponse, DescribePicJobsResponse,
+    DescribePicQueuesResponse, JobState, JobsDetail, ListPicJobsResponse, NotifyConfig, PicBucket,
+    PicQueue, UpdatePicQueueRequest, PIC_PROCESS_TAG,
+};
+use rusqlite::Connection;
+
+use crate::callback::{self, CallbackConfig};
+use crate::clock::{fresh_id, now_millis, now_secs, Clock};
+use crate::model::{BucketQuery, CallbackDelivery, Job, JobQuery, QueueQuery};
+use crate::runner::{JobFailure, JobRunner};
+use crate::store::{self, BucketRow, Ending, QueueRow};
+use crate::{JobsError, Result};
+
+/// Longest `UserData` accepted, in bytes.
+pub const MAX_USER_DATA: usize = 1024;
+/// Longest queue name accepted, in bytes.
+pub const MAX_QUEUE_NAME: usize = 128;
+/// Most ids in one get-jobs call.
+pub const MAX_JOB_IDS: usize = 100;
+/// `Code` of a job cancelled before it ran.
+pub const CANCELLED_CODE: &str = "Cancelled";
+
+/// How the engine runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Worker threads; each queue also runs at most its `MaxConcurrent` jobs at once.
+    /// 0 runs nothing (a read-only view of the store). Default: the machine's cores.
+    pub workers: usize,
+    /// Offset of the times written, minutes east of UTC. Default 480 (`+0800`, as CI's
+    /// examples show).
+    pub utc_offset_minutes: i16,
+    /// `MaxSize` of a new queue: most jobs waiting at once. Default 10000.
+    pub queue_max_size: u32,
+    /// `MaxConcurrent` of a new queue. Default 10.
+    pub queue_max_concurrent: u32,
+    /// `Name` of a new queue. Default `queue-pic-process-1`.
+    pub queue_name: String,
+    /// Callback delivery.
+    pub callbacks: CallbackConfig,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            workers: std::thread::available_parallelism().map_or(1, usize::from),
+            utc_offset_minutes: 480,
+            queue_max_size: 10_000,
+            queue_max_concurrent: 10,
+            queue_name: "queue-pic-process-1".to_owned(),
+            callbacks: CallbackConfig::default(),
+        }
+    }
+}
+
+/// What the scheduler keeps of a queue.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    active: bool,
+    max_concurrent: u32,
+}
+
+/// Everything behind the engine's lock.
+pub(crate) struct State {
+    pub conn: Connection,
+    queues: HashMap<String, Schedule>,
+    running: HashMap<String, u32>,
+    pub shutdown: bool,
+}
+
+impl State {
+    fn schedule(&mut self, q: &QueueRow) {
+        self.queues.insert(
+            q.queue_id.clone(),
+            Schedule {
+                active: q.state == "Active",
+                max_concurrent: q.max_concurrent,
+            },
+        );
+    }
+}
+
+/// Shared by the handle, the workers and the delivery thread.
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    /// Workers wait here for work.
+    work: Condvar,
+    /// Job ends are announced here.
+    ended: Condvar,
+    /// The delivery thread waits here for new or due deliveries.
+    deliver: Condvar,
+    /// Delivery attempts are announced here.
+    pub delivered: Condvar,
+    pub config: EngineConfig,
+    clock: Clock,
+    runner: Arc<dyn JobRunner>,
+}
+
+impl Inner {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held (none is expected: runners run unlocked) leaves
+        // the state as the last committed transaction made it: carry on.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn wait_deliver<'a>(
+        &self,
+        guard: MutexGuard<'a, State>,
+        wait: Duration,
+    ) -> MutexGuard<'a, State> {
+        self.deliver
+            .wait_timeout(guard, wait)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+    }
+
+    fn wait_on<'a>(
+        cv: &Condvar,
+        guard: MutexGuard<'a, State>,
+        wait: Duration,
+    ) -> MutexGuard<'a, State> {
+        cv.wait_timeout(guard, wait)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+    }
+
+    /// Ends `job` (from `from`) in one transaction with its callback record, then wakes
+    /// waiters, workers and the delivery thread.
+    fn end(
+        &self,
+        state: &mut State,
+        job: &Job,
+        from: JobState,
+        ending: &Ending<'_>,
+    ) -> Result<bool> {
+        let queue = store::queue(&state.conn, &job.queue_id)?;
+        let mut ended = job.clone();
+        ended.state = ending.state;
+        ended.code = ending.code.to_owned();
+        ended.message = ending.message.to_owned();
+        ended.end_time = Some(ending.end);
+        ended.result = ending.result.cloned();
+        let delivery = callback::delivery_for(
+            &job.request,
+            queue.as_ref(),
+            ended.to_detail(&self.clock),
+            &self.config.callbacks,
+        );
+        let tx = state.conn.transaction()?;
+        if !store::end_job(&tx, &job.job_id, from, ending)? {
+            return Ok(false);
+        }
+        if let Some(d) = &delivery {
+            store::insert_delivery(&tx, d, now_millis())?;
+        }
+        tx.commit()?;
+        self.ended.notify_all();
+        if delivery.is_some() {
+            self.deliver.notify_all();
+        }
+        Ok(true)
+    }
+}
+
+/// The persistent pic-job engine. Dropping it (or [`Engine::shutdown`]) stops taking
+/// jobs, lets running ones finish and joins the threads; waiting jobs and pending
+/// callbacks stay in the store for the next open.
+///
+/// Every method blocks on SQLite (and [`Engine::wait_for_end`] on job ends): from an
+/// async runtime, call them on a blocking thread.
+pub struct Engine {
+    inner: Arc<Inner>,
+    threads: Vec<JoinHandle<()>>,
+    recovered: usize,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the store at `path`, puts jobs found `Running` (the
+    /// last process died mid-job) back to `Submitted`, and starts `config.workers`
+    /// workers running jobs through `runner`, plus the callback delivery thread, which
+    /// resumes pending deliveries at once (their back-off restarts from now).
+    pub fn open(
+        path: impl AsRef<Path>,
+        config: EngineConfig,
+        runner: Arc<dyn JobRunner>,
+    ) -> Result<Engine> {
+        let clock = Clock::new(config.utc_offset_minutes)?;
+        let mut conn = store::open(path.as_ref())?;
+        let recovered = store::requeue_running(&mut conn)?;
+        // How long the engine was down is unknown: pending callbacks are due now.
+        store::resume_deliveries(&conn, now_millis())?;
+        let queues = store::all_queues(&conn)?;
+        let mut state = State {
+            conn,
+            queues: HashMap::new(),
+            running: HashMap::new(),
+            shutdown: false,
+        };
+        for q in &queues {
+            state.schedule(q);
+        }
+        let workers = config.workers;
+        let inner = Arc::new(Inner {
+            state: Mutex::new(state),
+            work: Condvar::new(),
+            ended: Condvar::new(),
+            deliver: Condvar::new(),
+            delivered: Condvar::new(),
+            config,
+            clock,
+            runner,
+        });
+        let mut engine = Engine {
+            inner: Arc::clone(&inner),
+            threads: Vec::with_capacity(workers + 1),
+            recovered,
+        };
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let delivery_inner = Arc::clone(&inner);
+        engine.threads.push(
+            std::thread::Builder::new()
+                .name("ci-jobs-callbacks".into())
+                .spawn(
+                    move || match callback::client(&delivery_inner.config.callbacks) {
+                        Ok(client) => {
+                            let _ = ready_tx.send(Ok(()));
+                            callback::deliver_forever(delivery_inner, client);
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    },
+                )?,
+        );
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(JobsError::Client(e)),
+            Err(_) => return Err(JobsError::Client("the delivery thread ended".into())),
+        }
+        for n in 0..workers {
+            let worker_inner = Arc::clone(&inner);
+            engine.threads.push(
+                std::thread::Builder::new()
+                    .name(format!("ci-jobs-worker-{n}"))
+                    .spawn(move || work_forever(&worker_inner))?,
+            );
+        }
+        Ok(engine)
+    }
+
+    /// How many jobs [`Engine::open`] found `Running` and put back to `Submitted`.
+    pub fn recovered_jobs(&self) -> usize {
+        self.recovered
+    }
+
+    /// How times are written.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Opens the pic processing service of `bucket_id` (in `region`), creating its pic
+    /// queue (`p` + 32 hex digits, `Active`, callbacks `Off`). Opening an open bucket
+    /// returns it unchanged.
+    pub fn open_pic_bucket(&self, bucket_id: &str, region: &str) -> Result<PicBucket> {
+        if bucket_id.is_empty() || region.is_empty() {
+            return Err(JobsError::InvalidArgument(
+                "a pic bucket needs a bucket id and a region".into(),
+            ));
+        }
+        let mut state = self.inner.lock();
+        if let Some(b) = store::bucket(&state.conn, bucket_id)? {
+            return Ok(self.pic_bucket(&b));
+        }
+        let now = now_secs();
+        let config = &self.inner.config;
+        let queue = QueueRow {
+            queue_id: fresh_id('p')?,
+            bucket_id: bucket_id.to_owned(),
+            name: config.queue_name.clone(),
+            state: "Active".to_owned(),
+            notify: NotifyConfig {
+                url: Some(String::new()),
+                event: Some("TaskFinish".to_owned()),
+                kind: Some("Url".to_owned()),
+                state: Some("Off".to_owned()),
+                result_format: Some("XML".to_owned()),
+                ..Default::default()
+            },
+            max_size: config.queue_max_size,
+            max_concurrent: config.queue_max_concurrent.max(1),
+            create_time: now,
+            update_time: now,
+        };
+        let bucket = BucketRow {
+            bucket_id: bucket_id.to_owned(),
+            region: region.to_owned(),
+            create_time: now,
+            queue_id: queue.queue_id.clone(),
+        };
+        let tx = state.conn.transaction()?;
+        store::insert_bucket(&tx, &bucket, &queue)?;
+        tx.commit()?;
+        state.schedule(&queue);
+        Ok(self.pic_bucket(&bucket))
+    }
+
+    fn pic_bucket(&self, b: &BucketRow) -> PicBucket {
+        PicBucket {
+            bucket_id: b.bucket_id.clone(),
+            name: b.bucket_id.clone(),
+            region: b.region.clone(),
+            create_time: self.inner.clock.format(b.create_time),
+        }
+    }
+
+    /// Lists open pic buckets (by id) matching `q`; `request_id` is left empty for the
+    /// caller.
+    pub fn describe_pic_buckets(&self, q: &BucketQuery) -> Result<DescribePicBucketsResponse> {
+        let state = self.inner.lock();
+        let matching: Vec<BucketRow> = store::all_buckets(&state.conn)?
+            .into_iter()
+            .filter(|b| q.regions.is_empty() || q.regions.contains(&b.region))
+            .filter(|b| q.bucket_names.is_empty() || q.bucket_names.contains(&b.bucket_id))
+            .filter(|b| {
+                q.bucket_name_prefix
+                    .as_deref()
+                    .is_none_or(|p| b.bucket_id.starts_with(p))
+            })
+            .collect();
+        drop(state);
+        let total = matching.len() as u64;
+        Ok(DescribePicBucketsResponse {
+            request_id: String::new(),
+            total_count: total,
+            page_number: q.page_number,
+            page_size: q.page_size,
+            pic_bucket_list: page(matching, q.page_number, q.page_size)
+                .iter()
+                .map(|b| self.pic_bucket(b))
+                .collect(),
+        })
+    }
+
+    /// Closes the pic processing service of `bucket_id` and deletes its queue. Jobs still
+    /// waiting end `Cancel` (code [`CANCELLED_CODE`], callbacks as for any end); running
+    /// ones finish; every job stays queryable. Returns how many jobs were cancelled.
+    pub fn close_pic_bucket(&self, bucket_id: &str) -> Result<usize> {
+        let mut state = self.inner.lock();
+        let Some(bucket) = store::bucket(&state.conn, bucket_id)? else {
+            return Err(JobsError::PicBucketNotOpen(bucket_id.to_owned()));
+        };
+        let waiting = store::submitted_jobs_of_bucket(&state.conn, bucket_id)?;
+        let now = now_secs();
+        let mut cancelled = 0;
+        for job in &waiting {
+            let ending = Ending {
+                state: JobState::Cancel,
+                code: CANCELLED_CODE,
+                message: "the pic bucket was closed before the job ran",
+                end: now,
+                result: None,
+            };
+            if self
+                .inner
+                .end(&mut state, job, JobState::Submitted, &ending)?
+            {
+                cancelled += 1;
+            }
+        }
+        let tx = state.conn.transaction()?;
+        store::delete_bucket(&tx, bucket_id)?;
+        tx.commit()?;
+        state.queues.remove(&bucket.queue_id);
+        Ok(cancelled)
+    }
+
+    fn open_bucket(&self, state: &State, bucket_id: &str) -> Result<BucketRow> {
+        store::bucket(&state.conn, bucket_id)?
+            .ok_or_else(|| JobsError::PicBucketNotOpen(bucket_id.to_owned()))
+    }
+
+    fn pic_queue(&self, q: &QueueRow) -> PicQueue {
+        PicQueue {
+            queue_id: q.queue_id.clone(),
+            name: q.name.clone(),
+            state: q.state.clone(),
+            notify_config: q.notify.clone(),
+            max_size: q.max_size,
+            max_concurrent: q.max_concurrent,
+            update_time: self.inner.clock.format(q.update_time),
+            create_time: self.inner.clock.format(q.create_time),
+            category: Some("PicProcessing".to_owned()),
+        }
+    }
+
+    /// The queues of `bucket_id` matching `q` (unknown `queue_ids` reported in
+    /// `NonExistPIDs`); `request_id` is left empty for the caller.
+    pub fn describe_queues(
+        &self,
+        bucket_id: &str,
+        q: &QueueQuery,
+    ) -> Result<DescribePicQueuesResponse> {
+        let state = self.inner.lock();
+        self.open_bucket(&state, bucket_id)?;
+        let queues: Vec<QueueRow> = store::all_queues(&state.conn)?
+            .into_iter()
+            .filter(|row| row.bucket_id == bucket_id)
+            .collect();
+        drop(state);
+        let non_exist_pids = q
+            .queue_ids
+            .iter()
+            .filter(|id| !queues.iter().any(|row| &row.queue_id == *id))
+            .cloned()
+            .collect();
+        let matching: Vec<QueueRow> = queues
+            .into_iter()
+            .filter(|row| q.queue_ids.is_empty() || q.queue_ids.contains(&row.queue_id))
+            .filter(|row| q.state.as_ref().is_none_or(|s| &row.state == s))
+            .collect();
+        Ok(DescribePicQueuesResponse {
+            request_id: String::new(),
+            total_count: matching.len() as u64,
+            page_number: q.page_number,
+            page_size: q.page_size,
+            queue_list: page(matching, q.page_number, q.page_size)
+                .iter()
+                .map(|row| self.pic_queue(row))
+                .collect(),
+            non_exist_pids,
+        })
+    }
+
+    /// Updates a queue of `bucket_id`: `Name` (required, at most 128 bytes), `State`
+    /// (`Active` | `Paused`; kept when absent), `NotifyConfig` (replaced when given). A
+    /// paused queue holds its waiting jobs (they stay `Submitted`); running ones finish.
+    pub fn update_queue(
+        &self,
+        bucket_id: &str,
+        queue_id: &str,
+        update: &UpdatePicQueueRequest,
+    ) -> Result<PicQueue> {
+        let name = update.name.as_deref().unwrap_or("");
+        if name.is_empty() || name.len() > MAX_QUEUE_NAME {
+            return Err(JobsError::InvalidArgument(format!(
+                "Name is required, 1 to {MAX_QUEUE_NAME} bytes"
+            )));
+        }
+        if let Some(body_id) = update.queue_id.as_deref().filter(|id| !id.is_empty()) {
+            if body_id != queue_id {
+                return Err(JobsError::InvalidArgument(format!(
+                    "QueueID `{body_id}` differs from the path's `{queue_id}`"
+                )));
+            }
+        }
+        let new_state = match update.state.as_deref() {
+            None | Some("") => None,
+            Some(s @ ("Active" | "Paused")) => Some(s.to_owned()),
+            Some(other) => {
+                return Err(JobsError::InvalidArgument(format!(
+                    "State `{other}`: expected Active or Paused"
+                )))
+            }
+        };
+        let notify = update
+            .notify_config
+            .as_ref()
+            .map(checked_notify)
+            .transpose()?;
+        let mut state = self.inner.lock();
+        self.open_bucket(&state, bucket_id)?;
+        let mut row = store::queue(&state.conn, queue_id)?
+            .filter(|row| row.bucket_id == bucket_id)
+            .ok_or_else(|| JobsError::NoSuchQueue {
+                bucket_id: bucket_id.to_owned(),
+                queue_id: queue_id.to_owned(),
+            })?;
+        row.name = name.to_owned();
+        if let Some(s) = new_state {
+            row.state = s;
+        }
+        if let Some(n) = notify {
+            row.notify = n;
+        }
+        row.update_time = now_secs();
+        store::update_queue(&state.conn, &row)?;
+        state.schedule(&row);
+        drop(state);
+        self.inner.work.notify_all();
+        Ok(self.pic_queue(&row))
+    }
+
+    /// Validates and stores a job for `bucket_id` (whose pic bucket must be open),
+    /// returning its details (`Submitted`). Checks: `Tag` is `PicProcess`; `Input.Object`;
+    /// exactly one of `TemplateId` and `PicProcess.ProcessRule`; `Output` `Region`,
+    /// `Bucket`, `Object`; `QueueId` is the bucket's queue, not full; `JobLevel` 0..=2;
+    /// `UserData` at most 1024 bytes; `CallBackFormat` XML|JSON; `CallBackType` Url|TDMQ.
+    pub fn submit(&self, bucket_id: &str, request: CreatePicJobsRequest) -> Result<JobsDetail> {
+        check_request(&request)?;
+        let state = self.inner.lock();
+        let bucket = self.open_bucket(&state, bucket_id)?;
+        let queue = store::queue(&state.conn, &request.queue_id)?
+            .filter(|q| q.bucket_id == bucket_id)
+            .ok_or_else(|| JobsError::NoSuchQueue {
+                bucket_id: bucket_id.to_owned(),
+                queue_id: request.queue_id.clone(),
+            })?;
+        if store::waiting_jobs(&state.conn, &queue.queue_id)? >= queue.max_size {
+            return Err(JobsError::QueueFull {
+                queue_id: queue.queue_id,
+                max_size: queue.max_size,
+            });
+        }
+        let job = Job {
+            job_id: fresh_id('c')?,
+            bucket_id: bucket_id.to_owned(),
+            region: bucket.region,
+            queue_id: queue.queue_id,
+            request,
+            state: JobState::Submitted,
+            code: "Success".to_owned(),
+            message: String::new(),
+            creation_time: now_secs(),
+            start_time: None,
+            end_time: None,
+            result: None,
+            runs: 0,
+        };
+        store::insert_job(&state.conn, &job)?;
+        drop(state);
+        self.inner.work.notify_one();
+        Ok(job.to_detail(&self.inner.clock))
+    }
+
+    /// Cancels a `Submitted` job of `bucket_id` (the cloud cancels only jobs that have
+    /// not started): it ends `Cancel` with code [`CANCELLED_CODE`] and its callback.
+    pub fn cancel_job(&self, bucket_id: &str, job_id: &str) -> Result<JobsDetail> {
+        let mut state = self.inner.lock();
+        let job = store::job(&state.conn, job_id)?
+            .filter(|j| j.bucket_id == bucket_id)
+            .ok_or_else(|| JobsError::NoSuchJob(job_id.to_owned()))?;
+        if job.state != JobState::Submitted {
+            return Err(JobsError::NotCancellable {
+                job_id: job_id.to_owned(),
+                state: job.state,
+            });
+        }
+        let ending = Ending {
+            state: JobState::Cancel,
+            code: CANCELLED_CODE,
+            message: "cancelled before it ran",
+            end: now_secs(),
+            result: None,
+        };
+        self.inner
+            .end(&mut state, &job, JobState::Submitted, &ending)?;
+        let job = store::job(&state.conn, job_id)?
+            .ok_or_else(|| JobsError::NoSuchJob(job_id.to_owned()))?;
+        Ok(job.to_detail(&self.inner.clock))
+    }
+
+    /// One job by id, from any bucket.
+    pub fn job(&self, job_id: &str) -> Result<Option<Job>> {
+        let state = self.inner.lock();
+        store::job(&state.conn, job_id)
+    }
+
+    /// Jobs of `bucket_id` by id, in the order asked (a repeated id once); ids unknown
+    /// in this bucket go to `NonExistJobIds`. At most 100 ids.
+    pub fn get_jobs(&self, bucket_id: &str, job_ids: &[&str]) -> Result<DescribePicJobsResponse> {
+        if job_ids.is_empty() || job_ids.len() > MAX_JOB_IDS {
+            return Err(JobsError::InvalidArgument(format!(
+                "1 to {MAX_JOB_IDS} job ids, got {}",
+                job_ids.len()
+            )));
+        }
+        let state = self.inner.lock();
+        let mut answer = DescribePicJobsResponse::default();
+        let mut seen: Vec<&str> = Vec::with_capacity(job_ids.len());
+        for id in job_ids {
+            if seen.contains(id) {
+                continue;
+            }
+            seen.push(id);
+            match store::job(&state.conn, id)?.filter(|j| j.bucket_id == bucket_id) {
+                Some(job) => answer.jobs_detail.push(job.to_detail(&self.inner.clock)),
+                None => answer.non_exist_job_ids.push((*id).to_owned()),
+            }
+        }
+        Ok(answer)
+    }
+
+    /// One page of `bucket_id`'s jobs matching `q`, by creation order. `NextToken` is
+    /// opaque (it names the last job of the page) and stable under concurrent submits:
+    /// pages never repeat or skip a job; newest-first listings do not show jobs created
+    /// after their first page, oldest-first ones show them at the end.
+    pub fn list_jobs(&self, bucket_id: &str, q: &JobQuery) -> Result<ListPicJobsResponse> {
+        let after = q.next_token.as_deref().map(read_token).transpose()?;
+        let state = self.inner.lock();
+        self.open_bucket(&state, bucket_id)?;
+        let (jobs, last) = store::list_jobs(&state.conn, bucket_id, q, after)?;
+        drop(state);
+        Ok(ListPicJobsResponse {
+            jobs_detail: jobs
+                .iter()
+                .map(|j| j.to_detail(&self.inner.clock))
+                .collect(),
+            next_token: last.map(write_token).unwrap_or_default(),
+        })
+    }
+
+    /// Waits until job `job_id` has ended (`Success`, `Failed`, `Cancel`) or `timeout`
+    /// passes: its final details, `None` on timeout. Unknown jobs are an error.
+    pub fn wait_for_end(&self, job_id: &str, timeout: Duration) -> Result<Option<JobsDetail>> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.inner.lock();
+        loop {
+            let job = store::job(&state.conn, job_id)?
+                .ok_or_else(|| JobsError::NoSuchJob(job_id.to_owned()))?;
+            if job.state.is_final() {
+                return Ok(Some(job.to_detail(&self.inner.clock)));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            state = Inner::wait_on(&self.inner.ended, state, deadline - now);
+        }
+    }
+
+    /// The callbacks recorded for `job_id`, oldest first.
+    pub fn deliveries(&self, job_id: &str) -> Result<Vec<CallbackDelivery>> {
+        let state = self.inner.lock();
+        store::deliveries_of(&state.conn, job_id)
+    }
+
+    /// Waits until no callback is pending (each delivered, failed for good or refused) or
+    /// `timeout` passes; true when none is pending.
+    pub fn wait_for_deliveries(&self, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.inner.lock();
+        loop {
+            if store::pending_deliveries(&state.conn)? == 0 {
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            state = Inner::wait_on(&self.inner.delivered, state, deadline - now);
+        }
+    }
+
+    /// Stops taking jobs, lets running ones finish, and joins every thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.inner.lock().shutdown = true;
+        self.inner.work.notify_all();
+        self.inner.deliver.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Items of page `number` (from 1) of `size`.
+fn page<T>(items: Vec<T>, number: u32, size: u32) -> Vec<T> {
+    let skip = (number.saturating_sub(1) as usize).saturating_mul(size as usize);
+    items.into_iter().skip(skip).take(size as usize).collect()
+}
+
+fn write_token(seq: i64) -> String {
+    format!("{seq:016x}")
+}
+
+fn read_token(token: &str) -> Result<i64> {
+    (token.len() == 16)
+        .then(|| i64::from_str_radix(token, 16).ok())
+        .flatten()
+        .ok_or_else(|| {
+            JobsError::InvalidArgument(format!("nextToken `{token}` is not one of ours"))
+        })
+}
+
+fn invalid(message: impl Into<String>) -> JobsError {
+    JobsError::InvalidArgument(message.into())
+}
+
+fn check_request(r: &CreatePicJobsRequest) -> Result<()> {
+    if r.tag != PIC_PROCESS_TAG {
+        return Err(invalid(format!(
+            "Tag `{}`: expected {PIC_PROCESS_TAG}",
+            r.tag
+        )));
+    }
+    if r.input.object.is_empty() {
+        return Err(invalid("Input.Object is required"));
+    }
+    let op = &r.operation;
+    let template = op.template_id.as_deref().is_some_and(|t| !t.is_empty());
+    let rule = op
+        .pic_process
+        .as_ref()
+        .is_some_and(|p| !p.process_rule.is_empty());
+    if template == rule {
+        return Err(invalid(
+            "Operation needs exactly one of TemplateId and PicProcess.ProcessRule",
+        ));
+    }
+    let out = &op.output;
+    if out.region.is_empty() || out.bucket.is_empty() || out.object.is_empty() {
+        return Err(invalid("Operation.Output needs Region, Bucket and Object"));
+    }
+    if op.job_level.is_some_and(|l| l > 2) {
+        return Err(invalid("Operation.JobLevel must be 0, 1 or 2"));
+    }
+    if op
+        .user_data
+        .as_ref()
+        .is_some_and(|u| u.len() > MAX_USER_DATA)
+    {
+        return Err(invalid(format!(
+            "Operation.UserData is longer than {MAX_USER_DATA} bytes"
+        )));
+    }
+    if r.queue_id.is_empty() {
+        return Err(invalid("QueueId is required"));
+    }
+    if let Some(f) = r.call_back_format.as_deref().filter(|f| !f.is_empty()) {
+        if f != "XML" && f != "JSON" {
+            return Err(invalid(format!(
+                "CallBackFormat `{f}`: expected XML or JSON"
+            )));
+        }
+    }
+    if let Some(t) = r.call_back_type.as_deref().filter(|t| !t.is_empty()) {
+        if t != "Url" && t != "TDMQ" {
+            return Err(invalid(format!("CallBackType `{t}`: expected Url or TDMQ")));
+        }
+    }
+    Ok(())
+}
+
+/// A queue's new `NotifyConfig`, defaults filled: `State` On|Off (Off), `Type` Url|TDMQ
+/// (Url), `Event` a comma list of TaskFinish|WorkflowFinish (TaskFinish), `ResultFormat`
+/// XML|JSON (XML); `Url` required when On with type Url.
+fn checked_notify(n: &NotifyConfig) -> Result<NotifyConfig> {
+    let pick = |v: &Option<String>, default: &str, allowed: &[&str], name: &str| {
+        let v = v.as_deref().filter(|v| !v.is_empty()).unwrap_or(default);
+        if allowed.contains(&v) {
+            Ok(v.to_owned())
+        } else {
+            Err(invalid(format!(
+                "NotifyConfig.{name} `{v}`: expected {}",
+                allowed.join(" or ")
+            )))
+        }
+    };
+    let state = pick(&n.state, "Off", &["On", "Off"], "State")?;
+    let kind = pick(&n.kind, "Url", &["Url", "TDMQ"], "Type")?;
+    let format = pick(&n.result_format, "XML", &["XML", "JSON"], "ResultFormat")?;
+    let event = n
+        .event
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .unwrap_or("TaskFinish");
+    if let Some(bad) = event
+        .split(',')
+        .map(str::trim)
+        .find(|e| !matches!(*e, "TaskFinish" | "WorkflowFinish"))
+    {
+        return Err(invalid(format!(
+            "NotifyConfig.Event `{bad}`: expected TaskFinish or WorkflowFinish"
+        )));
+    }
+    let url = n.url.clone().unwrap_or_default();
+    if state == "On" && kind == "Url" && url.is_empty() {
+        return Err(invalid("NotifyConfig.Url is required when State is On"));
+    }
+    Ok(NotifyConfig {
+        url: Some(url),
+        event: Some(event.to_owned()),
+        kind: Some(kind),
+        state: Some(state),
+        result_format: Some(format),
+        mq_mode: n.mq_mode.clone().filter(|s| !s.is_empty()),
+        mq_region: n.mq_region.clone().filter(|s| !s.is_empty()),
+        mq_name: n.mq_name.clone().filter(|s| !s.is_empty()),
+    })
+}
+
+/// A worker: claim the next runnable job (highest level, oldest, of an active queue below
+/// its `MaxConcurrent`), run it unlocked, end it.
+fn work_forever(inner: &Inner) {
+    loop {
+        let job = {
+            let mut state = inner.lock();
+            loop {
+                if state.shutdown {
+                    return;
+                }
+                match claim(&mut state) {
+                    Ok(Some(job)) => break job,
+                    Ok(None) => state = Inner::wait_on(&inner.work, state, Duration::from_secs(60)),
+                    Err(e) => {
+                        tracing::warn!("claiming a pic job: {e}");
+                        state = Inner::wait_on(&inner.work, state, Duration::from_secs(1));
+                    }
+                }
+            }
+        };
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| inner.runner.run(&job))).unwrap_or_else(|_| {
+                Err(JobFailure::new(
+                    "InternalError",
+                    "the job processor panicked",
+                ))
+            });
+        let (state_after, code, message, result) = match &outcome {
+            Ok(result) => (JobState::Success, "Success", "", Some(result)),
+            Err(f) => (JobState::Failed, f.code.as_str(), f.message.as_str(), None),
+        };
+        let ending = Ending {
+            state: state_after,
+            code,
+            message,
+            end: now_secs(),
+            result,
+        };
+        let mut state = inner.lock();
+        if let Some(n) = state.running.get_mut(&job.queue_id) {
+            *n = n.saturating_sub(1);
+        }
+        if let Err(e) = inner.end(&mut state, &job, JobState::Running, &ending) {
+            // The job stays Running in the store and is run again at the next open.
+            tracing::warn!("ending pic job {}: {e}", job.job_id);
+        }
+        drop(state);
+        inner.work.notify_all();
+    }
+}
+
+fn claim(state: &mut State) -> Result<Option<Job>> {
+    let eligible: Vec<String> = state
+        .queues
+        .iter()
+        .filter(|(id, s)| {
+            s.active && state.running.get(*id).copied().unwrap_or(0) < s.max_concurrent
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    let ids: Vec<&str> = eligible.iter().map(String::as_str).collect();
+    let job = store::claim_next(&state.conn, &ids, now_secs())?;
+    if let Some(job) = &job {
+        *state.running.entry(job.queue_id.clone()).or_insert(0) += 1;
+    }
+    Ok(job)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_pages() {
+        assert_eq!(write_token(42), "000000000000002a");
+        assert_eq!(read_token("000000000000002a").ok(), Some(42));
+        for bad in ["", "2a", "zzzzzzzzzzzzzzzz", "000000000000002a0"] {
+            assert!(read_token(bad).is_err(), "{bad}");
+        }
+        assert_eq!(page(vec![1, 2, 3, 4, 5], 2, 2), vec![3, 4]);
+        assert_eq!(page(vec![1, 2, 3], 3, 2), Vec::<i32>::new());
+    }
+
+    #[test]
+    fn notify_defaults_and_refusals() -> Result<()> {
+        let n = checked_notify(&NotifyConfig::default())?;
+        assert_eq!(n.state.as_deref(), Some("Off"));
+        assert_eq!(n.kind.as_deref(), Some("Url"));
+        assert_eq!(n.event.as_deref(), Some("TaskFinish"));
+        assert_eq!(n.result_format.as_deref(), Some("XML"));
+        let on_without_url = NotifyConfig {
+            state: Some("On".into()),
+            ..Default::default()
+        };
+        assert!(checked_notify(&on_without_url).is_err());
+        let bad_event = NotifyConfig {
+            event: Some("TaskFinish,Done".into()),
+            ..Default::default()
+        };
+        assert!(checked_notify(&bad_event).is_err());
+        Ok(())
+    }
+}
