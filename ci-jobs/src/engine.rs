@@ -30,6 +30,8 @@ pub const MAX_QUEUE_NAME: usize = 128;
 pub const MAX_JOB_IDS: usize = 100;
 /// `Code` of a job cancelled before it ran.
 pub const CANCELLED_CODE: &str = "Cancelled";
+/// `Message` of a job cancelled by the closing of its pic bucket.
+const CLOSED_MESSAGE: &str = "the pic bucket was closed before the job ran";
 
 /// How the engine runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +222,20 @@ impl Engine {
             clock,
             runner,
         });
+        {
+            // A job re-queued above whose bucket was closed meanwhile can never run.
+            let mut state = inner.lock();
+            for job in store::orphaned_jobs(&state.conn)? {
+                let ending = Ending {
+                    state: JobState::Cancel,
+                    code: CANCELLED_CODE,
+                    message: CLOSED_MESSAGE,
+                    end: now_secs(),
+                    result: None,
+                };
+                inner.end(&mut state, &job, JobState::Submitted, &ending)?;
+            }
+        }
         let mut engine = Engine {
             inner: Arc::clone(&inner),
             threads: Vec::with_capacity(workers + 1),
@@ -366,7 +382,7 @@ impl Engine {
             let ending = Ending {
                 state: JobState::Cancel,
                 code: CANCELLED_CODE,
-                message: "the pic bucket was closed before the job ran",
+                message: CLOSED_MESSAGE,
                 end: now,
                 result: None,
             };

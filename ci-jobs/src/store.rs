@@ -451,6 +451,21 @@ pub(crate) fn submitted_jobs_of_bucket(conn: &Connection, bucket_id: &str) -> Re
         .collect()
 }
 
+/// Waiting jobs whose queue no longer exists (their bucket was closed while they ran,
+/// and the process died before they ended).
+pub(crate) fn orphaned_jobs(conn: &Connection) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {JOB_COLUMNS} FROM pic_jobs WHERE state = 'Submitted'
+           AND queue_id NOT IN (SELECT queue_id FROM pic_queues) ORDER BY seq"
+    ))?;
+    let raws = stmt
+        .query_map([], raw_job)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    raws.into_iter()
+        .map(|r| r.into_job().map(|(_, job)| job))
+        .collect()
+}
+
 /// One page of a listing: the jobs and the `seq` of the last one when more follow.
 pub(crate) fn list_jobs(
     conn: &Connection,

@@ -321,3 +321,35 @@ fn opening_twice_and_reopening_the_store() -> TestResult {
     assert!(engine.open_pic_bucket("", REGION).is_err());
     Ok(())
 }
+
+#[test]
+fn a_job_left_running_in_a_closed_bucket_is_cancelled_at_open() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("jobs.sqlite3");
+    let receiver = Receiver::start(vec![200])?;
+    let id = {
+        let (engine, queue) = engine_with_bucket(&dir, config(0), Arc::new(FakeRunner::default()))?;
+        let mut r = request(&queue, "a.jpg");
+        r.call_back = Some(receiver.url.clone());
+        engine.submit(BUCKET, r)?.job_id
+    };
+    // What a process killed after closing the bucket while the job ran leaves behind.
+    let conn = rusqlite::Connection::open(&path)?;
+    conn.execute(
+        "UPDATE pic_jobs SET state = 'Running' WHERE job_id = ?1",
+        [&id],
+    )?;
+    conn.execute("DELETE FROM pic_queues", [])?;
+    conn.execute("DELETE FROM pic_buckets", [])?;
+    drop(conn);
+    let engine = Engine::open(&path, config(1), Arc::new(FakeRunner::default()))?;
+    assert_eq!(engine.recovered_jobs(), 1);
+    let job = engine.wait_for_end(&id, WAIT)?.ok_or("no end")?;
+    assert_eq!(
+        (job.state, job.code.as_str()),
+        (JobState::Cancel, CANCELLED_CODE)
+    );
+    let got = receiver.next().ok_or("no callback")?;
+    assert!(got.body.contains("<State>Cancel</State>"), "{}", got.body);
+    Ok(())
+}
