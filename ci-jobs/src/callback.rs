@@ -1,17 +1,14 @@
-//! Job-end callbacks: whom to call (job settings over the queue's), the URL policy (no
-//! open relay), and the delivery thread (persisted, retried with exponential back-off).
+//! Job-end callbacks: whom to call (job settings over the queue's), in which body, the
+//! URL policy (no open relay), one attempt. The delivery thread is in `workers`.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ci_core::result::{CreatePicJobsRequest, JobsDetail, PicJobCallback};
 use reqwest::Url;
 
-use crate::clock::now_millis;
-use crate::engine::Inner;
 use crate::model::{CallbackDelivery, CallbackFormat, DeliveryState};
-use crate::store::{self, QueueRow};
+use crate::store::QueueRow;
 
 /// How callbacks are delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +168,10 @@ pub(crate) fn delivery_for(
 }
 
 /// One attempt: the answer's status, or why there was none.
-fn post(client: &reqwest::blocking::Client, d: &CallbackDelivery) -> (Option<u16>, String) {
+pub(crate) fn post(
+    client: &reqwest::blocking::Client,
+    d: &CallbackDelivery,
+) -> (Option<u16>, String) {
     let sent = client
         .post(&d.url)
         .header(reqwest::header::CONTENT_TYPE, d.format.content_type())
@@ -205,54 +205,6 @@ pub(crate) fn client(config: &CallbackConfig) -> Result<reqwest::blocking::Clien
         .connect_timeout(config.connect_timeout)
         .build()
         .map_err(|e| e.to_string())
-}
-
-/// The delivery thread: takes the pending delivery due first, posts it outside the lock,
-/// records the attempt; sleeps until the next one is due or a job end wakes it.
-pub(crate) fn deliver_forever(inner: Arc<Inner>, client: reqwest::blocking::Client) {
-    let config = &inner.config.callbacks;
-    loop {
-        let (id, delivery) = {
-            let mut state = inner.lock();
-            loop {
-                if state.shutdown {
-                    return;
-                }
-                let wait = match store::next_delivery(&state.conn) {
-                    Ok(Some((id, due, d))) => {
-                        let now = now_millis();
-                        if due <= now {
-                            break (id, d);
-                        }
-                        Duration::from_millis(u64::try_from(due - now).unwrap_or(0))
-                    }
-                    Ok(None) => Duration::from_secs(60),
-                    Err(e) => {
-                        tracing::warn!("callback store: {e}");
-                        Duration::from_secs(1)
-                    }
-                };
-                state = inner.wait_deliver(state, wait);
-            }
-        };
-        let (status, error) = post(&client, &delivery);
-        let attempts = delivery.attempts + 1;
-        let (next_state, next_at) = if error.is_empty() {
-            (DeliveryState::Delivered, now_millis())
-        } else if attempts >= config.max_attempts.max(1) {
-            (DeliveryState::Failed, now_millis())
-        } else {
-            let wait = i64::try_from(config.backoff(attempts).as_millis()).unwrap_or(i64::MAX);
-            (DeliveryState::Pending, now_millis().saturating_add(wait))
-        };
-        let state = inner.lock();
-        if let Err(e) = store::record_attempt(&state.conn, id, next_state, next_at, status, &error)
-        {
-            tracing::warn!("recording callback attempt {id}: {e}");
-        }
-        drop(state);
-        inner.delivered.notify_all();
-    }
 }
 
 #[cfg(test)]

@@ -2,178 +2,34 @@
 //! delivery thread, and waiting for job ends.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ci_core::result::{
     CreatePicJobsRequest, DescribePicBucketsResponse, DescribePicJobsResponse,
     DescribePicQueuesResponse, JobState, JobsDetail, ListPicJobsResponse, NotifyConfig, PicBucket,
-    PicQueue, UpdatePicQueueRequest, PIC_PROCESS_TAG,
+    PicQueue, UpdatePicQueueRequest,
 };
-use rusqlite::Connection;
 
-use crate::callback::{self, CallbackConfig};
+use crate::callback;
 use crate::clock::{fresh_id, now_millis, now_secs, Clock};
+use crate::config::EngineConfig;
 use crate::model::{BucketQuery, CallbackDelivery, Job, JobQuery, QueueQuery};
-use crate::runner::{JobFailure, JobRunner};
+use crate::runner::JobRunner;
+use crate::shared::{Inner, State};
 use crate::store::{self, BucketRow, Ending, QueueRow};
+use crate::validate::{check_notify, check_request, page, read_token, write_token, MAX_QUEUE_NAME};
+use crate::workers;
 use crate::{JobsError, Result};
 
-/// Longest `UserData` accepted, in bytes.
-pub const MAX_USER_DATA: usize = 1024;
-/// Longest queue name accepted, in bytes.
-pub const MAX_QUEUE_NAME: usize = 128;
 /// Most ids in one get-jobs call.
 pub const MAX_JOB_IDS: usize = 100;
 /// `Code` of a job cancelled before it ran.
 pub const CANCELLED_CODE: &str = "Cancelled";
 /// `Message` of a job cancelled by the closing of its pic bucket.
 const CLOSED_MESSAGE: &str = "the pic bucket was closed before the job ran";
-
-/// How the engine runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineConfig {
-    /// Worker threads; each queue also runs at most its `MaxConcurrent` jobs at once.
-    /// 0 runs nothing (a read-only view of the store). Default: the machine's cores.
-    pub workers: usize,
-    /// Offset of the times written, minutes east of UTC. Default 480 (`+0800`, as CI's
-    /// examples show).
-    pub utc_offset_minutes: i16,
-    /// `MaxSize` of a new queue: most jobs waiting at once. Default 10000.
-    pub queue_max_size: u32,
-    /// `MaxConcurrent` of a new queue. Default 10.
-    pub queue_max_concurrent: u32,
-    /// `Name` of a new queue. Default `queue-pic-process-1`.
-    pub queue_name: String,
-    /// Callback delivery.
-    pub callbacks: CallbackConfig,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            workers: std::thread::available_parallelism().map_or(1, usize::from),
-            utc_offset_minutes: 480,
-            queue_max_size: 10_000,
-            queue_max_concurrent: 10,
-            queue_name: "queue-pic-process-1".to_owned(),
-            callbacks: CallbackConfig::default(),
-        }
-    }
-}
-
-/// What the scheduler keeps of a queue.
-#[derive(Debug, Clone, Copy)]
-struct Schedule {
-    active: bool,
-    max_concurrent: u32,
-}
-
-/// Everything behind the engine's lock.
-pub(crate) struct State {
-    pub conn: Connection,
-    queues: HashMap<String, Schedule>,
-    running: HashMap<String, u32>,
-    pub shutdown: bool,
-}
-
-impl State {
-    fn schedule(&mut self, q: &QueueRow) {
-        self.queues.insert(
-            q.queue_id.clone(),
-            Schedule {
-                active: q.state == "Active",
-                max_concurrent: q.max_concurrent,
-            },
-        );
-    }
-}
-
-/// Shared by the handle, the workers and the delivery thread.
-pub(crate) struct Inner {
-    state: Mutex<State>,
-    /// Workers wait here for work.
-    work: Condvar,
-    /// Job ends are announced here.
-    ended: Condvar,
-    /// The delivery thread waits here for new or due deliveries.
-    deliver: Condvar,
-    /// Delivery attempts are announced here.
-    pub delivered: Condvar,
-    pub config: EngineConfig,
-    clock: Clock,
-    runner: Arc<dyn JobRunner>,
-}
-
-impl Inner {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock was held (none is expected: runners run unlocked) leaves
-        // the state as the last committed transaction made it: carry on.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn wait_deliver<'a>(
-        &self,
-        guard: MutexGuard<'a, State>,
-        wait: Duration,
-    ) -> MutexGuard<'a, State> {
-        self.deliver
-            .wait_timeout(guard, wait)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0
-    }
-
-    fn wait_on<'a>(
-        cv: &Condvar,
-        guard: MutexGuard<'a, State>,
-        wait: Duration,
-    ) -> MutexGuard<'a, State> {
-        cv.wait_timeout(guard, wait)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0
-    }
-
-    /// Ends `job` (from `from`) in one transaction with its callback record, then wakes
-    /// waiters, workers and the delivery thread.
-    fn end(
-        &self,
-        state: &mut State,
-        job: &Job,
-        from: JobState,
-        ending: &Ending<'_>,
-    ) -> Result<bool> {
-        let queue = store::queue(&state.conn, &job.queue_id)?;
-        let mut ended = job.clone();
-        ended.state = ending.state;
-        ended.code = ending.code.to_owned();
-        ended.message = ending.message.to_owned();
-        ended.end_time = Some(ending.end);
-        ended.result = ending.result.cloned();
-        let delivery = callback::delivery_for(
-            &job.request,
-            queue.as_ref(),
-            ended.to_detail(&self.clock),
-            &self.config.callbacks,
-        );
-        let tx = state.conn.transaction()?;
-        if !store::end_job(&tx, &job.job_id, from, ending)? {
-            return Ok(false);
-        }
-        if let Some(d) = &delivery {
-            store::insert_delivery(&tx, d, now_millis())?;
-        }
-        tx.commit()?;
-        self.ended.notify_all();
-        if delivery.is_some() {
-            self.deliver.notify_all();
-        }
-        Ok(true)
-    }
-}
-
 /// The persistent pic-job engine. Dropping it (or [`Engine::shutdown`]) stops taking
 /// jobs, lets running ones finish and joins the threads; waiting jobs and pending
 /// callbacks stay in the store for the next open.
@@ -250,7 +106,7 @@ impl Engine {
                     move || match callback::client(&delivery_inner.config.callbacks) {
                         Ok(client) => {
                             let _ = ready_tx.send(Ok(()));
-                            callback::deliver_forever(delivery_inner, client);
+                            workers::deliver_forever(delivery_inner, client);
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -268,7 +124,7 @@ impl Engine {
             engine.threads.push(
                 std::thread::Builder::new()
                     .name(format!("ci-jobs-worker-{n}"))
-                    .spawn(move || work_forever(&worker_inner))?,
+                    .spawn(move || workers::work_forever(&worker_inner))?,
             );
         }
         Ok(engine)
@@ -491,7 +347,7 @@ impl Engine {
         let notify = update
             .notify_config
             .as_ref()
-            .map(checked_notify)
+            .map(check_notify)
             .transpose()?;
         let mut state = self.inner.lock();
         self.open_bucket(&state, bucket_id)?;
@@ -695,235 +551,5 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// Items of page `number` (from 1) of `size`.
-fn page<T>(items: Vec<T>, number: u32, size: u32) -> Vec<T> {
-    let skip = (number.saturating_sub(1) as usize).saturating_mul(size as usize);
-    items.into_iter().skip(skip).take(size as usize).collect()
-}
-
-fn write_token(seq: i64) -> String {
-    format!("{seq:016x}")
-}
-
-fn read_token(token: &str) -> Result<i64> {
-    (token.len() == 16)
-        .then(|| i64::from_str_radix(token, 16).ok())
-        .flatten()
-        .ok_or_else(|| {
-            JobsError::InvalidArgument(format!("nextToken `{token}` is not one of ours"))
-        })
-}
-
-fn invalid(message: impl Into<String>) -> JobsError {
-    JobsError::InvalidArgument(message.into())
-}
-
-fn check_request(r: &CreatePicJobsRequest) -> Result<()> {
-    if r.tag != PIC_PROCESS_TAG {
-        return Err(invalid(format!(
-            "Tag `{}`: expected {PIC_PROCESS_TAG}",
-            r.tag
-        )));
-    }
-    if r.input.object.is_empty() {
-        return Err(invalid("Input.Object is required"));
-    }
-    let op = &r.operation;
-    let template = op.template_id.as_deref().is_some_and(|t| !t.is_empty());
-    let rule = op
-        .pic_process
-        .as_ref()
-        .is_some_and(|p| !p.process_rule.is_empty());
-    if template == rule {
-        return Err(invalid(
-            "Operation needs exactly one of TemplateId and PicProcess.ProcessRule",
-        ));
-    }
-    let out = &op.output;
-    if out.region.is_empty() || out.bucket.is_empty() || out.object.is_empty() {
-        return Err(invalid("Operation.Output needs Region, Bucket and Object"));
-    }
-    if op.job_level.is_some_and(|l| l > 2) {
-        return Err(invalid("Operation.JobLevel must be 0, 1 or 2"));
-    }
-    if op
-        .user_data
-        .as_ref()
-        .is_some_and(|u| u.len() > MAX_USER_DATA)
-    {
-        return Err(invalid(format!(
-            "Operation.UserData is longer than {MAX_USER_DATA} bytes"
-        )));
-    }
-    if r.queue_id.is_empty() {
-        return Err(invalid("QueueId is required"));
-    }
-    if let Some(f) = r.call_back_format.as_deref().filter(|f| !f.is_empty()) {
-        if f != "XML" && f != "JSON" {
-            return Err(invalid(format!(
-                "CallBackFormat `{f}`: expected XML or JSON"
-            )));
-        }
-    }
-    if let Some(t) = r.call_back_type.as_deref().filter(|t| !t.is_empty()) {
-        if t != "Url" && t != "TDMQ" {
-            return Err(invalid(format!("CallBackType `{t}`: expected Url or TDMQ")));
-        }
-    }
-    Ok(())
-}
-
-/// A queue's new `NotifyConfig`, defaults filled: `State` On|Off (Off), `Type` Url|TDMQ
-/// (Url), `Event` a comma list of TaskFinish|WorkflowFinish (TaskFinish), `ResultFormat`
-/// XML|JSON (XML); `Url` required when On with type Url.
-fn checked_notify(n: &NotifyConfig) -> Result<NotifyConfig> {
-    let pick = |v: &Option<String>, default: &str, allowed: &[&str], name: &str| {
-        let v = v.as_deref().filter(|v| !v.is_empty()).unwrap_or(default);
-        if allowed.contains(&v) {
-            Ok(v.to_owned())
-        } else {
-            Err(invalid(format!(
-                "NotifyConfig.{name} `{v}`: expected {}",
-                allowed.join(" or ")
-            )))
-        }
-    };
-    let state = pick(&n.state, "Off", &["On", "Off"], "State")?;
-    let kind = pick(&n.kind, "Url", &["Url", "TDMQ"], "Type")?;
-    let format = pick(&n.result_format, "XML", &["XML", "JSON"], "ResultFormat")?;
-    let event = n
-        .event
-        .as_deref()
-        .filter(|e| !e.is_empty())
-        .unwrap_or("TaskFinish");
-    if let Some(bad) = event
-        .split(',')
-        .map(str::trim)
-        .find(|e| !matches!(*e, "TaskFinish" | "WorkflowFinish"))
-    {
-        return Err(invalid(format!(
-            "NotifyConfig.Event `{bad}`: expected TaskFinish or WorkflowFinish"
-        )));
-    }
-    let url = n.url.clone().unwrap_or_default();
-    if state == "On" && kind == "Url" && url.is_empty() {
-        return Err(invalid("NotifyConfig.Url is required when State is On"));
-    }
-    Ok(NotifyConfig {
-        url: Some(url),
-        event: Some(event.to_owned()),
-        kind: Some(kind),
-        state: Some(state),
-        result_format: Some(format),
-        mq_mode: n.mq_mode.clone().filter(|s| !s.is_empty()),
-        mq_region: n.mq_region.clone().filter(|s| !s.is_empty()),
-        mq_name: n.mq_name.clone().filter(|s| !s.is_empty()),
-    })
-}
-
-/// A worker: claim the next runnable job (highest level, oldest, of an active queue below
-/// its `MaxConcurrent`), run it unlocked, end it.
-fn work_forever(inner: &Inner) {
-    loop {
-        let job = {
-            let mut state = inner.lock();
-            loop {
-                if state.shutdown {
-                    return;
-                }
-                match claim(&mut state) {
-                    Ok(Some(job)) => break job,
-                    Ok(None) => state = Inner::wait_on(&inner.work, state, Duration::from_secs(60)),
-                    Err(e) => {
-                        tracing::warn!("claiming a pic job: {e}");
-                        state = Inner::wait_on(&inner.work, state, Duration::from_secs(1));
-                    }
-                }
-            }
-        };
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| inner.runner.run(&job))).unwrap_or_else(|_| {
-                Err(JobFailure::new(
-                    "InternalError",
-                    "the job processor panicked",
-                ))
-            });
-        let (state_after, code, message, result) = match &outcome {
-            Ok(result) => (JobState::Success, "Success", "", Some(result)),
-            Err(f) => (JobState::Failed, f.code.as_str(), f.message.as_str(), None),
-        };
-        let ending = Ending {
-            state: state_after,
-            code,
-            message,
-            end: now_secs(),
-            result,
-        };
-        let mut state = inner.lock();
-        if let Some(n) = state.running.get_mut(&job.queue_id) {
-            *n = n.saturating_sub(1);
-        }
-        if let Err(e) = inner.end(&mut state, &job, JobState::Running, &ending) {
-            // The job stays Running in the store and is run again at the next open.
-            tracing::warn!("ending pic job {}: {e}", job.job_id);
-        }
-        drop(state);
-        inner.work.notify_all();
-    }
-}
-
-fn claim(state: &mut State) -> Result<Option<Job>> {
-    let eligible: Vec<String> = state
-        .queues
-        .iter()
-        .filter(|(id, s)| {
-            s.active && state.running.get(*id).copied().unwrap_or(0) < s.max_concurrent
-        })
-        .map(|(id, _)| id.clone())
-        .collect();
-    let ids: Vec<&str> = eligible.iter().map(String::as_str).collect();
-    let job = store::claim_next(&state.conn, &ids, now_secs())?;
-    if let Some(job) = &job {
-        *state.running.entry(job.queue_id.clone()).or_insert(0) += 1;
-    }
-    Ok(job)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_and_pages() {
-        assert_eq!(write_token(42), "000000000000002a");
-        assert_eq!(read_token("000000000000002a").ok(), Some(42));
-        for bad in ["", "2a", "zzzzzzzzzzzzzzzz", "000000000000002a0"] {
-            assert!(read_token(bad).is_err(), "{bad}");
-        }
-        assert_eq!(page(vec![1, 2, 3, 4, 5], 2, 2), vec![3, 4]);
-        assert_eq!(page(vec![1, 2, 3], 3, 2), Vec::<i32>::new());
-    }
-
-    #[test]
-    fn notify_defaults_and_refusals() -> Result<()> {
-        let n = checked_notify(&NotifyConfig::default())?;
-        assert_eq!(n.state.as_deref(), Some("Off"));
-        assert_eq!(n.kind.as_deref(), Some("Url"));
-        assert_eq!(n.event.as_deref(), Some("TaskFinish"));
-        assert_eq!(n.result_format.as_deref(), Some("XML"));
-        let on_without_url = NotifyConfig {
-            state: Some("On".into()),
-            ..Default::default()
-        };
-        assert!(checked_notify(&on_without_url).is_err());
-        let bad_event = NotifyConfig {
-            event: Some("TaskFinish,Done".into()),
-            ..Default::default()
-        };
-        assert!(checked_notify(&bad_event).is_err());
-        Ok(())
     }
 }

@@ -76,20 +76,24 @@
 
 mod callback;
 mod clock;
+mod config;
 mod engine;
 mod error;
 mod model;
 mod runner;
+mod shared;
 mod store;
+mod validate;
+mod workers;
 
 pub use callback::CallbackConfig;
 pub use clock::{parse_time, Clock};
-pub use engine::{
-    Engine, EngineConfig, CANCELLED_CODE, MAX_JOB_IDS, MAX_QUEUE_NAME, MAX_USER_DATA,
-};
+pub use config::EngineConfig;
+pub use engine::{Engine, CANCELLED_CODE, MAX_JOB_IDS};
 pub use error::{JobsError, Result};
 pub use model::{
     parse_states, BucketQuery, CallbackDelivery, CallbackFormat, DeliveryState, Job, JobQuery,
     Order, QueueQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use runner::{JobFailure, JobRunner};
+pub use validate::{MAX_QUEUE_NAME, MAX_USER_DATA};
