@@ -13,6 +13,8 @@
 //! * [`ImageInspectResult`]: the `imageInspect` JSON answer.
 //! * [`QrCodeInfo`] (in a [`ProcessResult`]) and [`QrCodeResponse`]: QR-code recognition.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
+//! * [`CreatePicJobsRequest`], [`JobsDetail`], [`PicJobCallback`] and the other pic bucket,
+//!   queue and job documents of asynchronous processing.
 //!
 //! Every parser returns [`ResultError`] and never panics. Every `to_xml` writes the
 //! service's style: one element per line, no indentation, no XML declaration, `"` as
@@ -24,6 +26,7 @@ mod error;
 mod image_info;
 mod inspect;
 mod list;
+mod pic_jobs;
 mod qrcode;
 mod sdk;
 mod upload;
@@ -42,6 +45,16 @@ pub use list::{
     BucketEntry, BucketList, CommonPrefix, CopyObjectResult, ListAllMyBucketsResult,
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
     ListedUpload, Owner,
+};
+pub use pic_jobs::{
+    CallBackMqConfig, ClosePicBucketResponse, CreatePicJobsRequest, CreatePicJobsResponse,
+    DescribePicBucketsResponse, DescribePicJobsResponse, DescribePicQueuesResponse, JobInput,
+    JobOutput, JobState, JobsDetail, JobsDetailOperation, JobsDetailOutput, ListPicJobsResponse,
+    NotifyConfig, OpenPicBucketResponse, PicBucket, PicImageInfo, PicJobCallback, PicJobProduct,
+    PicJobRequestOperation, PicJobSource, PicOriginalInfo, PicProcess, PicProcessResult, PicQueue,
+    PicResultInfo, PicUploadImageInfo, PicUploadObject, PicUploadObjects, PicUploadOriginal,
+    PicUploadResult, UnknownJobState, UpdatePicQueueRequest, UpdatePicQueueResponse,
+    PIC_PROCESS_TAG, TASK_FINISH, UNSET_TIME,
 };
 pub use qrcode::{CodeLocation, QrCodeInfo, QrCodeResponse};
 pub use sdk::{xml_to_dict, SdkValue};
