@@ -13,7 +13,8 @@
 # 3. `auditwheel show`: fails unless the wheel is consistent with manylinux_2_28 or older
 #    and needs no shared library outside the manylinux set.
 # 4. A second fresh venv with nothing but the wheel (installed offline, no dependencies):
-#    imports it in isolated mode, processes a fixture image, checks the answer.
+#    imports it in isolated mode, processes a fixture image, checks the answer and that
+#    libjpeg-turbo's SIMD kernels are in (cos_ci.build_info()).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -91,6 +92,8 @@ assert (info.format, info.width, info.height) == ("WEBP", 200, 125), info
 jpeg, info = cos_ci.process(data, "imageMogr2/thumbnail/64x/format/jpg")
 assert (info.format, info.width, info.height) == ("JPEG", 64, 40), info
 assert cos_ci.image_info(jpeg).width == 64
+simd = cos_ci.build_info()
+assert simd["jpeg_simd"], "the release wheel lacks libjpeg-turbo's SIMD kernels:\n" + simd["summary"]
 try:
     cos_ci.CosS3Client(cos_ci.CosConfig(Region="r", SecretId="a", SecretKey="b")).list_objects
 except AttributeError as e:

@@ -23,6 +23,9 @@ tests/c/run.sh
 echo "== Python: ci-python/run-tests.sh"
 ci-python/run-tests.sh
 
+echo "== Python: ci-python/build-wheel.sh (the release wheel: manylinux2014 by zig, auditwheel, a bare venv)"
+ci-python/build-wheel.sh
+
 echo "== Go: ci-go/test.sh"
 ci-go/test.sh
 
