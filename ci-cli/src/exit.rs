@@ -56,7 +56,8 @@ impl From<CosClientError> for CliError {
             CosClientError::Client(
                 ClientError::UnknownParameter(_)
                 | ClientError::InvalidParameter { .. }
-                | ClientError::PicOperations(_),
+                | ClientError::PicOperations(_)
+                | ClientError::Rule(_),
             ) => CliError::Invalid(err.to_string()),
             CosClientError::Client(_) => CliError::Failure(err.to_string()),
         }

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand};
 
 use ci_core::ops::{resolve_fileid, PicOperationsHeader};
-use ci_core::rule::{ProcessingRule, RuleError};
+use ci_core::rule::{MogrOp, ProcessingRule, RuleError, Stage};
 use ci_core::sign::{sign as sign_request, Credentials, HeaderPolicy, KeyTime, SignableRequest};
 use ci_core::{PicOperations, Rule};
 
@@ -78,20 +78,54 @@ pub fn ops(command: OpsCommand) -> Result<(), CliError> {
                     resolve_fileid(&source_key, &entry.fileid).map_err(CliError::invalid)?;
                 let bucket = entry.bucket.as_deref().unwrap_or("(source bucket)");
                 println!("{bucket}/{destination} <- {rule}");
+                note_unchecked(rule);
             }
             Ok(())
         }
     }
 }
 
+/// Prints the canonical form; a well-formed rule with parts the grammar does not model
+/// still succeeds (exit 0), with a note on stderr naming them.
 pub fn rule(text: &str) -> Result<(), CliError> {
     match ProcessingRule::parse(text) {
         Ok(rule) => {
             println!("{rule}");
+            note_unchecked(&rule);
             Ok(())
         }
         Err(err) => Err(CliError::invalid(point_at(text, &err))),
     }
+}
+
+/// On stderr, the parts of `rule` the grammar carries without checking, if any.
+fn note_unchecked(rule: &ProcessingRule) {
+    let parts = unchecked_parts(rule);
+    if !parts.is_empty() {
+        eprintln!(
+            "note: not checked (well-formed, sent as written; the service decides): {}",
+            parts.join(", ")
+        );
+    }
+}
+
+/// The opaque stages and `imageMogr2` operations of a rule, as written.
+fn unchecked_parts(rule: &ProcessingRule) -> Vec<String> {
+    let mut parts = Vec::new();
+    for stage in &rule.stages {
+        match stage {
+            Stage::Opaque(o) => parts.push(o.as_str().to_owned()),
+            Stage::ImageMogr2(ops) => {
+                for op in ops {
+                    if let MogrOp::Opaque(_) = op {
+                        parts.push(format!("imageMogr2/{op}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    parts
 }
 
 /// The error, then the rule with a caret under the offending token.

@@ -4,6 +4,7 @@
 
 mod exit;
 mod image;
+mod inspect;
 mod local;
 mod remote;
 mod serve;
@@ -76,6 +77,15 @@ enum Command {
     /// Example: cos-ci info photo.jpg --json
     Info(image::InfoArgs),
 
+    /// Print the imageInspect JSON of a file: data hidden after the image's end.
+    ///
+    /// Example: cos-ci inspect photo.png
+    Inspect(inspect::InspectArgs),
+
+    /// Read QR codes in an image (optionally covering them) or make one.
+    #[command(subcommand)]
+    Qrcode(inspect::QrcodeCommand),
+
     /// Print the Authorization header for a request (q-sign-algorithm=sha1).
     Sign(local::SignArgs),
 
@@ -145,6 +155,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => local::sign(args),
         Command::Process(args) => image::process(args),
         Command::Info(args) => image::info(args),
+        Command::Inspect(args) => inspect::inspect_file(args),
+        Command::Qrcode(command) => inspect::qrcode(command),
         Command::Put(args) => remote::put(args),
         Command::ImageProcess(args) => remote::image_process(args),
         Command::Get(args) => remote::get(args),

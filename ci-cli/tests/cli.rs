@@ -33,6 +33,36 @@ fn rule_prints_the_canonical_form() {
 }
 
 #[test]
+fn a_well_formed_rule_the_grammar_does_not_model_is_not_checked_but_accepted() {
+    let out = cos_ci(&[
+        "rule",
+        "imageMogr2/thumbnail/200x/newop/1|QRcode/cover/1|imageSlim",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "imageMogr2/thumbnail/200x/newop/1|QRcode/cover/1|imageSlim\n"
+    );
+    assert_eq!(
+        stderr(&out),
+        "note: not checked (well-formed, sent as written; the service decides): imageMogr2/newop/1, imageSlim\n"
+    );
+    // Modelled, even if the local engine does not run it: checked, no note.
+    let out = cos_ci(&["rule", "watermark/3/type/3/text/VGVuY2VudA"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "watermark/3/type/3/text/VGVuY2VudA==\n");
+    assert_eq!(stderr(&out), "");
+    // Malformed stays malformed.
+    let out = cos_ci(&["rule", "QRcode/cover/2"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("at byte 13 (\"2\")"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_bad_rule_exits_3_and_points_at_the_token() {
     let out = cos_ci(&["rule", "imageMogr2/rotate/400"]);
     assert_eq!(out.status.code(), Some(3));
@@ -294,4 +324,115 @@ fn process_fonts_draws_cjk_text_watermarks() {
     assert!(stdout(&help).contains("--fonts <DIR>"), "{}", stdout(&help));
     assert!(stdout(&help).contains("CJK"), "{}", stdout(&help));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn inspect_prints_the_clouds_json() {
+    let out = cos_ci(&["inspect", PHOTO]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"picSize\":55130,\"picType\":\"jpeg\",\"suspicious\":false}\n"
+    );
+    let dir = std::env::temp_dir().join(format!("cos-ci-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hidden = dir.join("hidden.jpg");
+    let mut bytes = std::fs::read(PHOTO).unwrap();
+    bytes.extend_from_slice(b"<?php system($_GET['c']); ?>");
+    std::fs::write(&hidden, &bytes).unwrap();
+    let out = cos_ci(&["inspect", hidden.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"picSize\":55158,\"picType\":\"jpeg\",\"suspicious\":true,\"suspiciousBeginByte\":55130,\
+         \"suspiciousEndByte\":55157,\"suspiciousSize\":28,\"suspiciousType\":\"PHP\"}\n"
+    );
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not an image").unwrap();
+    assert_eq!(
+        cos_ci(&["inspect", text.to_str().unwrap()]).status.code(),
+        Some(3)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn qrcode_make_then_read_and_cover() {
+    let dir = std::env::temp_dir().join(format!("cos-ci-qrcode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let code = dir.join("code.png");
+    let code_arg = code.to_str().unwrap();
+    let out = cos_ci(&[
+        "qrcode",
+        "make",
+        "https://example.com/cos-ci",
+        "--width",
+        "210",
+        code_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(&std::fs::read(&code).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+
+    // 25 modules + 8 quiet ones, 6 px each, centred in 210 px: the code starts at
+    // 6 + 4 × 6 = 30 px (rqrr puts the far corners one module past the last one).
+    let out = cos_ci(&["qrcode", "read", code_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text,
+        "https://example.com/cos-ci\t30,30 186,30 186,186 30,186\n"
+    );
+
+    let out = cos_ci(&["qrcode", "read", "--xml", code_arg]);
+    let xml = stdout(&out);
+    assert!(
+        xml.starts_with("<Response>\n<CodeStatus>1</CodeStatus>\n<QRcodeInfo>\n<CodeUrl>https://example.com/cos-ci</CodeUrl>\n<CodeLocation>\n<Point>"),
+        "{xml}"
+    );
+
+    let covered = dir.join("covered.png");
+    let out = cos_ci(&[
+        "qrcode",
+        "read",
+        code_arg,
+        "--cover",
+        covered.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), text, "the codes found before covering");
+    let out = cos_ci(&["qrcode", "read", "--xml", covered.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        "<Response>\n<CodeStatus>0</CodeStatus>\n</Response>\n"
+    );
+
+    let out = cos_ci(&["qrcode", "read", PHOTO]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("no code found"), "{}", stderr(&out));
+
+    let bar = dir.join("bar.png");
+    let out = cos_ci(&[
+        "qrcode",
+        "make",
+        "COS-CI",
+        "--width",
+        "300",
+        "--mode",
+        "1",
+        bar.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for bad in [
+        vec!["qrcode", "make", "x", "--width", "10", code_arg],
+        vec![
+            "qrcode", "make", "x", "--width", "300", "--mode", "2", code_arg,
+        ],
+        vec![
+            "qrcode", "make", "数据", "--width", "300", "--mode", "1", code_arg,
+        ],
+    ] {
+        assert_eq!(cos_ci(&bad).status.code(), Some(3), "{bad:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

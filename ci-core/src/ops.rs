@@ -317,7 +317,11 @@ impl std::fmt::Display for PicOperations {
 ///
 /// let e = PicOperationsHeader::parse(r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/rotate/400"}]}"#).unwrap_err();
 /// assert!(e.to_string().starts_with("rule 0: invalid rule"));
-/// assert!(PicOperationsHeader::parse("{\"rules\":[{\"fileid\":\"a\u0001.png\",\"rule\":\"imageInfo\"}]}").is_err());
+/// assert!(PicOperationsHeader::parse(r#"{"rules":[{"fileid":"a\u0001.png","rule":"imageInfo"}]}"#).is_err());
+/// // Well-formed rules the grammar does not model are accepted and sent as given.
+/// let header = PicOperationsHeader::parse(r#"{"rules":[{"fileid":"q.jpg","rule":"QRcode/cover/1"},{"fileid":"n.jpg","rule":"imageMogr2/newop/1"}]}"#)?;
+/// assert!(header.rules()[0].is_fully_checked());
+/// assert!(!header.rules()[1].is_fully_checked());
 /// # Ok::<(), ci_core::ops::PicOperationsError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

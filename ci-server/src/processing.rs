@@ -353,6 +353,7 @@ pub(crate) async fn run_plan(
                 bit_depth: info.bit_depth,
                 vertical_dpi: info.vertical_dpi,
                 horizontal_dpi: info.horizontal_dpi,
+                ..Default::default()
             });
         }
         Ok(Outcome {

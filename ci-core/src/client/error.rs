@@ -6,6 +6,7 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::ops::PicOperationsError;
+use crate::rule::RuleError;
 
 /// Any failure of a [`CosClient`](super::CosClient) call.
 #[derive(Debug, Error)]
@@ -96,6 +97,10 @@ pub enum ClientError {
     /// The `Pic-Operations` header was refused by the protocol layer before sending.
     #[error("Pic-Operations refused before sending: {0}")]
     PicOperations(#[from] PicOperationsError),
+    /// A download-processing rule ([`ProcessParam`](crate::sign::ProcessParam)) was refused
+    /// before sending: malformed, with the offending token and its byte offset.
+    #[error("processing rule refused before sending: {0}")]
+    Rule(#[from] RuleError),
     /// A configuration problem (missing region, credentials, bad proxy, ...).
     #[error("configuration: {0}")]
     Config(String),

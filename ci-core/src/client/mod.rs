@@ -498,7 +498,9 @@ impl CosClient {
     }
 
     /// `GET /<key>`, with download processing when `process` is given
-    /// (`?imageMogr2/...=`, `?style/NAME=`, `?ci-process=...`), streamed into `out`.
+    /// (`?imageMogr2/...=`, `?style/NAME=`, `?ci-process=...`), streamed into `out`. The
+    /// processing is checked before sending ([`ProcessParam::check`]): a malformed rule
+    /// is a [`ClientError::Rule`].
     /// The end-of-stream checks of [`ObjectStream`] apply.
     pub fn get_object(
         &self,
@@ -525,6 +527,7 @@ impl CosClient {
     ) -> Result<ObjectStream> {
         let mut req = self.object_request(Method::GET, bucket, key)?;
         if let Some(p) = process {
+            p.check().map_err(ClientError::from)?;
             req.params.extend(p.to_params());
         }
         req.params
@@ -577,6 +580,13 @@ impl CosClient {
         source: MattingSource<'_>,
         args: &[(&str, &str)],
     ) -> Result<ObjectStream> {
+        let mut checked: Vec<(&str, &str)> = args.to_vec();
+        if let MattingSource::DetectUrl(u) = source {
+            checked.push(("detect-url", u));
+        }
+        ProcessParam::ci_process("AIPicMatting", &checked)
+            .check()
+            .map_err(ClientError::from)?;
         let mut req = match source {
             MattingSource::Key(k) => self.object_request(Method::GET, bucket, k)?,
             MattingSource::DetectUrl(_) => Request::new(Method::GET, self.config.host(bucket), ""),
@@ -644,7 +654,8 @@ impl CosClient {
     }
 
     /// A pre-signed GET URL, with download processing (`?imageMogr2/...`, `?style/NAME`,
-    /// `?ci-process=AIPicMatting&...`) signed into it.
+    /// `?ci-process=AIPicMatting&...`) signed into it. The processing is checked first
+    /// ([`ProcessParam::check`]).
     pub fn get_presigned_download_url(
         &self,
         bucket: &str,
@@ -652,6 +663,9 @@ impl CosClient {
         expire: u64,
         process: Option<&ProcessParam>,
     ) -> Result<String> {
+        if let Some(p) = process {
+            p.check().map_err(ClientError::from)?;
+        }
         let params = process.map(ProcessParam::to_params).unwrap_or_default();
         self.get_presigned_url(bucket, key, "GET", expire, &params, &[])
     }

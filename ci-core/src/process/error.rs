@@ -30,6 +30,20 @@ pub enum ProcessError {
     /// An encoder failed on a valid image (should not happen; a bug or resource problem).
     #[error("encoding failed: {0}")]
     Encode(String),
+    /// A well-formed rule with a stage or operation the cloud runs but this engine does
+    /// not: an opaque stage (`imageSlim`), an opaque `imageMogr2` operation
+    /// (`imageMogr2/indexcrop`), or a modelled one without an implementation
+    /// (`watermark/3`, the blind watermark). Checked before decoding.
+    ///
+    /// Code `NotImplemented`, HTTP 501, as the local server answers for any feature it
+    /// lacks: the request is valid for the cloud (a 400 would blame it), and this build
+    /// cannot serve it.
+    #[error("{stage} is not implemented by the local engine")]
+    UnsupportedStage {
+        /// The stage as far as it names what is missing: `imageSlim`,
+        /// `imageMogr2/indexcrop`, `watermark/3`, `QRcode/bar-type/2`.
+        stage: String,
+    },
 }
 
 impl ProcessError {
@@ -42,6 +56,7 @@ impl ProcessError {
             ProcessError::UnsupportedFormat(_) => "UnsupportedFormat",
             ProcessError::InvalidArgument(_) => "InvalidArgument",
             ProcessError::Encode(_) => "InternalError",
+            ProcessError::UnsupportedStage { .. } => "NotImplemented",
         }
     }
 
@@ -49,6 +64,7 @@ impl ProcessError {
     pub fn http_status(&self) -> u16 {
         match self {
             ProcessError::Encode(_) => 500,
+            ProcessError::UnsupportedStage { .. } => 501,
             _ => 400,
         }
     }

@@ -18,7 +18,12 @@
 //!   the cloud does when it finds no face);
 //! - `blur`, `iradius`, `rradius` on a GIF input are `InvalidArgument` (spec: "not for GIF");
 //! - without a quality setting a JPEG input keeps its estimated quality, other inputs
-//!   encode lossy outputs at 85.
+//!   encode lossy outputs at 85;
+//! - `QRcode` reads the codes of the pixels it receives (after earlier stages) and
+//!   covers them on every frame with `cover/1`; a rule made only of `QRcode` stages
+//!   without `cover/1` answers the input bytes unchanged, with the codes;
+//! - stages the engine does not run (opaque ones, `watermark/3`/`4`, `QRcode/bar-type/2`)
+//!   fail with `UnsupportedStage` before anything is decoded.
 
 use std::sync::Arc;
 
@@ -35,9 +40,11 @@ use super::limits::{Format, Limits, Probe};
 use super::meta::{self, Metadata};
 use super::ops::output::{self, QualitySetting};
 use super::ops::{animation, effects, geometry, matting, watermark};
+use super::qr::{self, FoundCode};
 use crate::result::ImageInfo;
 use crate::rule::{
-    Flip, Gravity, ImageView2, MogrOp, ProcessingRule, SizeLimit, Stage, Thumbnail, Watermark,
+    BarType, Flip, Gravity, ImageView2, MogrOp, ProcessingRule, SizeLimit, Stage, Thumbnail,
+    Watermark,
 };
 
 /// Turns a watermark URL (`http://<bucket>.cos.<region>.myqcloud.com/<key>`) into bytes.
@@ -88,6 +95,10 @@ pub struct Output {
     /// `Ave`, `FrameCount`, `BitDepth`, DPI, `Orientation` read back from the output. For
     /// JSON answers only `Md5` is set.
     pub info: ImageInfo,
+    /// The codes a `QRcode` stage found (the last such stage's), in the pixels of the
+    /// output; `None` when the rule has no `QRcode` stage. Feeds `CodeStatus` and
+    /// `QRcodeInfo` ([`FoundCode::to_info`]).
+    pub qr_codes: Option<Vec<FoundCode>>,
 }
 
 /// Runs `rule` on `input`.
@@ -125,8 +136,14 @@ pub fn execute_many(
     rules: &[ProcessingRule],
     opts: &ExecuteOptions<'_>,
 ) -> Vec<Result<Output>> {
-    let expanded: Vec<Result<ProcessingRule>> =
-        rules.iter().map(|r| expand_styles(r, opts)).collect();
+    let expanded: Vec<Result<ProcessingRule>> = rules
+        .iter()
+        .map(|r| {
+            let r = expand_styles(r, opts)?;
+            validate(&r)?;
+            Ok(r)
+        })
+        .collect();
     let needs_pixels = expanded
         .iter()
         .flatten()
@@ -167,6 +184,9 @@ fn clone_error(e: &ProcessError) -> ProcessError {
         ProcessError::ImageResolutionExceed(s) => ProcessError::ImageResolutionExceed(s.clone()),
         ProcessError::UnsupportedFormat(s) => ProcessError::UnsupportedFormat(s.clone()),
         ProcessError::InvalidArgument(s) => ProcessError::InvalidArgument(s.clone()),
+        ProcessError::UnsupportedStage { stage } => ProcessError::UnsupportedStage {
+            stage: stage.clone(),
+        },
         other => ProcessError::Encode(other.to_string()),
     }
 }
@@ -181,8 +201,31 @@ fn is_limit_error(e: &ProcessError) -> bool {
 fn has_ignore_error(rule: &ProcessingRule) -> bool {
     rule.stages.iter().any(|s| match s {
         Stage::ImageMogr2(ops) => ops.iter().any(|o| matches!(o, MogrOp::IgnoreError)),
+        Stage::ImageView2(v) => v.ignore_error,
         _ => false,
     })
+}
+
+/// What this engine cannot run in a stage (see [`ProcessError::UnsupportedStage`]).
+fn unsupported(stage: &Stage) -> Option<String> {
+    match stage {
+        Stage::Opaque(o) => Some(if o.as_str().len() <= 80 {
+            o.as_str().to_owned()
+        } else {
+            format!("{} (a parameter this build does not model)", o.keyword())
+        }),
+        Stage::ImageMogr2(ops) => ops.iter().find_map(|op| match op {
+            MogrOp::Opaque(o) => Some(format!("imageMogr2/{}", o.name())),
+            _ => None,
+        }),
+        Stage::Watermark(w @ (Watermark::Blind(_) | Watermark::ExtractBlind(_))) => {
+            Some(format!("watermark/{}", w.kind()))
+        }
+        Stage::QrCode(q) if q.bar_type == Some(BarType::Barcode) => {
+            Some("QRcode/bar-type/2 (barcodes)".to_owned())
+        }
+        _ => None,
+    }
 }
 
 fn is_json_stage(s: &Stage) -> bool {
@@ -241,6 +284,7 @@ fn passthrough(input: &[u8], limits: &Limits) -> Result<Output> {
         format,
         content_type: format.map_or("application/octet-stream", output::content_type),
         info,
+        qr_codes: None,
     })
 }
 
@@ -254,6 +298,7 @@ struct Settings {
     size_limit: Option<SizeLimit>,
     oriented: bool,
     matting: bool,
+    qr_codes: Option<Vec<FoundCode>>,
 }
 
 /// The pixels between stages.
@@ -318,6 +363,30 @@ fn execute_inner(
         return json_output(input, &rule.stages[0], limits);
     }
     let probe = limits.probe_checked(input)?;
+    if rule
+        .stages
+        .iter()
+        .all(|s| matches!(s, Stage::QrCode(q) if !q.covers()))
+    {
+        // Recognition only: the stored result is the input itself, not a re-encoding.
+        let codes = match shared {
+            Some(d) => qr::recognise_image(d.image()),
+            None => qr::recognise_image(
+                codec::decode(
+                    input,
+                    &DecodeOptions {
+                        limits: limits.clone(),
+                        min_size: None,
+                        all_frames: false,
+                    },
+                )?
+                .image(),
+            ),
+        };
+        let mut out = passthrough(input, limits)?;
+        out.qr_codes = Some(codes);
+        return Ok(out);
+    }
     let target = final_format(rule)?;
     if shared.is_none() {
         if let Some(out) = jpeg_fast_path(input, &probe, rule, limits)? {
@@ -379,6 +448,7 @@ fn execute_inner(
         format: Some(format),
         content_type: output::content_type(format),
         info,
+        qr_codes: settings.qr_codes,
     })
 }
 
@@ -386,6 +456,10 @@ fn execute_inner(
 fn validate(rule: &ProcessingRule) -> Result<()> {
     if rule.stages.is_empty() {
         return Err(ProcessError::InvalidArgument("empty rule".into()));
+    }
+    // First what the engine cannot run at all: that is the answer, whatever else is wrong.
+    if let Some(stage) = rule.stages.iter().find_map(unsupported) {
+        return Err(ProcessError::UnsupportedStage { stage });
     }
     let last = rule.stages.len() - 1;
     for (i, s) in rule.stages.iter().enumerate() {
@@ -516,6 +590,7 @@ fn jpeg_fast_path(
         format: Some(Format::Jpeg),
         content_type: output::content_type(Format::Jpeg),
         info,
+        qr_codes: None,
     }))
 }
 
@@ -534,6 +609,7 @@ fn json_output(bytes: &[u8], stage: &Stage, limits: &Limits) -> Result<Output> {
         bytes,
         format: None,
         content_type: "application/json",
+        qr_codes: None,
     })
 }
 
@@ -610,6 +686,11 @@ fn run_stage(
                     }
                     (d.into_image().to_rgba8(), watermark::Placement::image(iw))
                 }
+                Watermark::Blind(_) | Watermark::ExtractBlind(_) => {
+                    return Err(ProcessError::UnsupportedStage {
+                        stage: format!("watermark/{}", wm.kind()),
+                    })
+                }
                 Watermark::Text(tw) => (
                     watermark::render_text(
                         &tw.text,
@@ -634,6 +715,25 @@ fn run_stage(
         Stage::ImageInfo | Stage::ImageAve | Stage::Exif | Stage::Style(_) => Err(
             ProcessError::InvalidArgument(format!("{} cannot run here", stage.keyword())),
         ),
+        Stage::QrCode(q) => {
+            let codes = canvas
+                .frames
+                .first()
+                .map(|f| qr::recognise_image(&f.image))
+                .unwrap_or_default();
+            if q.covers() && !codes.is_empty() {
+                canvas.map(|img| {
+                    let mut covered = img.clone();
+                    qr::cover(&mut covered, &codes);
+                    covered
+                });
+            }
+            settings.qr_codes = Some(codes);
+            Ok(())
+        }
+        Stage::Opaque(_) => Err(ProcessError::UnsupportedStage {
+            stage: unsupported(stage).unwrap_or_else(|| stage.keyword().to_owned()),
+        }),
     }
 }
 
@@ -741,6 +841,11 @@ fn run_mogr(
                 }
             }
             MogrOp::IgnoreError => {}
+            MogrOp::Opaque(o) => {
+                return Err(ProcessError::UnsupportedStage {
+                    stage: format!("imageMogr2/{}", o.name()),
+                })
+            }
         }
     }
     Ok(())

@@ -9,6 +9,8 @@
 //! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,
 //!   imageView2 modes, watermarks, AIPicMatting, `|` pipelines), see its module docs for
 //!   the choices marked **(ours)**;
+//! - [`inspect`]: where an image's data ends and what is hidden after it (`imageInspect`);
+//! - [`recognise`], [`cover`], [`generate_code`]: QR codes (the `QRcode` rule stage);
 //! - [`font`]: the fonts of text watermarks ([`FontDir`], [`ExecuteOptions::font_resolver`]);
 //!   CJK text needs fonts the caller supplies (only DejaVu Sans is bundled).
 //!
@@ -29,11 +31,13 @@ mod error;
 mod execute;
 pub mod font;
 mod info;
+mod inspect;
 mod jpeg;
 mod limits;
 mod meta;
 mod ops;
 mod png_interlace;
+mod qr;
 mod quality;
 mod resize;
 mod thumb;
@@ -49,9 +53,11 @@ pub use info::{
     average_color, exif_json, image_ave_json, image_info, image_info_json, image_info_with,
     InfoReport, DEFAULT_DPI, NO_EXIF_JSON,
 };
+pub use inspect::{inspect, inspect_with};
 pub use limits::{probe, Format, Limits, Probe};
 pub use meta::Metadata;
 pub use ops::output::content_type;
+pub use qr::{cover, generate_code, recognise, recognise_image, CodeKind, FoundCode};
 pub use quality::estimate_quality;
 pub use resize::{fit_width, resize, Filter};
 

@@ -38,8 +38,9 @@ pub enum ResultError {
         /// What was wrong, naming the element where the deserialiser knows it.
         message: String,
     },
-    /// The JSON (v4 API answer) is malformed or does not match the expected shape.
-    #[error("invalid v4 JSON at line {line}, column {column}: {message}")]
+    /// The JSON (the v4 API's or imageInspect's answer) is malformed or does not match the
+    /// expected shape.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
     Json {
         /// 1-based line of the problem (0 when unknown).
         line: usize,

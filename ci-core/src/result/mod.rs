@@ -10,6 +10,8 @@
 //! * [`ListBucketResult`], [`ListPartsResult`], [`ListMultipartUploadsResult`],
 //!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
+//! * [`ImageInspectResult`]: the `imageInspect` JSON answer.
+//! * [`QrCodeInfo`] (in a [`ProcessResult`]) and [`QrCodeResponse`]: QR-code recognition.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
 //!
 //! Every parser returns [`ResultError`] and never panics. Every `to_xml` writes the
@@ -20,7 +22,9 @@ mod complete;
 mod cos;
 mod error;
 mod image_info;
+mod inspect;
 mod list;
+mod qrcode;
 mod sdk;
 mod upload;
 mod v4;
@@ -33,11 +37,13 @@ pub use cos::{
 };
 pub use error::ResultError;
 pub use image_info::ImageInfo;
+pub use inspect::ImageInspectResult;
 pub use list::{
     BucketEntry, BucketList, CommonPrefix, CopyObjectResult, ListAllMyBucketsResult,
     ListBucketResult, ListMultipartUploadsResult, ListPartsResult, ListedObject, ListedPart,
     ListedUpload, Owner,
 };
+pub use qrcode::{CodeLocation, QrCodeInfo, QrCodeResponse};
 pub use sdk::{xml_to_dict, SdkValue};
 pub use upload::{OriginalInfo, ProcessResult, UploadResult};
 pub use v4::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};

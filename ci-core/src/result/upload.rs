@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{xml, xml_to_dict, ImageInfo, ResultError, SdkValue};
+use super::{xml, xml_to_dict, ImageInfo, QrCodeInfo, ResultError, SdkValue};
 
 /// The `<UploadResult>` document.
 ///
@@ -51,7 +51,8 @@ pub struct OriginalInfo {
 ///
 /// Element order: Key, Location, Format, Md5, Width, Height, Size, Quality, Ave, ETag,
 /// FrameCount, BitDepth, VerticalDpi, HorizontalDpi (consistent with both the seed 002
-/// and the AIPicMatting examples). Absent optional fields are not written.
+/// and the AIPicMatting examples), then CodeStatus and the QRcodeInfo elements of a
+/// `QRcode` rule (wire-ci.md §D2). Absent optional fields are not written.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", rename = "Object")]
 pub struct ProcessResult {
@@ -100,6 +101,12 @@ pub struct ProcessResult {
     /// Horizontal resolution in DPI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizontal_dpi: Option<u32>,
+    /// `QRcode` rules: 1 when codes were found, 0 when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_status: Option<u32>,
+    /// `QRcode` rules: one `<QRcodeInfo>` per code found.
+    #[serde(rename = "QRcodeInfo", default, skip_serializing_if = "Vec::is_empty")]
+    pub qr_code_info: Vec<QrCodeInfo>,
 }
 
 /// `<ProcessResults>` as written.

@@ -12,11 +12,19 @@ pub struct ProcessingRule {
 }
 
 impl ProcessingRule {
-    /// Whether any stage is `ci-process=AIPicMatting`.
+    /// Whether any stage is `ci-process=AIPicMatting` (modelled, or opaque because of a
+    /// parameter this crate does not model).
     pub fn is_ai_pic_matting(&self) -> bool {
         self.stages
             .iter()
-            .any(|s| matches!(s, Stage::AiPicMatting(_)))
+            .any(|s| s.keyword() == "ci-process=AIPicMatting")
+    }
+
+    /// Whether every stage is modelled and checked by this crate (see
+    /// [`Stage::is_checked`]): a rule for which this is false was found well-formed but
+    /// carries something this crate passes on without checking.
+    pub fn is_fully_checked(&self) -> bool {
+        self.stages.iter().all(Stage::is_checked)
     }
 
     /// The names of the `style/NAME` stages, in order.
@@ -48,11 +56,19 @@ pub enum Stage {
     Style(String),
     /// `ci-process=AIPicMatting&...`.
     AiPicMatting(AiPicMatting),
+    /// `QRcode/cover/<0|1>/...`: find QR codes (and barcodes), optionally covering them
+    /// with a mosaic.
+    QrCode(QrCode),
+    /// A well-formed stage this crate does not model: a keyword it does not know
+    /// (`imageSlim`, `ci-process=ImageRepair&...`), or a known keyword with a parameter it
+    /// does not know (`imageView2/2/w/100/interlace/1`). Carried unchanged: it prints
+    /// byte for byte as it was parsed. See [`OpaqueStage`].
+    Opaque(OpaqueStage),
 }
 
 impl Stage {
     /// The stage keyword as written in a rule (`imageMogr2`, `style`, `ci-process=AIPicMatting`, ...).
-    pub fn keyword(&self) -> &'static str {
+    pub fn keyword(&self) -> &str {
         match self {
             Stage::ImageMogr2(_) => "imageMogr2",
             Stage::ImageView2(_) => "imageView2",
@@ -62,7 +78,71 @@ impl Stage {
             Stage::Exif => "exif",
             Stage::Style(_) => "style",
             Stage::AiPicMatting(_) => "ci-process=AIPicMatting",
+            Stage::QrCode(_) => "QRcode",
+            Stage::Opaque(o) => o.keyword(),
         }
+    }
+
+    /// Whether every part of the stage is modelled (and so checked) by this crate: false
+    /// for [`Stage::Opaque`] and for an `imageMogr2` stage holding a [`MogrOp::Opaque`].
+    pub fn is_checked(&self) -> bool {
+        match self {
+            Stage::Opaque(_) => false,
+            Stage::ImageMogr2(ops) => !ops.iter().any(|op| matches!(op, MogrOp::Opaque(_))),
+            _ => true,
+        }
+    }
+}
+
+/// A well-formed stage that this crate does not model, kept as written.
+///
+/// Only the parser makes one, so its text always parses back to the same value:
+/// `parse(print(rule)) == rule` holds for rules with opaque stages too. What "well-formed"
+/// means **(ours)**: the keyword is a name (an ASCII letter, then letters, digits, `-`
+/// or `_`) that is not a known keyword in another case (`ImageMogr2` is a typo, not a new
+/// stage); the `/`-separated segments are non-empty; no control characters; a
+/// `ci-process=<Name>` stage has non-empty `&`-separated parameters. Inside a known
+/// stage, every parameter the crate does model is checked as usual before the stage is
+/// kept opaque because of one it does not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OpaqueStage {
+    pub(super) keyword: String,
+    pub(super) raw: String,
+}
+
+impl OpaqueStage {
+    /// The keyword (`imageSlim`, `imageView2`, `ci-process=ImageRepair`, ...).
+    pub fn keyword(&self) -> &str {
+        &self.keyword
+    }
+
+    /// The whole stage as written, e.g. `imageView2/2/w/100/interlace/1`.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+/// An `imageMogr2` operation this crate does not model (`imageMogr2/indexcrop/...`,
+/// `imageMogr2/egif/...`, a future `imageMogr2/newop/1`), kept as written.
+///
+/// Its name is followed by every segment up to the next operation name this crate knows
+/// (the arity of an unknown operation cannot be known); the name obeys the rules of
+/// [`OpaqueStage`]'s keyword. Only the parser makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OpaqueOp {
+    pub(super) name: String,
+    pub(super) args: Vec<String>,
+}
+
+impl OpaqueOp {
+    /// The operation name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The segments after the name, as written.
+    pub fn args(&self) -> &[String] {
+        &self.args
     }
 }
 
@@ -150,11 +230,13 @@ pub enum MogrOp {
     Cgif(u8),
     /// `ignore-error/1`.
     IgnoreError,
+    /// An operation this crate does not model, kept as written (see [`OpaqueOp`]).
+    Opaque(OpaqueOp),
 }
 
 impl MogrOp {
     /// The operation name as written in a rule.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             MogrOp::Thumbnail(_) => "thumbnail",
             MogrOp::Pad(_) => "pad",
@@ -181,6 +263,7 @@ impl MogrOp {
             MogrOp::SizeLimit(_) => "size-limit",
             MogrOp::Cgif(_) => "cgif",
             MogrOp::IgnoreError => "ignore-error",
+            MogrOp::Opaque(op) => op.name(),
         }
     }
 }
@@ -404,11 +487,17 @@ pub enum ImageFormat {
     Avif,
     /// `tiff`: **(ours)**.
     Tiff,
+    /// `apng`: animated PNG.
+    Apng,
+    /// `heic`: the HEIF container's other name.
+    Heic,
+    /// `psd`: Photoshop (the cloud writes it only when processing in the cloud).
+    Psd,
 }
 
 impl ImageFormat {
     /// All formats.
-    pub const ALL: [ImageFormat; 11] = [
+    pub const ALL: [ImageFormat; 14] = [
         ImageFormat::Jpg,
         ImageFormat::Jpeg,
         ImageFormat::Png,
@@ -420,6 +509,9 @@ impl ImageFormat {
         ImageFormat::Heif,
         ImageFormat::Avif,
         ImageFormat::Tiff,
+        ImageFormat::Apng,
+        ImageFormat::Heic,
+        ImageFormat::Psd,
     ];
 
     /// The name as written in a rule (lower case).
@@ -436,6 +528,9 @@ impl ImageFormat {
             ImageFormat::Heif => "heif",
             ImageFormat::Avif => "avif",
             ImageFormat::Tiff => "tiff",
+            ImageFormat::Apng => "apng",
+            ImageFormat::Heic => "heic",
+            ImageFormat::Psd => "psd",
         }
     }
 
@@ -486,7 +581,7 @@ pub enum SizeUnit {
     Mega,
 }
 
-/// `imageView2`: `imageView2[/<mode>][/w/<W>][/h/<H>][/format/<f>][/q/<Q>[!]][/rq/<R>][/lq/<Q>]`.
+/// `imageView2`: `imageView2[/<mode>][/w/<W>][/h/<H>][/format/<f>][/q/<Q>[!]][/rq/<R>][/lq/<Q>][/ignore-error/1]`.
 ///
 /// The mode is optional (the official examples use `imageView2/format/png`): `None`
 /// means no resize. **(ours)** A mode needs `w` or `h`; `w`/`h` need a mode; W, H are
@@ -508,6 +603,8 @@ pub struct ImageView2 {
     pub rquality: Option<u8>,
     /// `lq`: 0–100.
     pub lquality: Option<u8>,
+    /// `ignore-error/1`: on a limit error, answer the input unchanged.
+    pub ignore_error: bool,
 }
 
 /// The `imageView2` modes 0–5.
@@ -554,6 +651,85 @@ pub enum Watermark {
     Image(ImageWatermark),
     /// `watermark/2/...`.
     Text(TextWatermark),
+    /// `watermark/3/...`: add a blind (invisible) watermark.
+    Blind(BlindWatermark),
+    /// `watermark/4/...`: extract a blind watermark.
+    ExtractBlind(BlindWatermark),
+}
+
+impl Watermark {
+    /// The kind number after `watermark/` (1 image, 2 text, 3 blind, 4 blind extraction).
+    pub fn kind(&self) -> u8 {
+        match self {
+            Watermark::Image(_) => 1,
+            Watermark::Text(_) => 2,
+            Watermark::Blind(_) => 3,
+            Watermark::ExtractBlind(_) => 4,
+        }
+    }
+}
+
+/// `watermark/3/type/<1|2|3>[/image/<b64url URL>][/text/<b64url>][/level/<1|2|3>]` (add)
+/// and `watermark/4/type/<1|2|3>[/image/<b64url URL>][/text/<b64url>]` (extract).
+///
+/// Type 1 (half blind) and 2 (fully blind) need `image`; adding a type 3 (text) mark
+/// needs `text`. `level` matters only for type 2 (default 1). Keys print in field order.
+/// **(ours)** The image URL is only checked to be Base64 of UTF-8 text: the documents of
+/// the blind watermark name other hosts than those of `watermark/1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlindWatermark {
+    /// `type`.
+    pub kind: BlindKind,
+    /// `image` (decoded URL).
+    pub image: Option<String>,
+    /// `text` (decoded).
+    pub text: Option<String>,
+    /// `level`: 1–3.
+    pub level: Option<u8>,
+}
+
+/// The `type` of a blind watermark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlindKind {
+    /// `1`: half blind (the original image is needed to extract it).
+    HalfBlind = 1,
+    /// `2`: fully blind.
+    FullyBlind = 2,
+    /// `3`: text.
+    Text = 3,
+}
+
+/// `QRcode[/cover/<0|1>][/bar-type/<0|1|2>][/segment/<0|1>][/size/<n>]`: recognise QR codes
+/// and barcodes (upload or cloud processing). Keys may come in any order and print in
+/// field order; each at most once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct QrCode {
+    /// `cover`: paint a mosaic over every code found (default 0).
+    pub cover: Option<bool>,
+    /// `bar-type`: what to look for (default both).
+    pub bar_type: Option<BarType>,
+    /// `segment`: recognise tile by tile (default 0).
+    pub segment: Option<bool>,
+    /// `size`: the tile size with `segment/1`, ≥ 500 px (default 1000).
+    pub size: Option<u32>,
+}
+
+impl QrCode {
+    /// Whether `cover/1` was given.
+    pub fn covers(&self) -> bool {
+        self.cover == Some(true)
+    }
+}
+
+/// `bar-type` of a [`QrCode`] stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BarType {
+    /// `0`: QR codes and barcodes.
+    Both = 0,
+    /// `1`: QR codes only.
+    QrCode = 1,
+    /// `2`: barcodes only.
+    Barcode = 2,
 }
 
 /// `watermark/1`: an image mark. Absent keys are `None` (the engine applies the

@@ -43,16 +43,22 @@ pub enum RuleErrorKind {
         /// The limit.
         max: usize,
     },
-    /// The stage does not start with a known processing keyword.
+    /// The stage starts with neither a known keyword nor a name that could be one (a name
+    /// is an ASCII letter, then letters, digits, `-` or `_`; a known keyword written in
+    /// another case, such as `ImageMogr2`, is not a new one).
     #[error("unknown processing stage")]
     UnknownStage,
-    /// An `imageMogr2` operation name that does not exist.
+    /// An `imageMogr2` segment in the place of an operation that cannot name one: not a
+    /// name, or a known operation written in another case (`Thumbnail`). Well-formed
+    /// names this crate does not model are kept as [`MogrOp::Opaque`](super::MogrOp::Opaque).
     #[error("unknown {stage} operation")]
     UnknownOperation {
         /// The stage keyword.
         stage: &'static str,
     },
-    /// A key that the stage does not know.
+    /// A segment in the place of a key that cannot name one (see
+    /// [`UnknownOperation`](Self::UnknownOperation)), or a key of the other kind of
+    /// watermark (`text` in `watermark/1`).
     #[error("unknown {stage} parameter")]
     UnknownKey {
         /// The stage keyword.
@@ -124,4 +130,10 @@ pub enum RuleErrorKind {
     /// Input left over after a complete stage or value.
     #[error("unexpected trailing input")]
     TrailingGarbage,
+    /// A control character in a segment carried unchecked.
+    #[error("control character U+{code:04X}")]
+    ControlCharacter {
+        /// The character's code point.
+        code: u32,
+    },
 }

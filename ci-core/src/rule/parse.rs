@@ -309,7 +309,7 @@ fn parse_stage(tok: Tok) -> Result<Stage> {
         return Err(tok.err(K::Empty));
     }
     if tok.s.starts_with("ci-process=") {
-        return parse_matting(tok).map(Stage::AiPicMatting);
+        return parse_ci_process(tok);
     }
     let segs = tok.split(b'/');
     let head = segs[0];
@@ -317,8 +317,9 @@ fn parse_stage(tok: Tok) -> Result<Stage> {
     let mut cur = Cursor { segs, i: 1 };
     match head.s {
         "imageMogr2" => parse_mogr(head, &mut cur).map(Stage::ImageMogr2),
-        "imageView2" => parse_view(head, &mut cur).map(Stage::ImageView2),
-        "watermark" => parse_watermark(head, &mut cur).map(Stage::Watermark),
+        "imageView2" => parse_view(tok, head, &mut cur),
+        "watermark" => parse_watermark(tok, head, &mut cur),
+        "QRcode" => parse_qrcode(tok, &mut cur),
         "imageInfo" | "imageAve" | "exif" => {
             if cur.peek().is_some() {
                 return Err(rest().err(K::TrailingGarbage));
@@ -348,20 +349,143 @@ fn parse_stage(tok: Tok) -> Result<Stage> {
             }
             Ok(Stage::Style(name.s.to_owned()))
         }
+        other if is_new_name(other, &STAGES) => {
+            while let Some(seg) = cur.next() {
+                check_opaque_segment(seg)?;
+            }
+            Ok(opaque_stage(other, tok))
+        }
         _ => Err(head.err(K::UnknownStage)),
     }
 }
 
+/// The stage keywords this crate models (besides `ci-process=`).
+const STAGES: [&str; 8] = [
+    "imageMogr2",
+    "imageView2",
+    "watermark",
+    "QRcode",
+    "imageInfo",
+    "imageAve",
+    "exif",
+    "style",
+];
+
+/// The `imageMogr2` operations this crate models.
+const MOGR_OPS: [&str; 25] = [
+    "thumbnail",
+    "pad",
+    "cut",
+    "crop",
+    "gravity",
+    "iradius",
+    "rradius",
+    "scrop",
+    "rotate",
+    "auto-orient",
+    "flip",
+    "format",
+    "interlace",
+    "quality",
+    "rquality",
+    "lquality",
+    "blur",
+    "sharpen",
+    "bright",
+    "contrast",
+    "grayscale",
+    "strip",
+    "size-limit",
+    "cgif",
+    "ignore-error",
+];
+
+/// Whether `s` is a name: an ASCII letter, then ASCII letters, digits, `-` or `_`.
+fn is_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
+/// Whether `s` may name something this crate does not model: a name that is not one of
+/// `known` written in another case (**ours**: `Thumbnail` or `ImageMogr2` is a typo, not a
+/// new operation or stage).
+fn is_new_name(s: &str, known: &[&str]) -> bool {
+    is_name(s) && !known.iter().any(|k| k.eq_ignore_ascii_case(s))
+}
+
+/// A segment carried unchecked: non-empty and free of control characters.
+fn check_opaque_segment(t: Tok) -> Result<()> {
+    if t.s.is_empty() {
+        return Err(t.err(K::Empty));
+    }
+    match t.s.char_indices().find(|(_, c)| c.is_control()) {
+        Some((i, c)) => Err(t
+            .sub(i, i + c.len_utf8())
+            .err(K::ControlCharacter { code: u32::from(c) })),
+        None => Ok(()),
+    }
+}
+
+/// Skips the segments of a parameter this crate does not model: every segment up to the
+/// next name in `known` (the arity of an unknown parameter cannot be known).
+fn skip_unknown<'a>(cur: &mut Cursor<'a>, known: &[&str]) -> Result<Vec<Tok<'a>>> {
+    let mut args = Vec::new();
+    while let Some(next) = cur.peek() {
+        if known.contains(&next.s) {
+            break;
+        }
+        check_opaque_segment(next)?;
+        args.push(next);
+        cur.next();
+    }
+    Ok(args)
+}
+
+fn opaque_stage(keyword: &str, tok: Tok) -> Stage {
+    Stage::Opaque(OpaqueStage {
+        keyword: keyword.to_owned(),
+        raw: tok.s.to_owned(),
+    })
+}
+
+/// `ci-process=<Name>&...`: AIPicMatting is modelled, any other well-formed name is
+/// carried as an opaque stage.
+fn parse_ci_process(tok: Tok) -> Result<Stage> {
+    let parts = tok.split(b'&');
+    let head = parts[0];
+    if head.s == AI_PIC_MATTING {
+        return parse_matting(tok);
+    }
+    let name = head.sub("ci-process=".len(), head.len());
+    if !is_new_name(name.s, &["AIPicMatting"]) {
+        return Err(head.err(K::UnknownStage));
+    }
+    for p in &parts[1..] {
+        check_opaque_segment(*p)?;
+    }
+    Ok(opaque_stage(head.s, tok))
+}
+
+/// The keys of an `imageMogr2` operation that may appear only once per stage, and the
+/// mutually exclusive quality keys.
+fn once_key(op: &MogrOp) -> (Option<&'static str>, Option<&'static str>) {
+    match op {
+        MogrOp::Format(_) => (Some("format"), None),
+        MogrOp::Interlace(_) => (Some("interlace"), None),
+        MogrOp::SizeLimit(_) => (Some("size-limit"), None),
+        MogrOp::Cgif(_) => (Some("cgif"), None),
+        MogrOp::Strip => (Some("strip"), None),
+        MogrOp::AutoOrient => (Some("auto-orient"), None),
+        MogrOp::IgnoreError => (Some("ignore-error"), None),
+        MogrOp::Quality(_) => (None, Some("quality")),
+        MogrOp::RQuality(_) => (None, Some("rquality")),
+        MogrOp::LQuality(_) => (None, Some("lquality")),
+        _ => (None, None),
+    }
+}
+
 fn parse_mogr(head: Tok, cur: &mut Cursor) -> Result<Vec<MogrOp>> {
-    const ONCE: [&str; 7] = [
-        "format",
-        "interlace",
-        "size-limit",
-        "cgif",
-        "strip",
-        "auto-orient",
-        "ignore-error",
-    ];
     let mut ops: Vec<MogrOp> = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let mut quality_key: Option<&'static str> = None;
@@ -482,27 +606,37 @@ fn parse_mogr(head: Tok, cur: &mut Cursor) -> Result<Vec<MogrOp>> {
                 }
                 MogrOp::IgnoreError
             }
+            other if is_new_name(other, &MOGR_OPS) => {
+                let args = skip_unknown(cur, &MOGR_OPS)?;
+                MogrOp::Opaque(OpaqueOp {
+                    name: other.to_owned(),
+                    args: args.iter().map(|t| t.s.to_owned()).collect(),
+                })
+            }
             _ => {
                 return Err(k.err(K::UnknownOperation {
                     stage: "imageMogr2",
                 }))
             }
         };
-        let name = op.name();
-        if matches!(name, "quality" | "rquality" | "lquality") {
-            if let Some(other) = quality_key {
-                return Err(if other == name {
-                    k.err(K::Duplicate { key: name })
-                } else {
-                    k.err(K::Conflict { key: name, other })
-                });
+        match once_key(&op) {
+            (_, Some(name)) => {
+                if let Some(other) = quality_key {
+                    return Err(if other == name {
+                        k.err(K::Duplicate { key: name })
+                    } else {
+                        k.err(K::Conflict { key: name, other })
+                    });
+                }
+                quality_key = Some(name);
             }
-            quality_key = Some(name);
-        } else if ONCE.contains(&name) {
-            if seen.contains(&name) {
-                return Err(k.err(K::Duplicate { key: name }));
+            (Some(name), _) => {
+                if seen.contains(&name) {
+                    return Err(k.err(K::Duplicate { key: name }));
+                }
+                seen.push(name);
             }
-            seen.push(name);
+            (None, None) => {}
         }
         ops.push(op);
     }
@@ -641,8 +775,13 @@ fn size_limit(t: Tok) -> Result<SizeLimit> {
     })
 }
 
-fn parse_view(head: Tok, cur: &mut Cursor) -> Result<ImageView2> {
+/// The keys of `imageView2`.
+const VIEW_KEYS: [&str; 7] = ["w", "h", "format", "q", "rq", "lq", "ignore-error"];
+
+fn parse_view(tok: Tok, head: Tok, cur: &mut Cursor) -> Result<Stage> {
     let mut v = ImageView2::default();
+    let mut opaque = false;
+    let mut ignore_error = None;
     let mut mode_tok = None;
     if let Some(m) = cur.peek() {
         if !m.s.is_empty() && m.s.bytes().all(|b| b.is_ascii_digit()) {
@@ -701,12 +840,31 @@ fn parse_view(head: Tok, cur: &mut Cursor) -> Result<ImageView2> {
                 quality_check("lq")?;
                 set(&mut v.lquality, q, k, "lq")?;
             }
+            "ignore-error" => {
+                let value = cur.value(k, "ignore-error")?;
+                if value.s != "1" {
+                    return Err(value.err(K::InvalidValue {
+                        key: "ignore-error",
+                        expected: "1",
+                    }));
+                }
+                set(&mut ignore_error, true, k, "ignore-error")?;
+            }
+            other if is_new_name(other, &VIEW_KEYS) => {
+                skip_unknown(cur, &VIEW_KEYS)?;
+                opaque = true;
+            }
             _ => {
                 return Err(k.err(K::UnknownKey {
                     stage: "imageView2",
                 }))
             }
         }
+    }
+    v.ignore_error = ignore_error.unwrap_or(false);
+    if opaque {
+        // What the unknown key means is unknown: whether a mode needs it, for one.
+        return Ok(opaque_stage("imageView2", tok));
     }
     match (mode_tok, size_tok) {
         (Some(m), None) => Err(m.err(K::Requires {
@@ -720,7 +878,7 @@ fn parse_view(head: Tok, cur: &mut Cursor) -> Result<ImageView2> {
         _ if v == ImageView2::default() => Err(head.err(K::Missing {
             what: "imageView2 mode or parameters",
         })),
-        _ => Ok(v),
+        _ => Ok(Stage::ImageView2(v)),
     }
 }
 
@@ -862,10 +1020,38 @@ fn valid_cos_url(url: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-fn parse_watermark(head: Tok, cur: &mut Cursor) -> Result<Watermark> {
+/// Keys shared by `watermark/1` and `watermark/2`.
+const WM_COMMON_KEYS: [&str; 8] = [
+    "gravity", "dx", "dy", "dissolve", "batch", "degree", "scatype", "spcent",
+];
+/// Keys of `watermark/1` only.
+const WM_IMAGE_KEYS: [&str; 2] = ["image", "blogo"];
+/// Keys of `watermark/2` only.
+const WM_TEXT_KEYS: [&str; 6] = ["text", "font", "fontsize", "fill", "shadow", "spacing"];
+/// Keys of `watermark/3` and `watermark/4`.
+const WM_BLIND_KEYS: [&str; 4] = ["type", "image", "text", "level"];
+
+/// An unknown key of `watermark/<kind>`: skipped when it may name a parameter this crate
+/// does not model, an error when it cannot (or belongs to the other kind, `others`).
+fn wm_unknown_key(cur: &mut Cursor, k: Tok, kind: &[&str], others: &[&str]) -> Result<()> {
+    let known: Vec<&str> = WM_COMMON_KEYS.iter().chain(kind).copied().collect();
+    if others.contains(&k.s) || !is_new_name(k.s, &known) {
+        let stage = if kind == WM_IMAGE_KEYS {
+            "watermark/1"
+        } else {
+            "watermark/2"
+        };
+        return Err(k.err(K::UnknownKey { stage }));
+    }
+    skip_unknown(cur, &known)?;
+    Ok(())
+}
+
+fn parse_watermark(tok: Tok, head: Tok, cur: &mut Cursor) -> Result<Stage> {
     let kind = cur.value(head, "watermark")?;
     let mut common = WmCommon::default();
-    match kind.s {
+    let mut opaque = false;
+    let watermark = match kind.s {
         "1" => {
             let mut image = None;
             let mut blogo = None;
@@ -900,11 +1086,13 @@ fn parse_watermark(head: Tok, cur: &mut Cursor) -> Result<Watermark> {
                         set(&mut blogo, b, k, "blogo")?;
                     }
                     _ => {
-                        return Err(k.err(K::UnknownKey {
-                            stage: "watermark/1",
-                        }))
+                        wm_unknown_key(cur, k, &WM_IMAGE_KEYS, &WM_TEXT_KEYS)?;
+                        opaque = true;
                     }
                 }
+            }
+            if opaque {
+                return Ok(opaque_stage("watermark", tok));
             }
             let (scale, degree) = common.finish()?;
             let image = image.ok_or_else(|| {
@@ -969,11 +1157,13 @@ fn parse_watermark(head: Tok, cur: &mut Cursor) -> Result<Watermark> {
                         "spacing",
                     )?,
                     _ => {
-                        return Err(k.err(K::UnknownKey {
-                            stage: "watermark/2",
-                        }))
+                        wm_unknown_key(cur, k, &WM_TEXT_KEYS, &WM_IMAGE_KEYS)?;
+                        opaque = true;
                     }
                 }
+            }
+            if opaque {
+                return Ok(opaque_stage("watermark", tok));
             }
             let (scale, degree) = common.finish()?;
             let text = text.ok_or_else(|| {
@@ -997,11 +1187,164 @@ fn parse_watermark(head: Tok, cur: &mut Cursor) -> Result<Watermark> {
                 scale,
             }))
         }
+        "3" | "4" => return parse_blind(tok, head, kind, cur),
+        other if other.len() <= 3 && other.bytes().all(|b| b.is_ascii_digit()) => {
+            // A kind this crate does not model.
+            while let Some(seg) = cur.next() {
+                check_opaque_segment(seg)?;
+            }
+            return Ok(opaque_stage("watermark", tok));
+        }
         _ => Err(kind.err(K::InvalidValue {
             key: "watermark",
-            expected: "1 (image) or 2 (text)",
+            expected: "1 (image), 2 (text), 3 (blind) or 4 (blind extraction)",
         })),
+    };
+    watermark.map(Stage::Watermark)
+}
+
+/// `watermark/3` (add a blind watermark) and `watermark/4` (extract one).
+fn parse_blind(tok: Tok, head: Tok, kind: Tok, cur: &mut Cursor) -> Result<Stage> {
+    let extract = kind.s == "4";
+    let mut blind_kind = None;
+    let mut image = None;
+    let mut text = None;
+    let mut level = None;
+    let mut opaque = false;
+    while let Some(k) = cur.key()? {
+        match k.s {
+            "type" => {
+                let v = cur.value(k, "type")?;
+                let t = match v.s {
+                    "1" => BlindKind::HalfBlind,
+                    "2" => BlindKind::FullyBlind,
+                    "3" => BlindKind::Text,
+                    _ => {
+                        return Err(v.err(K::InvalidValue {
+                            key: "type",
+                            expected: "1 (half blind), 2 (fully blind) or 3 (text)",
+                        }))
+                    }
+                };
+                set(&mut blind_kind, (t, k), k, "type")?;
+            }
+            "image" => {
+                let url = b64_text(cur.value(k, "image")?, "image", "a base64 URL")?;
+                set(&mut image, url, k, "image")?;
+            }
+            "text" => {
+                let t = b64_text(cur.value(k, "text")?, "text", "UTF-8 text")?;
+                set(&mut text, t, k, "text")?;
+            }
+            "level" => set(
+                &mut level,
+                num_u8(cur.value(k, "level")?, "level", 1, 3)?,
+                k,
+                "level",
+            )?,
+            other if is_new_name(other, &WM_BLIND_KEYS) => {
+                skip_unknown(cur, &WM_BLIND_KEYS)?;
+                opaque = true;
+            }
+            _ => {
+                return Err(k.err(K::UnknownKey {
+                    stage: if extract {
+                        "watermark/4"
+                    } else {
+                        "watermark/3"
+                    },
+                }))
+            }
+        }
     }
+    if opaque {
+        return Ok(opaque_stage("watermark", tok));
+    }
+    let (blind_kind, type_tok) = blind_kind.ok_or_else(|| {
+        head.err(K::Missing {
+            what: "blind watermark type",
+        })
+    })?;
+    match blind_kind {
+        BlindKind::HalfBlind | BlindKind::FullyBlind if image.is_none() => {
+            return Err(type_tok.err(K::Requires {
+                key: "type",
+                needs: "image with type 1 or 2",
+            }))
+        }
+        BlindKind::Text if text.is_none() && !extract => {
+            return Err(type_tok.err(K::Requires {
+                key: "type",
+                needs: "text with type 3",
+            }))
+        }
+        _ => {}
+    }
+    let mark = BlindWatermark {
+        kind: blind_kind,
+        image,
+        text,
+        level,
+    };
+    Ok(Stage::Watermark(if extract {
+        Watermark::ExtractBlind(mark)
+    } else {
+        Watermark::Blind(mark)
+    }))
+}
+
+/// The keys of `QRcode`.
+const QR_KEYS: [&str; 4] = ["cover", "bar-type", "segment", "size"];
+
+fn parse_qrcode(tok: Tok, cur: &mut Cursor) -> Result<Stage> {
+    let mut q = QrCode::default();
+    let mut opaque = false;
+    while let Some(k) = cur.key()? {
+        match k.s {
+            "cover" => set(
+                &mut q.cover,
+                boolean(cur.value(k, "cover")?, "cover")?,
+                k,
+                "cover",
+            )?,
+            "bar-type" => {
+                let v = cur.value(k, "bar-type")?;
+                let b = match v.s {
+                    "0" => BarType::Both,
+                    "1" => BarType::QrCode,
+                    "2" => BarType::Barcode,
+                    _ => {
+                        return Err(v.err(K::InvalidValue {
+                            key: "bar-type",
+                            expected: "0 (both), 1 (QR codes) or 2 (barcodes)",
+                        }))
+                    }
+                };
+                set(&mut q.bar_type, b, k, "bar-type")?;
+            }
+            "segment" => set(
+                &mut q.segment,
+                boolean(cur.value(k, "segment")?, "segment")?,
+                k,
+                "segment",
+            )?,
+            "size" => set(
+                &mut q.size,
+                num_u32(cur.value(k, "size")?, "size", 500, i64::from(u32::MAX))?,
+                k,
+                "size",
+            )?,
+            other if is_new_name(other, &QR_KEYS) => {
+                skip_unknown(cur, &QR_KEYS)?;
+                opaque = true;
+            }
+            _ => return Err(k.err(K::UnknownKey { stage: "QRcode" })),
+        }
+    }
+    if opaque {
+        return Ok(opaque_stage("QRcode", tok));
+    }
+    Ok(Stage::QrCode(q))
 }
 
 fn percent_decode_strict(t: Tok, key: &'static str) -> Result<String> {
@@ -1031,13 +1374,13 @@ fn percent_decode_strict(t: Tok, key: &'static str) -> Result<String> {
     Ok(s.into_owned())
 }
 
-fn parse_matting(tok: Tok) -> Result<AiPicMatting> {
+/// The parameters of AIPicMatting.
+const MATTING_KEYS: [&str; 3] = ["center-layout", "padding-layout", "detect-url"];
+
+fn parse_matting(tok: Tok) -> Result<Stage> {
     let parts = tok.split(b'&');
-    let head = parts[0];
-    if head.s != AI_PIC_MATTING {
-        return Err(head.err(K::UnknownStage));
-    }
     let mut m = AiPicMatting::default();
+    let mut opaque = false;
     for p in &parts[1..] {
         if p.s.is_empty() {
             return Err(p.err(K::Empty));
@@ -1050,6 +1393,11 @@ fn parse_matting(tok: Tok) -> Result<AiPicMatting> {
             "center-layout" => "center-layout",
             "padding-layout" => "padding-layout",
             "detect-url" => "detect-url",
+            other if is_new_name(other, &MATTING_KEYS) => {
+                check_opaque_segment(*p)?;
+                opaque = true;
+                continue;
+            }
             _ => {
                 return Err(k.err(K::UnknownKey {
                     stage: "AIPicMatting",
@@ -1069,5 +1417,8 @@ fn parse_matting(tok: Tok) -> Result<AiPicMatting> {
             _ => set(&mut m.detect_url, percent_decode_strict(v, key)?, k, key)?,
         }
     }
-    Ok(m)
+    if opaque {
+        return Ok(opaque_stage(AI_PIC_MATTING, tok));
+    }
+    Ok(Stage::AiPicMatting(m))
 }

@@ -56,6 +56,8 @@ impl Display for Stage {
             Stage::Exif => f.write_str("exif"),
             Stage::Style(name) => write!(f, "style/{name}"),
             Stage::AiPicMatting(m) => write!(f, "{m}"),
+            Stage::QrCode(q) => write!(f, "{q}"),
+            Stage::Opaque(o) => f.write_str(o.as_str()),
         }
     }
 }
@@ -87,6 +89,13 @@ impl Display for MogrOp {
             MogrOp::Bright(v) | MogrOp::Contrast(v) => write!(f, "{name}/{v}"),
             MogrOp::SizeLimit(s) => write!(f, "{name}/{s}"),
             MogrOp::IgnoreError => write!(f, "{name}/1"),
+            MogrOp::Opaque(op) => {
+                f.write_str(op.name())?;
+                for arg in op.args() {
+                    write!(f, "/{arg}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -185,6 +194,9 @@ impl Display for ImageView2 {
         if let Some(q) = self.lquality {
             write!(f, "/lq/{q}")?;
         }
+        if self.ignore_error {
+            f.write_str("/ignore-error/1")?;
+        }
         Ok(())
     }
 }
@@ -236,7 +248,23 @@ impl Display for Watermark {
                 opt(f, "spacing", &w.spacing)?;
                 opt_scale(f, &w.scale)
             }
+            Watermark::Blind(w) | Watermark::ExtractBlind(w) => {
+                write!(f, "watermark/{}/type/{}", self.kind(), w.kind as u8)?;
+                opt(f, "image", &w.image.as_deref().map(b64))?;
+                opt(f, "text", &w.text.as_deref().map(b64))?;
+                opt(f, "level", &w.level)
+            }
         }
+    }
+}
+
+impl Display for QrCode {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("QRcode")?;
+        opt_bool(f, "cover", self.cover)?;
+        opt(f, "bar-type", &self.bar_type.map(|b| b as u8))?;
+        opt_bool(f, "segment", self.segment)?;
+        opt(f, "size", &self.size)
     }
 }
 

@@ -1,9 +1,12 @@
 //! Pre-signed URLs: the authorization travels in the query string.
 
+use percent_encoding::utf8_percent_encode;
+
 use super::encode::{encode_key_for_url, encode_query_component};
 use super::{
     key_path, sign, Credentials, HeaderPolicy, KeyTime, SignableRequest, SECURITY_TOKEN_HEADER,
 };
+use crate::rule::{ProcessingRule, RuleError, RuleErrorKind};
 
 /// Download-processing query parameters.
 ///
@@ -42,6 +45,50 @@ impl ProcessParam {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         )
+    }
+
+    /// Checks the processing as a `Pic-Operations` rule is checked
+    /// ([`ProcessingRule::parse`]): a malformed rule is refused with the offending token and
+    /// its byte offset; a well-formed one this crate does not model passes (the service
+    /// decides). Offsets are into the rule text: the rule itself, `style/NAME` for a
+    /// style, and `ci-process=NAME&k=v...` (values percent-encoded) for a `ci-process`,
+    /// whose names and values must also be free of control characters.
+    ///
+    /// ```
+    /// use ci_core::sign::ProcessParam;
+    /// assert!(ProcessParam::rule("imageMogr2/thumbnail/200x").check().is_ok());
+    /// assert!(ProcessParam::rule("imageMogr2/newop/1").check().is_ok());
+    /// let e = ProcessParam::rule("imageMogr2/rotate/400").check().unwrap_err();
+    /// assert_eq!((e.offset, e.token.as_str()), (18, "400"));
+    /// assert!(ProcessParam::style("bad name").check().is_err());
+    /// assert!(ProcessParam::ci_process("AIPicMatting", &[("center-layout", "2")]).check().is_err());
+    /// assert!(ProcessParam::ci_process("QRcode", &[("cover", "1")]).check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), RuleError> {
+        let text = match self {
+            ProcessParam::Rule(r) => r.clone(),
+            ProcessParam::Style(s) => format!("style/{s}"),
+            ProcessParam::CiProcess(name, args) => {
+                let mut text = format!("ci-process={name}");
+                for (k, v) in args {
+                    for (field, offset) in [(k, text.len() + 1), (v, text.len() + 2 + k.len())] {
+                        if let Some((i, c)) = field.char_indices().find(|(_, c)| c.is_control()) {
+                            return Err(RuleError {
+                                offset: offset + i,
+                                token: c.to_string(),
+                                kind: RuleErrorKind::ControlCharacter { code: u32::from(c) },
+                            });
+                        }
+                    }
+                    text.push('&');
+                    text.push_str(k);
+                    text.push('=');
+                    text.extend(utf8_percent_encode(v, crate::rule::URL_ENCODE_SET));
+                }
+                text
+            }
+        };
+        ProcessingRule::parse(&text).map(drop)
     }
 
     /// The query parameters, unencoded.

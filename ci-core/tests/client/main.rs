@@ -7,5 +7,6 @@ mod download;
 mod errors;
 mod multipart;
 mod requests;
+mod rules;
 mod stream;
 mod v4;

@@ -285,7 +285,7 @@ fn invalid_pic_operations_stop_multipart_before_anything_is_sent() {
             "k",
             &path,
             &ObjectOptions::default()
-                .pic_operations(r#"{"rules":[{"fileid":"a","rule":"nope/1"}]}"#),
+                .pic_operations(r#"{"rules":[{"fileid":"a","rule":"imageMogr2/rotate/400"}]}"#),
         )
         .unwrap_err();
     std::fs::remove_file(&path).unwrap();

@@ -161,8 +161,8 @@ fn invalid_pic_operations_are_refused_before_sending() {
     let client = srv.client();
     let cases = [
         (
-            r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/nonsense/1"}]}"#,
-            "rule 0",
+            r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/thumbnail/0x"}]}"#,
+            "rule 0: invalid rule: value 0 out of range 1..=9999 for \"thumbnail\" at byte 21",
         ),
         (
             "{\"rules\":[{\"fileid\":\"a.png\",\"rule\":\"imageMogr2/format/png\"}]}\u{1}",

@@ -5,6 +5,7 @@ mod ops;
 mod result_complete;
 mod result_cos;
 mod result_proptest;
+mod result_qrcode;
 mod result_sdk;
 mod result_upload;
 mod result_v4;

@@ -244,7 +244,7 @@ fn malformed_json_reports_line_and_column() {
 #[test]
 fn parsed_rules_reports_the_rule_index() {
     let ops = PicOperations::parse(
-        r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"},{"fileid":"b.png","rule":"imageMogr2/nosuchop/1"}]}"#,
+        r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/format/png"},{"fileid":"b.png","rule":"imageMogr2/rotate/400"}]}"#,
     )
     .unwrap();
     match ops.parsed_rules() {
@@ -253,6 +253,16 @@ fn parsed_rules_reports_the_rule_index() {
         }
         other => panic!("expected InvalidRule for rule 1, got {other:?}"),
     }
+}
+
+#[test]
+fn well_formed_rules_the_grammar_does_not_model_are_accepted() {
+    let header = r#"{"rules":[{"fileid":"a.jpg","rule":"QRcode/cover/0"},{"fileid":"b.jpg","rule":"watermark/3/type/3/text/VGVuY2VudA=="},{"fileid":"c.jpg","rule":"imageMogr2/newop/1/thumbnail/10x"},{"fileid":"d.jpg","rule":"imageSlim"}]}"#;
+    let ops = PicOperations::parse(header).unwrap();
+    let rules = ops.parsed_rules().unwrap();
+    let checked: Vec<bool> = rules.iter().map(|r| r.is_fully_checked()).collect();
+    assert_eq!(checked, [true, true, false, false]);
+    assert_eq!(ops.to_header(), header);
 }
 
 #[test]

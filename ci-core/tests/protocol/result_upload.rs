@@ -171,6 +171,8 @@ fn all_optional_fields_round_trip_in_documented_order() {
             bit_depth: Some(16),
             vertical_dpi: Some(300),
             horizontal_dpi: Some(301),
+            code_status: None,
+            qr_code_info: Vec::new(),
         }],
     };
     let xml = r.to_xml();

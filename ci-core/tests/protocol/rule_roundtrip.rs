@@ -117,8 +117,62 @@ fn transform_chunk() -> BoxedStrategy<Vec<MogrOp>> {
         one((-100i8..=100).prop_map(MogrOp::Bright).boxed()),
         one((-100i8..=100).prop_map(MogrOp::Contrast).boxed()),
         one(any::<bool>().prop_map(MogrOp::Grayscale).boxed()),
+        one(opaque_op().boxed()),
     ])
     .boxed()
+}
+
+/// The operation names the grammar models (an opaque operation's arguments stop at one).
+const KNOWN_OPS: [&str; 26] = [
+    "thumbnail",
+    "pad",
+    "cut",
+    "crop",
+    "gravity",
+    "iradius",
+    "rradius",
+    "scrop",
+    "rotate",
+    "auto-orient",
+    "flip",
+    "format",
+    "interlace",
+    "quality",
+    "rquality",
+    "lquality",
+    "blur",
+    "sharpen",
+    "bright",
+    "contrast",
+    "grayscale",
+    "strip",
+    "size-limit",
+    "cgif",
+    "ignore-error",
+    "color",
+];
+
+/// An `imageMogr2` operation the grammar does not model. Opaque values only come from the
+/// parser, so the strategy parses `imageMogr2/<name>/<args>` and keeps what is opaque.
+fn opaque_op() -> impl Strategy<Value = MogrOp> {
+    (
+        "[a-zA-Z][a-zA-Z0-9_-]{0,10}",
+        prop::collection::vec("[A-Za-z0-9=_.!~@:,+*-]{1,12}", 0..4),
+    )
+        .prop_filter_map("a name or argument the grammar knows", |(name, args)| {
+            let known = |s: &str| KNOWN_OPS.iter().any(|k| k.eq_ignore_ascii_case(s));
+            if known(&name) || args.iter().any(|a| known(a)) {
+                return None;
+            }
+            let text = std::iter::once(format!("imageMogr2/{name}"))
+                .chain(args.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("/");
+            match ProcessingRule::parse(&text).ok()?.stages.pop()? {
+                Stage::ImageMogr2(mut ops) if ops.len() == 1 => ops.pop(),
+                _ => None,
+            }
+        })
 }
 
 fn size_limit() -> impl Strategy<Value = SizeLimit> {
@@ -166,6 +220,12 @@ fn mogr() -> impl Strategy<Value = Vec<MogrOp>> {
         })
         .prop_map(|chunks| chunks.into_iter().flatten().collect::<Vec<_>>())
         .prop_filter("at least one op", |ops| !ops.is_empty())
+        // The arguments of an unknown operation run to the next known one: two unknown
+        // operations in a row read back as one, so the parser never makes that AST.
+        .prop_filter("no two opaque operations in a row", |ops| {
+            !ops.windows(2)
+                .any(|w| matches!(w, [MogrOp::Opaque(_), MogrOp::Opaque(_)]))
+        })
 }
 
 fn view_mode() -> impl Strategy<Value = ViewMode> {
@@ -185,8 +245,8 @@ fn image_view2() -> impl Strategy<Value = ImageView2> {
         (0u8..=100).prop_map(|q| (None, Some(q), None)),
         (0u8..=100).prop_map(|q| (None, None, Some(q))),
     ];
-    (sizes, option::of(format()), q).prop_map(
-        |((mode, w, h), format, (quality, rquality, lquality))| {
+    (sizes, option::of(format()), q, any::<bool>()).prop_map(
+        |((mode, w, h), format, (quality, rquality, lquality), ignore_error)| {
             let mut v = ImageView2 {
                 mode,
                 w,
@@ -195,6 +255,7 @@ fn image_view2() -> impl Strategy<Value = ImageView2> {
                 quality,
                 rquality,
                 lquality,
+                ignore_error,
             };
             if v == ImageView2::default() {
                 v.format = Some(ImageFormat::Png);
@@ -312,8 +373,101 @@ fn matting() -> impl Strategy<Value = AiPicMatting> {
         })
 }
 
+fn blind_watermark() -> impl Strategy<Value = Watermark> {
+    (
+        any::<bool>(),
+        prop_oneof![
+            Just(BlindKind::HalfBlind),
+            Just(BlindKind::FullyBlind),
+            Just(BlindKind::Text)
+        ],
+        option::of("\\PC{1,30}"),
+        option::of("[0-9A-Za-z]{1,20}"),
+        option::of(1u8..=3),
+    )
+        .prop_map(|(extract, kind, image, text, level)| {
+            let image = match kind {
+                BlindKind::Text => image,
+                _ => image.or_else(|| Some("http://b-1.cos.r.myqcloud.com/k".into())),
+            };
+            let text = match kind {
+                BlindKind::Text if !extract => text.or_else(|| Some("Tencent".into())),
+                _ => text,
+            };
+            let mark = BlindWatermark {
+                kind,
+                image,
+                text,
+                level,
+            };
+            if extract {
+                Watermark::ExtractBlind(mark)
+            } else {
+                Watermark::Blind(mark)
+            }
+        })
+}
+
+fn qr_code() -> impl Strategy<Value = QrCode> {
+    (
+        option::of(any::<bool>()),
+        option::of(prop_oneof![
+            Just(BarType::Both),
+            Just(BarType::QrCode),
+            Just(BarType::Barcode)
+        ]),
+        option::of(any::<bool>()),
+        option::of(500u32..),
+    )
+        .prop_map(|(cover, bar_type, segment, size)| QrCode {
+            cover,
+            bar_type,
+            segment,
+            size,
+        })
+}
+
+/// A well-formed stage the grammar does not model: an unknown keyword, an unknown
+/// `ci-process`, or a known keyword with a parameter it does not model. Built by parsing.
+fn opaque_stage() -> impl Strategy<Value = Stage> {
+    let segment = || "[A-Za-z0-9=_.!~@:,+*-]{1,12}";
+    let text = prop_oneof![
+        (
+            "[a-zA-Z][a-zA-Z0-9_-]{0,12}",
+            prop::collection::vec(segment(), 0..4)
+        )
+            .prop_map(|(k, segs)| std::iter::once(k).chain(segs).collect::<Vec<_>>().join("/")),
+        (
+            "[A-Za-z][A-Za-z0-9]{0,12}",
+            prop::collection::vec("[a-z-]{1,8}=[A-Za-z0-9%]{0,8}", 0..3)
+        )
+            .prop_map(|(name, params)| {
+                std::iter::once(format!("ci-process={name}"))
+                    .chain(params)
+                    .collect::<Vec<_>>()
+                    .join("&")
+            }),
+        (side(), "z[a-z]{0,6}", segment())
+            .prop_map(|(w, key, v)| format!("imageView2/2/w/{w}/{key}/{v}")),
+        ("[5-9]", segment()).prop_map(|(kind, v)| format!("watermark/{kind}/{v}")),
+        segment().prop_map(|v| format!("watermark/3/type/3/text/VGVuY2VudA==/version/{v}")),
+        (any::<bool>(), segment())
+            .prop_map(|(c, v)| format!("QRcode/cover/{}/zoom/{v}", u8::from(c))),
+    ];
+    text.prop_filter_map(
+        "parses to an opaque stage",
+        |t| match ProcessingRule::parse(&t).ok()?.stages.pop()? {
+            s @ Stage::Opaque(_) => Some(s),
+            _ => None,
+        },
+    )
+}
+
 fn stage() -> BoxedStrategy<Stage> {
     Union::new(vec![
+        blind_watermark().prop_map(Stage::Watermark).boxed(),
+        qr_code().prop_map(Stage::QrCode).boxed(),
+        opaque_stage().boxed(),
         mogr().prop_map(Stage::ImageMogr2).boxed(),
         image_view2().prop_map(Stage::ImageView2).boxed(),
         image_watermark()
@@ -339,6 +493,18 @@ fn rule() -> impl Strategy<Value = ProcessingRule> {
 /// Strings built from grammar fragments, to reach deep into the parser.
 fn grammarish() -> impl Strategy<Value = String> {
     let pieces = proptest::sample::select(vec![
+        "QRcode",
+        "cover",
+        "bar-type",
+        "watermark/3",
+        "watermark/4",
+        "type",
+        "level",
+        "newop",
+        "ci-process=Other",
+        "imageSlim",
+        "ignore-error",
+        "\u{7}",
         "imageMogr2",
         "imageView2",
         "watermark",

@@ -43,8 +43,9 @@ pub(crate) fn resolve_quality(
     q.clamp(1, 100)
 }
 
-/// The engine format for a rule's `format/<f>`. `yjpeg`, `tpg`, `heif` (no encoder) and
-/// `avif` without the `avif` feature are [`ProcessError::UnsupportedFormat`].
+/// The engine format for a rule's `format/<f>`. `yjpeg`, `tpg`, `heif`, `heic`, `apng`,
+/// `psd` (no encoder) and `avif` without the `avif` feature are
+/// [`ProcessError::UnsupportedFormat`].
 pub(crate) fn engine_format(f: ImageFormat) -> Result<Format> {
     match f {
         ImageFormat::Jpg | ImageFormat::Jpeg => Ok(Format::Jpeg),
@@ -59,9 +60,15 @@ pub(crate) fn engine_format(f: ImageFormat) -> Result<Format> {
         ImageFormat::Avif => Err(ProcessError::UnsupportedFormat(
             "no avif encoder in this build (feature `avif`)".into(),
         )),
-        ImageFormat::Yjpeg | ImageFormat::Tpg | ImageFormat::Heif => Err(
-            ProcessError::UnsupportedFormat(format!("no {} encoder in this build", f.name())),
-        ),
+        ImageFormat::Yjpeg
+        | ImageFormat::Tpg
+        | ImageFormat::Heif
+        | ImageFormat::Heic
+        | ImageFormat::Apng
+        | ImageFormat::Psd => Err(ProcessError::UnsupportedFormat(format!(
+            "no {} encoder in this build",
+            f.name()
+        ))),
     }
 }
 
