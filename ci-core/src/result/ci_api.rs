@@ -220,13 +220,12 @@ impl ExifInfo {
             match value {
                 serde_json::Value::String(text) if name == "error" => out.error = Some(text),
                 other => {
-                    let entry: ExifEntry = serde_json::from_value(other).map_err(|e| {
-                        ResultError::Json {
+                    let entry: ExifEntry =
+                        serde_json::from_value(other).map_err(|e| ResultError::Json {
                             line: 0,
                             column: 0,
                             message: format!("tag {name:?}: {e}"),
-                        }
-                    })?;
+                        })?;
                     out.tags.insert(name, entry);
                 }
             }
@@ -242,7 +241,11 @@ mod tests {
     #[test]
     fn deep_and_malformed_answers_are_refused() {
         let n = 40_000;
-        let deep = format!("<Response>{}{}</Response>", "<X>".repeat(n), "</X>".repeat(n));
+        let deep = format!(
+            "<Response>{}{}</Response>",
+            "<X>".repeat(n),
+            "</X>".repeat(n)
+        );
         assert!(QrCodeGenerateResult::from_xml(&deep).is_err());
         let deep_json = format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(BasicImageInfo::from_json(&deep_json).is_err());
