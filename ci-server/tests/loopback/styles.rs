@@ -408,3 +408,47 @@ fn objects_named_like_ci_paths_are_objects_on_the_buckets_host() {
         .text();
     assert!(!listing.contains("<Key>"), "{listing}");
 }
+
+#[test]
+fn a_signed_content_length_the_request_leaves_out_counts_as_zero() {
+    // The Go SDK's GetStyle(nil): `content-length` (0) in q-header-list, no header sent.
+    let (srv, _dir) = server();
+    let a = srv.addr();
+    let n = now();
+    let mut signed = ci_core::sign::SignableRequest::for_key("GET", "");
+    signed.params = vec![("style".into(), None)];
+    signed.headers = vec![
+        ("Host".into(), vhost()),
+        ("Content-Length".into(), "0".into()),
+    ];
+    let auth = ci_core::sign::sign(
+        &creds(),
+        &signed,
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    let headers = vec![
+        ("Host".to_owned(), vhost()),
+        ("Authorization".to_owned(), auth.to_header_value()),
+    ];
+    let r = send(a, "GET", "/?style", &headers, b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), format!("{DECL}<StyleList/>"));
+    // Signed as 7: the request's empty body does not match.
+    signed.headers[1].1 = "7".into();
+    let auth = ci_core::sign::sign(
+        &creds(),
+        &signed,
+        ci_core::sign::KeyTime::new(n - 60, n + 600),
+        &ci_core::sign::HeaderPolicy::Default,
+    );
+    let headers = vec![
+        ("Host".to_owned(), vhost()),
+        ("Authorization".to_owned(), auth.to_header_value()),
+    ];
+    assert_error(
+        &send(a, "GET", "/?style", &headers, b""),
+        403,
+        "SignatureDoesNotMatch",
+    );
+}
