@@ -13,7 +13,7 @@
 //! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
 //! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
 //! | [`CosClient::get_presigned_url`], [`CosClient::get_presigned_download_url`] | pre-signed URLs |
-//! | styles, `imageInspect`, QR codes, `imageInfo`/`exif`/`imageAve`, `ci_process`, ... | see [`ci_api`](self#the-image-api): [`CosClient::ci_put_image_style`] and the others |
+//! | styles, `imageInspect`, QR codes, `imageInfo`/`exif`/`imageAve`, `ci_process`, ... | see [the image API](#the-image-api) |
 //!
 //! # The image API
 //!
