@@ -1,25 +1,57 @@
-//! Local image inspection and QR codes: `cos-ci inspect` and `cos-ci qrcode read|make`.
+//! Image inspection and QR codes: `cos-ci inspect` and `cos-ci qrcode read|make`, on a
+//! local file (the local engine) or on an object (`BUCKET KEY`: the service's
+//! `?imageInspect` and `?ci-process=QRcode`), with the same output.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use ci_core::process::{execute, generate_code, inspect, recognise, CodeKind, ExecuteOptions};
-use ci_core::result::QrCodeResponse;
+use ci_core::process::{
+    execute, generate_code, inspect, recognise, CodeKind, ExecuteOptions, FoundCode,
+};
+use ci_core::result::{decode_result_image, QrCodeInfo, QrCodeResponse};
 use ci_core::rule::ProcessingRule;
 
 use crate::exit::CliError;
+use crate::remote::client;
+use crate::OptionalEndpointArgs;
+
+/// What a command reads: a local FILE, or an object (BUCKET KEY).
+#[derive(Debug)]
+enum Target<'a> {
+    File(&'a Path),
+    Object { bucket: &'a str, key: &'a str },
+}
+
+fn target(parts: &[String]) -> Result<Target<'_>, CliError> {
+    match parts {
+        [file] => Ok(Target::File(Path::new(file))),
+        [bucket, key] => Ok(Target::Object { bucket, key }),
+        _ => Err(CliError::invalid("expected FILE, or BUCKET KEY")),
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The file to inspect.
-    file: PathBuf,
+    /// The file to inspect, or BUCKET KEY of an object.
+    #[arg(required = true, num_args = 1..=2, value_names = ["FILE | BUCKET", "KEY"])]
+    target: Vec<String>,
+    #[command(flatten)]
+    endpoint: OptionalEndpointArgs,
 }
 
-/// Prints the imageInspect JSON of a local file.
+/// Prints the imageInspect JSON of a local file or an object.
 pub fn inspect_file(args: InspectArgs) -> Result<(), CliError> {
-    let bytes = read(&args.file)?;
-    let report = inspect(&bytes).map_err(|e| invalid(&args.file, e))?;
+    let report = match target(&args.target)? {
+        Target::File(file) => {
+            let bytes = read(file)?;
+            inspect(&bytes).map_err(|e| invalid(file, e))?
+        }
+        Target::Object { bucket, key } => {
+            let c = client(&args.endpoint.require()?)?;
+            c.ci_image_inspect(bucket, key)?.1
+        }
+    };
     println!("{}", report.to_json());
     Ok(())
 }
@@ -40,14 +72,18 @@ pub enum QrcodeCommand {
 
 #[derive(Args, Debug)]
 pub struct ReadArgs {
-    /// The image.
-    file: PathBuf,
-    /// Also write the image with a mosaic over every code found (same format).
+    /// The image, or BUCKET KEY of an object.
+    #[arg(required = true, num_args = 1..=2, value_names = ["FILE | BUCKET", "KEY"])]
+    target: Vec<String>,
+    /// Also write the image with a mosaic over every code found (a local file keeps its
+    /// format; an object's covered image is the service's).
     #[arg(long, value_name = "OUT")]
     cover: Option<PathBuf>,
     /// Print the cloud's answer (<Response><CodeStatus/><QRcodeInfo/>...).
     #[arg(long)]
     xml: bool,
+    #[command(flatten)]
+    endpoint: OptionalEndpointArgs,
 }
 
 #[derive(Args, Debug)]
@@ -81,38 +117,52 @@ pub fn qrcode(command: QrcodeCommand) -> Result<(), CliError> {
 }
 
 fn read_codes(args: ReadArgs) -> Result<(), CliError> {
-    let bytes = read(&args.file)?;
-    let codes = match &args.cover {
-        Some(out) => {
-            let rule = ProcessingRule::parse("QRcode/cover/1").map_err(CliError::failure)?;
-            let covered = execute(&bytes, &rule, &ExecuteOptions::default())
-                .map_err(|e| invalid(&args.file, e))?;
-            write(out, &covered.bytes)?;
-            covered.qr_codes.unwrap_or_default()
+    let (name, codes) = match target(&args.target)? {
+        Target::File(file) => (file.display().to_string(), codes_of_file(file, &args)?),
+        Target::Object { bucket, key } => {
+            let c = client(&args.endpoint.require()?)?;
+            let (_, answer) = c.ci_get_object_qrcode(bucket, key, args.cover.is_some(), 0)?;
+            if let Some(out) = &args.cover {
+                let image = answer.result_image.as_deref().ok_or_else(|| {
+                    CliError::Service("the answer to cover=1 carries no ResultImage".into())
+                })?;
+                write(out, &decode_result_image(image).map_err(CliError::failure)?)?;
+            }
+            (format!("{bucket}/{key}"), answer.qr_code_info)
         }
-        None => recognise(&bytes).map_err(|e| invalid(&args.file, e))?,
     };
     if args.xml {
         let answer = QrCodeResponse {
             code_status: u32::from(!codes.is_empty()),
-            qr_code_info: codes.iter().map(|c| c.to_info()).collect(),
+            qr_code_info: codes,
             result_image: None,
         };
         println!("{}", answer.to_xml());
         return Ok(());
     }
     if codes.is_empty() {
-        eprintln!("no code found in {}", args.file.display());
+        eprintln!("no code found in {name}");
     }
     for code in &codes {
-        let corners: Vec<String> = code
-            .corners
-            .iter()
-            .map(|(x, y)| format!("{x},{y}"))
-            .collect();
-        println!("{}\t{}", code.text, corners.join(" "));
+        println!("{}\t{}", code.code_url, code.code_location.points.join(" "));
     }
     Ok(())
+}
+
+/// The codes of a local file (written covered to `--cover`).
+fn codes_of_file(file: &Path, args: &ReadArgs) -> Result<Vec<QrCodeInfo>, CliError> {
+    let bytes = read(file)?;
+    let codes: Vec<FoundCode> = match &args.cover {
+        Some(out) => {
+            let rule = ProcessingRule::parse("QRcode/cover/1").map_err(CliError::failure)?;
+            let covered =
+                execute(&bytes, &rule, &ExecuteOptions::default()).map_err(|e| invalid(file, e))?;
+            write(out, &covered.bytes)?;
+            covered.qr_codes.unwrap_or_default()
+        }
+        None => recognise(&bytes).map_err(|e| invalid(file, e))?,
+    };
+    Ok(codes.iter().map(FoundCode::to_info).collect())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {

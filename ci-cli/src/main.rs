@@ -8,6 +8,7 @@ mod inspect;
 mod local;
 mod remote;
 mod serve;
+mod style;
 
 use std::process::ExitCode;
 
@@ -77,14 +78,20 @@ enum Command {
     /// Example: cos-ci info photo.jpg --json
     Info(image::InfoArgs),
 
-    /// Print the imageInspect JSON of a file: data hidden after the image's end.
+    /// Print the imageInspect JSON of a file, or of an object (BUCKET KEY): data hidden
+    /// after the image's end.
     ///
     /// Example: cos-ci inspect photo.png
+    /// Example: cos-ci inspect examplebucket-1250000000 photos/cat.png
     Inspect(inspect::InspectArgs),
 
-    /// Read QR codes in an image (optionally covering them) or make one.
+    /// Read QR codes in an image or an object (optionally covering them), or make one.
     #[command(subcommand)]
     Qrcode(inspect::QrcodeCommand),
+
+    /// Add, list or delete a bucket's image styles (used as style/NAME in rules).
+    #[command(subcommand)]
+    Style(style::StyleCommand),
 
     /// Print the Authorization header for a request (q-sign-algorithm=sha1).
     Sign(local::SignArgs),
@@ -131,6 +138,63 @@ pub struct EndpointArgs {
     scheme: Option<String>,
 }
 
+/// [`EndpointArgs`] for commands that also work on a local file: every flag optional
+/// (credentials are checked when the command talks to a bucket).
+#[derive(Args, Debug, Clone)]
+pub struct OptionalEndpointArgs {
+    /// Region, e.g. ap-guangzhou (with BUCKET KEY).
+    #[arg(long, env = "COS_REGION", default_value = "ap-guangzhou")]
+    region: String,
+    /// SecretId (with BUCKET KEY).
+    #[arg(long, env = "COS_SECRET_ID")]
+    secret_id: Option<String>,
+    /// SecretKey (with BUCKET KEY).
+    #[arg(long, env = "COS_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Session token of temporary credentials.
+    #[arg(long, env = "COS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Send to this IP address (127.0.0.1 with --port for the local server).
+    #[arg(long, env = "COS_IP")]
+    ip: Option<String>,
+    /// Port for --ip (plain HTTP).
+    #[arg(long, env = "COS_PORT", requires = "ip")]
+    port: Option<u16>,
+    /// Custom endpoint, e.g. cos.ap-guangzhou.myqcloud.com.
+    #[arg(long, env = "COS_ENDPOINT")]
+    endpoint: Option<String>,
+    /// http or https.
+    #[arg(long, env = "COS_SCHEME")]
+    scheme: Option<String>,
+}
+
+impl OptionalEndpointArgs {
+    /// The endpoint, once the credentials are known to be there.
+    pub fn require(&self) -> Result<EndpointArgs, exit::CliError> {
+        let missing = |flag: &str, env: &str| {
+            exit::CliError::invalid(format!(
+                "BUCKET KEY needs {flag} (or the {env} environment variable)"
+            ))
+        };
+        Ok(EndpointArgs {
+            region: self.region.clone(),
+            secret_id: self
+                .secret_id
+                .clone()
+                .ok_or_else(|| missing("--secret-id", "COS_SECRET_ID"))?,
+            secret_key: self
+                .secret_key
+                .clone()
+                .ok_or_else(|| missing("--secret-key", "COS_SECRET_KEY"))?,
+            token: self.token.clone(),
+            ip: self.ip.clone(),
+            port: self.port,
+            endpoint: self.endpoint.clone(),
+            scheme: self.scheme.clone(),
+        })
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
@@ -157,6 +221,7 @@ fn main() -> ExitCode {
         Command::Info(args) => image::info(args),
         Command::Inspect(args) => inspect::inspect_file(args),
         Command::Qrcode(command) => inspect::qrcode(command),
+        Command::Style(command) => style::style(command),
         Command::Put(args) => remote::put(args),
         Command::ImageProcess(args) => remote::image_process(args),
         Command::Get(args) => remote::get(args),

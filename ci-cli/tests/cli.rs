@@ -436,3 +436,182 @@ fn qrcode_make_then_read_and_cover() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `cos-ci serve` on a free port with a temporary root, stopped (and its root removed)
+/// when dropped.
+struct Served {
+    child: std::process::Child,
+    port: String,
+    root: std::path::PathBuf,
+}
+
+impl Served {
+    fn start() -> Served {
+        use std::io::BufRead;
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root =
+            std::env::temp_dir().join(format!("cos-ci-cli-serve-{}-{n}", std::process::id()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cos-ci"))
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--secret-id",
+                "AKIDcli",
+                "--secret-key",
+                "sk-cli",
+                "--root",
+            ])
+            .arg(&root)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("cos-ci serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let port = (0..200)
+            .find_map(|_| {
+                let line = lines.next()?.ok()?;
+                line.split("serving COS + CI on http://127.0.0.1:")
+                    .nth(1)
+                    .map(|p| p.trim().to_owned())
+            })
+            .expect("the server announces its address");
+        // Keep draining its log so that it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Served { child, port, root }
+    }
+
+    /// `cos-ci ARGS` against this server.
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend([
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &self.port,
+            "--scheme",
+            "http",
+        ]);
+        Command::new(env!("CARGO_BIN_EXE_cos-ci"))
+            .args(&all)
+            .env("COS_SECRET_ID", "AKIDcli")
+            .env("COS_SECRET_KEY", "sk-cli")
+            .output()
+            .expect("cos-ci runs")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+const CLI_BUCKET: &str = "examplebucket-1250000000";
+
+#[test]
+fn style_add_list_delete_against_a_bucket() {
+    let served = Served::start();
+    let out = served.run(&[
+        "style",
+        "add",
+        CLI_BUCKET,
+        "thumb",
+        "imageMogr2/thumbnail/64x",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = served.run(&["style", "add", CLI_BUCKET, "gray", "imageMogr2/grayscale/1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = served.run(&["style", "list", CLI_BUCKET]);
+    assert_eq!(
+        stdout(&out),
+        "gray\timageMogr2/grayscale/1\nthumb\timageMogr2/thumbnail/64x\n"
+    );
+    let out = served.run(&["style", "list", CLI_BUCKET, "thumb", "--xml"]);
+    assert_eq!(
+        stdout(&out),
+        "<StyleList>\n<StyleRule>\n<StyleName>thumb</StyleName>\n\
+         <StyleBody>imageMogr2/thumbnail/64x</StyleBody>\n</StyleRule>\n</StyleList>\n"
+    );
+    // A malformed rule is refused before sending (exit 3); the service's refusal is 4.
+    let out = served.run(&["style", "add", CLI_BUCKET, "bad", "imageMogr2/rotate/400"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = served.run(&["style", "add", CLI_BUCKET, "a b", "imageMogr2/grayscale/1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    for name in ["gray", "thumb"] {
+        let out = served.run(&["style", "delete", CLI_BUCKET, name]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = served.run(&["style", "list", CLI_BUCKET]);
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("no style"), "{}", stderr(&out));
+}
+
+#[test]
+fn inspect_and_qrcode_read_an_object_as_they_read_a_file() {
+    let served = Served::start();
+    let dir = std::env::temp_dir().join(format!("cos-ci-remote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut hidden = std::fs::read(PHOTO).unwrap();
+    hidden.extend_from_slice(b"<?php system($_GET['c']); ?>");
+    let hidden_file = dir.join("hidden.jpg");
+    std::fs::write(&hidden_file, &hidden).unwrap();
+    let hidden_arg = hidden_file.to_str().unwrap();
+    let out = served.run(&["put", CLI_BUCKET, "in/hidden.jpg", hidden_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let local = stdout(&cos_ci(&["inspect", hidden_arg]));
+    let out = served.run(&["inspect", CLI_BUCKET, "in/hidden.jpg"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), local);
+    assert!(local.contains("\"suspiciousType\":\"PHP\""), "{local}");
+
+    let code = dir.join("code.png");
+    let code_arg = code.to_str().unwrap();
+    let made = cos_ci(&[
+        "qrcode",
+        "make",
+        "https://example.com/cos-ci",
+        "--width",
+        "210",
+        code_arg,
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(served
+        .run(&["put", CLI_BUCKET, "qr/code.png", code_arg])
+        .status
+        .success());
+    for extra in [&[][..], &["--xml"][..]] {
+        let mut local_args = vec!["qrcode", "read", code_arg];
+        local_args.extend(extra);
+        let mut remote_args = vec!["qrcode", "read", CLI_BUCKET, "qr/code.png"];
+        remote_args.extend(extra);
+        let out = served.run(&remote_args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&cos_ci(&local_args)), "{extra:?}");
+    }
+    let covered = dir.join("covered.png");
+    let out = served.run(&[
+        "qrcode",
+        "read",
+        CLI_BUCKET,
+        "qr/code.png",
+        "--cover",
+        covered.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "https://example.com/cos-ci\t30,30 186,30 186,186 30,186\n"
+    );
+    let out = cos_ci(&["qrcode", "read", covered.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "");
+    // BUCKET KEY needs credentials; a missing object is the service's 404 (exit 4).
+    let out = cos_ci(&["inspect", CLI_BUCKET, "in/hidden.jpg"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--secret-id"), "{}", stderr(&out));
+    let out = served.run(&["inspect", CLI_BUCKET, "in/missing.jpg"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -49,7 +49,7 @@ pub(crate) fn check_cos(
             "Access Denied: the request carries no signature",
         ));
     }
-    let hs: Vec<(String, String)> = headers
+    let mut hs: Vec<(String, String)> = headers
         .iter()
         .filter_map(|(k, v)| {
             v.to_str()
@@ -57,6 +57,14 @@ pub(crate) fn check_cos(
                 .map(|v| (k.as_str().to_owned(), v.to_owned()))
         })
         .collect();
+    // A request without `Content-Length` or `Transfer-Encoding` has an empty body, whose
+    // length is 0: the Go SDK signs `content-length` (as 0) on a bodiless GET but its
+    // transport leaves the header out (wire-ci.md §1.2).
+    let bodiless =
+        !headers.contains_key("content-length") && !headers.contains_key("transfer-encoding");
+    if bodiless && lists_content_length(headers, params) {
+        hs.push(("content-length".to_owned(), "0".to_owned()));
+    }
     let req = ReceivedRequest {
         method: method.as_str().to_owned(),
         path: address.signed_path(),
@@ -160,4 +168,26 @@ pub(crate) fn release_v4(state: &State, single_use: Option<SingleUse>) {
     if let Some(SingleUse(sign)) = single_use {
         state.v4_replay.release(&sign);
     }
+}
+
+/// Whether the request's signature lists `content-length` among its signed headers.
+fn lists_content_length(headers: &HeaderMap, params: &[(String, Option<String>)]) -> bool {
+    let in_list = |list: &str| {
+        list.split(';')
+            .any(|h| h.trim().eq_ignore_ascii_case("content-length"))
+    };
+    let from_header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split('&')
+                .find_map(|field| field.strip_prefix("q-header-list="))
+                .map(in_list)
+        });
+    let from_query = params
+        .iter()
+        .find(|(k, _)| k == "q-header-list")
+        .and_then(|(_, v)| v.as_deref())
+        .map(in_list);
+    from_header.or(from_query).unwrap_or(false)
 }

@@ -16,6 +16,9 @@
 //! [styles.examplebucket-1250000000]
 //! thumb = "imageMogr2/thumbnail/200x"
 //!
+//! [style_separators]
+//! examplebucket-1250000000 = "!-"
+//!
 //! [limits]
 //! processing_concurrency = 2
 //! ```
@@ -169,8 +172,16 @@ pub struct ServerConfig {
     /// set it for clients pointed at `http://127.0.0.1:PORT` as their bucket URL (the Go
     /// SDK's `BucketURL`); the whole path is then the key and path style is off.
     pub default_bucket: Option<String>,
-    /// Styles per bucket: bucket → style name → rule.
+    /// Styles per bucket: bucket → style name → rule. They are written into the store's
+    /// database at every start (a style of that name added or changed through the API is
+    /// replaced by the configuration's; other styles stay), and from then on are rows
+    /// like those `PUT /?style` adds.
     pub styles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Style separators per bucket: bucket → the characters of `-_/!` that separate a key
+    /// from a style name on download (`GET /photo.jpg!thumb`). The cloud sets them in its
+    /// console only (no API): here, in the configuration, written into the database at
+    /// start. A bucket not named has none.
+    pub style_separators: BTreeMap<String, String>,
     /// Directory of font files for text watermarks (`watermark/2`), named as the cloud
     /// names them (`simhei黑体.ttf`, ...). Without it only the bundled DejaVu Sans draws,
     /// which has no CJK glyphs.
@@ -194,9 +205,66 @@ impl Default for ServerConfig {
             buckets: Vec::new(),
             default_bucket: None,
             styles: BTreeMap::new(),
+            style_separators: BTreeMap::new(),
             fonts: None,
             limits: Limits::default(),
         }
+    }
+}
+
+/// The most styles a bucket holds (the cloud's limit).
+pub const MAX_STYLES_PER_BUCKET: usize = 100;
+
+/// Longest style rule accepted, in bytes (**ours**: the cloud states none; a rule of ten
+/// stages fits well within it).
+pub const MAX_STYLE_BODY: usize = 8 * 1024;
+
+/// The style separators the cloud offers.
+pub const STYLE_SEPARATORS: &str = "-_/!";
+
+/// Checks a style name as the rule grammar reads `style/NAME`: 1 to 128 characters of
+/// `A-Z a-z 0-9 - _ .`, so that every style can be named in a rule.
+pub fn check_style_name(name: &str) -> Result<(), String> {
+    let named = ci_core::rule::ProcessingRule::parse(&format!("style/{name}"))
+        .ok()
+        .and_then(|r| match r.stages.as_slice() {
+            [ci_core::rule::Stage::Style(n)] => Some(n == name),
+            _ => None,
+        });
+    match named {
+        Some(true) => Ok(()),
+        _ => Err(format!(
+            "style name {name:?} is not 1 to 128 characters of A-Z a-z 0-9 - _ ."
+        )),
+    }
+}
+
+/// Checks a style's rule: it parses (rules.md), refers to no other style, and is at most
+/// [`MAX_STYLE_BODY`] bytes.
+pub fn check_style_body(body: &str) -> Result<(), String> {
+    if body.is_empty() {
+        return Err("the style's rule is empty".into());
+    }
+    if body.len() > MAX_STYLE_BODY {
+        return Err(format!(
+            "the style's rule is {} bytes; at most {MAX_STYLE_BODY} are accepted",
+            body.len()
+        ));
+    }
+    let parsed = ci_core::rule::ProcessingRule::parse(body).map_err(|e| e.to_string())?;
+    if parsed.style_names().next().is_some() {
+        return Err("a style's rule cannot refer to another style".into());
+    }
+    Ok(())
+}
+
+/// Checks a set of style separators: characters of [`STYLE_SEPARATORS`].
+pub fn check_separators(separators: &str) -> Result<(), String> {
+    match separators.chars().find(|c| !STYLE_SEPARATORS.contains(*c)) {
+        Some(c) => Err(format!(
+            "{c:?} is not a style separator (the cloud offers {STYLE_SEPARATORS})"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -250,22 +318,31 @@ impl ServerConfig {
             .buckets
             .iter()
             .chain(self.styles.keys())
+            .chain(self.style_separators.keys())
             .chain(self.default_bucket.iter())
         {
             ci_core::ops::check_bucket_name(b)
                 .map_err(|why| ConfigError::Invalid(format!("bucket {b:?}: {why}")))?;
         }
         for (bucket, styles) in &self.styles {
-            for (name, rule) in styles {
-                let parsed = ci_core::rule::ProcessingRule::parse(rule).map_err(|e| {
-                    ConfigError::Invalid(format!("style {name:?} of {bucket}: {e}"))
-                })?;
-                if parsed.style_names().next().is_some() {
-                    return Err(ConfigError::Invalid(format!(
-                        "style {name:?} of {bucket} refers to another style"
-                    )));
-                }
+            if styles.len() > MAX_STYLES_PER_BUCKET {
+                return Err(ConfigError::Invalid(format!(
+                    "{bucket} has {} styles; a bucket holds at most {MAX_STYLES_PER_BUCKET}",
+                    styles.len()
+                )));
             }
+            for (name, rule) in styles {
+                check_style_name(name)
+                    .and_then(|()| check_style_body(rule))
+                    .map_err(|why| {
+                        ConfigError::Invalid(format!("style {name:?} of {bucket}: {why}"))
+                    })?;
+            }
+        }
+        for (bucket, separators) in &self.style_separators {
+            check_separators(separators).map_err(|why| {
+                ConfigError::Invalid(format!("style_separators of {bucket}: {why}"))
+            })?;
         }
         if self.limits.memory_budget < 16 * 1024 * 1024 {
             return Err(ConfigError::Invalid(

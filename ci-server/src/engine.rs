@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ci_core::process::{self, ExecuteOptions, FontDir, FontResolver, Limits};
-use ci_core::result::ImageInfo;
+use ci_core::result::{ImageInfo, ImageInspectResult};
 use ci_core::rule::ProcessingRule;
 
 use crate::process::{ProcessContext, ProcessError, Processed, Processor};
@@ -98,6 +98,19 @@ impl Processor for EngineProcessor {
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError> {
         Ok(process::image_info_with(input, &self.limits)?.info)
     }
+
+    fn inspect(&self, input: &[u8]) -> Result<ImageInspectResult, ProcessError> {
+        Ok(process::inspect_with(input, &self.limits)?)
+    }
+
+    fn generate_code(&self, text: &str, width: u32, mode: u32) -> Result<Vec<u8>, ProcessError> {
+        let kind = process::CodeKind::from_mode(mode).ok_or_else(|| {
+            process::ProcessError::InvalidArgument(format!(
+                "mode {mode}: expected 0 (QR code) or 1 (barcode)"
+            ))
+        })?;
+        Ok(process::generate_code(text, width, kind)?)
+    }
 }
 
 /// Bytes a decoded pixel costs at the peak of a job (RGBA, a conversion, the output and a
@@ -147,5 +160,8 @@ fn to_processed(
         format,
         content_type: out.content_type.to_string(),
         info,
+        qr_codes: out
+            .qr_codes
+            .map(|codes| codes.iter().map(process::FoundCode::to_info).collect()),
     })
 }

@@ -135,6 +135,9 @@ impl From<StoreError> for ApiError {
                 "The list of parts was not in ascending order.",
             ),
             StoreError::TooLarge(limit) => ApiError::entity_too_large(limit),
+            StoreError::TooManyStyles(max) => ApiError::invalid_argument(format!(
+                "a bucket holds at most {max} styles; delete one before adding another"
+            )),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::internal(format!("storage failure: {other}"))

@@ -83,6 +83,16 @@ pub(crate) fn xml_response(xml: String) -> Response<Body> {
     resp
 }
 
+/// A 200 answer with a JSON document (`Content-Type: application/json`, as the engine's
+/// `imageInfo` answers: the official Python SDK's `ci_process` parses any
+/// `application/json*` answer as JSON).
+pub(crate) fn json_response(json: String) -> Response<Body> {
+    let mut resp = Response::new(full(json));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp
+}
+
 /// Sets a header known at compile time (no name parsing per request).
 pub(crate) fn set_known(resp: &mut Response<Body>, name: HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {

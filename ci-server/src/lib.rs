@@ -6,15 +6,15 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | [`ServerConfig`] (TOML), credentials, styles, [`Limits`] |
+//! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`] |
 //! | [`server`] | [`Server`]: bind, serve, graceful shutdown; [`spawn_for_tests`] |
-//! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite) |
+//! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite: objects, uploads, styles) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
 //!
 //! Inside, modules import downward only: [`server`] accepts connections and hands each
 //! request to the router (`routes`), which addresses, authenticates and names one handler
 //! per route, in one module per resource family (objects, multipart, listings, CI
-//! processing, v4); handlers use the layers below: parsing (`request`, `address`, pure),
+//! processing, styles, image inspection, QR codes, v4); handlers use the layers below: parsing (`request`, `address`, pure),
 //! `auth`, bodies, CI processing, HTTP answers (`http`), the shared state, and at the
 //! bottom the store, the [`process`] seam, the configuration and [`util`].
 //!

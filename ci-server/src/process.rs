@@ -7,7 +7,7 @@
 //! are expanded by the server before a rule reaches the processor, so a processor never
 //! sees a [`Stage::Style`](ci_core::rule::Stage::Style).
 
-use ci_core::result::ImageInfo;
+use ci_core::result::{ImageInfo, ImageInspectResult, QrCodeInfo};
 use ci_core::rule::ProcessingRule;
 
 /// Reads objects of this server for the engine (image watermarks, `detect-url`).
@@ -44,6 +44,9 @@ pub struct Processed {
     pub content_type: String,
     /// Facts about the output (for `UploadResult`'s `<Object>`).
     pub info: ImageInfo,
+    /// The codes a `QRcode` stage found (its `CodeStatus` and `QRcodeInfo`); `None` when
+    /// the rule has no such stage.
+    pub qr_codes: Option<Vec<QrCodeInfo>>,
 }
 
 /// Why a job failed: the engine's own error, which names its COS code and HTTP status
@@ -91,6 +94,21 @@ pub trait Processor: Send + Sync {
     /// Facts about `input` for `OriginalInfo` (`Format` upper case, `Md5` filled by the
     /// server when left empty).
     fn image_info(&self, input: &[u8]) -> Result<ImageInfo, ProcessError>;
+
+    /// Where `input`'s image data ends and what is hidden after it (`imageInspect`).
+    /// The default: [`ProcessError::NotImplemented`].
+    fn inspect(&self, input: &[u8]) -> Result<ImageInspectResult, ProcessError> {
+        let _ = input;
+        Err(ProcessError::NotImplemented)
+    }
+
+    /// Makes a QR code (`mode` 0) or a barcode (`mode` 1) of `text` as a PNG `width`
+    /// pixels wide (`ci-process=qrcode-generate`). The default:
+    /// [`ProcessError::NotImplemented`].
+    fn generate_code(&self, text: &str, width: u32, mode: u32) -> Result<Vec<u8>, ProcessError> {
+        let _ = (text, width, mode);
+        Err(ProcessError::NotImplemented)
+    }
 
     /// Applies several rules to one input (a multi-rule Pic-Operations); results in the
     /// order of `rules`. The default runs [`Processor::process`] for each rule in turn;

@@ -45,30 +45,40 @@ impl Plan {
     }
 }
 
-/// Expands `style/NAME` stages with the bucket's styles from the configuration.
-pub(crate) fn expand_styles(
+/// Expands `style/NAME` stages with the bucket's styles (rows of the store's database).
+/// An unknown style is 400 `InvalidArgument` naming it.
+pub(crate) async fn expand_styles(
     state: &State,
     bucket: &str,
     rule: ProcessingRule,
 ) -> Result<ProcessingRule, ApiError> {
-    if rule.style_names().next().is_none() {
+    let names: Vec<String> = rule.style_names().map(str::to_owned).collect();
+    if names.is_empty() {
         return Ok(rule);
     }
+    let store = state.store.clone();
+    let owner = bucket.to_owned();
+    let bodies = blocking(move || {
+        names
+            .into_iter()
+            .map(|name| Ok((store.style(&owner, &name)?, name)))
+            .collect::<Result<Vec<_>, ApiError>>()
+    })
+    .await?;
+    let mut bodies = bodies.into_iter();
     let mut stages = Vec::new();
     for stage in rule.stages {
         match stage {
             Stage::Style(name) => {
-                let text = state
-                    .config
-                    .styles
-                    .get(bucket)
-                    .and_then(|s| s.get(&name))
-                    .ok_or_else(|| {
-                        ApiError::invalid_argument(format!(
+                let text = match bodies.next() {
+                    Some((Some(text), _)) => text,
+                    _ => {
+                        return Err(ApiError::invalid_argument(format!(
                             "style {name:?} does not exist in bucket {bucket}"
-                        ))
-                    })?;
-                let parsed = ProcessingRule::parse(text).map_err(|e| {
+                        )))
+                    }
+                };
+                let parsed = ProcessingRule::parse(&text).map_err(|e| {
                     ApiError::invalid_argument(format!("style {name:?} is invalid: {e}"))
                 })?;
                 stages.extend(parsed.stages);
@@ -87,7 +97,7 @@ pub(crate) fn expand_styles(
 }
 
 /// Parses and validates a Pic-Operations header for the object `source_key`.
-pub(crate) fn plan(
+pub(crate) async fn plan(
     state: &State,
     bucket: &str,
     source_key: &str,
@@ -106,7 +116,7 @@ pub(crate) fn plan(
         rules.push(PlannedRule {
             key,
             fileid: entry.fileid.clone(),
-            rule: expand_styles(state, bucket, rule)?,
+            rule: expand_styles(state, bucket, rule).await?,
             bucket: target,
         });
     }
@@ -244,6 +254,17 @@ pub(crate) async fn process(
     .await
 }
 
+/// Runs an engine job that is not a rule (`imageInspect`, code generation) on the bounded
+/// pool under the processing timeout, with `cost` bytes of the memory budget (what it
+/// allocates beyond its input).
+pub(crate) async fn run_engine<T: Send + 'static>(
+    state: &Arc<State>,
+    cost: u64,
+    job: impl FnOnce(&State) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    on_pool(state, cost, 0, job).await
+}
+
 /// Runs every rule of a plan on `input` through [`Processor::process_many`](crate::process::Processor::process_many).
 fn process_all(
     state: &State,
@@ -353,7 +374,11 @@ pub(crate) async fn run_plan(
                 bit_depth: info.bit_depth,
                 vertical_dpi: info.vertical_dpi,
                 horizontal_dpi: info.horizontal_dpi,
-                ..Default::default()
+                code_status: out
+                    .qr_codes
+                    .as_ref()
+                    .map(|codes| u32::from(!codes.is_empty())),
+                qr_code_info: out.qr_codes.unwrap_or_default(),
             });
         }
         Ok(Outcome {

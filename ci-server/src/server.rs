@@ -81,6 +81,15 @@ impl Server {
         for bucket in &config.buckets {
             store.add_bucket(bucket)?;
         }
+        // The configuration's styles and separators are rows of the database from now on.
+        for (bucket, styles) in &config.styles {
+            for (name, rule) in styles {
+                store.put_style(bucket, name, rule, crate::config::MAX_STYLES_PER_BUCKET)?;
+            }
+        }
+        for (bucket, separators) in &config.style_separators {
+            store.set_style_separators(bucket, separators)?;
+        }
         let listener = TcpListener::bind(config.bind).await?;
         let local_addr = listener.local_addr()?;
         let policy = VerifyPolicy {

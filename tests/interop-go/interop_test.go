@@ -88,6 +88,8 @@ func clientVia(t *testing.T, key string, rec *bodyRecorder) *cos.Client {
 	}
 	bu, _ := url.Parse("http://" + bucketHost)
 	su, _ := url.Parse("http://service.cos.myqcloud.com")
+	// Styles go to the CI URL: the bucket's pic host, as the SDK's examples set it.
+	cu, _ := url.Parse("http://" + bucket + ".pic." + region + ".myqcloud.com")
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -99,7 +101,7 @@ func clientVia(t *testing.T, key string, rec *bodyRecorder) *cos.Client {
 		rec.next = transport
 		rt = rec
 	}
-	return cos.NewClient(&cos.BaseURL{BucketURL: bu, ServiceURL: su}, &http.Client{
+	return cos.NewClient(&cos.BaseURL{BucketURL: bu, ServiceURL: su, CIURL: cu}, &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: &cos.AuthorizationTransport{SecretID: secretID, SecretKey: key, Transport: rt},
 	})

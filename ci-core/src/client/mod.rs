@@ -13,6 +13,17 @@
 //! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
 //! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
 //! | [`CosClient::get_presigned_url`], [`CosClient::get_presigned_download_url`] | pre-signed URLs |
+//! | styles, `imageInspect`, QR codes, `imageInfo`/`exif`/`imageAve`, `ci_process`, ... | see [the image API](#the-image-api) |
+//!
+//! # The image API
+//!
+//! The cloud's image calls beyond processing on upload, by the Python SDK's names:
+//! [`CosClient::ci_put_image_style`], [`CosClient::ci_get_image_style`],
+//! [`CosClient::ci_delete_image_style`], [`CosClient::ci_image_inspect`],
+//! [`CosClient::ci_get_object_qrcode`], [`CosClient::ci_qrcode_generate`],
+//! [`CosClient::ci_get_image_info`], [`CosClient::ci_get_image_exif_info`],
+//! [`CosClient::ci_get_image_ave_info`], [`CosClient::ci_get_object`],
+//! [`CosClient::ci_download_compress_image`], [`CosClient::ci_process`].
 //!
 //! ```no_run
 //! use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
@@ -29,6 +40,7 @@
 //! ```
 
 mod body;
+mod ci_api;
 mod config;
 mod download;
 mod error;
@@ -51,6 +63,7 @@ use crate::sign::{
 };
 
 pub use body::{crc64, Body, CRC64};
+pub use ci_api::CiProcessData;
 pub use config::CosConfig;
 pub use download::ObjectStream;
 pub use error::{ClientError, CosClientError, Result, ServiceError};

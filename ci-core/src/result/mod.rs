@@ -11,7 +11,11 @@
 //!   [`CopyObjectResult`], [`ListAllMyBucketsResult`]: listings, copies and GET Service.
 //! * [`V4Response`]: the legacy v4 API's JSON answer.
 //! * [`ImageInspectResult`]: the `imageInspect` JSON answer.
-//! * [`QrCodeInfo`] (in a [`ProcessResult`]) and [`QrCodeResponse`]: QR-code recognition.
+//! * [`QrCodeInfo`] (in a [`ProcessResult`]) and [`QrCodeResponse`]: QR-code recognition;
+//!   [`QrCodeGenerateResult`]: QR-code generation.
+//! * [`AddStyle`], [`GetStyle`], [`DeleteStyle`], [`StyleList`]: image styles (`?style`).
+//! * [`BasicImageInfo`], [`ImageAveResult`], [`ExifInfo`]: the `imageInfo`, `imageAve` and
+//!   `exif` JSON answers.
 //! * [`xml_to_dict`] and [`SdkValue`]: the dict cos-python-sdk-v5 returns.
 //! * [`CreatePicJobsRequest`], [`JobsDetail`], [`PicJobCallback`] and the other pic bucket,
 //!   queue and job documents of asynchronous processing.
@@ -20,6 +24,7 @@
 //! service's style: one element per line, no indentation, no XML declaration, `"` as
 //! `&quot;`.
 
+mod ci_api;
 mod complete;
 mod cos;
 mod error;
@@ -29,10 +34,14 @@ mod list;
 mod pic_jobs;
 mod qrcode;
 mod sdk;
+mod style;
 mod upload;
 mod v4;
 mod xml;
 
+pub use ci_api::{
+    decode_result_image, BasicImageInfo, ExifEntry, ExifInfo, ImageAveResult, QrCodeGenerateResult,
+};
 pub use complete::CompletePicResult;
 pub use cos::{
     CompleteMultipartUpload, CompleteMultipartUploadResult, CompletedPart, CosError,
@@ -58,6 +67,7 @@ pub use pic_jobs::{
 };
 pub use qrcode::{CodeLocation, QrCodeInfo, QrCodeResponse};
 pub use sdk::{xml_to_dict, SdkValue};
+pub use style::{AddStyle, DeleteStyle, GetStyle, StyleList, StyleRule};
 pub use upload::{OriginalInfo, ProcessResult, UploadResult};
 pub use v4::{V4Data, V4ImageInfo, V4OriginalInfo, V4ProcessResult, V4Response};
 pub use xml::MAX_XML_DEPTH;

@@ -174,6 +174,12 @@ fn xml2dict(node: &Element) -> Vec<(String, SdkValue)> {
     for (name, value) in &node.attrs {
         update_dict(&mut dict, name.clone(), SdkValue::Str(value.clone()));
     }
+    // A node without children (only ever the root: children are converted here only
+    // when they have some) is `{tag: text}`: `<StyleList/>` is `{'StyleList': None}`.
+    if node.children.is_empty() {
+        let text = node.text.clone().map_or(SdkValue::None, SdkValue::Str);
+        update_dict(&mut dict, node.name.clone(), text);
+    }
     for child in &node.children {
         let value = if !child.children.is_empty() {
             SdkValue::Dict(xml2dict(child))

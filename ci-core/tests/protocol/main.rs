@@ -2,6 +2,7 @@
 //! binary.
 
 mod ops;
+mod result_ci_api;
 mod result_complete;
 mod result_cos;
 mod result_proptest;

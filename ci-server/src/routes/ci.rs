@@ -10,6 +10,7 @@ use hyper::Response;
 use crate::address::object_of_url;
 use crate::error::ApiError;
 use crate::http::{blocking, full, xml_response, Body};
+use crate::process::Processed;
 use crate::processing;
 use crate::request::{rule_from_params, Ctx};
 use crate::state::State;
@@ -30,7 +31,7 @@ pub(crate) async fn get_processed(
 ) -> Result<Response<Body>, ApiError> {
     let rule = rule_from_params(&ctx.params)?
         .ok_or_else(|| ApiError::invalid_argument("no processing rule in the query"))?;
-    let rule = processing::expand_styles(state, &ctx.bucket, rule)?;
+    let rule = processing::expand_styles(state, &ctx.bucket, rule).await?;
     let limit = state.config.limits.max_process_input;
     let input = match detect_url(&rule) {
         Some(url) => {
@@ -52,11 +53,16 @@ pub(crate) async fn get_processed(
         None => processing::read_object(state, &ctx.bucket, &ctx.key, limit).await?,
     };
     let out = processing::process(state, &ctx.bucket, &ctx.key, &ctx.region, input, rule).await?;
+    Ok(processed_response(out))
+}
+
+/// A download's processed answer: the bytes with their `Content-Type`.
+pub(super) fn processed_response(out: Processed) -> Response<Body> {
     let mut resp = Response::new(full(out.bytes));
     if let Ok(v) = HeaderValue::from_str(&out.content_type) {
         resp.headers_mut().insert("content-type", v);
     }
-    Ok(resp)
+    resp
 }
 
 /// `POST /<key>?image_process` with Pic-Operations: process a stored object.
@@ -71,7 +77,7 @@ pub(crate) async fn image_process(
             "the Pic-Operations header is required",
         )
     })?;
-    let plan = processing::plan(state, &ctx.bucket, &ctx.key, header)?;
+    let plan = processing::plan(state, &ctx.bucket, &ctx.key, header).await?;
     let input = processing::read_object(
         state,
         &ctx.bucket,

@@ -5,9 +5,12 @@
 
 mod bucket;
 mod ci;
+mod inspect;
 mod listing;
 mod multipart;
 mod object;
+mod qrcode;
+mod style;
 mod unsupported;
 mod v4;
 
@@ -19,7 +22,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable, vhost_bucket};
+use crate::address::{location, resolve, undecodable, vhost_bucket, BucketSource};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
@@ -98,8 +101,9 @@ async fn dispatch(
     // What is not built is refused before anything else (a signature check included: a
     // CI call whose host names no bucket would otherwise fail as a bad signature).
     let decoded_path = ci_core::sign::decode_key(&raw_path).map_err(undecodable)?;
-    if let Some(refusal) =
-        unsupported::ci_path(&decoded_path).or_else(|| unsupported::query(&params, is_rule_key))
+    let host_kind = unsupported::host_kind(&host);
+    if let Some(refusal) = unsupported::ci_call(host_kind, &parts.method, &decoded_path, &params)
+        .or_else(|| unsupported::query(&params, is_rule_key))
     {
         return Err(refusal);
     }
@@ -118,9 +122,14 @@ async fn dispatch(
     if !address.bucket.is_empty() {
         *resource = location(&address.bucket, &address.region, &address.key);
     }
-    // Path style: the CI API's path follows the bucket.
-    if let Some(refusal) = unsupported::ci_path(&address.key) {
-        return Err(refusal);
+    // Path style: the CI API's path follows the bucket, in its exact shape.
+    if address.source == BucketSource::Path {
+        let key = format!("/{}", address.key);
+        if let Some(refusal) =
+            unsupported::ci_call(unsupported::HostKind::Bucket, &parts.method, &key, &params)
+        {
+            return Err(refusal);
+        }
     }
     auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
     let bucket = &address.bucket;
@@ -168,8 +177,15 @@ async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<
         (false, false) => Object,
     };
     let (st, c) = (state, &ctx);
+    let process = c.param("ci-process");
     match (ctx.method.clone(), target) {
         (Method::GET, Service) if c.key.is_empty() => listing::get_service(st).await,
+        (_, Bucket | Object) if c.has("style") => style::handle(st, c, body).await,
+        (Method::GET, Bucket) if process == Some("qrcode-generate") => {
+            qrcode::generate(st, c).await
+        }
+        (Method::GET, Object) if process == Some("QRcode") => qrcode::recognise(st, c).await,
+        (Method::GET, Object) if inspect::asked(c) => inspect::inspect(st, c).await,
         (Method::GET, Bucket) if c.has("ci-process") => ci::get_processed(st, c).await,
         (Method::GET, Bucket) if c.has("uploads") => listing::list_uploads(st, c).await,
         (Method::GET, Bucket) => listing::list_objects(st, c).await,
@@ -184,7 +200,11 @@ async fn route(state: &Arc<State>, ctx: Ctx, body: Incoming) -> Result<Response<
         (Method::PUT, Object) => object::put_object(st, c, body).await,
         (Method::GET, Object) if c.has("uploadId") => multipart::list_parts(st, c).await,
         (Method::GET, Object) if names_a_rule(&c.params) => ci::get_processed(st, c).await,
-        (Method::GET, Object) => object::get_object(st, c).await,
+        // A key that names no object may name one and a style (`photo.jpg!thumb`).
+        (Method::GET, Object) => match object::get_object(st, c).await {
+            Err(e) if e.code == "NoSuchKey" => style::get_via_separator(st, c).await?.ok_or(e),
+            other => other,
+        },
         (Method::HEAD, Object) => object::head_object(st, c).await,
         (Method::DELETE, Object) if c.has("uploadId") => multipart::abort_upload(st, c).await,
         (Method::DELETE, Object) => object::delete_object(st, c).await,

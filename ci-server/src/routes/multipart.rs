@@ -91,7 +91,7 @@ pub(crate) async fn complete_upload(
 ) -> Result<Response<Body>, ApiError> {
     let id = open_upload(state, ctx).await?;
     let plan = match ctx.header("pic-operations") {
-        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
+        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h).await?),
         None => None,
     };
     let limits = &state.config.limits;

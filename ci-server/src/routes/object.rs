@@ -43,7 +43,7 @@ pub(crate) async fn put_object(
         return Err(ApiError::entity_too_large(limits.max_object_size));
     }
     let plan = match ctx.header("pic-operations") {
-        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h)?),
+        Some(h) => Some(processing::plan(state, &ctx.bucket, &ctx.key, h).await?),
         None => None,
     };
     let reservation = match &plan {

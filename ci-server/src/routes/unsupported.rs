@@ -1,11 +1,28 @@
 //! What this server does not implement, refused honestly: 501 `NotImplemented` with a
 //! COS error XML naming the feature, never a 200, a stored object or a signature error.
-//! Routed by method, path and query (never by the host's `cos`/`pic`/`ci` label, which
-//! the SDKs do not keep when pointed at a local server: wire-ci.md §1.1).
+//!
+//! Sub-resources and `ci-process` values are refused by query. The CI API's paths
+//! (`/jobs`, `/pic_jobs/<id>`, `/template`, ...) share the bucket's host with its objects
+//! when an SDK is pointed at a local server (the SDKs then keep no `ci`/`pic` label in the
+//! host: wire-ci.md §1.1), so a path is the CI API's ([`ci_call`]) only:
+//! - on a host labelled `ci` or `pic` (`<bucket>.ci.<region>.myqcloud.com`,
+//!   `ci.<region>.myqcloud.com`), or a host that names no bucket (an IP address,
+//!   `localhost`, the service host): any path under a CI root;
+//! - on a bucket's own host (`.cos.`, or any host naming a bucket), and for the key of a
+//!   path-style request: only in the API's exact shape: the bare root (`/jobs`,
+//!   `/image/auditing`) with POST or DELETE, or GET with a query of the API's; or
+//!   `<root>/<id>[,<id>...]` where each id is a CI id (one or two lower-case letters and
+//!   32 or 33 hex digits: `c0123...`, `p2242...`, `t1f16...`, `si1e2a...`).
+//!
+//! Everything else there is an object: `PUT /jobs/photo.jpg` stores `jobs/photo.jpg`, as
+//! the cloud's `.cos.` host does.
 //!
 //! Implementing one of these is a new route module and one arm in the router; its entry
 //! here goes.
 
+use hyper::Method;
+
+use crate::address::vhost_bucket;
 use crate::error::ApiError;
 
 /// Sub-resources (query keys) of buckets and objects, with the feature they name.
@@ -22,7 +39,6 @@ pub(crate) const SUB_RESOURCES: &[(&str, &str)] = &[
     ),
     ("encryption", "bucket encryption (?encryption)"),
     ("guetzli", "Guetzli compression (?guetzli)"),
-    ("imageInspect", "abnormal image detection (?imageInspect)"),
     (
         "intelligenttiering",
         "intelligent tiering (?intelligenttiering)",
@@ -45,10 +61,6 @@ pub(crate) const SUB_RESOURCES: &[(&str, &str)] = &[
     ("restore", "archive restore (?restore)"),
     ("retention", "object retention (?retention)"),
     ("select", "COS Select (?select)"),
-    (
-        "style",
-        "image styles (?style; configure styles in the server's configuration)",
-    ),
     ("symlink", "symbolic links (?symlink)"),
     ("tagging", "object and bucket tags (?tagging)"),
     ("torrent", "torrents (?torrent)"),
@@ -59,53 +71,94 @@ pub(crate) const SUB_RESOURCES: &[(&str, &str)] = &[
     ("website", "static websites (?website)"),
 ];
 
-/// Paths of the Cloud Infinite APIs (jobs, queues, templates, pic buckets, auditing...):
-/// the SDKs send them to the bucket's host, so these first path segments are the CI API's
-/// here, never object keys.
-pub(crate) const CI_PATHS: &[(&str, &str)] = &[
-    ("ai_bucket", "AI buckets (/ai_bucket)"),
-    ("ai_queue", "AI queues (/ai_queue)"),
-    ("asr_jobs", "speech recognition jobs (/asr_jobs)"),
-    ("asrbucket", "speech recognition buckets (/asrbucket)"),
-    ("asrqueue", "speech recognition queues (/asrqueue)"),
-    ("audio", "audio auditing (/audio/auditing)"),
-    ("auditing", "content auditing (/auditing)"),
-    ("doc_jobs", "document jobs (/doc_jobs)"),
-    ("docbucket", "document buckets (/docbucket)"),
-    ("docqueue", "document queues (/docqueue)"),
-    ("document", "document auditing (/document/auditing)"),
-    ("file_jobs", "file processing jobs (/file_jobs)"),
-    ("filebucket", "file processing buckets (/filebucket)"),
-    ("image", "image auditing (/image/auditing)"),
-    (
+/// One root of the Cloud Infinite APIs (jobs, queues, templates, pic buckets,
+/// auditing...).
+pub(crate) struct CiRoot {
+    /// The first path segment.
+    pub(crate) root: &'static str,
+    /// The fixed second segment of roots that have one (`image/auditing`).
+    pub(crate) sub: Option<&'static str>,
+    /// The feature, as the refusal names it.
+    pub(crate) feature: &'static str,
+}
+
+const fn root(root: &'static str, feature: &'static str) -> CiRoot {
+    CiRoot {
+        root,
+        sub: None,
+        feature,
+    }
+}
+
+const fn rooted(root: &'static str, sub: &'static str, feature: &'static str) -> CiRoot {
+    CiRoot {
+        root,
+        sub: Some(sub),
+        feature,
+    }
+}
+
+/// The roots of the CI APIs this server does not build.
+pub(crate) const CI_ROOTS: &[CiRoot] = &[
+    root("ai_bucket", "AI buckets (/ai_bucket)"),
+    root("ai_queue", "AI queues (/ai_queue)"),
+    root("asr_jobs", "speech recognition jobs (/asr_jobs)"),
+    root("asrbucket", "speech recognition buckets (/asrbucket)"),
+    root("asrqueue", "speech recognition queues (/asrqueue)"),
+    rooted("audio", "auditing", "audio auditing (/audio/auditing)"),
+    root("auditing", "content auditing (/auditing)"),
+    root("doc_jobs", "document jobs (/doc_jobs)"),
+    root("docbucket", "document buckets (/docbucket)"),
+    root("docqueue", "document queues (/docqueue)"),
+    rooted(
+        "document",
+        "auditing",
+        "document auditing (/document/auditing)",
+    ),
+    root("file_jobs", "file processing jobs (/file_jobs)"),
+    root("filebucket", "file processing buckets (/filebucket)"),
+    rooted("image", "auditing", "image auditing (/image/auditing)"),
+    root(
         "inventorytriggerjob",
         "batch (inventory-triggered) jobs (/inventorytriggerjob)",
     ),
-    ("jobs", "media jobs (/jobs)"),
-    ("live", "live auditing (/live/auditing)"),
-    ("mediabucket", "media buckets (/mediabucket)"),
-    ("mediaqueue", "media queues (/mediaqueue)"),
-    ("pic_jobs", "asynchronous image jobs (/pic_jobs)"),
-    ("picbucket", "pic buckets (/picbucket)"),
-    ("picqueue", "pic queues (/picqueue)"),
-    ("playKey", "play keys (/playKey)"),
-    ("queue", "media queues (/queue)"),
-    ("report", "bad-case reports (/report/badcase)"),
-    ("template", "media templates (/template)"),
-    ("text", "text auditing (/text/auditing)"),
-    ("triggerworkflow", "workflow triggers (/triggerworkflow)"),
-    ("video", "video auditing (/video/auditing)"),
-    ("virus", "virus detection (/virus/detect)"),
-    ("webpage", "web page auditing (/webpage/auditing)"),
-    ("workflow", "workflows (/workflow)"),
-    (
+    root("jobs", "media jobs (/jobs)"),
+    rooted("live", "auditing", "live auditing (/live/auditing)"),
+    root("mediabucket", "media buckets (/mediabucket)"),
+    root("mediaqueue", "media queues (/mediaqueue)"),
+    root("pic_jobs", "asynchronous image jobs (/pic_jobs)"),
+    root("picbucket", "pic buckets (/picbucket)"),
+    root("picqueue", "pic queues (/picqueue)"),
+    root("playKey", "play keys (/playKey)"),
+    root("queue", "media queues (/queue)"),
+    rooted("report", "badcase", "bad-case reports (/report/badcase)"),
+    root("template", "media templates (/template)"),
+    rooted("text", "auditing", "text auditing (/text/auditing)"),
+    root("triggerworkflow", "workflow triggers (/triggerworkflow)"),
+    rooted("video", "auditing", "video auditing (/video/auditing)"),
+    rooted("virus", "detect", "virus detection (/virus/detect)"),
+    rooted(
+        "webpage",
+        "auditing",
+        "web page auditing (/webpage/auditing)",
+    ),
+    root("workflow", "workflows (/workflow)"),
+    root(
         "workflowexecution",
         "workflow executions (/workflowexecution)",
     ),
 ];
 
-/// `ci-process` values the server runs (the local engine's).
-pub(crate) const CI_PROCESSES: &[&str] = &["AIPicMatting"];
+/// `ci-process` values the server runs, with the query parameters each reads.
+pub(crate) const CI_PROCESSES: &[(&str, &[&str])] = &[
+    (
+        "AIPicMatting",
+        &["center-layout", "padding-layout", "detect-url"],
+    ),
+    ("QRcode", &["cover", "bar-type"]),
+    ("qrcode-generate", &["qrcode-content", "width", "mode"]),
+    ("ImageInspect", &[]),
+];
 
 /// Query keys the server reads; any other names a feature it does not implement.
 const KNOWN_PARAMS: &[&str] = &[
@@ -124,9 +177,8 @@ const KNOWN_PARAMS: &[&str] = &[
     "max-parts",
     "image_process",
     "ci-process",
-    "center-layout",
-    "padding-layout",
-    "detect-url",
+    "style",
+    "imageInspect",
     "response-content-type",
     "response-content-language",
     "response-expires",
@@ -144,35 +196,112 @@ fn not_implemented(feature: &str) -> ApiError {
     )
 }
 
-/// The CI API a path (`/<segment>...`, decoded) belongs to, if any.
-pub(crate) fn ci_path(path: &str) -> Option<ApiError> {
-    let first = path.trim_start_matches('/').split('/').next()?;
-    CI_PATHS
-        .iter()
-        .find(|(root, _)| *root == first)
-        .map(|(_, feature)| not_implemented(feature))
+/// How a request's host relates to the CI API (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostKind {
+    /// Labelled `ci` or `pic`: the CI API's own host.
+    CiLabel,
+    /// A bucket's host (`<bucket>.cos.<region>...`, or any host naming a bucket), or the
+    /// key of a path-style request.
+    Bucket,
+    /// A host that names no bucket (an IP address, `localhost`, the service host).
+    NoBucket,
+}
+
+/// The kind of `host` (a `Host` header, with or without its port): a host naming a
+/// bucket is the CI API's when its next label is `ci` or `pic`.
+pub(crate) fn host_kind(host: &str) -> HostKind {
+    if vhost_bucket(host).is_none() {
+        return HostKind::NoBucket;
+    }
+    match host.split('.').nth(1) {
+        Some("ci" | "pic") => HostKind::CiLabel,
+        _ => HostKind::Bucket,
+    }
+}
+
+/// A CI id: one or two lower-case letters, then 32 or 33 hex digits.
+fn is_ci_id(id: &str) -> bool {
+    (1..=2).any(|letters| {
+        id.len() >= letters
+            && (32..=33).contains(&(id.len() - letters))
+            && id.as_bytes()[..letters].iter().all(u8::is_ascii_lowercase)
+            && id.as_bytes()[letters..].iter().all(u8::is_ascii_hexdigit)
+    })
+}
+
+/// The CI API a request belongs to, if any (see the module docs): `path` is the decoded
+/// path (or the key of a path-style request, with a leading `/`).
+pub(crate) fn ci_call(
+    kind: HostKind,
+    method: &Method,
+    path: &str,
+    params: &[(String, Option<String>)],
+) -> Option<ApiError> {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let mut segments = path.split('/');
+    let first = segments.next()?;
+    let entry = CI_ROOTS.iter().find(|r| r.root == first)?;
+    let refuse = || Some(not_implemented(entry.feature));
+    if kind != HostKind::Bucket {
+        return refuse();
+    }
+    let rest: Vec<&str> = segments.collect();
+    let rest = match entry.sub {
+        Some(sub) => match rest.split_first() {
+            Some((s, r)) if *s == sub => r,
+            _ => return None,
+        },
+        None => &rest[..],
+    };
+    match rest {
+        [] => {
+            // An object GET carries no query but its signature and `response-*`.
+            let api_query = params.iter().any(|(k, _)| {
+                !k.starts_with("q-") && !k.starts_with("response-") && k != "x-cos-security-token"
+            });
+            let api = *method == Method::POST
+                || *method == Method::DELETE
+                || (*method == Method::GET && api_query);
+            if api {
+                refuse()
+            } else {
+                None
+            }
+        }
+        [ids] if ids.split(',').all(is_ci_id) => refuse(),
+        _ => None,
+    }
 }
 
 /// The first query key that names a feature the server does not implement: a known
 /// sub-resource, a `ci-process` the engine cannot run, or a key the server does not read
-/// (which is not a processing rule: `is_rule` says).
+/// (which is not a processing rule: `is_rule` says; a `ci-process`'s own parameters are
+/// read with it).
 pub(crate) fn query(
     params: &[(String, Option<String>)],
     is_rule: impl Fn(&str) -> bool,
 ) -> Option<ApiError> {
+    let mut process_params: &[&str] = &[];
     for (key, value) in params {
+        if key == "ci-process" {
+            let process = value.as_deref().unwrap_or("");
+            match CI_PROCESSES.iter().find(|(name, _)| *name == process) {
+                Some((_, read)) => process_params = read,
+                None => return Some(not_implemented(&format!("ci-process={process}"))),
+            }
+        }
+    }
+    for (key, _) in params {
         if let Some((_, feature)) = SUB_RESOURCES.iter().find(|(k, _)| k == key) {
             return Some(not_implemented(feature));
         }
-        if key == "ci-process" {
-            let process = value.as_deref().unwrap_or("");
-            if !CI_PROCESSES.contains(&process) {
-                return Some(not_implemented(&format!("ci-process={process}")));
-            }
-            continue;
-        }
-        let pre_signed = key.starts_with("q-");
-        if !pre_signed && !KNOWN_PARAMS.contains(&key.as_str()) && !is_rule(key) {
+        let known = key == "ci-process"
+            || key.starts_with("q-")
+            || KNOWN_PARAMS.contains(&key.as_str())
+            || process_params.contains(&key.as_str())
+            || is_rule(key);
+        if !known {
             return Some(not_implemented(&format!("the query parameter {key:?}")));
         }
     }
@@ -196,16 +325,124 @@ mod tests {
         let e = query(&p(&[("acl", Some(""))]), none).expect("acl");
         assert_eq!((e.status, e.code), (501, "NotImplemented"));
         assert!(e.message.contains("?acl"));
-        let e = query(&p(&[("ci-process", Some("QRcode"))]), none).expect("QRcode");
-        assert!(e.message.contains("ci-process=QRcode"), "{}", e.message);
+        let e = query(&p(&[("ci-process", Some("DetectCar"))]), none).expect("DetectCar");
+        assert!(e.message.contains("ci-process=DetectCar"), "{}", e.message);
         assert!(query(&p(&[("ci-process", Some("AIPicMatting"))]), none).is_none());
+        let qr = p(&[("ci-process", Some("QRcode")), ("cover", Some("1"))]);
+        assert!(query(&qr, none).is_none());
+        // A process's parameters are read with it only.
+        assert!(query(&p(&[("cover", Some("1"))]), none).is_some());
+        let e = query(
+            &p(&[("ci-process", Some("QRcode")), ("width", Some("1"))]),
+            none,
+        )
+        .expect("width is qrcode-generate's");
+        assert!(e.message.contains("\"width\""), "{}", e.message);
         assert!(query(&p(&[("prefix", Some("a")), ("q-ak", Some("x"))]), none).is_none());
         assert!(query(&p(&[("imageSlim", None)]), none).is_some());
         assert!(query(&p(&[("imageMogr2/thumbnail/1x", None)]), |k| k
             .contains('/'))
         .is_none());
-        assert!(ci_path("/picqueue/p123").is_some());
-        assert!(ci_path("/pic_jobs").is_some());
-        assert!(ci_path("/photos/pic_jobs").is_none());
+    }
+
+    #[test]
+    fn ci_paths_by_host_and_shape() {
+        use HostKind::{Bucket, CiLabel, NoBucket};
+        let none = p(&[]);
+        let listing = p(&[("queueIds", Some("")), ("state", Some("All"))]);
+        let id = "c0123456789abcdef0123456789abcdef";
+        let is_ci = |kind, method: Method, path: &str, params: &[(String, Option<String>)]| {
+            ci_call(kind, &method, path, params).is_some()
+        };
+        // The API's shape, on any host.
+        for kind in [Bucket, CiLabel, NoBucket] {
+            assert!(is_ci(kind, Method::GET, &format!("/pic_jobs/{id}"), &none));
+            assert!(is_ci(
+                kind,
+                Method::GET,
+                &format!("/pic_jobs/{id},{id}"),
+                &none
+            ));
+            assert!(is_ci(kind, Method::POST, "/pic_jobs", &none));
+            assert!(is_ci(kind, Method::GET, "/picqueue", &listing));
+            assert!(is_ci(kind, Method::POST, "/image/auditing", &none));
+            assert!(is_ci(
+                kind,
+                Method::PUT,
+                "/template/t1f16e1dfbdc994105b31292d45710642a",
+                &none
+            ));
+            assert!(is_ci(
+                kind,
+                Method::GET,
+                "/video/auditing/sv1e2a8b4bbd2b11ec9f4c525400f0a0b5",
+                &none
+            ));
+        }
+        // Objects on a bucket's host; the CI API on its own host or one naming no bucket.
+        for (method, path, params) in [
+            (Method::PUT, "/jobs/photo.jpg", &none),
+            (Method::GET, "/template/a.png", &none),
+            (Method::PUT, "/jobs", &none),
+            (
+                Method::GET,
+                "/jobs",
+                &p(&[("q-sign-algorithm", Some("sha1"))]),
+            ),
+            (Method::GET, "/picqueue/p0123", &none),
+            (Method::GET, "/image/cat.jpg", &none),
+            (Method::POST, "/image", &none),
+            (Method::DELETE, "/jobs/a/b", &none),
+        ] {
+            assert!(
+                !is_ci(Bucket, method.clone(), path, params),
+                "{method} {path}"
+            );
+            assert!(
+                is_ci(CiLabel, method.clone(), path, params),
+                "{method} {path}"
+            );
+            assert!(
+                is_ci(NoBucket, method.clone(), path, params),
+                "{method} {path}"
+            );
+        }
+        assert!(!is_ci(NoBucket, Method::GET, "/photos/pic_jobs", &none));
+        assert!(!is_ci(
+            Bucket,
+            Method::GET,
+            &format!("/pic_jobs/{id}x"),
+            &none
+        ));
+        assert!(!is_ci(
+            Bucket,
+            Method::GET,
+            "/pic_jobs/C0123456789ABCDEF0123456789ABCDEF",
+            &none
+        ));
+    }
+
+    #[test]
+    fn host_kinds() {
+        assert_eq!(
+            host_kind("b-1250000000.cos.ap-guangzhou.myqcloud.com"),
+            HostKind::Bucket
+        );
+        assert_eq!(
+            host_kind("b-1250000000.ci.ap-guangzhou.myqcloud.com"),
+            HostKind::CiLabel
+        );
+        assert_eq!(
+            host_kind("b-1250000000.pic.ap-guangzhou.myqcloud.com:8080"),
+            HostKind::CiLabel
+        );
+        assert_eq!(
+            host_kind("ci.ap-guangzhou.myqcloud.com"),
+            HostKind::NoBucket
+        );
+        assert_eq!(host_kind("b-1250000000.localhost:9000"), HostKind::Bucket);
+        assert_eq!(host_kind("127.0.0.1:9000"), HostKind::NoBucket);
+        assert_eq!(host_kind("ci.example.com"), HostKind::NoBucket);
+        assert_eq!(host_kind("service.cos.myqcloud.com"), HostKind::NoBucket);
     }
 }

@@ -144,9 +144,10 @@ async fn act(
         .headers
         .get("pic-operations")
         .and_then(|v| v.to_str().ok());
-    let plan = pic_ops
-        .map(|h| processing::plan(state, &bucket, &file, h))
-        .transpose()?;
+    let plan = match pic_ops {
+        Some(h) => Some(processing::plan(state, &bucket, &file, h).await?),
+        None => None,
+    };
     let urls = |d: &mut V4Data| {
         d.access_url = Some(format!("http://{bucket}.file.myqcloud.com/{file}"));
         d.resource_path = Some(format!("/{appid}/{name}/{file}"));

@@ -16,6 +16,7 @@ use super::{
 use crate::util::{fresh_id, now_secs};
 
 mod publish;
+mod styles;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS objects (
@@ -153,6 +154,7 @@ impl LocalStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(styles::SCHEMA)?;
         let store = LocalStore {
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
@@ -656,6 +658,36 @@ impl ObjectStore for LocalStore {
             body: staged,
             etag,
         })
+    }
+
+    fn styles(&self, bucket: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.list_styles(bucket)
+    }
+
+    fn style(&self, bucket: &str, name: &str) -> Result<Option<String>, StoreError> {
+        self.get_style(bucket, name)
+    }
+
+    fn put_style(
+        &self,
+        bucket: &str,
+        name: &str,
+        body: &str,
+        max: usize,
+    ) -> Result<(), StoreError> {
+        self.upsert_style(bucket, name, body, max)
+    }
+
+    fn delete_style(&self, bucket: &str, name: &str) -> Result<bool, StoreError> {
+        self.remove_style(bucket, name)
+    }
+
+    fn style_separators(&self, bucket: &str) -> Result<String, StoreError> {
+        self.get_separators(bucket)
+    }
+
+    fn set_style_separators(&self, bucket: &str, separators: &str) -> Result<(), StoreError> {
+        self.put_separators(bucket, separators)
     }
 
     fn abort(&self, upload_id: &str) -> Result<bool, StoreError> {

@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The assembled object exceeds the size limit (bytes).
     #[error("object larger than {0} bytes")]
     TooLarge(u64),
+    /// The bucket holds the most styles it may (the number) and the name is new.
+    #[error("the bucket already holds {0} styles, the most it may")]
+    TooManyStyles(usize),
     /// Another process (a second `cos-ci serve`) holds the store's root.
     #[error("{0} is in use by another cos-ci server")]
     RootInUse(std::path::PathBuf),
@@ -395,4 +398,25 @@ pub trait ObjectStore: Send + Sync {
 
     /// Drops an upload and its parts; whether it existed.
     fn abort(&self, upload_id: &str) -> Result<bool, StoreError>;
+
+    /// The image styles of `bucket` as (name, rule), by name.
+    fn styles(&self, bucket: &str) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// The rule of the style `name` of `bucket`, if it exists.
+    fn style(&self, bucket: &str, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Adds the style `name` (or replaces its rule); a new name is refused with
+    /// [`StoreError::TooManyStyles`] when the bucket holds `max` styles already.
+    fn put_style(&self, bucket: &str, name: &str, body: &str, max: usize)
+        -> Result<(), StoreError>;
+
+    /// Deletes a style; whether it existed.
+    fn delete_style(&self, bucket: &str, name: &str) -> Result<bool, StoreError>;
+
+    /// The style separators enabled for `bucket` on downloads (characters of `-_/!`;
+    /// empty: none, the default).
+    fn style_separators(&self, bucket: &str) -> Result<String, StoreError>;
+
+    /// Sets the style separators of `bucket`.
+    fn set_style_separators(&self, bucket: &str, separators: &str) -> Result<(), StoreError>;
 }

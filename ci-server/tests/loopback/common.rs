@@ -347,6 +347,7 @@ impl Processor for FakeEngine {
                 quality: Some(90),
                 ..Default::default()
             },
+            qr_codes: None,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod ci_api;
 mod engine;
 mod fidelity;
 mod held;
@@ -12,3 +13,4 @@ mod processing;
 mod reads;
 mod routes;
 mod security;
+mod styles;

@@ -102,7 +102,7 @@ fn invalid_pic_operations_and_rules_are_refused_before_storing() {
     let r = Req::new("PUT", "bad.jpg")
         .header(
             "Pic-Operations",
-            r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/spin/3"}]}"#,
+            r#"{"rules":[{"fileid":"a.png","rule":"imageMogr2/rotate/400"}]}"#,
         )
         .body("x")
         .send(a);

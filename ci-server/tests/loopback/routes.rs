@@ -501,7 +501,7 @@ processing_concurrency = 3
     assert_eq!(cfg.limits.processing_concurrency, 3);
     assert_eq!(cfg.limits.max_process_input, 32 * 1024 * 1024);
     assert!(ci_server::ServerConfig::from_toml_str(
-        "[styles.examplebucket-1250000000]\nbad = \"imageMogr2/nope\"\n"
+        "[styles.examplebucket-1250000000]\nbad = \"imageMogr2/rotate/400\"\n"
     )
     .is_err());
 }
@@ -555,6 +555,7 @@ impl ci_server::Processor for SlowEngine {
             format: "jpg".into(),
             content_type: "image/jpeg".into(),
             info: Default::default(),
+            qr_codes: None,
         })
     }
 
