@@ -12,6 +12,7 @@
 //! * [`rules`]: processing rules and `Pic-Operations`;
 //! * [`results`]: the answers, as the SDK's dict or the typed `UploadResult`;
 //! * [`stream`]: download bodies;
+//! * [`jobs`]: the typed asynchronous image job;
 //! * [`client`]: the calls;
 //! * [`sign`], [`engine`], [`server`]: signing, the local engine, the local server.
 
@@ -20,6 +21,7 @@ mod client;
 mod convert;
 mod engine;
 mod errors;
+mod jobs;
 mod results;
 mod rules;
 mod server;
@@ -52,6 +54,8 @@ fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::image_info, m)?)?;
     m.add_function(wrap_pyfunction!(engine::thumbnail_jpeg, m)?)?;
     m.add_function(wrap_pyfunction!(engine::process, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::inspect, m)?)?;
+    m.add_class::<jobs::PicJob>()?;
     m.add_function(wrap_pyfunction!(engine::build_info, m)?)?;
     m.add("CHUNK", CHUNK)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
