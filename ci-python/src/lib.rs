@@ -6,15 +6,15 @@
 //! official SDK's signatures (`CosS3Client`, `CosConfig`, `StreamBody`).
 //!
 //! Modules follow the data, each importing only those above it in this list:
-//! * [`errors`]: the exception classes (created here) and `ci-core`'s errors as them;
-//! * [`convert`]: keyword arguments in, headers and the SDK's dict shape out;
-//! * [`body`]: upload bodies (bytes, text, file objects, `EnableMD5`);
-//! * [`rules`]: processing rules and `Pic-Operations`;
-//! * [`results`]: the answers, as the SDK's dict or the typed `UploadResult`;
-//! * [`stream`]: download bodies;
-//! * [`jobs`]: the typed asynchronous image job;
-//! * [`client`]: the calls;
-//! * [`sign`], [`engine`], [`server`]: signing, the local engine, the local server.
+//! * `errors`: the exception classes (created here) and `ci-core`'s errors as them;
+//! * `convert`: keyword arguments in, headers and the SDK's dict shape out;
+//! * `body`: upload bodies (bytes, text, file objects, `EnableMD5`);
+//! * `rules`: processing rules and `Pic-Operations`;
+//! * `results`: the answers, as the SDK's dict or the typed `UploadResult`;
+//! * `stream`: download bodies;
+//! * `jobs`: the typed asynchronous image job;
+//! * `client`: the calls;
+//! * `sign`, `engine`, `server`: signing, the local engine, the local server.
 
 mod body;
 mod client;
