@@ -18,6 +18,9 @@ import qcloud_cos
 from qcloud_cos.ai_recognition import AIRecognitionClient
 from cos_ci.testing import LocalCos, local_cos
 
+from conftest import BUCKET, make_client
+from cosserver import CosTestServer
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 PHOTO = (CORPUS / "photo.jpg").read_bytes()
@@ -216,3 +219,34 @@ def test_ai_pic_matting_same(cos: LocalCos, clients: Tuple[Any, Any]) -> None:
     headers, data = ours.cos_ai_pic_matting(Bucket=cos.bucket, ObjectKey="m/subject.jpg",
                                             Stream=False)
     assert isinstance(data, bytes) and data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ci_process_sends_and_reads_as_the_sdk(srv: CosTestServer) -> None:
+    """Against the recording loopback server: the same query (``True`` as ``True``,
+    ``None`` left out) and the same typing of JSON, XML and other answers."""
+    answers = {
+        "/a.json": (b'{"picSize": 3, "ok": true}', "application/json; charset=utf-8"),
+        "/a.xml": (b"<Response><CodeStatus>0</CodeStatus></Response>", "application/xml"),
+        "/a.png": (b"\x89PNG-not-really", "image/png"),
+    }
+    for path, (body, ctype) in answers.items():
+        srv.state.canned[("GET", path)] = (200, body, {"Content-Type": ctype})
+    results = []
+    for mod in (qcloud_cos, cos_ci):
+        c = make_client(mod, srv.port)
+        got = []
+        for path in answers:
+            for stream in (False, True):
+                headers, data = c.ci_process(Bucket=BUCKET, Key=path, CiProcess="Test",
+                                             Params={"a": True, "b": None, "c": 3, "d": "x y"},
+                                             NeedHeader=True, Stream=stream)
+                if not isinstance(data, (dict, list, bytes)):
+                    data = data.get_raw_stream().read()
+                got.append((path, stream, headers["Content-Type"], data))
+                assert srv.requests[-1].query == [
+                    ("ci-process", "Test"), ("a", "True"), ("c", "3"), ("d", "x y")]
+        results.append(got)
+    assert results[0] == results[1]
+    assert results[1][0][3] == {"picSize": 3, "ok": True}
+    assert results[1][2][3] == {"CodeStatus": "0"}
+    assert results[1][4][3] == b"\x89PNG-not-really"

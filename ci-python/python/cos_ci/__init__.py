@@ -137,6 +137,16 @@ def _xml_text(value: Any) -> str:
     return str(value)
 
 
+def _query(params: List[Tuple[str, Any]]) -> List[Tuple[str, str]]:
+    """Query parameters as the SDK's requests session sends them: bytes decoded, other
+    values ``str()`` (``True`` is ``True``), ``None`` left out."""
+    return [
+        (str(k), v.decode("utf-8") if isinstance(v, bytes) else str(v))
+        for k, v in params
+        if v is not None
+    ]
+
+
 def _answer_data(headers: Mapping[str, str], xml: str, keys: List[str]) -> Any:
     """The data of ``ci_open_pic_bucket`` / ``ci_close_pic_bucket`` as the SDK reads it:
     an ``application/xml`` answer with a length as ``xml_to_dict`` + ``format_dict``,
@@ -567,7 +577,7 @@ class CosS3Client:
             return self._served_officially("ci_process")(
                 Bucket, Key, CiProcess, Params, NeedHeader, Stream, **kwargs
             )
-        params = [(str(k), _xml_text(v)) for k, v in (Params or {}).items()]
+        params = _query(list((Params or {}).items()))
         key = Key.lstrip("/")
         data: Any
         if Stream and key:
@@ -604,8 +614,7 @@ class CosS3Client:
             return self._served_officially("ci_qrcode_generate")(
                 Bucket, QrcodeContent, Width, Mode, **kwargs
             )
-        params = [("qrcode-content", _xml_text(QrcodeContent)), ("width", _xml_text(Width)),
-                  ("mode", _xml_text(Mode))]
+        params = _query([("qrcode-content", QrcodeContent), ("width", Width), ("mode", Mode)])
         _, kind, value = self._native.ci_process(Bucket, "", "qrcode-generate", params)
         return value if kind == "xml" else xml_to_dict(_as_text(value))
 
@@ -618,7 +627,7 @@ class CosS3Client:
             return self._served_officially("ci_get_object_qrcode")(  # type: ignore[no-any-return]
                 Bucket, Key, Cover, BarType, **kwargs
             )
-        params = [("cover", _xml_text(Cover)), ("bar-type", _xml_text(BarType))]
+        params = _query([("cover", Cover), ("bar-type", BarType)])
         headers, kind, value = self._native.ci_process(Bucket, Key, "QRcode", params)
         return headers, value if kind == "xml" else xml_to_dict(_as_text(value))
 
