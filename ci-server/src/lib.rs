@@ -45,6 +45,7 @@ mod error;
 mod form;
 mod header_case;
 mod http;
+mod job_runner;
 pub mod process;
 mod processing;
 mod replay;
@@ -77,7 +78,7 @@ pub mod fuzzing {
     }
 }
 
-pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
+pub use config::{ConfigError, CredentialConfig, JobsConfig, Limits, ServerConfig};
 pub use engine::EngineProcessor;
 pub use error::ApiError;
 pub use process::{
