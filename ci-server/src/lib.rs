@@ -6,7 +6,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`] |
+//! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`], [`JobsConfig`] |
 //! | [`server`] | [`Server`]: bind, serve, graceful shutdown; [`spawn_for_tests`] |
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite: objects, uploads, styles) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
@@ -14,9 +14,14 @@
 //! Inside, modules import downward only: [`server`] accepts connections and hands each
 //! request to the router (`routes`), which addresses, authenticates and names one handler
 //! per route, in one module per resource family (objects, multipart, listings, CI
-//! processing, styles, image inspection, QR codes, v4); handlers use the layers below: parsing (`request`, `address`, pure),
+//! processing, styles, image inspection, QR codes, asynchronous pic jobs, v4); handlers use the layers below: parsing (`request`, `address`, pure),
 //! `auth`, bodies, CI processing, HTTP answers (`http`), the shared state, and at the
 //! bottom the store, the [`process`] seam, the configuration and [`util`].
+//!
+//! Asynchronous image jobs (`/picbucket`, `/picqueue`, `/pic_jobs`) run on the
+//! [`ci_jobs`] engine, its store at `<root>/jobs.sqlite3`, started and stopped with the
+//! server; each job is processed as a synchronous request is (same engine, limits, memory
+//! budget and all-or-nothing publish).
 //!
 //! Requests are routed by virtual host (`<bucket>-<appid>.cos.<region>.myqcloud.com`, or
 //! any host whose first label is a bucket name) or path style (`/<bucket>/<key>`), every

@@ -491,3 +491,34 @@ fn jobs_outlive_a_restart_of_the_server() {
     assert_eq!(done.state, JobState::Success);
     assert!(dir.path().join("jobs.sqlite3").exists());
 }
+
+#[test]
+fn the_jobs_section_of_the_configuration() {
+    let cfg = ci_server::ServerConfig::from_toml_str(
+        r#"
+[jobs]
+workers = 3
+callback_allow_hosts = ["hooks.example.com", "10.0.0.5:8443"]
+callback_max_attempts = 2
+"#,
+    )
+    .unwrap();
+    assert_eq!(cfg.jobs.workers, 3);
+    assert_eq!(
+        cfg.jobs.callback_allow_hosts,
+        ["hooks.example.com", "10.0.0.5:8443"]
+    );
+    assert_eq!(cfg.jobs.callback_max_attempts, 2);
+    // Unset: loopback callbacks only, five attempts from one second.
+    let default = ci_server::ServerConfig::default().jobs;
+    assert!(default.callback_allow_hosts.is_empty());
+    assert_eq!(
+        (
+            default.workers,
+            default.callback_max_attempts,
+            default.callback_first_retry_ms
+        ),
+        (0, 5, 1000)
+    );
+    assert!(ci_server::ServerConfig::from_toml_str("[jobs]\ncallback_max_attempts = 0\n").is_err());
+}
