@@ -14,6 +14,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
+import qcloud_cos
+
 # The server fixture and client of the fidelity tests: `cos-ci serve --bucket`, the SDK
 # with IP=/Port= as a user points it at the local server.
 from test_official_sdk_fidelity import BUCKET, PHOTO, client, served  # noqa: F401
@@ -64,6 +66,10 @@ def queue(served: Tuple[str, int]) -> str:
     assert data["PicBucket"]["Name"] == BUCKET
     assert data["PicBucket"]["Region"] == "ap-guangzhou"
     assert data["RequestId"] == headers["x-cos-request-id"]
+    # The listing names no bucket (Host: IP:PORT): every open pic bucket.
+    listed = c.ci_get_pic_bucket(Regions="ap-guangzhou")
+    assert listed["TotalCount"] == "1"
+    assert [b["BucketId"] for b in listed["PicBucketList"]] == [BUCKET]
     queues = c.ci_get_media_pic_queue(Bucket=BUCKET)
     assert queues["TotalCount"] == "1"
     (q,) = queues["QueueList"]
@@ -202,3 +208,15 @@ def test_a_callback_reaches_a_loopback_listener(served: Tuple[str, int], queue: 
     assert root.findtext("JobsDetail/State") == "Success"
     assert root.findtext("JobsDetail/Operation/PicProcessResult/ObjectName") \
         == "jobs/called.png"
+
+
+def test_closing_the_pic_bucket_deletes_its_queue(served: Tuple[str, int], queue: str) -> None:
+    c = client(served)
+    headers, data = c.ci_close_pic_bucket(Bucket=BUCKET)
+    assert data == {"RequestId": headers["x-cos-request-id"], "BucketName": BUCKET}
+    with pytest.raises(qcloud_cos.CosServiceError) as ei:
+        c.ci_get_media_pic_queue(Bucket=BUCKET)
+    assert ei.value.get_status_code() == 400
+    assert ei.value.get_error_code() == "InvalidArgument"
+    assert "not open" in ei.value.get_error_msg()
+    assert "PicBucketList" not in c.ci_get_pic_bucket()
