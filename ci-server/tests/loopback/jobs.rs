@@ -397,6 +397,47 @@ fn answers_are_the_clouds_documents_byte_for_byte() {
         )
     );
     assert!(time.ends_with("+0800"), "{time}");
+    // An empty listing: no JobsDetail, an empty NextToken.
+    let r = on_ci("GET", "pic_jobs").param("tag", "PicProcess").send(a);
+    assert_eq!(
+        r.text(),
+        "<?xml version='1.0' encoding='utf-8' ?>\n<Response>\n<NextToken/>\n</Response>"
+    );
+    // A created job, as the Python SDK sends it (declaration, no Content-Type).
+    let r = on_ci("GET", "picqueue").param("state", "All").send(a);
+    let queues = ci_core::result::DescribePicQueuesResponse::from_xml(&r.text()).unwrap();
+    let queue = &queues.queue_list[0].queue_id;
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Request><Tag>PicProcess</Tag><Input>\
+         <Object>x/in.jpg</Object></Input><Operation><PicProcess><IsPicInfo>true</IsPicInfo>\
+         <ProcessRule>imageMogr2/format/png</ProcessRule></PicProcess><Output><Region>{REGION}\
+         </Region><Bucket>{BUCKET}</Bucket><Object>x/out.png</Object></Output><UserData>u&amp;v\
+         </UserData></Operation><QueueId>{queue}</QueueId></Request>"
+    );
+    let r = on_ci("POST", "pic_jobs").body(body).send(a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let text = r.text();
+    let created = ci_core::result::CreatePicJobsResponse::from_xml(&text).unwrap();
+    let (id, time) = (
+        &created.jobs_detail.job_id,
+        &created.jobs_detail.creation_time,
+    );
+    assert_eq!(
+        text,
+        format!(
+            "<?xml version='1.0' encoding='utf-8' ?>\n<Response>\n<JobsDetail>\n\
+             <Code>Success</Code>\n<Message/>\n<JobId>{id}</JobId>\n<State>Submitted</State>\n\
+             <CreationTime>{time}</CreationTime>\n<EndTime>-</EndTime>\n<StartTime>-</StartTime>\n\
+             <QueueId>{queue}</QueueId>\n<Tag>PicProcess</Tag>\n<Input>\n<BucketId>{BUCKET}\
+             </BucketId>\n<Object>x/in.jpg</Object>\n<Region>{REGION}</Region>\n</Input>\n\
+             <Operation>\n<Output>\n<Bucket>{BUCKET}</Bucket>\n<Object>x/out.png</Object>\n\
+             <Region>{REGION}</Region>\n</Output>\n<PicProcess>\n<IsPicInfo>true</IsPicInfo>\n\
+             <ProcessRule>imageMogr2/format/png</ProcessRule>\n</PicProcess>\n\
+             <UserData>u&amp;v</UserData>\n<JobLevel>0</JobLevel>\n</Operation>\n</JobsDetail>\n\
+             </Response>"
+        )
+    );
+    assert!(id.starts_with('c') && id.len() == 33, "{id}");
     // Unknown ids only: 200 with one NonExistJobIds each.
     let (x, y) = (
         "c0000000000000000000000000000000a",
@@ -409,12 +450,6 @@ fn answers_are_the_clouds_documents_byte_for_byte() {
             "<?xml version='1.0' encoding='utf-8' ?>\n<Response>\n<NonExistJobIds>{x}\
              </NonExistJobIds>\n<NonExistJobIds>{y}</NonExistJobIds>\n</Response>"
         )
-    );
-    // An empty listing: no JobsDetail, an empty NextToken.
-    let r = on_ci("GET", "pic_jobs").param("tag", "PicProcess").send(a);
-    assert_eq!(
-        r.text(),
-        "<?xml version='1.0' encoding='utf-8' ?>\n<Response>\n<NextToken/>\n</Response>"
     );
     // Errors: the engine's codes as COS error XML.
     let r = on_ci("POST", "pic_jobs")
