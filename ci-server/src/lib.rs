@@ -7,7 +7,8 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`], [`JobsConfig`] |
-//! | [`server`] | [`Server`]: bind, serve, graceful shutdown; [`spawn_for_tests`] |
+//! | [`server`] | [`Server`]: bind, serve, graceful shutdown |
+//! | [`testing`] | [`TestServer`]: the server for one test (free port, temporary root, known credentials, styles) |
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite: objects, uploads, styles) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
 //!
@@ -59,6 +60,7 @@ mod routes;
 pub mod server;
 mod state;
 pub mod store;
+pub mod testing;
 pub mod util;
 
 /// Entry points for the fuzz targets (`fuzz/`): not a stable API.
@@ -89,5 +91,6 @@ pub use error::ApiError;
 pub use process::{
     ObjectSource, ProcessContext, ProcessError, Processed, Processor, UnavailableProcessor,
 };
-pub use server::{spawn_for_tests, Server, ServerError, TestServer};
+pub use server::{Server, ServerError};
 pub use store::{LocalStore, ObjectStore};
+pub use testing::{spawn_for_tests, TestServer, TestServerBuilder};

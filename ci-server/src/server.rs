@@ -1,4 +1,4 @@
-//! The listening server: binding, the accept loop, graceful shutdown, a test helper.
+//! The listening server: binding, the accept loop, graceful shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -242,78 +242,4 @@ async fn refuse_connection(mut stream: tokio::net::TcpStream, cap: usize) {
         stream.shutdown().await
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), write).await;
-}
-
-/// A server on its own thread and runtime, stopped (gracefully) when dropped.
-#[derive(Debug)]
-pub struct TestServer {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TestServer {
-    /// The address to connect to.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Starts a server on a background thread (a two-worker runtime) and returns once it
-/// listens. Use port 0 in `config.bind` to get a free port.
-pub fn spawn_for_tests(
-    config: ServerConfig,
-    processor: Arc<dyn Processor>,
-) -> Result<TestServer, ServerError> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("ci-server-test".into())
-        .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(ServerError::Io(e)));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                match Server::bind_with(config, processor).await {
-                    Ok(server) => {
-                        let _ = ready_tx.send(Ok(server.local_addr()));
-                        let _ = server
-                            .run_until(async {
-                                let _ = stop_rx.await;
-                            })
-                            .await;
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-            });
-        })?;
-    let addr = ready_rx
-        .recv()
-        .map_err(|_| ServerError::Io(std::io::Error::other("server thread died")))??;
-    Ok(TestServer {
-        addr,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    })
 }
