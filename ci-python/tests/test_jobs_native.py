@@ -5,12 +5,15 @@ the same requests and return the same data as cos-python-sdk-v5 1.9.44 (its
 ``xml_to_dict`` and ``format_dict`` of each answer). The typed forms answer ``PicJob``s.
 
 The answers are those of ci-core's job-call tests (ci-core/tests/client/jobs.rs), in
-the shapes wire-ci.md §B documents."""
+the shapes wire-ci.md §B documents. The last test runs both clients against the local
+server's job routes (``cos_ci.serve``): open the pic bucket, describe and update its
+queue, create jobs, wait for them, get and list them, close the bucket."""
 
 from __future__ import annotations
 
 import pickle
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -254,3 +257,79 @@ def test_format_xml_matches_the_sdk() -> None:
         # The SDK writes the XML declaration first; cos-ci leaves it to the sender.
         assert official == '<?xml version="1.0" encoding="utf-8"?>\n' + ours, data
         ET.fromstring(ours)
+
+
+# -- side by side against the local server (ci-server's job routes) ----------------------
+
+VOLATILE = {"RequestId", "JobId", "CreationTime", "StartTime", "EndTime", "UpdateTime"}
+
+
+def steady(data: Any) -> Any:
+    """``data`` without what differs between two calls (ids, times)."""
+    if isinstance(data, dict):
+        return {k: steady(v) for k, v in data.items() if k not in VOLATILE}
+    if isinstance(data, list):
+        return [steady(v) for v in data]
+    return data
+
+
+def test_jobs_side_by_side_on_the_local_server(tmp_path: Path) -> None:
+    photo = (Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "corpus"
+             / "photo.jpg").read_bytes()
+    # The default bucket: the SDK names none in the Host of open / close / list pic
+    # buckets when given IP= (the cloud's CI host carries it).
+    server = cos_ci.serve(str(tmp_path / "root"), bucket=BUCKET)
+    try:
+        official, ours = make_client(qcloud_cos, server.port), make_client(cos_ci, server.port)
+        bucket, region = BUCKET, "ap-guangzhou"
+        official.put_object(Bucket=bucket, Body=photo, Key="j/photo.jpg")
+        a = official.ci_open_pic_bucket(Bucket=bucket)
+        b = ours.ci_open_pic_bucket(Bucket=bucket)
+        assert steady(a[1]) == steady(b[1]) and b[1]["PicBucket"]["BucketId"] == bucket
+        assert b[1]["RequestId"] == b[0]["x-cos-request-id"]
+        a = official.ci_get_pic_bucket(Regions=region)
+        b = ours.ci_get_pic_bucket(Regions=region)
+        assert steady(a) == steady(b) and len(b["PicBucketList"]) == 1
+        a = official.ci_get_media_pic_queue(Bucket=bucket)
+        b = ours.ci_get_media_pic_queue(Bucket=bucket)
+        assert steady(a) == steady(b)
+        queue = b["QueueList"][0]["QueueId"]
+        update = {"Name": "renamed", "QueueID": queue, "State": "Active",
+                  "NotifyConfig": {"State": "Off"}}
+        a = official.ci_update_media_pic_queue(Bucket=bucket, QueueId=queue, Request=update)
+        b = ours.ci_update_media_pic_queue(Bucket=bucket, QueueId=queue, Request=update)
+        assert steady(a) == steady(b) and b["Queue"][0]["Name"] == "renamed"
+
+        def jobs(output: str) -> Dict[str, Any]:
+            return {"Tag": "PicProcess", "Input": {"Object": "j/photo.jpg"}, "QueueId": queue,
+                    "Operation": {"PicProcess": {"IsPicInfo": "true",
+                                                 "ProcessRule": "imageMogr2/thumbnail/64x/format/png"},
+                                  "Output": {"Region": region, "Bucket": bucket,
+                                             "Object": output}}}
+
+        a = official.ci_create_media_pic_jobs(Bucket=bucket, Jobs=jobs("j/out.png"))
+        b = ours.ci_create_media_pic_jobs(Bucket=bucket, Jobs=jobs("j/out.png"))
+        assert steady(a) == steady(b)
+        ids = [a["JobsDetail"][0]["JobId"], b["JobsDetail"][0]["JobId"]]
+        for job_id in ids:
+            done = ours.wait_for_pic_job(Bucket=bucket, JobId=job_id, Timeout=60)
+            assert (done.state, done.output_object) == ("Success", "j/out.png")
+        asked = ",".join(ids + ["c0000000000000000000000000000000f"])
+        a = official.ci_get_media_pic_jobs(Bucket=bucket, JobIDs=asked)
+        b = ours.ci_get_media_pic_jobs(Bucket=bucket, JobIDs=asked)
+        assert a == b and [d["JobId"] for d in b["JobsDetail"]] == ids
+        result = b["JobsDetail"][0]["Operation"]["PicProcessResult"]["ProcessResult"]
+        assert (result["Width"], result["Height"], result["Format"]) == ("64", "40", "PNG")
+        for query in [dict(Tag="PicProcess"),
+                      dict(Tag="PicProcess", QueueId=queue, OrderByTime="Asc",
+                           States="Success", Size=1)]:
+            a = official.ci_list_media_pic_jobs(Bucket=bucket, **query)
+            b = ours.ci_list_media_pic_jobs(Bucket=bucket, **query)
+            assert a == b, query
+        typed, token = ours.ci_list_media_pic_jobs_typed(Bucket=bucket, OrderByTime="Asc")
+        assert [j.job_id for j in typed] == ids and token == ""
+        headers, closed = ours.ci_close_pic_bucket(Bucket=bucket)
+        assert closed["BucketName"] == bucket
+        assert official.ci_get_pic_bucket(Regions=region).get("PicBucketList") in ([], None)
+    finally:
+        server.close()
