@@ -333,3 +333,18 @@ def test_jobs_side_by_side_on_the_local_server(tmp_path: Path) -> None:
         assert official.ci_get_pic_bucket(Regions=region).get("PicBucketList") in ([], None)
     finally:
         server.close()
+
+
+def test_local_cos_takes_the_sdk_pic_bucket_calls() -> None:
+    """``cos_ci.testing.local_cos`` (the pytest plugin's ``cos_server``) makes its bucket
+    the default one, so the official SDK's bucket-less pic bucket calls reach it."""
+    from cos_ci.testing import local_cos
+
+    with local_cos() as cos:
+        official = cos.client("official")
+        headers, opened = official.ci_open_pic_bucket(Bucket=cos.bucket)
+        assert opened["PicBucket"]["BucketId"] == cos.bucket
+        listed = official.ci_get_pic_bucket(Regions=cos.region)
+        assert [b["BucketId"] for b in listed["PicBucketList"]] == [cos.bucket]
+        _, closed = official.ci_close_pic_bucket(Bucket=cos.bucket)
+        assert closed["BucketName"] == cos.bucket
