@@ -223,7 +223,9 @@ def test_ai_pic_matting_same(cos: LocalCos, clients: Tuple[Any, Any]) -> None:
 
 def test_ci_process_sends_and_reads_as_the_sdk(srv: CosTestServer) -> None:
     """Against the recording loopback server: the same query (``True`` as ``True``,
-    ``None`` left out) and the same typing of JSON, XML and other answers."""
+    ``None`` left out) and the same typing of JSON, XML and other answers. (That server
+    is Python threads of this process: a call holding the GIL while it waits would never
+    be answered.)"""
     answers = {
         "/a.json": (b'{"picSize": 3, "ok": true}', "application/json; charset=utf-8"),
         "/a.xml": (b"<Response><CodeStatus>0</CodeStatus></Response>", "application/xml"),
@@ -250,3 +252,4 @@ def test_ci_process_sends_and_reads_as_the_sdk(srv: CosTestServer) -> None:
     assert results[1][0][3] == {"picSize": 3, "ok": True}
     assert results[1][2][3] == {"CodeStatus": "0"}
     assert results[1][4][3] == b"\x89PNG-not-really"
+

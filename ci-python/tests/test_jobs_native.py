@@ -3,6 +3,8 @@ cos-ci with the official SDK's names and keyword arguments: both clients call th
 recording loopback server (tests/cosserver.py) with fixed answers, and cos-ci must send
 the same requests and return the same data as cos-python-sdk-v5 1.9.44 (its
 ``xml_to_dict`` and ``format_dict`` of each answer). The typed forms answer ``PicJob``s.
+The recording server is Python threads of this process, so every answered call also
+shows the GIL released while the native side waits.
 
 The answers are those of ci-core's job-call tests (ci-core/tests/client/jobs.rs), in
 the shapes wire-ci.md §B documents. The last test runs both clients against the local
