@@ -253,3 +253,26 @@ def test_ci_process_sends_and_reads_as_the_sdk(srv: CosTestServer) -> None:
     assert results[1][2][3] == {"CodeStatus": "0"}
     assert results[1][4][3] == b"\x89PNG-not-really"
 
+
+
+def test_header_kwargs_hand_the_call_to_the_official_sdk(cos: LocalCos,
+                                                         clients: Tuple[Any, Any]) -> None:
+    official, ours = clients
+    official.put_object(Bucket=cos.bucket, Body=PHOTO, Key="k/photo.jpg")
+    ours.ci_get_image_style(Bucket=cos.bucket, Request={})
+    ours.ci_process(Bucket=cos.bucket, Key="k/photo.jpg", CiProcess="ImageInspect")
+    ours.ci_get_object_qrcode(Bucket=cos.bucket, Key="k/photo.jpg", Cover=0)
+    assert ours._official_client is None, "native calls never build the official client"
+    # A header keyword (sent by the SDK, not by these native calls): served officially,
+    # with the same answer.
+    a = official.ci_process(Bucket=cos.bucket, Key="k/photo.jpg", CiProcess="ImageInspect",
+                            CacheControl="no-cache")
+    b = ours.ci_process(Bucket=cos.bucket, Key="k/photo.jpg", CiProcess="ImageInspect",
+                        CacheControl="no-cache")
+    assert a == b and b["picType"] == "jpeg"
+    assert ours._official_client is not None
+    # Its errors are cos-ci's classes.
+    with pytest.raises(cos_ci.CosServiceError) as ei:
+        ours.ci_get_object_qrcode(Bucket=cos.bucket, Key="k/missing.jpg", Cover=0,
+                                  CacheControl="no-cache")
+    assert ei.value.get_status_code() == 404
