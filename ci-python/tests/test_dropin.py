@@ -113,7 +113,7 @@ def test_native_calls_list() -> None:
         "ci_get_media_pic_queue", "ci_update_media_pic_queue", "ci_create_media_pic_jobs",
         "ci_create_media_pic_jobs_typed", "ci_get_media_pic_jobs",
         "ci_get_media_pic_jobs_typed", "ci_list_media_pic_jobs",
-        "ci_list_media_pic_jobs_typed", "wait_for_pic_job",
+        "ci_list_media_pic_jobs_typed", "iter_media_pic_jobs", "wait_for_pic_job",
     ])
 
 

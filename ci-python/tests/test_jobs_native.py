@@ -220,6 +220,11 @@ def test_typed_forms(canned: CosTestServer) -> None:
     assert token == "tok2"
     done = ours.wait_for_pic_job(Bucket=BUCKET, JobId="c01", Timeout=10)
     assert (done.job_id, done.state) == ("c01", "Success")
+    # The fixed list answer always says NextToken tok2: the iterator refuses to loop.
+    pages = ours.iter_media_pic_jobs(Bucket=BUCKET)
+    assert [next(pages).job_id for _ in range(4)] == ["c01", "c04", "c01", "c04"]
+    with pytest.raises(cos_ci.CosClientError, match="repeats NextToken 'tok2'"):
+        next(pages)
 
 
 def test_bad_arguments_refused_before_sending(srv: CosTestServer) -> None:
@@ -330,6 +335,9 @@ def test_jobs_side_by_side_on_the_local_server(tmp_path: Path) -> None:
             assert a == b, query
         typed, token = ours.ci_list_media_pic_jobs_typed(Bucket=bucket, OrderByTime="Asc")
         assert [j.job_id for j in typed] == ids and token == ""
+        # Page by page, one job a page.
+        assert [j.job_id for j in ours.iter_media_pic_jobs(
+            Bucket=bucket, OrderByTime="Asc", Size=1)] == ids
         headers, closed = ours.ci_close_pic_bucket(Bucket=bucket)
         assert closed["BucketName"] == bucket
         assert official.ci_get_pic_bucket(Regions=region).get("PicBucketList") in ([], None)

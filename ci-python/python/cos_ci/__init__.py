@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import IO, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import IO, Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Set, Tuple, Union
 from xml.sax.saxutils import escape as _xml_escape
 
 from . import _cos_ci, _official
@@ -810,6 +810,35 @@ class CosS3Client:
             int(Size), NextToken,
         )
         return jobs, token
+
+    def iter_media_pic_jobs(
+        self,
+        Bucket: str,
+        Tag: str = "PicProcess",
+        QueueId: Optional[str] = None,
+        StartCreationTime: Optional[str] = None,
+        EndCreationTime: Optional[str] = None,
+        OrderByTime: str = "Desc",
+        States: str = "All",
+        Size: int = 100,
+        NextToken: str = "",
+    ) -> Iterator[PicJob]:
+        """Every job from ``NextToken``'s page on, as ``PicJob``s, each page read when the
+        iteration reaches it. A page token seen twice raises ``CosClientError`` (a
+        service that repeats itself would otherwise loop forever)."""
+        seen: Set[str] = set()
+        token = NextToken
+        while True:
+            jobs, token = self.ci_list_media_pic_jobs_typed(
+                Bucket, Tag, QueueId, StartCreationTime, EndCreationTime, OrderByTime,
+                States, Size, token,
+            )
+            yield from jobs
+            if not token:
+                return
+            if token in seen:
+                raise CosClientError("the job list repeats NextToken %r" % token)
+            seen.add(token)
 
     def wait_for_pic_job(self, Bucket: str, JobId: str, Timeout: float = 60.0) -> PicJob:
         """Polls the job (100 ms doubling to 5 s, GIL released) until it ends or
