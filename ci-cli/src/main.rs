@@ -5,6 +5,8 @@
 mod exit;
 mod image;
 mod inspect;
+mod jobs;
+mod journal;
 mod local;
 mod remote;
 mod serve;
@@ -21,7 +23,8 @@ use clap::{Args, Parser, Subcommand};
 /// a local COS + CI server that the official SDKs work against.
 ///
 /// Exit codes: 0 success, 2 bad command line, 3 invalid input (a rule, a Pic-Operations
-/// header, a file), 4 the service answered with an error, 5 a local or network failure.
+/// header, a file), 4 the service answered with an error, 5 a local or network failure,
+/// 6 asynchronous jobs failed (`jobs submit`, `jobs wait`), 130 interrupted (Ctrl-C).
 #[derive(Parser, Debug)]
 #[command(
     name = "cos-ci",
@@ -106,6 +109,11 @@ enum Command {
 
     /// Download an object, optionally processed on the way (GET key?RULE).
     Get(remote::GetArgs),
+
+    /// Asynchronous image jobs: submit one per object under a prefix (journaled,
+    /// resumable, with a progress bar), or get, list and wait for single jobs.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
 }
 
 /// Where and as whom to send requests: flags, or the `COS_*` environment variables.
@@ -225,6 +233,7 @@ fn main() -> ExitCode {
         Command::Put(args) => remote::put(args),
         Command::ImageProcess(args) => remote::image_process(args),
         Command::Get(args) => remote::get(args),
+        Command::Jobs(command) => jobs::jobs(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
