@@ -83,6 +83,22 @@ impl Journal {
         // (its action never happened: the write comes first) and is cut off.
         let mut whole = 0u64;
         let existed = path.exists();
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| CliError::io(format!("cannot open {}", path.display()), e))?;
+        // Two runs on one journal would both submit what it lacks. The lock (flock) goes
+        // with the process, even one killed with SIGKILL.
+        file.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => CliError::invalid(format!(
+                "{} is in use by another cos-ci jobs submit",
+                path.display()
+            )),
+            std::fs::TryLockError::Error(e) => {
+                CliError::io(format!("cannot lock {}", path.display()), e)
+            }
+        })?;
         if existed {
             let len = std::fs::metadata(path)
                 .map_err(|e| CliError::io(format!("cannot stat {}", path.display()), e))?
@@ -124,11 +140,6 @@ impl Journal {
                 )));
             }
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| CliError::io(format!("cannot open {}", path.display()), e))?;
         file.set_len(whole)
             .map_err(|e| CliError::io(format!("cannot repair {}", path.display()), e))?;
         if !existed {
@@ -327,6 +338,12 @@ mod tests {
         assert!(j.is_submitted("p/a") && !j.is_submitted("p/c") && !j.is_submitted("p/d"));
         let unsettled: Vec<String> = j.unsettled().into_iter().map(|u| u.key).collect();
         assert_eq!(unsettled, ["p/c"]);
+        // One run at a time.
+        assert!(matches!(
+            Journal::open(&path, &header()),
+            Err(CliError::Invalid(m)) if m.contains("in use")
+        ));
+        drop(j);
         // Another run's settings are refused.
         let other = Record::Run {
             bucket: "b-1".into(),
