@@ -2,6 +2,10 @@
 //! the local COS + CI server. Argument parsing and printing only; the work is ci-core's
 //! and ci-server's.
 
+// The doc comments of the clap types are the --help text, written for a terminal:
+// `<Response>`, `<bucket>` and bare URLs there are meant literally, not as HTML or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+
 mod exit;
 mod image;
 mod inspect;
