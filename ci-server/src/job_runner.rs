@@ -8,12 +8,12 @@
 //! [`Processor`]: crate::process::Processor
 //! [`ObjectStore::commit_all`]: crate::store::ObjectStore::commit_all
 
-use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use ci_core::result::{PicJobProduct, PicJobSource, PicProcessResult};
 use ci_core::rule::ProcessingRule;
-use ci_jobs::{CallbackConfig, Engine, EngineConfig, Job, JobFailure, JobRunner};
+use ci_jobs::{CallbackConfig, EngineConfig, Job, JobFailure, JobRunner};
 
 use crate::address::{check_key, location};
 use crate::config::ServerConfig;
@@ -203,53 +203,4 @@ async fn run_job(state: &Arc<State>, job: &Job) -> Result<PicProcessResult, ApiE
         quality: processed.quality.unwrap_or(100),
     };
     Ok(PicProcessResult::from_parts(&source, &product))
-}
-
-/// The server's job engine, shared by the routes; taken out and stopped when the server
-/// stops (not when the last request lets go of the state: the engine must not be dropped
-/// on one of its own worker threads).
-pub(crate) struct JobService {
-    engine: RwLock<Option<Arc<Engine>>>,
-}
-
-impl JobService {
-    pub(crate) fn new(engine: Engine) -> Self {
-        JobService {
-            engine: RwLock::new(Some(Arc::new(engine))),
-        }
-    }
-
-    /// The engine, or 503 once the server is stopping.
-    pub(crate) fn engine(&self) -> Result<Arc<Engine>, ApiError> {
-        self.engine
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| ApiError::slow_down("the server is stopping"))
-    }
-
-    /// Stops the engine: no new job starts, running ones finish, threads are joined. Waits
-    /// (bounded) for requests still holding the engine to let go; should one still hold
-    /// it, the engine stops when that request ends. Blocks: call it on a blocking thread.
-    pub(crate) fn shutdown(&self) {
-        let taken = self
-            .engine
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        let Some(mut engine) = taken else { return };
-        for _ in 0..500 {
-            match Arc::try_unwrap(engine) {
-                Ok(engine) => {
-                    engine.shutdown();
-                    return;
-                }
-                Err(shared) => {
-                    engine = shared;
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-            }
-        }
-        tracing::warn!("a request still holds the job engine; it stops when that request ends");
-    }
 }

@@ -52,6 +52,7 @@ mod form;
 mod header_case;
 mod http;
 mod job_runner;
+mod job_service;
 pub mod process;
 mod processing;
 mod replay;

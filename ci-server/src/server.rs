@@ -16,7 +16,8 @@ use tokio::sync::Semaphore;
 
 use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
-use crate::job_runner::{engine_config, JobService, ServerJobRunner, StateSlot, JOBS_DB};
+use crate::job_runner::{engine_config, ServerJobRunner, StateSlot, JOBS_DB};
+use crate::job_service::JobService;
 use crate::process::Processor;
 use crate::replay::ReplayStore;
 use crate::state::State;

@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
-use crate::job_runner::JobService;
+use crate::job_service::JobService;
 use crate::process::Processor;
 use crate::replay::ReplayStore;
 use crate::store::ObjectStore;
