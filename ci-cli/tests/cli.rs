@@ -215,7 +215,7 @@ fn info_reports_what_the_cloud_would() {
     }
     let json = stdout(&cos_ci(&["info", "--json", PHOTO]));
     assert!(
-        json.starts_with(r#"{"format":"jpg","width":"640","height":"400","size":"55130""#),
+        json.starts_with(r#"{"format":"jpeg","width":"640","height":"400","size":"55130""#),
         "{json}"
     );
     let bad = cos_ci(&[

@@ -109,7 +109,8 @@ pub fn image_info_json(bytes: &[u8], limits: &Limits) -> Result<String> {
 
 impl InfoReport {
     /// The `imageInfo` answer: a JSON object whose values are strings, keys in this
-    /// order: `format` (lower-case rule name, `jpg` for JPEG), `width height size md5
+    /// order: `format` (lower case, `jpeg` for JPEG as the cloud answers, else the rule name:
+    /// `png`, `gif`, `webp`, ...), `width height size md5
     /// frame_count`, and (**ours**) `bit_depth vertical_dpi horizontal_dpi orientation`.
     ///
     /// ```
@@ -117,13 +118,13 @@ impl InfoReport {
     /// let photo = std::fs::read(format!("{dir}/photo.jpg"))?;
     /// let report = ci_core::process::image_info_with(&photo, &Default::default())?;
     /// let json = report.to_json();
-    /// assert!(json.starts_with(r#"{"format":"jpg","width":"640","height":"400""#));
+    /// assert!(json.starts_with(r#"{"format":"jpeg","width":"640","height":"400""#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_json(&self) -> String {
         let i = &self.info;
         let fields: [(&str, String); 10] = [
-            ("format", self.probe.format.rule_name().to_string()),
+            ("format", info_format_name(self.probe.format).to_string()),
             ("width", i.width.to_string()),
             ("height", i.height.to_string()),
             ("size", self.size.to_string()),
@@ -145,6 +146,16 @@ impl InfoReport {
             .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
             .collect();
         format!("{{{}}}", body.join(","))
+    }
+}
+
+/// The `imageInfo` answer's name of a format: the cloud writes `jpeg` where rules and
+/// ProcessResults write `jpg` (its documented answer:
+/// `{"format": "jpeg", "width": "960", ...}`).
+fn info_format_name(format: Format) -> &'static str {
+    match format {
+        Format::Jpeg => "jpeg",
+        other => other.rule_name(),
     }
 }
 

@@ -170,7 +170,7 @@ fn json_answers() {
     let j: serde_json::Value =
         serde_json::from_str(&process::image_info_json(&corpus("photo.jpg"), &l).expect("json"))
             .expect("valid json");
-    assert_eq!(j["format"], "jpg");
+    assert_eq!(j["format"], "jpeg", "the cloud's imageInfo name of JPEG");
     assert_eq!(j["width"], "640");
     assert_eq!(j["height"], "400");
     assert_eq!(j["size"], "55130");
