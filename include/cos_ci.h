@@ -223,11 +223,21 @@ typedef struct cos_ci_credentials cos_ci_credentials;
 // The facts of one image: Format, Width, Height, Size, MD5, Quality, Ave, Orientation,
 // FrameCount, BitDepth, VerticalDPI, HorizontalDPI, and (when read from input bytes) the
 // `imageInfo` JSON answer. Empty after `cos_ci_image_info_new`, filled by
-// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`.
+// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`, or from the response
+// of `cos_ci_client_get_image_info` (the service's answer).
 //
 // Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
 // `cos_ci_image_info_read` needs exclusive access.
 typedef struct cos_ci_image_info cos_ci_image_info;
+
+// What image inspection found: the image's size and type and whether data is hidden
+// after the image's end (where, how much, of which kind). Empty after
+// `cos_ci_inspect_result_new`, filled by `cos_ci_inspect_result_read` (local engine) or
+// borrowed from the response of `cos_ci_client_image_inspect`.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+// `cos_ci_inspect_result_read` needs exclusive access.
+typedef struct cos_ci_inspect_result cos_ci_inspect_result;
 
 // A local COS + CI server running on its own threads, listening on a free port of
 // 127.0.0.1, with every well-formed `BucketName-APPID` bucket usable. Made by
@@ -253,6 +263,15 @@ typedef struct cos_ci_pic_operations cos_ci_pic_operations;
 // `cos_ci_process*` calls need exclusive access. Handles are independent: several
 // threads may process at once, each with its own handle.
 typedef struct cos_ci_processed cos_ci_processed;
+
+// The QR codes found in an image: each code's text and corners, and, when asked to
+// cover them, the image with a mosaic over every code. Empty after
+// `cos_ci_qrcode_result_new`, filled by `cos_ci_qrcode_result_read` (local engine) or
+// borrowed from the response of `cos_ci_client_get_object_qrcode`.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+// `cos_ci_qrcode_result_read` needs exclusive access.
+typedef struct cos_ci_qrcode_result cos_ci_qrcode_result;
 
 // The answer to a client call: HTTP status, response headers, the UploadResult (for
 // uploads and `image_process` with Pic-Operations), the downloaded body (for
@@ -629,6 +648,539 @@ cos_ci_result cos_ci_response_error_string(const cos_ci_response *resp,
                                            size_t len,
                                            size_t *out_len);
 
+// Creates an empty inspection result in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_inspect_result_new(cos_ci_inspect_result **out);
+
+// Frees a handle from `cos_ci_inspect_result_new`; NULL is ignored. (Results borrowed
+// from a `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `result` is NULL or a handle from `cos_ci_inspect_result_new`, not used afterwards.
+void cos_ci_inspect_result_free(cos_ci_inspect_result *result);
+
+// Inspects the file `input` with the local engine, as the service's `?imageInspect`
+// does: an MPEG-TS stream appended to an image or posing as one, and other data (ZIP,
+// RAR, script, executable, ...) after the image's end. Nothing is decoded. On failure
+// the handle is empty and its last error says why: `COS_CI_RESULT_INVALID_IMAGE`
+// (empty, or neither an image nor an MPEG-TS stream), `_IMAGE_TOO_LARGE` (over 32 MB).
+//
+// # Safety
+//
+// `result` is a live handle used by no other thread; `input` points to `input_len`
+// bytes.
+cos_ci_result cos_ci_inspect_result_read(cos_ci_inspect_result *result,
+                                         const uint8_t *input,
+                                         size_t input_len);
+
+// The inspected file's size in bytes (`picSize`) into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_inspect_result_pic_size(const cos_ci_inspect_result *result, uint64_t *out);
+
+// The file's type (`picType`: `jpg`, `png`, `gif`, `webp`, `bmp`, ..., `ts` for a bare
+// MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_pic_type(const cos_ci_inspect_result *result,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t *out_len);
+
+// Whether data is hidden in the file (`suspicious`) into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_inspect_result_suspicious(const cos_ci_inspect_result *result, bool *out);
+
+// Where the hidden data is: its first and last byte offsets (`suspiciousBeginByte`,
+// `suspiciousEndByte`, inclusive) and its size (`suspiciousSize`).
+// `COS_CI_RESULT_NOT_PRESENT` for a clean file (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `begin`, `end` and `size` are writable.
+cos_ci_result cos_ci_inspect_result_suspicious_range(const cos_ci_inspect_result *result,
+                                                     uint64_t *begin,
+                                                     uint64_t *end,
+                                                     uint64_t *size);
+
+// The kind of the hidden data (`suspiciousType`: `MPEG-TS`, `ZIP`, ...).
+// `COS_CI_RESULT_NOT_PRESENT` for a clean file (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_suspicious_type(const cos_ci_inspect_result *result,
+                                                    uint8_t *buf,
+                                                    size_t len,
+                                                    size_t *out_len);
+
+// Writes the result as the service's JSON answer (numbers as numbers, `suspicious` a
+// boolean): `{"picSize":158421,"picType":"jpg","suspicious":false}`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_json(const cos_ci_inspect_result *result,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// Writes the last error text of `result` (empty after a success).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_last_error(const cos_ci_inspect_result *result,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t *out_len);
+
+// Creates an empty QR-code result in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_qrcode_result_new(cos_ci_qrcode_result **out);
+
+// Frees a handle from `cos_ci_qrcode_result_new`; NULL is ignored. (Results borrowed
+// from a `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `result` is NULL or a handle from `cos_ci_qrcode_result_new`, not used afterwards.
+void cos_ci_qrcode_result_free(cos_ci_qrcode_result *result);
+
+// Finds and reads the QR codes of the image `input` with the local engine (the
+// service's `?ci-process=QRcode`); with `cover`, also paints a mosaic over each code
+// and keeps the image (in the input's format) for `cos_ci_qrcode_result_image`. An
+// image without codes is a success with no codes. On failure the handle is empty and
+// its last error says why, starting with the service's error code:
+// `COS_CI_RESULT_INVALID_IMAGE`, `_IMAGE_TOO_LARGE`, `_IMAGE_RESOLUTION_EXCEED`,
+// `_UNSUPPORTED`.
+//
+// # Safety
+//
+// `result` is a live handle used by no other thread; `input` points to `input_len`
+// bytes.
+cos_ci_result cos_ci_qrcode_result_read(cos_ci_qrcode_result *result,
+                                        const uint8_t *input,
+                                        size_t input_len,
+                                        bool cover);
+
+// Number of codes found into `*out` (0: none; the service's `CodeStatus` is 0 then).
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_qrcode_result_count(const cos_ci_qrcode_result *result, size_t *out);
+
+// The text of code `index` (`<CodeUrl>`).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_text(const cos_ci_qrcode_result *result,
+                                        size_t index,
+                                        uint8_t *buf,
+                                        size_t len,
+                                        size_t *out_len);
+
+// Number of corners of code `index` into `*out` (4 for the codes this library finds:
+// top-left, top-right, bottom-right, bottom-left in the code's own orientation).
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_qrcode_result_point_count(const cos_ci_qrcode_result *result,
+                                               size_t index,
+                                               size_t *out);
+
+// Corner `point` of code `index`, in pixels of the image, into `*x` and `*y`.
+// `COS_CI_RESULT_INDEX_OUT_OF_RANGE` past the last code or corner;
+// `COS_CI_RESULT_INVALID_ARGUMENT` when the service wrote the point as something other
+// than `x,y` (read it as text with `cos_ci_qrcode_result_to_xml`).
+//
+// # Safety
+//
+// `result` is a live handle; `x` and `y` are writable.
+cos_ci_result cos_ci_qrcode_result_point(const cos_ci_qrcode_result *result,
+                                         size_t index,
+                                         size_t point,
+                                         int64_t *x,
+                                         int64_t *y);
+
+// The image with the codes covered (asked with `cover`), with the buffer conventions.
+// `COS_CI_RESULT_NOT_PRESENT` when the codes were not covered (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_image(const cos_ci_qrcode_result *result,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// Writes the codes as the service's `<Response>` (`<CodeStatus>`, one `<QRcodeInfo>`
+// per code; without the covered image). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_to_xml(const cos_ci_qrcode_result *result,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
+
+// Writes the last error text of `result` (empty after a success).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_last_error(const cos_ci_qrcode_result *result,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+// Makes a code of `content` with the local engine, as the service's
+// `?ci-process=qrcode-generate` does: `mode` 0 a QR code, `width` pixels square; `mode`
+// 1 a Code 128 barcode (printable ASCII), `width` pixels wide. The PNG goes into
+// `processed` (read it with `cos_ci_processed_bytes`, its ImageInfo with
+// `cos_ci_processed_image_info`). `COS_CI_RESULT_INVALID_ARGUMENT` for an empty
+// content, a `mode` other than 0 or 1, a width over the output limit, or text a
+// barcode cannot carry (the handle's last error says which); the handle is then empty.
+//
+// # Safety
+//
+// `processed` is a live handle used by no other thread; `content` points to
+// `content_len` bytes.
+cos_ci_result cos_ci_qrcode_generate(cos_ci_processed *processed,
+                                     const uint8_t *content,
+                                     size_t content_len,
+                                     uint32_t width,
+                                     uint32_t mode);
+
+// `PUT /?style` on the bucket's pic host (`ci_put_image_style`): adds the style `name`
+// with the processing rule `body` (e.g. `imageMogr2/thumbnail/200x`), or replaces the
+// rule of an existing one. A malformed rule or name is refused before sending
+// (`COS_CI_RESULT_CLIENT_ERROR`, the client's last error says where). Afterwards
+// `style/NAME` works in Pic-Operations, download rules and `key!NAME` URLs.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_put_image_style(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            const uint8_t *body,
+                                            size_t body_len,
+                                            cos_ci_response **out);
+
+// `GET /?style` (`ci_get_image_style`): the bucket's styles, or only `name` (NULL for
+// all; no such style gives an empty list). Read them with `cos_ci_response_style_count`,
+// `_style_name` and `_style_body`.
+//
+// # Safety
+//
+// As for `cos_ci_client_put_image_style`; `name` may be NULL.
+cos_ci_result cos_ci_client_get_image_style(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            cos_ci_response **out);
+
+// `DELETE /?style` (`ci_delete_image_style`): deletes the style `name`.
+//
+// # Safety
+//
+// As for `cos_ci_client_put_image_style`.
+cos_ci_result cos_ci_client_delete_image_style(const cos_ci_client *client,
+                                               const uint8_t *bucket,
+                                               size_t bucket_len,
+                                               const uint8_t *name,
+                                               size_t name_len,
+                                               cos_ci_response **out);
+
+// Number of styles in the answer of `cos_ci_client_get_image_style` into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_style_count(const cos_ci_response *resp, size_t *out);
+
+// The name (`StyleName`) of style `index`.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_style_name(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// The processing rule (`StyleBody`) of style `index`.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_style_body(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// `GET /<key>?imageInspect` (`ci_image_inspect`): what is hidden after the image's
+// data. Read the answer with `cos_ci_response_inspect_result`.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_image_inspect(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          const uint8_t *key,
+                                          size_t key_len,
+                                          cos_ci_response **out);
+
+// The inspection result of `cos_ci_client_image_inspect` into `*out`: borrowed, valid
+// until the response is freed; do not free it. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_inspect_result(const cos_ci_response *resp,
+                                             const cos_ci_inspect_result **out);
+
+// `GET /<key>?ci-process=QRcode&cover=<0|1>&bar-type=<n>` (`ci_get_object_qrcode`):
+// the codes in the stored image and, with `cover`, the image with a mosaic over them.
+// `bar_type`: 0 QR codes and barcodes, 1 QR codes only, 2 barcodes only (other values:
+// `COS_CI_RESULT_INVALID_ARGUMENT`). Read the answer with
+// `cos_ci_response_qrcode_result`.
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_object_qrcode(const cos_ci_client *client,
+                                              const uint8_t *bucket,
+                                              size_t bucket_len,
+                                              const uint8_t *key,
+                                              size_t key_len,
+                                              bool cover,
+                                              uint32_t bar_type,
+                                              cos_ci_response **out);
+
+// The codes found by `cos_ci_client_get_object_qrcode` into `*out`: borrowed, valid
+// until the response is freed; do not free it. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_qrcode_result(const cos_ci_response *resp,
+                                            const cos_ci_qrcode_result **out);
+
+// `GET /?ci-process=qrcode-generate` (`ci_qrcode_generate`): a QR code (`mode` 0) or a
+// barcode (`mode` 1) of `content`, `width` pixels wide. The image (decoded from the
+// answer's Base64) is the response body: `cos_ci_response_body`.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_qrcode_generate(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *content,
+                                            size_t content_len,
+                                            uint32_t width,
+                                            uint32_t mode,
+                                            cos_ci_response **out);
+
+// `GET /<key>?imageInfo` (`ci_get_image_info`): format, size and dimensions. Read them
+// with `cos_ci_response_image_info` (Format in upper case as everywhere in this
+// library, `JPEG`, where the service writes `jpg`).
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_info(const cos_ci_client *client,
+                                           const uint8_t *bucket,
+                                           size_t bucket_len,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           cos_ci_response **out);
+
+// The ImageInfo of `cos_ci_client_get_image_info` into `*out`: borrowed, valid until
+// the response is freed; never pass it to `cos_ci_image_info_free`. Read it with
+// `cos_ci_image_info_string` (Format, MD5) and `cos_ci_image_info_number` (Width,
+// Height, Size, FrameCount, BitDepth, VerticalDPI, HorizontalDPI, Orientation; each
+// present when the answer has it). `COS_CI_RESULT_NOT_PRESENT` for the response of
+// another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_image_info(const cos_ci_response *resp,
+                                         const cos_ci_image_info **out);
+
+// `GET /<key>?exif` (`ci_get_image_exif_info`): the image's EXIF tags. Read them with
+// `cos_ci_response_exif_count`, `_exif_name`, `_exif_value` or `_exif_get`; an image
+// without EXIF has none (the service answers `{"error":"no exif data"}`).
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_exif_info(const cos_ci_client *client,
+                                                const uint8_t *bucket,
+                                                size_t bucket_len,
+                                                const uint8_t *key,
+                                                size_t key_len,
+                                                cos_ci_response **out);
+
+// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into
+// `*out` (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for the response of
+// another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_exif_count(const cos_ci_response *resp, size_t *out);
+
+// The name of EXIF tag `index` (`DateTime`, `Make`, ...).
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_exif_name(const cos_ci_response *resp,
+                                        size_t index,
+                                        uint8_t *buf,
+                                        size_t len,
+                                        size_t *out_len);
+
+// The value of EXIF tag `index`, as the service writes it (`val`).
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_exif_value(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// The value of the EXIF tag named `name` (exact case); `COS_CI_RESULT_NOT_PRESENT`
+// when the image has no such tag (or for the response of another call).
+//
+// # Safety
+//
+// `resp` is a live response; `name` points to `name_len` bytes; `buf` is NULL or has
+// `len` writable bytes; `out_len` is writable.
+cos_ci_result cos_ci_response_exif_get(const cos_ci_response *resp,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t *out_len);
+
+// `GET /<key>?imageAve` (`ci_get_image_ave_info`): the image's mean colour. Read it
+// with `cos_ci_response_image_ave`.
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_ave_info(const cos_ci_client *client,
+                                               const uint8_t *bucket,
+                                               size_t bucket_len,
+                                               const uint8_t *key,
+                                               size_t key_len,
+                                               cos_ci_response **out);
+
+// The mean colour of `cos_ci_client_get_image_ave_info` into `*out` as `0xRRGGBB`
+// (the answer's `RGB`). `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_image_ave(const cos_ci_response *resp, uint32_t *out);
+
+// `GET /<key>?imageMogr2/format/<compress_type>` (`ci_download_compress_image`):
+// downloads the image recompressed as `avif` or `webp` (the cloud's `tpg` and `heif`
+// where the service encodes them; the local server refuses them with a service error).
+// With `path` NULL the image is the response body (`cos_ci_response_body`); otherwise
+// it is written to the file `path` (created or truncated).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes (`path` may be
+// NULL); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_download_compress_image(const cos_ci_client *client,
+                                                    const uint8_t *bucket,
+                                                    size_t bucket_len,
+                                                    const uint8_t *key,
+                                                    size_t key_len,
+                                                    const uint8_t *compress_type,
+                                                    size_t compress_type_len,
+                                                    const uint8_t *path,
+                                                    size_t path_len,
+                                                    cos_ci_response **out);
+
+// `GET /<key>?ci-process=<ci_process>&<params>` (`ci_process`): any `ci-process` on a
+// stored object (`QRcode`, `ImageInspect`, `AIPicMatting`, ...), its answer kept as
+// sent: the body (`cos_ci_response_body`) and its `Content-Type`
+// (`cos_ci_response_header_get`), XML, JSON or an image. `params` are the process's
+// arguments, each with a value (`(NULL, 0)` for none). Arguments a known process does
+// not take are refused before sending (`COS_CI_RESULT_CLIENT_ERROR`). Calls on the
+// bucket itself have their own functions (`cos_ci_client_qrcode_generate`).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `params` holds
+// `params_len` pairs (or is `(NULL, 0)`); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_ci_process(const cos_ci_client *client,
+                                       const uint8_t *bucket,
+                                       size_t bucket_len,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       const uint8_t *ci_process,
+                                       size_t ci_process_len,
+                                       const cos_ci_kv *params,
+                                       size_t params_len,
+                                       cos_ci_response **out);
+
 // Creates an empty Pic-Operations (no rules, `is_pic_info` off) in `*out`.
 //
 // # Safety
@@ -815,8 +1367,9 @@ cos_ci_result cos_ci_image_info_number(const cos_ci_image_info *info,
 // Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
 // values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
 // bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
-// empty handle and on the ImageInfo of a `cos_ci_processed` (read the output bytes with
-// `cos_ci_image_info_read` for its JSON).
+// empty handle, on the ImageInfo of a `cos_ci_processed` (read the output bytes with
+// `cos_ci_image_info_read` for its JSON) and on that of a `cos_ci_response`
+// (`cos_ci_response_image_info`: the typed answer is kept, not its text).
 //
 // # Safety
 //

@@ -28,6 +28,8 @@
 
 mod client;
 mod ffi;
+mod image_api;
+mod image_client;
 mod ops;
 mod process;
 mod results;
@@ -37,6 +39,8 @@ mod sign;
 
 pub use client::*;
 pub use ffi::cos_ci_result;
+pub use image_api::*;
+pub use image_client::*;
 pub use ops::*;
 pub use process::*;
 pub use results::*;
