@@ -126,6 +126,23 @@ pub enum ClientError {
     /// A successful answer that cannot be read (malformed XML or JSON, missing header).
     #[error("unreadable answer: {0}")]
     InvalidResponse(String),
+    /// [`wait_for_job`](super::CosClient::wait_for_job): the service does not know the job.
+    #[error("no job {job_id} in this bucket")]
+    JobNotFound {
+        /// The id asked for.
+        job_id: String,
+    },
+    /// [`wait_for_job`](super::CosClient::wait_for_job): the job had not ended when the
+    /// time ran out.
+    #[error("job {job_id} still {state} after {waited:?}")]
+    JobWaitTimeout {
+        /// The job.
+        job_id: String,
+        /// Its last state seen (`Submitted`, `Running`, ...).
+        state: crate::result::JobState,
+        /// How long was waited.
+        waited: std::time::Duration,
+    },
     /// A request that needs a replayable body (EnableMD5, multipart) got a one-shot reader.
     #[error("{0} needs a replayable body (bytes or a file), not a one-shot reader")]
     BodyNotReplayable(&'static str),

@@ -13,7 +13,18 @@
 //! | [`CosClient::head_object`], [`CosClient::delete_object`] | `HEAD` / `DELETE /<key>` |
 //! | [`CosClient::v4_upload`], [`CosClient::v4_image_process`] | legacy `POST /files/v2/<appid>/<bucket>/<file>` |
 //! | [`CosClient::get_presigned_url`], [`CosClient::get_presigned_download_url`] | pre-signed URLs |
+//! | pic buckets, pic queues, pic jobs, [`CosClient::wait_for_job`], [`CosClient::list_objects`] | see [asynchronous jobs](#asynchronous-jobs) |
 //! | styles, `imageInspect`, QR codes, `imageInfo`/`exif`/`imageAve`, `ci_process`, ... | see [the image API](#the-image-api) |
+//!
+//! # Asynchronous jobs
+//!
+//! The cloud's fourth processing mode, by the Python SDK's names:
+//! [`CosClient::ci_open_pic_bucket`], [`CosClient::ci_get_pic_bucket`],
+//! [`CosClient::ci_close_pic_bucket`], [`CosClient::ci_get_media_pic_queue`],
+//! [`CosClient::ci_update_media_pic_queue`], [`CosClient::ci_create_media_pic_jobs`],
+//! [`CosClient::ci_get_media_pic_jobs`], [`CosClient::ci_list_media_pic_jobs`] (and every
+//! page: [`CosClient::ci_list_media_pic_jobs_pages`]); [`CosClient::wait_for_job`] polls a
+//! job until it ends.
 //!
 //! # The image API
 //!
@@ -44,6 +55,7 @@ mod ci_api;
 mod config;
 mod download;
 mod error;
+mod jobs;
 mod multipart;
 mod options;
 mod v4;
@@ -67,6 +79,10 @@ pub use ci_api::CiProcessData;
 pub use config::CosConfig;
 pub use download::ObjectStream;
 pub use error::{ClientError, CosClientError, Result, ServiceError};
+pub use jobs::{
+    JobOrder, ListPicJobsQuery, ObjectPages, PicBucketQuery, PicJobPages, PicQueueQuery,
+    WaitPolicy, MAX_JOB_IDS_PER_CALL,
+};
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions, PicOperationsValue};
 pub use v4::V4_MAX_INPUT;
@@ -146,7 +162,8 @@ pub(crate) struct Request<'b> {
     pub params: Vec<(String, Option<String>)>,
     pub headers: Vec<(String, String)>,
     pub body: Option<&'b mut Body>,
-    /// Retry on 5xx and connection errors (only taken when the body can be replayed).
+    /// Retry on 500/502/503/504 and connection errors (only taken when the body can be
+    /// replayed).
     pub retry: bool,
     /// Verify `x-cos-hash-crc64ecma` against the bytes sent.
     pub check_crc: bool,
@@ -227,6 +244,12 @@ fn now_unix() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Statuses worth another attempt: a failure or overload that may pass. Other 5xx
+/// (501 Not Implemented, 505, ...) answer the same every time.
+fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
 }
 
 fn is_retryable_transport(e: &reqwest::Error) -> bool {
@@ -339,7 +362,7 @@ impl CosClient {
                 }
                 Ok(resp) => {
                     let status = resp.status();
-                    if status.is_server_error() && attempt < max_attempts {
+                    if is_retryable_status(status.as_u16()) && attempt < max_attempts {
                         drop(resp);
                         self.backoff(attempt);
                         continue;

@@ -123,6 +123,23 @@ fn retries_are_bounded_and_report_the_last_error() {
 }
 
 #[test]
+fn only_500_502_503_504_are_retried() {
+    // 501 (and the other 5xx) answer the same every time: one attempt.
+    for status in [501u16, 505, 507] {
+        let srv = TestServer::start(move |_, _| Reply::status(status));
+        let err = srv.client().delete_object(BUCKET, "a").unwrap_err();
+        assert_eq!(err.as_service().unwrap().status, status);
+        assert_eq!(srv.requests().len(), 1, "{status} is not retried");
+    }
+    for status in [500u16, 502, 503, 504] {
+        let srv = TestServer::start(move |_, _| Reply::status(status));
+        let err = srv.client().delete_object(BUCKET, "a").unwrap_err();
+        assert_eq!(err.as_service().unwrap().status, status);
+        assert_eq!(srv.requests().len(), 3, "{status}: 1 try + 2 retries");
+    }
+}
+
+#[test]
 fn one_shot_reader_is_not_retried() {
     let srv = TestServer::start(|_, _| Reply::status(500));
     let err = srv

@@ -5,6 +5,7 @@ mod support;
 
 mod download;
 mod errors;
+mod jobs;
 mod multipart;
 mod requests;
 mod rules;
