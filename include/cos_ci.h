@@ -685,8 +685,8 @@ cos_ci_result cos_ci_inspect_result_read(cos_ci_inspect_result *result,
 // `result` is a live handle; `out` is writable.
 cos_ci_result cos_ci_inspect_result_pic_size(const cos_ci_inspect_result *result, uint64_t *out);
 
-// The file's type (`picType`: `jpg`, `png`, `gif`, `webp`, `bmp`, ..., `ts` for a bare
-// MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+// The file's type (`picType`: `jpeg`, `png`, `gif`, `webp`, `bmp`, `avif`, `tiff`, `ts` for a
+// bare MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
 //
 // # Safety
 //
@@ -730,7 +730,7 @@ cos_ci_result cos_ci_inspect_result_suspicious_type(const cos_ci_inspect_result 
                                                     size_t *out_len);
 
 // Writes the result as the service's JSON answer (numbers as numbers, `suspicious` a
-// boolean): `{"picSize":158421,"picType":"jpg","suspicious":false}`.
+// boolean): `{"picSize":158421,"picType":"jpeg","suspicious":false}`.
 // `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
 //
 // # Safety

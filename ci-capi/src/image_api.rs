@@ -118,8 +118,8 @@ pub unsafe extern "C" fn cos_ci_inspect_result_pic_size(
     })
 }
 
-/// The file's type (`picType`: `jpg`, `png`, `gif`, `webp`, `bmp`, ..., `ts` for a bare
-/// MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+/// The file's type (`picType`: `jpeg`, `png`, `gif`, `webp`, `bmp`, `avif`, `tiff`, `ts` for a
+/// bare MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
 ///
 /// # Safety
 ///
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn cos_ci_inspect_result_suspicious_type(
 }
 
 /// Writes the result as the service's JSON answer (numbers as numbers, `suspicious` a
-/// boolean): `{"picSize":158421,"picType":"jpg","suspicious":false}`.
+/// boolean): `{"picSize":158421,"picType":"jpeg","suspicious":false}`.
 /// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
 ///
 /// # Safety
