@@ -16,7 +16,8 @@
  *    counted), so a buffer of *out_len + 1 bytes yields a C string.
  *  - Handles come from _new (or client calls) and are released with their _free.
  *    Handles that can fail keep their last error: cos_ci_<handle>_last_error.
- *  - Field selectors (cos_ci_field, cos_ci_rule_part) are passed as uint32_t.
+ *  - Field selectors (cos_ci_field, cos_ci_rule_part, cos_ci_job_field) are passed as
+ *    uint32_t.
  */
 
 #ifndef COS_CI_H
@@ -94,6 +95,12 @@ enum cos_ci_result
   COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED = 24,
   // Local processing: encoding a valid image failed (a bug or resource problem).
   COS_CI_RESULT_PROCESSING_FAILED = 25,
+  // `cos_ci_client_wait_for_job`: the service does not know the job (the client's
+  // last error names it).
+  COS_CI_RESULT_JOB_NOT_FOUND = 26,
+  // `cos_ci_client_wait_for_job`: the job had not ended when the time ran out (the
+  // client's last error names its last state).
+  COS_CI_RESULT_JOB_WAIT_TIMEOUT = 27,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -193,6 +200,74 @@ typedef uint32_t cos_ci_rule_part;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Selects a field of a `cos_ci_pic_job` (`cos_ci_pic_job_string` for text,
+// `cos_ci_pic_job_number` for numbers). Passed as `uint32_t`.
+enum cos_ci_job_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `JobId` (text): `c` and 32 hex digits.
+  COS_CI_JOB_FIELD_JOB_ID = 0,
+  // `State` (text): `Submitted`, `Running`, `Success`, `Failed`, `Pause`, `Cancel`.
+  COS_CI_JOB_FIELD_STATE = 1,
+  // `Code` (text): `Success`, or the error code of a failed job.
+  COS_CI_JOB_FIELD_CODE = 2,
+  // `Message` (text): empty, or the error text of a failed job.
+  COS_CI_JOB_FIELD_MESSAGE = 3,
+  // `CreationTime` (text, `YYYY-MM-DDTHH:MM:SS+0800`).
+  COS_CI_JOB_FIELD_CREATION_TIME = 4,
+  // `StartTime` (text; `-` until the job starts).
+  COS_CI_JOB_FIELD_START_TIME = 5,
+  // `EndTime` (text; `-` until the job ends).
+  COS_CI_JOB_FIELD_END_TIME = 6,
+  // `QueueId` (text).
+  COS_CI_JOB_FIELD_QUEUE_ID = 7,
+  // `Tag` (text): `PicProcess`.
+  COS_CI_JOB_FIELD_TAG = 8,
+  // `Input.Object` (text): the source key.
+  COS_CI_JOB_FIELD_INPUT_OBJECT = 9,
+  // `Input.BucketId` (text; absent in a create answer that lacks it).
+  COS_CI_JOB_FIELD_INPUT_BUCKET = 10,
+  // `Input.Region` (text; may be absent).
+  COS_CI_JOB_FIELD_INPUT_REGION = 11,
+  // `Operation.Output.Bucket` (text).
+  COS_CI_JOB_FIELD_OUTPUT_BUCKET = 12,
+  // `Operation.Output.Region` (text).
+  COS_CI_JOB_FIELD_OUTPUT_REGION = 13,
+  // `Operation.Output.Object` (text): the result key.
+  COS_CI_JOB_FIELD_OUTPUT_OBJECT = 14,
+  // `Operation.PicProcess.ProcessRule` (text; absent for a template job).
+  COS_CI_JOB_FIELD_PROCESS_RULE = 15,
+  // `Operation.TemplateId` (text; absent for a rule job).
+  COS_CI_JOB_FIELD_TEMPLATE_ID = 16,
+  // `Operation.UserData` (text; absent when not sent).
+  COS_CI_JOB_FIELD_USER_DATA = 17,
+  // `PicProcessResult.ObjectName` (text; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_OBJECT = 18,
+  // `PicProcessResult.ProcessResult.Format` (text; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_FORMAT = 19,
+  // `PicProcessResult.ProcessResult.Etag` (text, quotes included; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_ETAG = 20,
+  // `Operation.JobLevel` (number).
+  COS_CI_JOB_FIELD_JOB_LEVEL = 21,
+  // `PicProcessResult.ProcessResult.Width` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_WIDTH = 22,
+  // `PicProcessResult.ProcessResult.Height` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_HEIGHT = 23,
+  // `PicProcessResult.ProcessResult.Size` in bytes (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_SIZE = 24,
+  // `PicProcessResult.ProcessResult.Quality` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_QUALITY = 25,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cos_ci_job_field cos_ci_job_field;
+#else
+typedef uint32_t cos_ci_job_field;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A COS client (connection pool, credentials, retries).
 //
 // Thread safety: `Send` and `Sync`: every call takes `const cos_ci_client *` and may
@@ -245,6 +320,13 @@ typedef struct cos_ci_inspect_result cos_ci_inspect_result;
 //
 // Thread safety: `Send` and `Sync`; every function takes it as `const`.
 typedef struct cos_ci_local_server cos_ci_local_server;
+
+// One pic job (`<JobsDetail>`): its state, source, operation and, once `Success`, its
+// result. Borrowed from a `cos_ci_response` (`cos_ci_response_pic_job`; freed with the
+// response) or the caller's from `cos_ci_client_wait_for_job` (`cos_ci_pic_job_free`).
+//
+// Thread safety: `Send` and `Sync`; immutable.
+typedef struct cos_ci_pic_job cos_ci_pic_job;
 
 // A Pic-Operations document: `is_pic_info` plus up to 5 rules (fileid, rule, optional
 // bucket). Built with `cos_ci_pic_operations_add_rule` or filled by
@@ -1180,6 +1262,280 @@ cos_ci_result cos_ci_client_ci_process(const cos_ci_client *client,
                                        const cos_ci_kv *params,
                                        size_t params_len,
                                        cos_ci_response **out);
+
+// Frees a job from `cos_ci_client_wait_for_job`; NULL is ignored. (Jobs borrowed from a
+// `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `job` is NULL or a handle from `cos_ci_client_wait_for_job`, not used afterwards.
+void cos_ci_pic_job_free(cos_ci_pic_job *job);
+
+// A text field of a job (see `cos_ci_job_field`). `COS_CI_RESULT_NOT_PRESENT` for an
+// absent value, `COS_CI_RESULT_INVALID_ARGUMENT` for a numeric or unknown field.
+//
+// # Safety
+//
+// `job` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_pic_job_string(const cos_ci_pic_job *job,
+                                    uint32_t field,
+                                    uint8_t *buf,
+                                    size_t len,
+                                    size_t *out_len);
+
+// A numeric field of a job into `*out`: `COS_CI_JOB_FIELD_JOB_LEVEL`,
+// `_RESULT_WIDTH`, `_RESULT_HEIGHT`, `_RESULT_SIZE`, `_RESULT_QUALITY`. Errors as for
+// `cos_ci_pic_job_string`.
+//
+// # Safety
+//
+// `job` is a live handle; `out` is writable.
+cos_ci_result cos_ci_pic_job_number(const cos_ci_pic_job *job, uint32_t field, uint64_t *out);
+
+// Whether the job has ended (`Success`, `Failed` or `Cancel`) into `*out`.
+//
+// # Safety
+//
+// `job` is a live handle; `out` is writable.
+cos_ci_result cos_ci_pic_job_ended(const cos_ci_pic_job *job, bool *out);
+
+// `POST /picbucket` on the bucket's CI host (`ci_open_pic_bucket`): opens asynchronous
+// processing for the bucket, creating its pic queue. Opening an open bucket is
+// harmless.
+//
+// # Safety
+//
+// `client` is a live handle; `bucket` points to `bucket_len` bytes; `out` points to a
+// writable pointer.
+cos_ci_result cos_ci_client_open_pic_bucket(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            cos_ci_response **out);
+
+// `GET /picqueue` (`ci_get_media_pic_queue`): the bucket's pic queues, all states. Read
+// them with `cos_ci_response_pic_queue_count`, `_pic_queue_id`, `_pic_queue_name` and
+// `_pic_queue_state`.
+//
+// # Safety
+//
+// As for `cos_ci_client_open_pic_bucket`.
+cos_ci_result cos_ci_client_get_pic_queue(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          cos_ci_response **out);
+
+// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): renames the queue (`name`)
+// and pauses or resumes it (`state`: `Paused` or `Active`); NULL leaves either out.
+// The response carries the queue as updated (one queue, read as for
+// `cos_ci_client_get_pic_queue`). A `queue_id` that is not letters and digits is
+// refused before sending (`COS_CI_RESULT_INVALID_ARGUMENT`).
+//
+// # Safety
+//
+// As for `cos_ci_client_open_pic_bucket`; `name` and `state` may be NULL.
+cos_ci_result cos_ci_client_update_pic_queue(const cos_ci_client *client,
+                                             const uint8_t *bucket,
+                                             size_t bucket_len,
+                                             const uint8_t *queue_id,
+                                             size_t queue_id_len,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             const uint8_t *state,
+                                             size_t state_len,
+                                             cos_ci_response **out);
+
+// Number of queues in the answer of `cos_ci_client_get_pic_queue` or
+// `cos_ci_client_update_pic_queue` into `*out`. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_pic_queue_count(const cos_ci_response *resp, size_t *out);
+
+// The id (`QueueId`, `p` and 32 hex digits) of queue `index`: what
+// `cos_ci_client_create_pic_jobs` takes.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_pic_queue_id(const cos_ci_response *resp,
+                                           size_t index,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *out_len);
+
+// The name (`Name`) of queue `index`.
+//
+// # Safety
+//
+// As for `cos_ci_response_pic_queue_id`.
+cos_ci_result cos_ci_response_pic_queue_name(const cos_ci_response *resp,
+                                             size_t index,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t *out_len);
+
+// The state (`State`: `Active` or `Paused`) of queue `index`.
+//
+// # Safety
+//
+// As for `cos_ci_response_pic_queue_id`.
+cos_ci_result cos_ci_response_pic_queue_state(const cos_ci_response *resp,
+                                              size_t index,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+// `POST /pic_jobs` (`ci_create_media_pic_jobs`): submits one job that processes the
+// bucket's `input_object` with `rule` (e.g. `imageMogr2/thumbnail/200x/format/webp`)
+// into `output_bucket`/`output_object` in `output_region`, on the queue `queue_id`
+// (from `cos_ci_client_get_pic_queue`). `rule` may be NULL when `options` name a
+// `TemplateId`. Options by the Python SDK's names: `TemplateId`, `IsPicInfo` (`true` /
+// `false`), `UserData`, `JobLevel` (0 to 2), `CallBack`, `CallBackFormat` (`XML` /
+// `JSON`), `CallBackType`; another name or value is `COS_CI_RESULT_INVALID_ARGUMENT`
+// (the client's last error says which). The response carries the new job
+// (`cos_ci_response_pic_job`, index 0). Not retried: a retry could submit twice.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes (`rule` may be
+// NULL); `options` holds `options_len` pairs (or is `(NULL, 0)`); `out` points to a
+// writable pointer.
+cos_ci_result cos_ci_client_create_pic_jobs(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *queue_id,
+                                            size_t queue_id_len,
+                                            const uint8_t *input_object,
+                                            size_t input_object_len,
+                                            const uint8_t *output_region,
+                                            size_t output_region_len,
+                                            const uint8_t *output_bucket,
+                                            size_t output_bucket_len,
+                                            const uint8_t *output_object,
+                                            size_t output_object_len,
+                                            const uint8_t *rule,
+                                            size_t rule_len,
+                                            const cos_ci_kv *options,
+                                            size_t options_len,
+                                            cos_ci_response **out);
+
+// `GET /pic_jobs/<id>,<id>...` (`ci_get_media_pic_jobs`): the jobs of `job_ids`, a
+// comma list of 1 to 100 ids (as the Python SDK's `JobIDs`). The jobs found come in the
+// order asked (`cos_ci_response_pic_job`); ids the service does not know are listed by
+// `cos_ci_response_non_exist_job_id` (this is not an error, as on the service).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_get_pic_jobs(const cos_ci_client *client,
+                                         const uint8_t *bucket,
+                                         size_t bucket_len,
+                                         const uint8_t *job_ids,
+                                         size_t job_ids_len,
+                                         cos_ci_response **out);
+
+// `GET /pic_jobs?tag=PicProcess&...` (`ci_list_media_pic_jobs`): one page of the
+// bucket's jobs, newest first unless asked otherwise. Options by the Python SDK's
+// names: `QueueId`, `StartCreationTime` / `EndCreationTime`
+// (`%Y-%m-%dT%H:%M:%S%z`), `OrderByTime` (`Desc` / `Asc`), `States` (comma list of
+// `Submitted`, `Running`, `Success`, `Failed`, `Pause`, `Cancel`, or `All`), `Size` (1
+// to 100, default 10), `NextToken` (the page to read); another name or value is
+// `COS_CI_RESULT_INVALID_ARGUMENT`. Read the jobs with `cos_ci_response_pic_job` and
+// the next page's token with `cos_ci_response_pic_jobs_next_token` (empty on the last
+// page).
+//
+// # Safety
+//
+// `client` is a live handle; `bucket` points to `bucket_len` bytes; `options` holds
+// `options_len` pairs (or is `(NULL, 0)`); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_list_pic_jobs(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          const cos_ci_kv *options,
+                                          size_t options_len,
+                                          cos_ci_response **out);
+
+// Number of jobs in the answer of `cos_ci_client_create_pic_jobs`,
+// `cos_ci_client_get_pic_jobs` or `cos_ci_client_list_pic_jobs` into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_pic_job_count(const cos_ci_response *resp, size_t *out);
+
+// Job `index` of the answer into `*out`: borrowed, valid until the response is freed;
+// do not free it.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_pic_job(const cos_ci_response *resp,
+                                      size_t index,
+                                      const cos_ci_pic_job **out);
+
+// The next page's token of a `cos_ci_client_list_pic_jobs` answer (empty on the last
+// page): pass it as the `NextToken` option. `COS_CI_RESULT_NOT_PRESENT` for another
+// call's response.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_pic_jobs_next_token(const cos_ci_response *resp,
+                                                  uint8_t *buf,
+                                                  size_t len,
+                                                  size_t *out_len);
+
+// Number of ids a `cos_ci_client_get_pic_jobs` answer names as unknown
+// (`NonExistJobIds`) into `*out`. `COS_CI_RESULT_NOT_PRESENT` for the response of a
+// call without jobs.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_non_exist_job_id_count(const cos_ci_response *resp, size_t *out);
+
+// Unknown job id `index` of a `cos_ci_client_get_pic_jobs` answer.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_non_exist_job_id(const cos_ci_response *resp,
+                                               size_t index,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t *out_len);
+
+// Waits for the job `job_id` to end (`Success`, `Failed` or `Cancel`), polling
+// `GET /pic_jobs/<job_id>` after 100 ms, 200 ms, ... up to 5 s between polls, for at
+// most `timeout_ms` milliseconds; the ended job goes to `*out` (the caller's: free it
+// with `cos_ci_pic_job_free`). A `Failed` job is an answer, not an error (read its
+// `Code` and `Message`). Errors, with `*out` NULL and the client's last error saying
+// more: `COS_CI_RESULT_JOB_NOT_FOUND` (the service does not know the id),
+// `COS_CI_RESULT_JOB_WAIT_TIMEOUT` (still running when the time ran out; the text names
+// the last state seen), `COS_CI_RESULT_SERVICE_ERROR` (a poll was refused: the text
+// has the service's code and message), `COS_CI_RESULT_TRANSPORT`,
+// `COS_CI_RESULT_INVALID_ARGUMENT` (an id that is not letters and digits). Blocks the
+// calling thread.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_wait_for_job(const cos_ci_client *client,
+                                         const uint8_t *bucket,
+                                         size_t bucket_len,
+                                         const uint8_t *job_id,
+                                         size_t job_id_len,
+                                         uint64_t timeout_ms,
+                                         cos_ci_pic_job **out);
 
 // Creates an empty Pic-Operations (no rules, `is_pic_info` off) in `*out`.
 //

@@ -184,7 +184,7 @@ fn build_config(h: &cos_ci_config) -> Result<CosConfig, String> {
 /// `cos_ci_response`; the client's last error is shared, so with concurrent failures
 /// read errors from the response (or the result code) instead.
 pub struct cos_ci_client {
-    client: CosClient,
+    pub(crate) client: CosClient,
     pub(crate) last_error: LastError,
 }
 
@@ -292,6 +292,8 @@ pub(crate) fn client_error_code(e: &ClientError) -> cos_ci_result {
         ClientError::Config(_) => cos_ci_result::Config,
         ClientError::Io { .. } => cos_ci_result::Io,
         ClientError::Http(_) => cos_ci_result::Transport,
+        ClientError::JobNotFound { .. } => cos_ci_result::JobNotFound,
+        ClientError::JobWaitTimeout { .. } => cos_ci_result::JobWaitTimeout,
         _ => cos_ci_result::ClientError,
     }
 }

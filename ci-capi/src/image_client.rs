@@ -36,6 +36,10 @@ pub(crate) enum Answer {
     Exif(ExifInfo),
     /// `cos_ci_client_get_image_ave_info`: `0xRRGGBB`.
     Ave(u32),
+    /// `cos_ci_client_create_pic_jobs`, `_get_pic_jobs`, `_list_pic_jobs` (`jobs.rs`).
+    PicJobs(crate::jobs::PicJobsAnswer),
+    /// `cos_ci_client_get_pic_queue`, `_update_pic_queue`.
+    PicQueues(Vec<ci_core::result::PicQueue>),
 }
 
 fn invalid_answer(what: &str) -> CosClientError {
