@@ -615,3 +615,7 @@ fn inspect_and_qrcode_read_an_object_as_they_read_a_file() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `cos-ci serve` killed while pic jobs run, then restarted on the same root.
+#[path = "serve_jobs/crash.rs"]
+mod serve_jobs_crash;

@@ -185,8 +185,3 @@ def test_unbuilt_stages_and_ci_paths(served: Tuple[str, int]) -> None:
         c.put_object(Bucket=BUCKET, Body=b"object " + key.encode(), Key=key)
         body = c.get_object(Bucket=BUCKET, Key=key)["Body"].get_raw_stream().read()
         assert body == b"object " + key.encode()
-    # The CI job API itself is not built.
-    with pytest.raises(qcloud_cos.CosServiceError) as ei:
-        c.ci_get_media_pic_jobs(Bucket=BUCKET, JobIDs="c0123456789abcdef0123456789abcdef")
-    assert ei.value.get_status_code() == 501
-    assert ei.value.get_error_code() == "NotImplemented"

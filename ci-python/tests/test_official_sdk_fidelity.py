@@ -133,16 +133,9 @@ def test_presigned_urls_work_as_they_come(served: Tuple[str, int]) -> None:
 
 def test_unimplemented_features_are_refused_honestly(served: Tuple[str, int]) -> None:
     c = client(served)
-    # Styles, imageInspect and QR codes are built (test_official_sdk_ci_api.py). A queue
-    # id has the CI id form (a letter and 32 hex digits): on the bucket's host only such
-    # a path is the CI API's, any other is an object key.
+    # Styles, imageInspect and QR codes are built (test_official_sdk_ci_api.py), and so
+    # are asynchronous image jobs (test_official_sdk_jobs.py).
     calls = [
-        lambda: c.ci_open_pic_bucket(Bucket=BUCKET),
-        lambda: c.ci_get_media_pic_queue(Bucket=BUCKET),
-        lambda: c.ci_update_media_pic_queue(Bucket=BUCKET, QueueId="p2242ab62c7c94486915508540933a2c6",
-                                            Request={"Name": "q"}),
-        lambda: c.ci_get_media_pic_jobs(Bucket=BUCKET, JobIDs="c0123456789abcdef0123456789abcdef"),
-        lambda: c.ci_create_media_pic_jobs(Bucket=BUCKET, Jobs={"Tag": "PicProcess"}),
         lambda: c.ci_process(Bucket=BUCKET, Key="ci/photo.jpg", CiProcess="DetectCar"),
         lambda: c.put_bucket_acl(Bucket=BUCKET, ACL="private"),
         lambda: c.get_object_tagging(Bucket=BUCKET, Key="ci/photo.jpg"),

@@ -21,6 +21,10 @@
 //!
 //! [limits]
 //! processing_concurrency = 2
+//!
+//! [jobs]
+//! workers = 2
+//! callback_allow_hosts = ["hooks.example.com", "10.0.0.5:8443"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -140,6 +144,43 @@ impl Default for Limits {
     }
 }
 
+/// Asynchronous image jobs (`/picbucket`, `/picqueue`, `/pic_jobs`): the worker pool and
+/// job-end callbacks. Jobs are kept in `<root>/jobs.sqlite3`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobsConfig {
+    /// Worker threads running jobs; 0 (the default) means `limits.processing_concurrency`.
+    /// Each job also takes a slot of the processing pool and its share of the memory
+    /// budget, as a synchronous request does.
+    pub workers: usize,
+    /// Hosts (`name` or `name:port`, without case) job-end callbacks may be sent to besides
+    /// loopback addresses and `localhost`. Empty (the default): loopback only; a callback
+    /// to any other host is recorded as refused and never fetched.
+    pub callback_allow_hosts: Vec<String>,
+    /// Attempts per callback, the first included. Default 5.
+    pub callback_max_attempts: u32,
+    /// Wait before the second attempt, milliseconds; doubled for each further one.
+    /// Default 1000.
+    pub callback_first_retry_ms: u64,
+    /// Longest wait between attempts, milliseconds. Default 60000.
+    pub callback_max_retry_ms: u64,
+    /// Time one attempt may take, seconds. Default 10.
+    pub callback_timeout_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 0,
+            callback_allow_hosts: Vec::new(),
+            callback_max_attempts: 5,
+            callback_first_retry_ms: 1000,
+            callback_max_retry_ms: 60_000,
+            callback_timeout_secs: 10,
+        }
+    }
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -188,6 +229,8 @@ pub struct ServerConfig {
     pub fonts: Option<PathBuf>,
     /// Limits.
     pub limits: Limits,
+    /// Asynchronous image jobs.
+    pub jobs: JobsConfig,
 }
 
 impl Default for ServerConfig {
@@ -208,6 +251,7 @@ impl Default for ServerConfig {
             style_separators: BTreeMap::new(),
             fonts: None,
             limits: Limits::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -352,6 +396,12 @@ impl ServerConfig {
         if self.limits.max_connections == 0 || self.limits.v4_replay_capacity == 0 {
             return Err(ConfigError::Invalid(
                 "limits.max_connections and limits.v4_replay_capacity must be at least 1".into(),
+            ));
+        }
+        if self.jobs.callback_max_attempts == 0 || self.jobs.callback_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "jobs.callback_max_attempts and jobs.callback_timeout_secs must be at least 1"
+                    .into(),
             ));
         }
         if self.limits.processing_concurrency == 0 {

@@ -6,17 +6,23 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`] |
-//! | [`server`] | [`Server`]: bind, serve, graceful shutdown; [`spawn_for_tests`] |
+//! | [`config`] | [`ServerConfig`] (TOML), credentials, initial styles and style separators, [`Limits`], [`JobsConfig`] |
+//! | [`server`] | [`Server`]: bind, serve, graceful shutdown |
+//! | [`testing`] | [`TestServer`]: the server for one test (free port, temporary root, known credentials, styles) |
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite: objects, uploads, styles) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
 //!
 //! Inside, modules import downward only: [`server`] accepts connections and hands each
 //! request to the router (`routes`), which addresses, authenticates and names one handler
 //! per route, in one module per resource family (objects, multipart, listings, CI
-//! processing, styles, image inspection, QR codes, v4); handlers use the layers below: parsing (`request`, `address`, pure),
+//! processing, styles, image inspection, QR codes, asynchronous pic jobs, v4); handlers use the layers below: parsing (`request`, `address`, pure),
 //! `auth`, bodies, CI processing, HTTP answers (`http`), the shared state, and at the
 //! bottom the store, the [`process`] seam, the configuration and [`util`].
+//!
+//! Asynchronous image jobs (`/picbucket`, `/picqueue`, `/pic_jobs`) run on the
+//! [`ci_jobs`] engine, its store at `<root>/jobs.sqlite3`, started and stopped with the
+//! server; each job is processed as a synchronous request is (same engine, limits, memory
+//! budget and all-or-nothing publish).
 //!
 //! Requests are routed by virtual host (`<bucket>-<appid>.cos.<region>.myqcloud.com`, or
 //! any host whose first label is a bucket name) or path style (`/<bucket>/<key>`), every
@@ -45,6 +51,7 @@ mod error;
 mod form;
 mod header_case;
 mod http;
+mod job_runner;
 pub mod process;
 mod processing;
 mod replay;
@@ -53,6 +60,7 @@ mod routes;
 pub mod server;
 mod state;
 pub mod store;
+pub mod testing;
 pub mod util;
 
 /// Entry points for the fuzz targets (`fuzz/`): not a stable API.
@@ -77,11 +85,12 @@ pub mod fuzzing {
     }
 }
 
-pub use config::{ConfigError, CredentialConfig, Limits, ServerConfig};
+pub use config::{ConfigError, CredentialConfig, JobsConfig, Limits, ServerConfig};
 pub use engine::EngineProcessor;
 pub use error::ApiError;
 pub use process::{
     ObjectSource, ProcessContext, ProcessError, Processed, Processor, UnavailableProcessor,
 };
-pub use server::{spawn_for_tests, Server, ServerError, TestServer};
+pub use server::{Server, ServerError};
 pub use store::{LocalStore, ObjectStore};
+pub use testing::{spawn_for_tests, TestServer, TestServerBuilder};

@@ -1,4 +1,4 @@
-//! The listening server: binding, the accept loop, graceful shutdown, a test helper.
+//! The listening server: binding, the accept loop, graceful shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
+use crate::job_runner::{engine_config, JobService, ServerJobRunner, StateSlot, JOBS_DB};
 use crate::process::Processor;
 use crate::replay::ReplayStore;
 use crate::state::State;
@@ -36,12 +37,16 @@ pub enum ServerError {
     /// Binding or another socket failure.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// The job engine (`<root>/jobs.sqlite3`) could not be opened.
+    #[error("cannot open the job store: {0}")]
+    Jobs(#[from] ci_jobs::JobsError),
 }
 
 /// A bound server, ready to [`run_until`](Server::run_until).
 pub struct Server {
     listener: TcpListener,
     state: Arc<State>,
+    _stop_jobs: StopJobs,
 }
 
 impl std::fmt::Debug for Server {
@@ -108,20 +113,45 @@ impl Server {
             config.limits.v4_single_use_window_secs,
             config.limits.v4_replay_capacity,
         );
+        // Last: nothing fallible follows, so the workers never wait for a state that is
+        // not coming.
+        let slot = Arc::new(StateSlot::default());
+        let runner = ServerJobRunner {
+            slot: slot.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let jobs_path = config.root.join(JOBS_DB);
+        let engine_config = engine_config(&config);
+        // Opening runs SQLite and starts threads: off the runtime's threads.
+        let engine = tokio::task::spawn_blocking(move || {
+            ci_jobs::Engine::open(jobs_path, engine_config, Arc::new(runner))
+        })
+        .await
+        .map_err(|e| ServerError::Io(std::io::Error::other(e)))??;
+        if engine.recovered_jobs() > 0 {
+            tracing::info!(
+                jobs = engine.recovered_jobs(),
+                "pic jobs interrupted by the last stop are queued again"
+            );
+        }
         tracing::info!(addr = %local_addr, root = %config.root.display(), "cos-ci server bound");
+        let state = Arc::new(State {
+            config,
+            store,
+            processor,
+            pool,
+            policy,
+            local_addr,
+            v4_replay,
+            budget,
+            header_case,
+            jobs: JobService::new(engine),
+        });
+        slot.publish(&state);
         Ok(Server {
             listener,
-            state: Arc::new(State {
-                config,
-                store,
-                processor,
-                pool,
-                policy,
-                local_addr,
-                v4_replay,
-                budget,
-                header_case,
-            }),
+            _stop_jobs: StopJobs(state.clone()),
+            state,
         })
     }
 
@@ -183,7 +213,20 @@ impl Server {
         {
             tracing::warn!("connections still open after 30 s; closing");
         }
+        // Jobs running finish (their processing needs this runtime: stop the engine
+        // before returning); waiting ones stay queued for the next start.
+        let state = self.state.clone();
+        let _ = tokio::task::spawn_blocking(move || state.jobs.shutdown()).await;
         Ok(())
+    }
+}
+
+/// Stops the job engine of a server dropped without [`Server::run_until`].
+struct StopJobs(Arc<State>);
+
+impl Drop for StopJobs {
+    fn drop(&mut self) {
+        self.0.jobs.shutdown();
     }
 }
 
@@ -199,78 +242,4 @@ async fn refuse_connection(mut stream: tokio::net::TcpStream, cap: usize) {
         stream.shutdown().await
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), write).await;
-}
-
-/// A server on its own thread and runtime, stopped (gracefully) when dropped.
-#[derive(Debug)]
-pub struct TestServer {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TestServer {
-    /// The address to connect to.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Starts a server on a background thread (a two-worker runtime) and returns once it
-/// listens. Use port 0 in `config.bind` to get a free port.
-pub fn spawn_for_tests(
-    config: ServerConfig,
-    processor: Arc<dyn Processor>,
-) -> Result<TestServer, ServerError> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("ci-server-test".into())
-        .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(ServerError::Io(e)));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                match Server::bind_with(config, processor).await {
-                    Ok(server) => {
-                        let _ = ready_tx.send(Ok(server.local_addr()));
-                        let _ = server
-                            .run_until(async {
-                                let _ = stop_rx.await;
-                            })
-                            .await;
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-            });
-        })?;
-    let addr = ready_rx
-        .recv()
-        .map_err(|_| ServerError::Io(std::io::Error::other("server thread died")))??;
-    Ok(TestServer {
-        addr,
-        stop: Some(stop_tx),
-        thread: Some(thread),
-    })
 }

@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::budget::MemoryBudget;
 use crate::config::ServerConfig;
+use crate::job_runner::JobService;
 use crate::process::Processor;
 use crate::replay::ReplayStore;
 use crate::store::ObjectStore;
@@ -29,4 +30,6 @@ pub(crate) struct State {
     pub(crate) budget: MemoryBudget,
     /// Single-use v4 signatures seen.
     pub(crate) v4_replay: ReplayStore,
+    /// Asynchronous image jobs: the engine, its workers and callbacks.
+    pub(crate) jobs: JobService,
 }

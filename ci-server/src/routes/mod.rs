@@ -6,6 +6,7 @@
 mod bucket;
 mod ci;
 mod inspect;
+mod jobs;
 mod listing;
 mod multipart;
 mod object;
@@ -101,6 +102,23 @@ async fn dispatch(
     // What is not built is refused before anything else (a signature check included: a
     // CI call whose host names no bucket would otherwise fail as a bad signature).
     let decoded_path = ci_core::sign::decode_key(&raw_path).map_err(undecodable)?;
+    // The pic job API (built) before the CI roots that are not.
+    if let Some(address) =
+        jobs::recognise(&host, &state.config, &parts.method, &decoded_path, &params)
+    {
+        *resource = format!("{host}{raw_path}");
+        auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
+        check_bucket(state, &address.bucket)?;
+        let ctx = Ctx {
+            method: parts.method,
+            bucket: address.bucket,
+            key: address.key,
+            region: address.region,
+            params,
+            headers: parts.headers,
+        };
+        return jobs::handle(state, ctx, body, rid).await;
+    }
     let host_kind = unsupported::host_kind(&host);
     if let Some(refusal) = unsupported::ci_call(host_kind, &parts.method, &decoded_path, &params)
         .or_else(|| unsupported::query(&params, is_rule_key))
@@ -132,19 +150,7 @@ async fn dispatch(
         }
     }
     auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
-    let bucket = &address.bucket;
-    if !bucket.is_empty() {
-        if ci_core::ops::check_bucket_name(bucket).is_err() {
-            return Err(ApiError::new(
-                400,
-                "InvalidBucketName",
-                format!("{bucket:?} is not of the form BucketName-APPID"),
-            ));
-        }
-        if !config.bucket_exists(bucket) {
-            return Err(ApiError::no_such_bucket());
-        }
-    }
+    check_bucket(state, &address.bucket)?;
     let ctx = Ctx {
         method: parts.method,
         bucket: address.bucket,
@@ -154,6 +160,24 @@ async fn dispatch(
         headers: parts.headers,
     };
     route(state, ctx, body).await
+}
+
+/// A named bucket must be well formed and served.
+fn check_bucket(state: &State, bucket: &str) -> Result<(), ApiError> {
+    if bucket.is_empty() {
+        return Ok(());
+    }
+    if ci_core::ops::check_bucket_name(bucket).is_err() {
+        return Err(ApiError::new(
+            400,
+            "InvalidBucketName",
+            format!("{bucket:?} is not of the form BucketName-APPID"),
+        ));
+    }
+    if !state.config.bucket_exists(bucket) {
+        return Err(ApiError::no_such_bucket());
+    }
+    Ok(())
 }
 
 /// What a request addresses.

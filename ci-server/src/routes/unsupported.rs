@@ -82,7 +82,7 @@ pub(crate) struct CiRoot {
     pub(crate) feature: &'static str,
 }
 
-const fn root(root: &'static str, feature: &'static str) -> CiRoot {
+pub(crate) const fn root(root: &'static str, feature: &'static str) -> CiRoot {
     CiRoot {
         root,
         sub: None,
@@ -98,7 +98,8 @@ const fn rooted(root: &'static str, sub: &'static str, feature: &'static str) ->
     }
 }
 
-/// The roots of the CI APIs this server does not build.
+/// The roots of the CI APIs this server does not build (the pic job API's,
+/// `/picbucket`, `/picqueue`, `/pic_jobs`, are built: [`super::jobs`]).
 pub(crate) const CI_ROOTS: &[CiRoot] = &[
     root("ai_bucket", "AI buckets (/ai_bucket)"),
     root("ai_queue", "AI queues (/ai_queue)"),
@@ -126,9 +127,6 @@ pub(crate) const CI_ROOTS: &[CiRoot] = &[
     rooted("live", "auditing", "live auditing (/live/auditing)"),
     root("mediabucket", "media buckets (/mediabucket)"),
     root("mediaqueue", "media queues (/mediaqueue)"),
-    root("pic_jobs", "asynchronous image jobs (/pic_jobs)"),
-    root("picbucket", "pic buckets (/picbucket)"),
-    root("picqueue", "pic queues (/picqueue)"),
     root("playKey", "play keys (/playKey)"),
     root("queue", "media queues (/queue)"),
     rooted("report", "badcase", "bad-case reports (/report/badcase)"),
@@ -238,13 +236,24 @@ pub(crate) fn ci_call(
     path: &str,
     params: &[(String, Option<String>)],
 ) -> Option<ApiError> {
+    api_root(CI_ROOTS, kind, method, path, params).map(|entry| not_implemented(entry.feature))
+}
+
+/// The root of `roots` whose API a request calls, if any (the rules of the module docs):
+/// `path` is the decoded path (or the key of a path-style request, with a leading `/`).
+pub(crate) fn api_root<'r>(
+    roots: &'r [CiRoot],
+    kind: HostKind,
+    method: &Method,
+    path: &str,
+    params: &[(String, Option<String>)],
+) -> Option<&'r CiRoot> {
     let path = path.strip_prefix('/').unwrap_or(path);
     let mut segments = path.split('/');
     let first = segments.next()?;
-    let entry = CI_ROOTS.iter().find(|r| r.root == first)?;
-    let refuse = || Some(not_implemented(entry.feature));
+    let entry = roots.iter().find(|r| r.root == first)?;
     if kind != HostKind::Bucket {
-        return refuse();
+        return Some(entry);
     }
     let rest: Vec<&str> = segments.collect();
     let rest = match entry.sub {
@@ -263,13 +272,9 @@ pub(crate) fn ci_call(
             let api = *method == Method::POST
                 || *method == Method::DELETE
                 || (*method == Method::GET && api_query);
-            if api {
-                refuse()
-            } else {
-                None
-            }
+            api.then_some(entry)
         }
-        [ids] if ids.split(',').all(is_ci_id) => refuse(),
+        [ids] if ids.split(',').all(is_ci_id) => Some(entry),
         _ => None,
     }
 }
@@ -356,15 +361,15 @@ mod tests {
         };
         // The API's shape, on any host.
         for kind in [Bucket, CiLabel, NoBucket] {
-            assert!(is_ci(kind, Method::GET, &format!("/pic_jobs/{id}"), &none));
+            assert!(is_ci(kind, Method::GET, &format!("/doc_jobs/{id}"), &none));
             assert!(is_ci(
                 kind,
                 Method::GET,
-                &format!("/pic_jobs/{id},{id}"),
+                &format!("/doc_jobs/{id},{id}"),
                 &none
             ));
-            assert!(is_ci(kind, Method::POST, "/pic_jobs", &none));
-            assert!(is_ci(kind, Method::GET, "/picqueue", &listing));
+            assert!(is_ci(kind, Method::POST, "/doc_jobs", &none));
+            assert!(is_ci(kind, Method::GET, "/docqueue", &listing));
             assert!(is_ci(kind, Method::POST, "/image/auditing", &none));
             assert!(is_ci(
                 kind,
@@ -389,7 +394,7 @@ mod tests {
                 "/jobs",
                 &p(&[("q-sign-algorithm", Some("sha1"))]),
             ),
-            (Method::GET, "/picqueue/p0123", &none),
+            (Method::GET, "/docqueue/p0123", &none),
             (Method::GET, "/image/cat.jpg", &none),
             (Method::POST, "/image", &none),
             (Method::DELETE, "/jobs/a/b", &none),
@@ -407,17 +412,17 @@ mod tests {
                 "{method} {path}"
             );
         }
-        assert!(!is_ci(NoBucket, Method::GET, "/photos/pic_jobs", &none));
+        assert!(!is_ci(NoBucket, Method::GET, "/photos/doc_jobs", &none));
         assert!(!is_ci(
             Bucket,
             Method::GET,
-            &format!("/pic_jobs/{id}x"),
+            &format!("/doc_jobs/{id}x"),
             &none
         ));
         assert!(!is_ci(
             Bucket,
             Method::GET,
-            "/pic_jobs/C0123456789ABCDEF0123456789ABCDEF",
+            "/doc_jobs/C0123456789ABCDEF0123456789ABCDEF",
             &none
         ));
     }

@@ -191,20 +191,21 @@ fn unimplemented_calls() -> Vec<Call> {
             ("pageSize".to_owned(), Some(String::new())),
         ]
     };
-    let pic_job = "c0123456789abcdef0123456789abcdef";
+    let doc_job = "d0123456789abcdef0123456789abcdef";
     for (method, path, params) in [
-        ("POST", "picbucket".to_owned(), Vec::new()),
-        ("GET", "picbucket".to_owned(), listing()),
-        ("DELETE", "picbucket".to_owned(), Vec::new()),
-        ("GET", "picqueue".to_owned(), listing()),
+        // (The pic job API, /picbucket, /picqueue, /pic_jobs, is built: jobs.rs.)
+        ("POST", "mediabucket".to_owned(), Vec::new()),
+        ("GET", "asrbucket".to_owned(), listing()),
+        ("DELETE", "docbucket".to_owned(), Vec::new()),
+        ("GET", "mediaqueue".to_owned(), listing()),
         (
             "PUT",
-            "picqueue/p2242ab62c7c94486915508540933a2c6".to_owned(),
+            "docqueue/p2242ab62c7c94486915508540933a2c6".to_owned(),
             Vec::new(),
         ),
-        ("POST", "pic_jobs".to_owned(), Vec::new()),
-        ("GET", format!("pic_jobs/{pic_job},{pic_job}"), Vec::new()),
-        ("GET", "pic_jobs".to_owned(), listing()),
+        ("POST", "asr_jobs".to_owned(), Vec::new()),
+        ("GET", format!("doc_jobs/{doc_job},{doc_job}"), Vec::new()),
+        ("GET", "file_jobs".to_owned(), listing()),
         ("POST", "jobs".to_owned(), Vec::new()),
         (
             "GET",
@@ -274,9 +275,9 @@ fn unimplemented_features_are_refused_and_change_nothing() {
     }
     assert_eq!(listing(a), before, "the bucket changed");
     assert_eq!(Req::new("GET", "photo.jpg").send(a).body, b"IMG");
-    // A CI call whose host names no bucket (the Python SDK's ci_open_pic_bucket with IP=):
-    // refused as not implemented, not as a bad signature.
-    let mut pic = Req::new("POST", "picbucket");
+    // A CI call whose host names no bucket (the Python SDK's calls that pass no bucket
+    // send `Host: IP:PORT`): refused as not implemented, not as a bad signature.
+    let mut pic = Req::new("POST", "mediabucket");
     pic.host = a.to_string();
     let r = pic.send(a);
     assert_eq!(r.status, 501, "{}", r.text());

@@ -7,6 +7,7 @@ mod ci_api;
 mod engine;
 mod fidelity;
 mod held;
+mod jobs;
 mod listing;
 mod load;
 mod processing;

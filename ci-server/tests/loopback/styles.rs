@@ -377,19 +377,19 @@ fn objects_named_like_ci_paths_are_objects_on_the_buckets_host() {
     put.path_style = true;
     assert_eq!(put.send(a).status, 200);
     assert_eq!(Req::new("GET", "workflow/w.png").send(a).body, b"W");
-    // The CI API's own shape is refused: a pic job id (a letter, 32 hex digits), the bare
+    // The CI API's own shape is refused: a job id (a letter, 32 hex digits), the bare
     // root with POST, a listing with the API's query.
     let id = "c0123456789abcdef0123456789abcdef";
-    let r = Req::new("GET", &format!("pic_jobs/{id}")).send(a);
+    let r = Req::new("GET", &format!("doc_jobs/{id}")).send(a);
     let err = assert_error(&r, 501, "NotImplemented");
-    assert!(err.message.contains("/pic_jobs"), "{}", err.message);
-    assert_error(&Req::new("POST", "pic_jobs").send(a), 501, "NotImplemented");
+    assert!(err.message.contains("/doc_jobs"), "{}", err.message);
+    assert_error(&Req::new("POST", "doc_jobs").send(a), 501, "NotImplemented");
     let r = Req::new("GET", "jobs")
         .param("queueId", "")
         .param("tag", "Transcode")
         .send(a);
     assert_error(&r, 501, "NotImplemented");
-    let mut path_style = Req::new("GET", &format!("pic_jobs/{id}"));
+    let mut path_style = Req::new("GET", &format!("doc_jobs/{id}"));
     path_style.path_style = true;
     assert_error(&path_style.send(a), 501, "NotImplemented");
     // On the CI host (`<bucket>.ci.<region>`) every path under a CI root is the API's.
@@ -398,12 +398,12 @@ fn objects_named_like_ci_paths_are_objects_on_the_buckets_host() {
     assert_error(&on_ci.send(a), 501, "NotImplemented");
     // Nothing of it was stored.
     assert_error(
-        &Req::new("GET", &format!("pic_jobs/{id}")).send(a),
+        &Req::new("GET", &format!("doc_jobs/{id}")).send(a),
         501,
         "NotImplemented",
     );
     let listing = Req::new("GET", "")
-        .param("prefix", "pic_jobs")
+        .param("prefix", "doc_jobs")
         .send(a)
         .text();
     assert!(!listing.contains("<Key>"), "{listing}");
