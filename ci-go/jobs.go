@@ -269,17 +269,15 @@ func (c *Client) GetPicQueues(ctx context.Context, bucket string) ([]PicQueue, e
 	return queues, nil
 }
 
-// UpdatePicQueue renames the queue and pauses ("Paused") or resumes ("Active") it
-// (ci_update_media_pic_queue); "" leaves name or state out. It returns the queue as
-// updated.
+// UpdatePicQueue names the queue (required by the service: pass the current name to keep
+// it) and pauses ("Paused") or resumes ("Active") it (ci_update_media_pic_queue); state
+// "" leaves the state as it is. It returns the queue as updated.
 func (c *Client) UpdatePicQueue(ctx context.Context, bucket, queueID, name, state string) (*PicQueue, error) {
 	bp, bl := cstr(bucket)
 	qp, ql := cstr(queueID)
-	var np, sp *C.uint8_t
-	var nl, sl C.size_t
-	if name != "" {
-		np, nl = cstr(name)
-	}
+	np, nl := cstr(name)
+	var sp *C.uint8_t
+	var sl C.size_t
 	if state != "" {
 		sp, sl = cstr(state)
 	}

@@ -1325,15 +1325,16 @@ cos_ci_result cos_ci_client_get_pic_queue(const cos_ci_client *client,
                                           size_t bucket_len,
                                           cos_ci_response **out);
 
-// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): renames the queue (`name`)
-// and pauses or resumes it (`state`: `Paused` or `Active`); NULL leaves either out.
+// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): names the queue (`name`,
+// required by the service: send the current name to keep it) and pauses or resumes it
+// (`state`: `Paused` or `Active`; NULL leaves it as it is).
 // The response carries the queue as updated (one queue, read as for
 // `cos_ci_client_get_pic_queue`). A `queue_id` that is not letters and digits is
 // refused before sending (`COS_CI_RESULT_INVALID_ARGUMENT`).
 //
 // # Safety
 //
-// As for `cos_ci_client_open_pic_bucket`; `name` and `state` may be NULL.
+// As for `cos_ci_client_open_pic_bucket`; `state` may be NULL.
 cos_ci_result cos_ci_client_update_pic_queue(const cos_ci_client *client,
                                              const uint8_t *bucket,
                                              size_t bucket_len,

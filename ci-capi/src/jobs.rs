@@ -358,15 +358,16 @@ pub unsafe extern "C" fn cos_ci_client_get_pic_queue(
     })
 }
 
-/// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): renames the queue (`name`)
-/// and pauses or resumes it (`state`: `Paused` or `Active`); NULL leaves either out.
+/// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): names the queue (`name`,
+/// required by the service: send the current name to keep it) and pauses or resumes it
+/// (`state`: `Paused` or `Active`; NULL leaves it as it is).
 /// The response carries the queue as updated (one queue, read as for
 /// `cos_ci_client_get_pic_queue`). A `queue_id` that is not letters and digits is
 /// refused before sending (`COS_CI_RESULT_INVALID_ARGUMENT`).
 ///
 /// # Safety
 ///
-/// As for `cos_ci_client_open_pic_bucket`; `name` and `state` may be NULL.
+/// As for `cos_ci_client_open_pic_bucket`; `state` may be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn cos_ci_client_update_pic_queue(
     client: *const cos_ci_client,
@@ -388,7 +389,7 @@ pub unsafe extern "C" fn cos_ci_client_update_pic_queue(
                 c,
                 bucket,
                 text(queue_id, queue_id_len)?,
-                opt_text(name, name_len)?,
+                text(name, name_len)?,
                 opt_text(state, state_len)?,
             )
         };
@@ -403,7 +404,7 @@ pub unsafe extern "C" fn cos_ci_client_update_pic_queue(
             }
         }
         let request = UpdatePicQueueRequest {
-            name: name.map(str::to_owned),
+            name: Some(name.to_owned()),
             queue_id: None,
             state: state.map(str::to_owned),
             notify_config: None,

@@ -548,19 +548,21 @@ static void test_jobs(void) {
   CHECK_STR(b.s, "Active");
   CHECK_RC(cos_ci_response_pic_queue_id(resp, 1, OUT(b)), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
   cos_ci_response_free(resp);
-  CHECK_OK(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), NULL, 0, S("Paused"), &resp));
+  CHECK_OK(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), S("queue-1"), S("Paused"), &resp));
   CHECK_STR(last_line, "PUT /picqueue/" QUEUE_ID " HTTP/1.1");
-  CHECK_STR(last_body, XML_HEAD "<Request><State>Paused</State></Request>");
+  CHECK_STR(last_body, XML_HEAD "<Request><Name>queue-1</Name><State>Paused</State></Request>");
   CHECK_OK(cos_ci_response_pic_queue_state(resp, 0, OUT(b)));
   CHECK_STR(b.s, "Paused");
   cos_ci_response_free(resp);
   int before = requests_served;
   resp = (cos_ci_response *)1;
-  CHECK_RC(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), NULL, 0, S("Stopped"), &resp),
+  CHECK_RC(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), S("queue-1"), S("Stopped"), &resp),
            COS_CI_RESULT_INVALID_ARGUMENT);
   CHECK(resp == NULL);
   CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
   CHECK_STR(b.s, "queue state \"Stopped\" is not Active or Paused");
+  CHECK_RC(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), NULL, 0, S("Active"), &resp),
+           COS_CI_RESULT_NULL_PARAMETER);
 
   /* Create: the request as the Python SDK sends it; the new job. */
   const cos_ci_kv create_opts[] = {KV("IsPicInfo", "true"), KV("UserData", "u1"), KV("JobLevel", "1")};
