@@ -93,7 +93,7 @@ jpeg, info = cos_ci.process(data, "imageMogr2/thumbnail/64x/format/jpg")
 assert (info.format, info.width, info.height) == ("JPEG", 64, 40), info
 assert cos_ci.image_info(jpeg).width == 64
 simd = cos_ci.build_info()
-assert simd["jpeg_simd"], "the release wheel lacks libjpeg-turbo's SIMD kernels:\n" + simd["summary"]
+assert simd["jpeg_simd"], "the release wheel lacks the libjpeg-turbo SIMD kernels:\n" + simd["summary"]
 try:
     cos_ci.CosS3Client(cos_ci.CosConfig(Region="r", SecretId="a", SecretKey="b")).list_objects
 except AttributeError as e:

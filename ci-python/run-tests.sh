@@ -4,8 +4,9 @@
 #   ci-python/run-tests.sh            # from anywhere
 #   PYTHON=python3.12 ci-python/run-tests.sh
 #
-# Steps: fresh venv in ci-python/.venv-test; pip install maturin, pytest, mypy and the
-# official SDK (cos-python-sdk-v5==1.9.44, the side-by-side reference); build the abi3
+# Steps: fresh venv in ci-python/.venv-test; pip install maturin, pytest, mypy, the
+# official SDK (cos-python-sdk-v5==1.9.44, the side-by-side reference) and
+# dask[distributed]==2026.8.0 (tests/test_distributed.py); build the abi3
 # wheel with `maturin build --profile dev` (a debug build: much faster to compile on a
 # small machine; set COS_CI_PROFILE=release for an optimised wheel); install it; run
 # pytest, `mypy --strict` on tests/typed_usage.py and `python -m mypy.stubtest cos_ci`.
@@ -25,7 +26,7 @@ rm -rf "$VENV" "$HERE/target-wheels"
 PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$PY" -m pip install --quiet --disable-pip-version-check \
-    maturin pytest mypy "cos-python-sdk-v5==1.9.44"
+    maturin pytest mypy "cos-python-sdk-v5==1.9.44" "dask[distributed]==2026.8.0"
 
 # The wheel (abi3). The workspace target dir is shared with cargo, so only the native
 # crate and pyo3 are rebuilt when the workspace was built before.

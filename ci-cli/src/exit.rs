@@ -17,6 +17,13 @@ pub enum CliError {
     /// A local or network failure. Exit code 5.
     #[error("{0}")]
     Failure(String),
+    /// Jobs ran and at least one failed, was cancelled or was refused. Exit code 6.
+    #[error("{0}")]
+    JobsFailed(String),
+    /// Stopped by Ctrl-C (the work done so far is journaled). Exit code 130, as a shell
+    /// reports a process ended by SIGINT.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl CliError {
@@ -37,6 +44,8 @@ impl CliError {
             CliError::Invalid(_) => 3,
             CliError::Service(_) => 4,
             CliError::Failure(_) => 5,
+            CliError::JobsFailed(_) => 6,
+            CliError::Interrupted => 130,
         })
     }
 }

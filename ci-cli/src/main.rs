@@ -2,9 +2,15 @@
 //! the local COS + CI server. Argument parsing and printing only; the work is ci-core's
 //! and ci-server's.
 
+// The doc comments of the clap types are the --help text, written for a terminal:
+// `<Response>`, `<bucket>` and bare URLs there are meant literally, not as HTML or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+
 mod exit;
 mod image;
 mod inspect;
+mod jobs;
+mod journal;
 mod local;
 mod remote;
 mod serve;
@@ -21,7 +27,8 @@ use clap::{Args, Parser, Subcommand};
 /// a local COS + CI server that the official SDKs work against.
 ///
 /// Exit codes: 0 success, 2 bad command line, 3 invalid input (a rule, a Pic-Operations
-/// header, a file), 4 the service answered with an error, 5 a local or network failure.
+/// header, a file), 4 the service answered with an error, 5 a local or network failure,
+/// 6 asynchronous jobs failed (`jobs submit`, `jobs wait`), 130 interrupted (Ctrl-C).
 #[derive(Parser, Debug)]
 #[command(
     name = "cos-ci",
@@ -106,6 +113,11 @@ enum Command {
 
     /// Download an object, optionally processed on the way (GET key?RULE).
     Get(remote::GetArgs),
+
+    /// Asynchronous image jobs: submit one per object under a prefix (journaled,
+    /// resumable, with a progress bar), or get, list and wait for single jobs.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
 }
 
 /// Where and as whom to send requests: flags, or the `COS_*` environment variables.
@@ -225,6 +237,7 @@ fn main() -> ExitCode {
         Command::Put(args) => remote::put(args),
         Command::ImageProcess(args) => remote::image_process(args),
         Command::Get(args) => remote::get(args),
+        Command::Jobs(command) => jobs::jobs(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

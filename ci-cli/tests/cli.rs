@@ -619,3 +619,318 @@ fn inspect_and_qrcode_read_an_object_as_they_read_a_file() {
 /// `cos-ci serve` killed while pic jobs run, then restarted on the same root.
 #[path = "serve_jobs/crash.rs"]
 mod serve_jobs_crash;
+
+// ---------------------------------------------------------------------------------------
+// cos-ci jobs submit|get|list|wait against `cos-ci serve` (asynchronous pic jobs).
+// ---------------------------------------------------------------------------------------
+
+/// A small PNG (1.5 KB): many of them make a batch quick.
+const SMALL_PNG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/corpus/alpha.png"
+);
+
+/// `cos-ci ARGS` against `served`, not yet started (to be interrupted).
+fn jobs_command(served: &Served, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cos-ci"));
+    command
+        .args(args)
+        .args([
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &served.port,
+            "--scheme",
+            "http",
+        ])
+        .env("COS_SECRET_ID", "AKIDcli")
+        .env("COS_SECRET_KEY", "sk-cli")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// A temporary folder for journals, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("cos-ci-jobs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The jobs `cos-ci jobs list` prints: (job id, state, source, output) per line.
+fn listed_jobs(served: &Served) -> Vec<[String; 4]> {
+    let out = served.run(&["jobs", "list", "--bucket", CLI_BUCKET, "--limit", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert!(f.len() >= 4, "{line}");
+            [f[0], f[1], f[2], f[3]].map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The journal's `submitted` records: source keys, in order.
+fn journaled_sources(journal: &str) -> Vec<String> {
+    std::fs::read_to_string(journal)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"event\":\"submitted\""))
+        .map(|l| {
+            l.split("\"key\":\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn jobs_submit_waits_summarises_and_get_list_wait_show_single_jobs() {
+    let served = Served::start();
+    let dir = TempDir::new("submit");
+    for key in ["in/a.png", "in/b.png", "in/sub/c.png"] {
+        let out = served.run(&["put", CLI_BUCKET, key, SMALL_PNG]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let not_an_image = dir.file("notes.png");
+    std::fs::write(&not_an_image, b"not an image").unwrap();
+    assert!(served
+        .run(&["put", CLI_BUCKET, "in/notes.png", &not_an_image])
+        .status
+        .success());
+    let journal = dir.file("j.jsonl");
+    let submit = [
+        "jobs",
+        "submit",
+        "--bucket",
+        CLI_BUCKET,
+        "--prefix",
+        "in/",
+        "--rule",
+        "imageMogr2/thumbnail/8x/format/webp",
+        "--output",
+        "thumbs/${InputName}.webp",
+        "--journal",
+        &journal,
+        "--timeout",
+        "120",
+    ];
+    let out = served.run(&submit);
+    // One job failed: exit 6, a summary, the failure named.
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("jobs 4: success 3, failed 1, cancelled 0, unfinished 0, refused 0; "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nFAILED in/notes.png -> thumbs/notes.webp: Failed "),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("4 objects under \"in/\": 0 already submitted"),
+        "{}",
+        stderr(&out)
+    );
+    // Each source journaled once (in the order the workers got their answers).
+    let mut journaled = journaled_sources(&journal);
+    journaled.sort();
+    assert_eq!(
+        journaled,
+        ["in/a.png", "in/b.png", "in/notes.png", "in/sub/c.png"]
+    );
+    // The results are there: 256x256 made 8x8.
+    let thumb = dir.file("c.webp");
+    let out = served.run(&["get", CLI_BUCKET, "thumbs/c.webp", &thumb]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let info = stdout(&cos_ci(&["info", &thumb]));
+    assert!(
+        info.contains("\nWidth         8\nHeight        8\n"),
+        "{info}"
+    );
+
+    let jobs = listed_jobs(&served);
+    assert_eq!(jobs.len(), 4);
+    let mut sources: Vec<&str> = jobs.iter().map(|j| j[2].as_str()).collect();
+    sources.sort_unstable();
+    assert_eq!(
+        sources,
+        ["in/a.png", "in/b.png", "in/notes.png", "in/sub/c.png"]
+    );
+    let failed = jobs.iter().find(|j| j[2] == "in/notes.png").unwrap();
+    assert_eq!(failed[1], "Failed");
+    let ok = jobs.iter().find(|j| j[2] == "in/a.png").unwrap();
+    assert_eq!(ok[1], "Success");
+    assert_eq!(ok[3], "thumbs/a.webp");
+
+    // get: the same line; --xml the service's answer; an unknown id exits 4.
+    let out = served.run(&["jobs", "get", "--bucket", CLI_BUCKET, &ok[0]]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("{}\tSuccess\tin/a.png\tthumbs/a.webp\n", ok[0])
+    );
+    let out = served.run(&["jobs", "get", "--bucket", CLI_BUCKET, "--xml", &ok[0]]);
+    let xml = stdout(&out);
+    assert!(
+        xml.starts_with("<Response>\n<JobsDetail>\n<Code>Success</Code>\n")
+            && xml.contains(&format!(
+                "\n<JobId>{}</JobId>\n<State>Success</State>\n",
+                ok[0]
+            )),
+        "{xml}"
+    );
+    let unknown = "c00000000000000000000000000000000";
+    let out = served.run(&["jobs", "get", "--bucket", CLI_BUCKET, unknown]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains(unknown), "{}", stderr(&out));
+
+    // wait: 0 for a success, 6 for a failure.
+    let out = served.run(&["jobs", "wait", "--bucket", CLI_BUCKET, &ok[0]]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = served.run(&["jobs", "wait", "--bucket", CLI_BUCKET, &failed[0]]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(&format!(
+            "{}\tFailed\tin/notes.png\tthumbs/notes.webp\t",
+            failed[0]
+        )),
+        "{}",
+        stdout(&out)
+    );
+    // list filters by state.
+    let out = served.run(&["jobs", "list", "--bucket", CLI_BUCKET, "--state", "Failed"]);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+
+    // The same command again submits nothing and waits for the journaled jobs.
+    let out = served.run(&submit);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("4 objects under \"in/\": 4 already submitted"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listed_jobs(&served).len(), 4);
+    // Another run's settings on the same journal are refused (exit 3).
+    let mut other = submit.to_vec();
+    other[7] = "imageMogr2/thumbnail/9x";
+    let out = served.run(&other);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+/// Runs `args` until the journal holds `records` lines, then sends `signal`; answers the
+/// exit code (`None` when ended by the signal).
+fn interrupt_at(
+    served: &Served,
+    args: &[&str],
+    journal: &str,
+    records: usize,
+    signal: &str,
+) -> Option<i32> {
+    let mut child = jobs_command(served, args).spawn().expect("cos-ci runs");
+    for _ in 0..3000 {
+        let lines = std::fs::read_to_string(journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= records || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args([signal, &pid]).status();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn jobs_submit_interrupted_half_way_resumes_without_submitting_twice() {
+    const N: usize = 24;
+    let served = Served::start();
+    let dir = TempDir::new("resume");
+    for i in 0..N {
+        let key = format!("batch/{i:02}.png");
+        let out = served.run(&["put", CLI_BUCKET, &key, SMALL_PNG]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    for (signal, output, journal) in [
+        // Ctrl-C: the submissions in flight finish, then exit 130.
+        ("-INT", "int/${InputName}.webp", dir.file("int.jsonl")),
+        // A crash: an intent may be left without its outcome, settled by the rerun.
+        ("-KILL", "kill/${InputName}.webp", dir.file("kill.jsonl")),
+    ] {
+        let args = [
+            "jobs",
+            "submit",
+            "--bucket",
+            CLI_BUCKET,
+            "--prefix",
+            "batch/",
+            "--rule",
+            "imageMogr2/thumbnail/8x/format/webp",
+            "--output",
+            output,
+            "--journal",
+            &journal,
+            "--rate",
+            "20",
+            "--concurrency",
+            "2",
+            "--timeout",
+            "120",
+        ];
+        // Header + about N/2 submissions (two lines each).
+        let code = interrupt_at(&served, &args, &journal, N + 1, signal);
+        if signal == "-INT" {
+            assert_eq!(code, Some(130), "{signal}");
+        } else {
+            assert_eq!(code, None, "{signal}");
+        }
+        let before = journaled_sources(&journal).len();
+        assert!(
+            before > 0 && before < N,
+            "{signal}: {before} of {N} before the rerun"
+        );
+        let out = served.run(&args);
+        assert!(out.status.success(), "{signal}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(&format!("jobs {N}: success {N}, failed 0,")),
+            "{signal}: {}",
+            stdout(&out)
+        );
+        let prefix = output.split('/').next().unwrap();
+        let mut sources: Vec<String> = listed_jobs(&served)
+            .into_iter()
+            .filter(|j| j[3].starts_with(&format!("{prefix}/")))
+            .map(|j| j[2].clone())
+            .collect();
+        assert_eq!(sources.len(), N, "{signal}: one job per source");
+        sources.sort();
+        sources.dedup();
+        assert_eq!(sources.len(), N, "{signal}: no source twice");
+        let mut journaled = journaled_sources(&journal);
+        assert_eq!(journaled.len(), N, "{signal}");
+        journaled.sort();
+        journaled.dedup();
+        assert_eq!(journaled.len(), N, "{signal}");
+    }
+}

@@ -5,15 +5,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ci_core::client::{ClientError, CosClient, CosConfig, MattingSource, UploadedPart};
+use ci_core::client::{
+    CiProcessData, ClientError, CosClient, CosConfig, JobOrder, ListPicJobsQuery, MattingSource,
+    PicBucketQuery, PicQueueQuery, UploadedPart,
+};
+use ci_core::result::{AddStyle, CreatePicJobsRequest, JobState, UpdatePicQueueRequest};
 use ci_core::sign::ProcessParam;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::body;
 use crate::convert::{headers_to_py, sdk_value_to_py, Kwargs};
 use crate::errors;
+use crate::jobs::PicJob;
 use crate::results::{completion_dict, upload_answer_dict, UploadResult};
 use crate::stream::NativeStream;
 
@@ -404,6 +409,303 @@ impl NativeClient {
             })
             .map_err(errors::from_core)?;
         Ok((headers_to_py(py, &h)?, completion_dict(py, outcome)?))
+    }
+
+    // -- the image API (styles, ci-process) ------------------------------------------
+
+    /// `PUT /?style`: adds or replaces the style `name` (its rule checked first).
+    fn ci_put_image_style<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        name: String,
+        body: String,
+    ) -> PyResult<Headers<'py>> {
+        let style = AddStyle::new(name, body);
+        let h = py
+            .detach(|| self.inner.ci_put_image_style(&bucket, &style))
+            .map_err(errors::from_core)?;
+        headers_to_py(py, &h)
+    }
+
+    /// `GET /?style`: `(headers, xml)`, the `<StyleList>` document as `ci-core` reads
+    /// and writes it (the caller applies `xml_to_dict`).
+    #[pyo3(signature = (bucket, name=None))]
+    fn ci_get_image_style<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        name: Option<String>,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let (h, list) = py
+            .detach(|| self.inner.ci_get_image_style(&bucket, name.as_deref()))
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, list.to_xml()))
+    }
+
+    /// `DELETE /?style`.
+    fn ci_delete_image_style<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        name: String,
+    ) -> PyResult<Headers<'py>> {
+        let h = py
+            .detach(|| self.inner.ci_delete_image_style(&bucket, &name))
+            .map_err(errors::from_core)?;
+        headers_to_py(py, &h)
+    }
+
+    /// `GET /<key>?ci-process=<name>&<params>` read whole: `(headers, kind, value)`,
+    /// `kind` `"xml"` (value the `xml_to_dict`), `"json"` (value the JSON text) or
+    /// `"bytes"`, decided by `Content-Type` as the SDK decides it.
+    fn ci_process<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        key: String,
+        name: String,
+        params: Vec<(String, String)>,
+    ) -> PyResult<(Headers<'py>, &'static str, Py<PyAny>)> {
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (h, data) = py
+            .detach(|| self.inner.ci_process(&bucket, &key, &name, &pairs))
+            .map_err(errors::from_core)?;
+        let (kind, value) = match data {
+            CiProcessData::Xml(v) => ("xml", sdk_value_to_py(py, &v)?),
+            CiProcessData::Json(v) => (
+                "json",
+                pyo3::types::PyString::new(py, &v.to_string())
+                    .into_any()
+                    .unbind(),
+            ),
+            CiProcessData::Bytes(b) => ("bytes", PyBytes::new(py, &b).into_any().unbind()),
+        };
+        Ok((headers_to_py(py, &h)?, kind, value))
+    }
+
+    /// `GET /<key>?ci-process=<name>&<params>` as a stream: `(headers, stream)`.
+    fn ci_process_stream<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        key: String,
+        name: String,
+        params: Vec<(String, String)>,
+        kwargs: Kwargs,
+    ) -> PyResult<(Headers<'py>, NativeStream)> {
+        let opts = kwargs.options()?;
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let process = ProcessParam::ci_process(name, &pairs);
+        let stream = py
+            .detach(|| {
+                self.inner
+                    .get_object_stream(&bucket, &key, Some(&process), &opts)
+            })
+            .map_err(errors::from_core)?;
+        Ok((
+            headers_to_py(py, stream.headers())?,
+            NativeStream::new(stream),
+        ))
+    }
+
+    // -- asynchronous image jobs --------------------------------------------------------
+    // Each answers `(headers, xml)`: the typed document `ci-core` read, written back as
+    // XML; the caller applies the SDK's `xml_to_dict` and `format_dict`.
+
+    fn ci_open_pic_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let (h, doc) = py
+            .detach(|| self.inner.ci_open_pic_bucket(&bucket))
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, doc.to_xml()))
+    }
+
+    fn ci_close_pic_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let (h, doc) = py
+            .detach(|| self.inner.ci_close_pic_bucket(&bucket))
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, doc.to_xml()))
+    }
+
+    fn ci_get_pic_bucket<'py>(
+        &self,
+        py: Python<'py>,
+        regions: String,
+        bucket_name: String,
+        bucket_names: String,
+        page_number: Option<u32>,
+        page_size: Option<u32>,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let query = PicBucketQuery {
+            regions,
+            bucket_name,
+            bucket_names,
+            page_number,
+            page_size,
+        };
+        let (h, doc) = py
+            .detach(|| self.inner.ci_get_pic_bucket(&query))
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, doc.to_xml()))
+    }
+
+    fn ci_get_media_pic_queue<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        state: Option<String>,
+        queue_ids: Vec<String>,
+        page_number: Option<u32>,
+        page_size: Option<u32>,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let query = PicQueueQuery {
+            queue_ids,
+            state,
+            page_number,
+            page_size,
+        };
+        let (h, doc) = py
+            .detach(|| self.inner.ci_get_media_pic_queue(&bucket, &query))
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, doc.to_xml()))
+    }
+
+    /// `request_xml`: the `<Request>` document (the SDK's `format_xml` of `Request`).
+    fn ci_update_media_pic_queue<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        queue_id: String,
+        request_xml: String,
+    ) -> PyResult<(Headers<'py>, String)> {
+        let request = UpdatePicQueueRequest::from_xml(&request_xml)
+            .map_err(|e| errors::client_error(format!("Request: {e}")))?;
+        let (h, doc) = py
+            .detach(|| {
+                self.inner
+                    .ci_update_media_pic_queue(&bucket, &queue_id, &request)
+            })
+            .map_err(errors::from_core)?;
+        Ok((headers_to_py(py, &h)?, doc.to_xml()))
+    }
+
+    /// `jobs_xml`: the `<Request>` document (the SDK's `format_xml` of `Jobs`).
+    fn ci_create_media_pic_jobs<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        jobs_xml: String,
+    ) -> PyResult<(Headers<'py>, String, PicJob)> {
+        let request = CreatePicJobsRequest::from_xml(&jobs_xml)
+            .map_err(|e| errors::client_error(format!("Jobs: {e}")))?;
+        let (h, doc) = py
+            .detach(|| self.inner.ci_create_media_pic_jobs(&bucket, &request))
+            .map_err(errors::from_core)?;
+        let xml = doc.to_xml();
+        Ok((headers_to_py(py, &h)?, xml, PicJob::from(doc.jobs_detail)))
+    }
+
+    /// `(headers, xml, jobs, unknown ids)`.
+    fn ci_get_media_pic_jobs<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        job_ids: Vec<String>,
+    ) -> PyResult<(Headers<'py>, String, Vec<PicJob>, Vec<String>)> {
+        let ids: Vec<&str> = job_ids.iter().map(String::as_str).collect();
+        let (h, doc) = py
+            .detach(|| self.inner.ci_get_media_pic_jobs(&bucket, &ids))
+            .map_err(errors::from_core)?;
+        let xml = doc.to_xml();
+        let jobs = doc.jobs_detail.into_iter().map(PicJob::from).collect();
+        Ok((headers_to_py(py, &h)?, xml, jobs, doc.non_exist_job_ids))
+    }
+
+    /// `(headers, xml, jobs, next token)`.
+    #[allow(clippy::too_many_arguments)]
+    fn ci_list_media_pic_jobs<'py>(
+        &self,
+        py: Python<'py>,
+        bucket: String,
+        tag: String,
+        queue_id: Option<String>,
+        start_creation_time: Option<String>,
+        end_creation_time: Option<String>,
+        order_by_time: String,
+        states: String,
+        size: u32,
+        next_token: String,
+    ) -> PyResult<(Headers<'py>, String, Vec<PicJob>, String)> {
+        let order_by_time = match order_by_time.as_str() {
+            "Desc" => JobOrder::Desc,
+            "Asc" => JobOrder::Asc,
+            other => {
+                return Err(errors::client_error(format!(
+                    "OrderByTime must be Desc or Asc, not {other:?}"
+                )))
+            }
+        };
+        let mut parsed = Vec::new();
+        for s in states.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if s == "All" {
+                parsed.clear();
+                break;
+            }
+            let state: JobState = s
+                .parse()
+                .map_err(|_| errors::client_error(format!("States: unknown state {s:?}")))?;
+            parsed.push(state);
+        }
+        let query = ListPicJobsQuery {
+            tag,
+            queue_id,
+            start_creation_time,
+            end_creation_time,
+            order_by_time,
+            states: parsed,
+            size,
+            next_token,
+        };
+        let (h, doc) = py
+            .detach(|| self.inner.ci_list_media_pic_jobs(&bucket, &query))
+            .map_err(errors::from_core)?;
+        let xml = doc.to_xml();
+        let jobs = doc.jobs_detail.into_iter().map(PicJob::from).collect();
+        Ok((headers_to_py(py, &h)?, xml, jobs, doc.next_token))
+    }
+
+    /// Polls the job until it ends or `timeout` seconds pass (GIL released).
+    fn wait_for_pic_job(
+        &self,
+        py: Python<'_>,
+        bucket: String,
+        job_id: String,
+        timeout: f64,
+    ) -> PyResult<PicJob> {
+        if !(timeout.is_finite() && timeout >= 0.0) {
+            return Err(PyValueError::new_err("Timeout must be a number of seconds"));
+        }
+        let job = py
+            .detach(|| {
+                self.inner
+                    .wait_for_job(&bucket, &job_id, Duration::from_secs_f64(timeout))
+            })
+            .map_err(errors::from_core)?;
+        Ok(PicJob::from(job))
     }
 
     /// A pre-signed URL; `params` (e.g. `("imageMogr2/thumbnail/200x", None)`) are

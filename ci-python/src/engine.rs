@@ -83,6 +83,28 @@ pub fn process(
     Ok((PyBytes::new(py, &out.bytes), ImageInfo::from(out.info)))
 }
 
+/// ``imageInspect`` of an encoded image, computed locally with the GIL released: the
+/// dict the service's JSON answer reads as (``picSize``, ``picType``, ``suspicious`` and,
+/// when true, ``suspiciousBeginByte``, ``suspiciousEndByte``, ``suspiciousSize``,
+/// ``suspiciousType``). Raises ``ProcessError`` for input that is not an image.
+#[pyfunction]
+pub fn inspect(py: Python<'_>, data: ImageBytes) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let r = py
+        .detach(|| ci_core::process::inspect(&data.0))
+        .map_err(|e| errors::process_error(&e))?;
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("picSize", r.pic_size)?;
+    d.set_item("picType", r.pic_type)?;
+    d.set_item("suspicious", r.suspicious)?;
+    if r.suspicious {
+        d.set_item("suspiciousBeginByte", r.suspicious_begin_byte)?;
+        d.set_item("suspiciousEndByte", r.suspicious_end_byte)?;
+        d.set_item("suspiciousSize", r.suspicious_size)?;
+        d.set_item("suspiciousType", r.suspicious_type)?;
+    }
+    Ok(d)
+}
+
 /// What this build contains (`ci_core::build_info`): `version`, `profile`,
 /// `libjpeg_turbo`, `jpeg_simd` (the instruction sets whose libjpeg-turbo kernels are
 /// linked; empty without them), `av1_asm`, `crates` (codec crate -> version) and

@@ -6,20 +6,22 @@
 //! official SDK's signatures (`CosS3Client`, `CosConfig`, `StreamBody`).
 //!
 //! Modules follow the data, each importing only those above it in this list:
-//! * [`errors`]: the exception classes (created here) and `ci-core`'s errors as them;
-//! * [`convert`]: keyword arguments in, headers and the SDK's dict shape out;
-//! * [`body`]: upload bodies (bytes, text, file objects, `EnableMD5`);
-//! * [`rules`]: processing rules and `Pic-Operations`;
-//! * [`results`]: the answers, as the SDK's dict or the typed `UploadResult`;
-//! * [`stream`]: download bodies;
-//! * [`client`]: the calls;
-//! * [`sign`], [`engine`], [`server`]: signing, the local engine, the local server.
+//! * `errors`: the exception classes (created here) and `ci-core`'s errors as them;
+//! * `convert`: keyword arguments in, headers and the SDK's dict shape out;
+//! * `body`: upload bodies (bytes, text, file objects, `EnableMD5`);
+//! * `rules`: processing rules and `Pic-Operations`;
+//! * `results`: the answers, as the SDK's dict or the typed `UploadResult`;
+//! * `stream`: download bodies;
+//! * `jobs`: the typed asynchronous image job;
+//! * `client`: the calls;
+//! * `sign`, `engine`, `server`: signing, the local engine, the local server.
 
 mod body;
 mod client;
 mod convert;
 mod engine;
 mod errors;
+mod jobs;
 mod results;
 mod rules;
 mod server;
@@ -52,6 +54,8 @@ fn _cos_ci(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::image_info, m)?)?;
     m.add_function(wrap_pyfunction!(engine::thumbnail_jpeg, m)?)?;
     m.add_function(wrap_pyfunction!(engine::process, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::inspect, m)?)?;
+    m.add_class::<jobs::PicJob>()?;
     m.add_function(wrap_pyfunction!(engine::build_info, m)?)?;
     m.add("CHUNK", CHUNK)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

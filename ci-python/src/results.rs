@@ -6,7 +6,7 @@ use ci_core::client::{ClientError, CompleteOutcome};
 use ci_core::result::{ImageInfo as CoreImageInfo, UploadResult as CoreUploadResult};
 use pyo3::exceptions::PyIOError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
 
 use crate::convert::sdk_value_to_py;
 use crate::errors;
@@ -79,6 +79,49 @@ impl From<CoreImageInfo> for ImageInfo {
 
 #[pymethods]
 impl ImageInfo {
+    #[new]
+    #[pyo3(signature = (format, width, height, quality=None, ave=None, orientation=None, frame_count=None, md5=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        format: String,
+        width: u32,
+        height: u32,
+        quality: Option<u32>,
+        ave: Option<String>,
+        orientation: Option<u32>,
+        frame_count: Option<u32>,
+        md5: Option<String>,
+    ) -> Self {
+        ImageInfo {
+            format,
+            width,
+            height,
+            quality,
+            ave,
+            orientation,
+            frame_count,
+            md5,
+        }
+    }
+
+    /// Pickles as its constructor's arguments.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyType>, Py<PyAny>)> {
+        let args = (
+            self.format.clone(),
+            self.width,
+            self.height,
+            self.quality,
+            self.ave.clone(),
+            self.orientation,
+            self.frame_count,
+            self.md5.clone(),
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind();
+        Ok((py.get_type::<ImageInfo>(), args))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "ImageInfo(format={:?}, width={}, height={})",
@@ -99,6 +142,31 @@ pub struct OriginalInfo {
 
 #[pymethods]
 impl OriginalInfo {
+    #[new]
+    #[pyo3(signature = (key, location, etag, image_info=None))]
+    fn new(key: String, location: String, etag: String, image_info: Option<ImageInfo>) -> Self {
+        OriginalInfo {
+            key,
+            location,
+            etag,
+            image_info,
+        }
+    }
+
+    /// Pickles as its constructor's arguments.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyType>, Py<PyAny>)> {
+        let args = (
+            self.key.clone(),
+            self.location.clone(),
+            self.etag.clone(),
+            self.image_info.clone(),
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind();
+        Ok((py.get_type::<OriginalInfo>(), args))
+    }
+
     fn __repr__(&self) -> String {
         format!("OriginalInfo(key={:?}, etag={:?})", self.key, self.etag)
     }
@@ -122,6 +190,55 @@ pub struct ProcessResult {
 
 #[pymethods]
 impl ProcessResult {
+    #[new]
+    #[pyo3(signature = (key, location, etag, format=None, md5=None, width=None, height=None, size=None, quality=None, frame_count=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        key: String,
+        location: String,
+        etag: String,
+        format: Option<String>,
+        md5: Option<String>,
+        width: Option<u32>,
+        height: Option<u32>,
+        size: Option<u64>,
+        quality: Option<u32>,
+        frame_count: Option<u32>,
+    ) -> Self {
+        ProcessResult {
+            key,
+            location,
+            format,
+            md5,
+            width,
+            height,
+            size,
+            quality,
+            etag,
+            frame_count,
+        }
+    }
+
+    /// Pickles as its constructor's arguments.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyType>, Py<PyAny>)> {
+        let args = (
+            self.key.clone(),
+            self.location.clone(),
+            self.etag.clone(),
+            self.format.clone(),
+            self.md5.clone(),
+            self.width,
+            self.height,
+            self.size,
+            self.quality,
+            self.frame_count,
+        )
+            .into_pyobject(py)?
+            .into_any()
+            .unbind();
+        Ok((py.get_type::<ProcessResult>(), args))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "ProcessResult(key={:?}, format={:?}, width={:?}, height={:?}, size={:?})",
@@ -146,8 +263,8 @@ impl From<CoreUploadResult> for UploadResult {
 #[pymethods]
 impl UploadResult {
     /// Parses `<UploadResult>` XML.
-    #[staticmethod]
-    fn from_xml(xml: &str) -> PyResult<Self> {
+    #[classmethod]
+    fn from_xml(_cls: &Bound<'_, PyType>, xml: &str) -> PyResult<Self> {
         CoreUploadResult::from_xml(xml)
             .map(UploadResult::from)
             .map_err(|e| errors::client_error(e.to_string()))
@@ -155,6 +272,12 @@ impl UploadResult {
 
     fn to_xml(&self) -> String {
         self.inner.to_xml()
+    }
+
+    /// Pickles as its XML.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_xml = py.get_type::<UploadResult>().getattr("from_xml")?;
+        Ok((from_xml, (self.inner.to_xml(),)))
     }
 
     /// The official SDK's `xml_to_dict` shape.

@@ -2,6 +2,7 @@
 
 use ci_core::rule::ProcessingRule;
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 use crate::errors;
 
@@ -47,6 +48,12 @@ impl ParsedRule {
 
     fn __repr__(&self) -> String {
         format!("ParsedRule({:?})", self.inner.to_string())
+    }
+
+    /// Pickles as `parse_rule(canonical)`.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let parse = py.import("cos_ci._cos_ci")?.getattr("parse_rule")?;
+        Ok((parse, (self.inner.to_string(),)))
     }
 }
 
@@ -104,6 +111,22 @@ impl Rule {
     /// The rule string parsed.
     fn parsed(&self) -> PyResult<ParsedRule> {
         parse_rule(&self.inner.rule)
+    }
+
+    /// Pickles as its constructor's arguments.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyType>, (String, String, Option<String>)) {
+        (
+            py.get_type::<Rule>(),
+            (
+                self.inner.fileid.clone(),
+                self.inner.rule.clone(),
+                self.inner.bucket.clone(),
+            ),
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -174,6 +197,14 @@ impl PicOperations {
 
     fn __repr__(&self) -> String {
         format!("PicOperations({:?})", self.inner.to_header())
+    }
+
+    /// Pickles as its constructor's arguments.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> (Bound<'py, PyType>, (Vec<Rule>, bool)) {
+        (
+            py.get_type::<PicOperations>(),
+            (self.rules(), self.inner.is_pic_info),
+        )
     }
 }
 

@@ -47,6 +47,7 @@ impl LocalServer {
 /// Starts `ci-server` on `127.0.0.1:port` (0: a free port) storing into `root`.
 #[pyfunction]
 #[pyo3(signature = (root, port, credentials, region, anonymous, styles, default_bucket=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn start_server(
     py: Python<'_>,
     root: std::path::PathBuf,

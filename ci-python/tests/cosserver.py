@@ -66,6 +66,9 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: int = 0
     delay: float = 0.0
+    # (method, path) -> (status, body, headers): fixed answers (the CI job API's).
+    canned: Dict[Tuple[str, str], Tuple[int, bytes, Dict[str, str]]] = field(
+        default_factory=dict)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -138,6 +141,9 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.requests.append(rec)
             delay = st.delay
+            canned = st.canned.get((self.command, key))
+        if canned is not None:
+            return self._answer(canned[0], canned[1], canned[2])
         if key.startswith("/slow/"):
             time.sleep(delay)
         if key.startswith("/error/"):
@@ -224,6 +230,7 @@ class CosTestServer(ThreadingHTTPServer):
         with self.state.lock:
             self.state.requests.clear()
             self.state.delay = 0.0
+            self.state.canned.clear()
 
     @property
     def requests(self) -> List[Recorded]:

@@ -95,14 +95,26 @@ def test_official_script_runs_with_only_the_import_switched(tmp_path: Path) -> N
 
 
 def test_native_calls_list() -> None:
-    assert sorted(cos_ci.NATIVE_CALLS) == [
+    assert sorted(cos_ci.NATIVE_CALLS) == sorted([
         "abort_multipart_upload", "ci_get_ai_pic_matting", "ci_image_process",
         "ci_image_process_typed", "ci_multipart_upload_file", "ci_put_object",
         "ci_put_object_from_local_file", "ci_put_object_typed", "complete_multipart_upload",
         "create_multipart_upload", "delete_object", "get_conf", "get_object",
         "get_object_to_file", "get_presigned_download_url", "get_presigned_url",
         "head_object", "put_object", "upload_part",
-    ]
+        # The image API (issue #17).
+        "ci_put_image_style", "ci_get_image_style", "ci_delete_image_style", "ci_get_object",
+        "ci_download_compress_image", "ci_get_image_info", "ci_get_image_exif_info",
+        "ci_get_image_ave_info", "ci_image_inspect", "ci_process", "ci_qrcode_generate",
+        "ci_get_object_qrcode", "ci_put_object_from_local_file_and_get_qrcode",
+        "cos_ai_pic_matting",
+        # Asynchronous image jobs (issue #18).
+        "ci_open_pic_bucket", "ci_get_pic_bucket", "ci_close_pic_bucket",
+        "ci_get_media_pic_queue", "ci_update_media_pic_queue", "ci_create_media_pic_jobs",
+        "ci_create_media_pic_jobs_typed", "ci_get_media_pic_jobs",
+        "ci_get_media_pic_jobs_typed", "ci_list_media_pic_jobs",
+        "ci_list_media_pic_jobs_typed", "iter_media_pic_jobs", "wait_for_pic_job",
+    ])
 
 
 def test_readme_lists_the_native_calls() -> None:

@@ -120,3 +120,22 @@ def main() -> None:
         print(upload(client, b"x"), typed(client), errors(client), download(client))
     except CosClientError:
         pass
+
+
+def image_api(client: CosS3Client) -> Tuple[bytes, Any, Dict[str, Any]]:
+    headers, info = client.ci_get_image_info(Bucket="b-1", Key="k")
+    _, styles = client.ci_get_image_style(Bucket="b-1", Request={})
+    report: Dict[str, Any] = cos_ci.inspect(b"...")
+    assert headers["Content-Type"]
+    return info, styles, report
+
+
+def jobs(client: CosS3Client) -> Tuple[str, List[str]]:
+    job: cos_ci.PicJob = client.ci_create_media_pic_jobs_typed(Bucket="b-1", Jobs={
+        "Tag": "PicProcess", "Input": {"Object": "a.jpg"}})
+    done = client.wait_for_pic_job(Bucket="b-1", JobId=job.job_id, Timeout=30)
+    page, token = client.ci_list_media_pic_jobs_typed(Bucket="b-1", NextToken="")
+    found, missing = client.ci_get_media_pic_jobs_typed(Bucket="b-1", JobIDs=[job.job_id])
+    detail: Dict[str, Any] = done.to_dict()
+    assert detail and token is not None and found
+    return done.state + (done.process_rule or ""), [j.job_id for j in page] + missing

@@ -9,8 +9,10 @@ signatures.
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import IO, Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import IO, Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Set, Tuple, Union
+from xml.sax.saxutils import escape as _xml_escape
 
 from . import _cos_ci, _official
 from ._cos_ci import (
@@ -22,6 +24,7 @@ from ._cos_ci import (
     LocalServer,
     OriginalInfo,
     ParsedRule,
+    PicJob,
     PicOperations,
     PicOperationsError,
     ProcessError,
@@ -31,6 +34,7 @@ from ._cos_ci import (
     UploadResult,
     build_info,
     image_info,
+    inspect,
     parse_rule,
     process,
     resolve_fileid,
@@ -38,7 +42,7 @@ from ._cos_ci import (
     thumbnail_jpeg,
     xml_to_dict,
 )
-from ._stream import StreamBody
+from ._stream import BytesStream, StreamBody
 
 __version__: str = _cos_ci.__version__
 
@@ -55,9 +59,13 @@ __all__ = [
     "OriginalInfo",
     "ParsedRule",
     "build_info",
+    "format_dict",
+    "format_xml",
     "image_info",
+    "inspect",
     "process",
     "thumbnail_jpeg",
+    "PicJob",
     "PicOperations",
     "PicOperationsError",
     "ProcessError",
@@ -74,6 +82,83 @@ __all__ = [
 ]
 
 BodyType = Union[bytes, bytearray, memoryview, str, IO[bytes], IO[str]]
+
+
+def format_dict(data: Any, keys: List[str]) -> Any:
+    """The official SDK's ``format_dict``: each of ``keys`` whose value is one dict or
+    text becomes a one-item list, ``None`` an empty list (in place; returns ``data``)."""
+    if not isinstance(data, dict):
+        return data
+    for key in keys:
+        if key in data and isinstance(data[key], (dict, str)):
+            data[key] = [data[key]]
+        if key in data and data[key] is None:
+            data[key] = []
+    return data
+
+
+def format_xml(data: Any, root: str) -> str:
+    """The XML the official SDK's ``format_xml`` (``xmltodict.unparse``) writes for
+    ``{root: data}``, without the declaration: dicts nest, lists repeat the element,
+    ``@name`` keys are attributes, ``#text`` is text, booleans ``true`` / ``false``."""
+    out: List[str] = []
+    _unparse(root, data, out)
+    return "".join(out)
+
+
+def _unparse(name: str, value: Any, out: List[str]) -> None:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _unparse(name, item, out)
+        return
+    attrs = ""
+    children: List[Tuple[str, Any]] = []
+    text = ""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            k = str(k)
+            if k.startswith("@"):
+                attrs += ' %s="%s"' % (k[1:], _xml_escape(_xml_text(v), {'"': "&quot;"}))
+            elif k == "#text":
+                text = _xml_escape(_xml_text(v))
+            else:
+                children.append((k, v))
+    elif value is not None:
+        text = _xml_escape(_xml_text(value))
+    out.append("<%s%s>%s" % (name, attrs, text))
+    for k, v in children:
+        _unparse(k, v, out)
+    out.append("</%s>" % name)
+
+
+def _xml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _query(params: List[Tuple[str, Any]]) -> List[Tuple[str, str]]:
+    """Query parameters as the SDK's requests session sends them: bytes decoded, other
+    values ``str()`` (``True`` is ``True``), ``None`` left out."""
+    return [
+        (str(k), v.decode("utf-8") if isinstance(v, bytes) else str(v))
+        for k, v in params
+        if v is not None
+    ]
+
+
+def _answer_data(headers: Mapping[str, str], xml: str, keys: List[str]) -> Any:
+    """The data of ``ci_open_pic_bucket`` / ``ci_close_pic_bucket`` as the SDK reads it:
+    an ``application/xml`` answer with a length as ``xml_to_dict`` + ``format_dict``,
+    anything else as bytes."""
+    if headers.get("Content-Type") == "application/xml" and "Content-Length" in headers:
+        return format_dict(xml_to_dict(xml), keys)
+    return xml.encode("utf-8")
+
+
+def _page(value: Any) -> Optional[int]:
+    """A page number or size as the SDK takes it (``''``: not given)."""
+    return None if value is None or value == "" else int(value)
 
 
 class CosConfig:
@@ -388,6 +473,378 @@ class CosS3Client:
         Location, Bucket, Key and ETag)."""
         return self._native.multipart_upload_file(Bucket, Key, LocalFilePath, kwargs)
 
+    # -- the image API: styles, inspection, QR codes, image info, ci-process -----------
+    # Called with header keyword arguments, which these native calls do not send, a call
+    # is served by the official SDK instead (as are the calls cos-ci lacks).
+
+    def _served_officially(self, name: str) -> Any:
+        return _official.translated(getattr(self._official(name), name))
+
+    def ci_put_image_style(
+        self, Bucket: str, Request: Mapping[str, Any], **kwargs: Any
+    ) -> Dict[str, str]:
+        """``PUT /?style`` (``Request={'StyleName': .., 'StyleBody': ..}``): the response
+        headers. The name and rule are checked before sending (a ``CosClientError``
+        naming the offending token, where the service would answer 400)."""
+        if kwargs or set(Request) - {"StyleName", "StyleBody"}:
+            return self._served_officially("ci_put_image_style")(Bucket, Request, **kwargs)  # type: ignore[no-any-return]
+        return self._native.ci_put_image_style(
+            Bucket, str(Request.get("StyleName", "")), str(Request.get("StyleBody", ""))
+        )
+
+    def ci_get_image_style(
+        self, Bucket: str, Request: Mapping[str, Any], **kwargs: Any
+    ) -> Tuple[Dict[str, str], Any]:
+        """``GET /?style`` (``Request={}`` or ``{'StyleName': ..}``): ``(headers, data)``,
+        ``data`` the ``xml_to_dict`` of ``<StyleList>`` (``{'StyleList': None}`` when
+        empty, one ``StyleRule`` a dict, several a list)."""
+        if kwargs or set(Request) - {"StyleName"}:
+            return self._served_officially("ci_get_image_style")(Bucket, Request, **kwargs)  # type: ignore[no-any-return]
+        name = Request.get("StyleName")
+        headers, xml = self._native.ci_get_image_style(
+            Bucket, None if name is None else str(name)
+        )
+        return headers, xml_to_dict(xml)
+
+    def ci_delete_image_style(
+        self, Bucket: str, Request: Mapping[str, Any], **kwargs: Any
+    ) -> Dict[str, str]:
+        """``DELETE /?style`` (``Request={'StyleName': ..}``): the response headers."""
+        if kwargs or set(Request) - {"StyleName"}:
+            return self._served_officially("ci_delete_image_style")(Bucket, Request, **kwargs)  # type: ignore[no-any-return]
+        return self._native.ci_delete_image_style(Bucket, str(Request.get("StyleName", "")))
+
+    def ci_get_object(
+        self, Bucket: str, Key: str, DestImagePath: str, Rule: str, **kwargs: Any
+    ) -> Dict[str, str]:
+        """``GET /<Key>?<Rule>`` into ``DestImagePath`` (``style/NAME`` names a style):
+        the response headers."""
+        return self.get_object_to_file(Bucket, Key, DestImagePath, ProcessRule=Rule, **kwargs)
+
+    def ci_download_compress_image(
+        self, Bucket: str, Key: str, DestImagePath: str, CompressType: str, **kwargs: Any
+    ) -> Dict[str, str]:
+        """``GET /<Key>?imageMogr2/format/<CompressType>`` into ``DestImagePath``."""
+        return self.get_object_to_file(
+            Bucket, Key, DestImagePath, ProcessRule="imageMogr2/format/" + CompressType,
+            **kwargs,
+        )
+
+    def ci_get_image_info(
+        self, Bucket: str, Key: str, Param: str = "imageInfo", **kwargs: Any
+    ) -> Tuple[Dict[str, str], bytes]:
+        """``GET /<Key>?<Param>``: ``(headers, body)``, the body the service's JSON as
+        bytes (as the SDK returns it)."""
+        # (No KeySimplifyCheck: the SDK's call makes none.)
+        headers, stream = self._native.get_object(
+            Bucket, Key, False, dict(kwargs, ProcessRule=Param)
+        )
+        return headers, stream.read(-1)
+
+    def ci_get_image_exif_info(
+        self, Bucket: str, Key: str, **kwargs: Any
+    ) -> Tuple[Dict[str, str], bytes]:
+        """``GET /<Key>?exif``: ``(headers, body)``."""
+        return self.ci_get_image_info(Bucket, Key, "exif", **kwargs)
+
+    def ci_get_image_ave_info(
+        self, Bucket: str, Key: str, **kwargs: Any
+    ) -> Tuple[Dict[str, str], bytes]:
+        """``GET /<Key>?imageAve``: ``(headers, body)``."""
+        return self.ci_get_image_info(Bucket, Key, "imageAve", **kwargs)
+
+    def ci_image_inspect(
+        self, Bucket: str, Key: str, **kwargs: Any
+    ) -> Tuple[Dict[str, str], bytes]:
+        """``GET /<Key>?imageInspect``: ``(headers, body)``; ``cos_ci.inspect(data)``
+        gives the same report (as a dict) locally."""
+        return self.ci_get_image_info(Bucket, Key, "imageInspect", **kwargs)
+
+    def ci_process(
+        self,
+        Bucket: str,
+        Key: str,
+        CiProcess: str,
+        Params: Optional[Mapping[str, Any]] = {},
+        NeedHeader: bool = False,
+        Stream: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """``GET /<Key>?ci-process=<CiProcess>&<Params>``: the data (with ``NeedHeader``,
+        ``(headers, data)``), typed by ``Content-Type`` as the SDK types it: an
+        ``application/xml`` answer its ``xml_to_dict``, JSON parsed, anything else the
+        bytes (with ``Stream``, a ``StreamBody``)."""
+        if kwargs:
+            return self._served_officially("ci_process")(
+                Bucket, Key, CiProcess, Params, NeedHeader, Stream, **kwargs
+            )
+        params = _query(list((Params or {}).items()))
+        key = Key.lstrip("/")
+        data: Any
+        if Stream and key:
+            headers, native = self._native.ci_process_stream(Bucket, key, CiProcess, params, {})
+            content_type = headers.get("Content-Type")
+            if content_type == "application/xml" and "Content-Length" in headers:
+                data = format_dict(xml_to_dict(native.read(-1).decode("utf-8")), ["Response"])
+            elif content_type is not None and content_type.startswith("application/json"):
+                data = json.loads(native.read(-1))
+            else:
+                data = StreamBody(native, headers)
+        else:
+            headers, kind, value = self._native.ci_process(Bucket, key, CiProcess, params)
+            if kind == "xml":
+                data = format_dict(value, ["Response"])
+            elif kind == "json":
+                data = json.loads(value)
+            elif "Content-Type" not in headers:
+                data = ""
+            elif Stream:
+                data = StreamBody(BytesStream(value), headers)
+            else:
+                data = value
+        if NeedHeader:
+            return headers, data
+        return data
+
+    def ci_qrcode_generate(
+        self, Bucket: str, QrcodeContent: str, Width: Any, Mode: Any = 0, **kwargs: Any
+    ) -> Any:
+        """``GET /?ci-process=qrcode-generate``: the ``xml_to_dict`` of the answer
+        (``ResultImage`` the Base64 PNG)."""
+        if kwargs:
+            return self._served_officially("ci_qrcode_generate")(
+                Bucket, QrcodeContent, Width, Mode, **kwargs
+            )
+        params = _query([("qrcode-content", QrcodeContent), ("width", Width), ("mode", Mode)])
+        _, kind, value = self._native.ci_process(Bucket, "", "qrcode-generate", params)
+        return value if kind == "xml" else xml_to_dict(_as_text(value))
+
+    def ci_get_object_qrcode(
+        self, Bucket: str, Key: str, Cover: Any, BarType: Any = 0, **kwargs: Any
+    ) -> Tuple[Dict[str, str], Any]:
+        """``GET /<Key>?ci-process=QRcode&cover=..&bar-type=..``: ``(headers, data)``,
+        ``data`` the answer's ``xml_to_dict``."""
+        if kwargs:
+            return self._served_officially("ci_get_object_qrcode")(  # type: ignore[no-any-return]
+                Bucket, Key, Cover, BarType, **kwargs
+            )
+        params = _query([("cover", Cover), ("bar-type", BarType)])
+        headers, kind, value = self._native.ci_process(Bucket, Key, "QRcode", params)
+        return headers, value if kind == "xml" else xml_to_dict(_as_text(value))
+
+    def ci_put_object_from_local_file_and_get_qrcode(
+        self, Bucket: str, LocalFilePath: str, Key: str, EnableMD5: bool = False, **kwargs: Any
+    ) -> Tuple[Dict[str, str], Dict[str, Any]]:
+        """``ci_put_object`` of a local file (the rules typically ``QRcode/cover/N``)."""
+        return self.ci_put_object_from_local_file(Bucket, LocalFilePath, Key, EnableMD5, **kwargs)
+
+    def cos_ai_pic_matting(
+        self,
+        Bucket: str,
+        ObjectKey: str = "",
+        DetectUrl: Optional[str] = None,
+        CenterLayout: Any = 0,
+        PaddingLayout: Optional[str] = None,
+        Stream: bool = True,
+        **kwargs: Any,
+    ) -> Tuple[Dict[str, str], Any]:
+        """AIPicMatting of ``ObjectKey`` or ``DetectUrl``: ``(headers, data)``, ``data`` a
+        ``StreamBody`` of the image (with ``Stream=False``, bytes)."""
+        params: Dict[str, Any] = {}
+        if DetectUrl is not None:
+            params["detect-url"] = DetectUrl
+        if CenterLayout is not None:
+            params["center-layout"] = CenterLayout
+        if PaddingLayout is not None:
+            params["padding-layout"] = PaddingLayout
+        return self.ci_process(  # type: ignore[no-any-return]
+            Bucket, "/" + ObjectKey, "AIPicMatting", params, True, Stream, **kwargs
+        )
+
+    # -- asynchronous image jobs (pic buckets, pic queues, pic jobs) ----------------------
+    # The data are the SDK's (its xml_to_dict and format_dict of each answer); the
+    # `_typed` forms answer `PicJob`s.
+
+    def ci_open_pic_bucket(self, Bucket: str, **kwargs: Any) -> Tuple[Dict[str, str], Any]:
+        """``POST /picbucket``: ``(headers, data)``."""
+        if kwargs:
+            return self._served_officially("ci_open_pic_bucket")(Bucket, **kwargs)  # type: ignore[no-any-return]
+        headers, xml = self._native.ci_open_pic_bucket(Bucket)
+        return headers, _answer_data(headers, xml, ["Response"])
+
+    def ci_close_pic_bucket(self, Bucket: str, **kwargs: Any) -> Tuple[Dict[str, str], Any]:
+        """``DELETE /picbucket``: ``(headers, data)``."""
+        if kwargs:
+            return self._served_officially("ci_close_pic_bucket")(Bucket, **kwargs)  # type: ignore[no-any-return]
+        headers, xml = self._native.ci_close_pic_bucket(Bucket)
+        return headers, _answer_data(headers, xml, ["Response"])
+
+    def ci_get_pic_bucket(
+        self,
+        Regions: str = "",
+        BucketName: str = "",
+        BucketNames: str = "",
+        PageNumber: Any = "",
+        PageSize: Any = "",
+        **kwargs: Any,
+    ) -> Any:
+        """``GET /picbucket`` (region-wide): the data (``PicBucketList`` a list)."""
+        if kwargs:
+            return self._served_officially("ci_get_pic_bucket")(
+                Regions, BucketName, BucketNames, PageNumber, PageSize, **kwargs
+            )
+        _, xml = self._native.ci_get_pic_bucket(
+            Regions, BucketName, BucketNames, _page(PageNumber), _page(PageSize)
+        )
+        return format_dict(xml_to_dict(xml), ["PicBucketList"])
+
+    def ci_get_media_pic_queue(
+        self,
+        Bucket: str,
+        State: str = "All",
+        QueueIds: str = "",
+        PageNumber: Any = "",
+        PageSize: Any = "",
+        **kwargs: Any,
+    ) -> Any:
+        """``GET /picqueue``: the data (``QueueList`` a list)."""
+        if kwargs:
+            return self._served_officially("ci_get_media_pic_queue")(
+                Bucket, State, QueueIds, PageNumber, PageSize, **kwargs
+            )
+        ids = [q for q in QueueIds.split(",") if q] if QueueIds else []
+        _, xml = self._native.ci_get_media_pic_queue(
+            Bucket, None if State == "All" else State, ids, _page(PageNumber), _page(PageSize)
+        )
+        return format_dict(xml_to_dict(xml), ["QueueList"])
+
+    def ci_update_media_pic_queue(
+        self, Bucket: str, QueueId: str, Request: Mapping[str, Any] = {}, **kwargs: Any
+    ) -> Any:
+        """``PUT /picqueue/<QueueId>`` with ``Request`` (``Name``, ``State``,
+        ``NotifyConfig``): the data (``Queue`` a list)."""
+        if kwargs:
+            return self._served_officially("ci_update_media_pic_queue")(
+                Bucket, QueueId, Request, **kwargs
+            )
+        _, xml = self._native.ci_update_media_pic_queue(
+            Bucket, QueueId, format_xml(Request, "Request")
+        )
+        return format_dict(xml_to_dict(xml), ["Queue"])
+
+    def ci_create_media_pic_jobs(
+        self, Bucket: str, Jobs: Mapping[str, Any] = {}, Lst: Any = {}, **kwargs: Any
+    ) -> Any:
+        """``POST /pic_jobs`` with ``Jobs`` (``Tag``, ``Input``, ``Operation``,
+        ``QueueId``, ...): the data (``JobsDetail`` a list)."""
+        if kwargs:
+            return self._served_officially("ci_create_media_pic_jobs")(
+                Bucket, Jobs, Lst, **kwargs
+            )
+        _, xml, _job = self._native.ci_create_media_pic_jobs(Bucket, format_xml(Jobs, "Request"))
+        return format_dict(xml_to_dict(xml), ["JobsDetail"])
+
+    def ci_create_media_pic_jobs_typed(self, Bucket: str, Jobs: Mapping[str, Any]) -> PicJob:
+        """``ci_create_media_pic_jobs`` answering the new job as a ``PicJob``."""
+        return self._native.ci_create_media_pic_jobs(Bucket, format_xml(Jobs, "Request"))[2]
+
+    def ci_get_media_pic_jobs(self, Bucket: str, JobIDs: str, **kwargs: Any) -> Any:
+        """``GET /pic_jobs/<JobIDs>`` (ids separated by commas): the data
+        (``JobsDetail`` a list; unknown ids in ``NonExistJobIds``)."""
+        if kwargs:
+            return self._served_officially("ci_get_media_pic_jobs")(Bucket, JobIDs, **kwargs)
+        _, xml, _jobs, _missing = self._native.ci_get_media_pic_jobs(
+            Bucket, JobIDs.split(",")
+        )
+        return format_dict(xml_to_dict(xml), ["JobsDetail"])
+
+    def ci_get_media_pic_jobs_typed(
+        self, Bucket: str, JobIDs: Union[str, List[str]]
+    ) -> Tuple[List[PicJob], List[str]]:
+        """The jobs found (as ``PicJob``s, in the order asked) and the unknown ids."""
+        ids = JobIDs.split(",") if isinstance(JobIDs, str) else list(JobIDs)
+        _, _xml, jobs, missing = self._native.ci_get_media_pic_jobs(Bucket, ids)
+        return jobs, missing
+
+    def ci_list_media_pic_jobs(
+        self,
+        Bucket: str,
+        Tag: str,
+        QueueId: Optional[str] = None,
+        StartCreationTime: Optional[str] = None,
+        EndCreationTime: Optional[str] = None,
+        OrderByTime: str = "Desc",
+        States: str = "All",
+        Size: int = 10,
+        NextToken: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        """``GET /pic_jobs?...``: one page, the data (``JobsDetail`` a list,
+        ``NextToken`` the next page's)."""
+        if kwargs:
+            return self._served_officially("ci_list_media_pic_jobs")(
+                Bucket, Tag, QueueId, StartCreationTime, EndCreationTime, OrderByTime,
+                States, Size, NextToken, **kwargs
+            )
+        _, xml, _jobs, _token = self._native.ci_list_media_pic_jobs(
+            Bucket, Tag, QueueId, StartCreationTime, EndCreationTime, OrderByTime, States,
+            int(Size), NextToken,
+        )
+        return format_dict(xml_to_dict(xml), ["JobsDetail"])
+
+    def ci_list_media_pic_jobs_typed(
+        self,
+        Bucket: str,
+        Tag: str = "PicProcess",
+        QueueId: Optional[str] = None,
+        StartCreationTime: Optional[str] = None,
+        EndCreationTime: Optional[str] = None,
+        OrderByTime: str = "Desc",
+        States: str = "All",
+        Size: int = 10,
+        NextToken: str = "",
+    ) -> Tuple[List[PicJob], str]:
+        """One page of jobs as ``PicJob``s and the next page's token (``''``: the last)."""
+        _, _xml, jobs, token = self._native.ci_list_media_pic_jobs(
+            Bucket, Tag, QueueId, StartCreationTime, EndCreationTime, OrderByTime, States,
+            int(Size), NextToken,
+        )
+        return jobs, token
+
+    def iter_media_pic_jobs(
+        self,
+        Bucket: str,
+        Tag: str = "PicProcess",
+        QueueId: Optional[str] = None,
+        StartCreationTime: Optional[str] = None,
+        EndCreationTime: Optional[str] = None,
+        OrderByTime: str = "Desc",
+        States: str = "All",
+        Size: int = 100,
+        NextToken: str = "",
+    ) -> Iterator[PicJob]:
+        """Every job from ``NextToken``'s page on, as ``PicJob``s, each page read when the
+        iteration reaches it. A page token seen twice raises ``CosClientError`` (a
+        service that repeats itself would otherwise loop forever)."""
+        seen: Set[str] = set()
+        token = NextToken
+        while True:
+            jobs, token = self.ci_list_media_pic_jobs_typed(
+                Bucket, Tag, QueueId, StartCreationTime, EndCreationTime, OrderByTime,
+                States, Size, token,
+            )
+            yield from jobs
+            if not token:
+                return
+            if token in seen:
+                raise CosClientError("the job list repeats NextToken %r" % token)
+            seen.add(token)
+
+    def wait_for_pic_job(self, Bucket: str, JobId: str, Timeout: float = 60.0) -> PicJob:
+        """Polls the job (100 ms doubling to 5 s, GIL released) until it ends or
+        ``Timeout`` seconds pass (``CosClientError``); a ``Failed`` job is an answer."""
+        return self._native.wait_for_pic_job(Bucket, JobId, float(Timeout))
+
     # -- pre-signed URLs --------------------------------------------------------------
 
     def get_presigned_url(
@@ -438,6 +895,10 @@ NATIVE_CALLS: FrozenSet[str] = frozenset(
     for name, value in vars(CosS3Client).items()
     if not name.startswith("_") and callable(value)
 )
+
+
+def _as_text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def serve(

@@ -5,18 +5,43 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from typing import IO, Any, Iterator, Mapping, Optional
+from typing import IO, Any, Iterator, Mapping, Optional, Union
 
 from . import _cos_ci
 
-__all__ = ["StreamBody"]
+__all__ = ["BytesStream", "StreamBody"]
+
+
+class BytesStream:
+    """A body already read whole, with the native stream's methods (``ci_process`` of the
+    bucket root with ``Stream=True``: ``StreamBody(BytesStream(data), headers)``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+        self.content_length: Optional[int] = len(data)
+
+    def read(self, size: int) -> bytes:
+        end = len(self._data) if size < 0 else min(len(self._data), self._pos + size)
+        chunk = self._data[self._pos:end]
+        self._pos = end
+        return chunk
+
+    def copy_to_file(self, path: str) -> int:
+        rest = self.read(-1)
+        with open(path, "wb") as f:
+            f.write(rest)
+        return len(rest)
+
+    def close(self) -> None:
+        self._pos = len(self._data)
 
 
 class _RawStream(io.RawIOBase):
     """``StreamBody.get_raw_stream()``: a binary file object over the download (the
     official SDK hands out urllib3's raw response; ``read(amt)`` works the same)."""
 
-    def __init__(self, native: "_cos_ci.NativeStream") -> None:
+    def __init__(self, native: Union["_cos_ci.NativeStream", "BytesStream"]) -> None:
         super().__init__()
         self._native = native
 
@@ -50,7 +75,9 @@ class StreamBody:
     mismatch raises ``CosClientError``.
     """
 
-    def __init__(self, native: "_cos_ci.NativeStream", headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, native: Union["_cos_ci.NativeStream", BytesStream], headers: Mapping[str, str]
+    ) -> None:
         self._native = native
         self._raw: Optional[_RawStream] = None
         self._read_len = 0

@@ -111,14 +111,17 @@ def local_cos(
     ``root`` is the data directory (a temporary one, removed afterwards, when None);
     ``styles`` maps style name -> rule for ``bucket`` (``style/NAME`` in rules, ``Style=``
     in cos-ci's ``get_object``). The server listens on a free port of ``127.0.0.1`` and
-    accepts requests signed with ``secret_id`` / ``secret_key``.
+    accepts requests signed with ``secret_id`` / ``secret_key``; ``bucket`` is also its
+    default bucket, the one of requests whose Host names none (the official SDK's
+    ``ci_open_pic_bucket`` / ``ci_close_pic_bucket`` / ``ci_get_pic_bucket`` with
+    ``IP=``).
     """
     owned = root is None
     data = tempfile.mkdtemp(prefix="cos-ci-test-") if root is None else root
     try:
         server = serve(
             data, 0, SecretId=secret_id, SecretKey=secret_key, Region=region,
-            styles={bucket: dict(styles)} if styles else None,
+            styles={bucket: dict(styles)} if styles else None, bucket=bucket,
         )
         cos = LocalCos(server, data, bucket, region, secret_id, secret_key)
         try:
