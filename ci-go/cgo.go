@@ -47,6 +47,10 @@ const (
 	ResultImageTooLarge         Result = C.COS_CI_RESULT_IMAGE_TOO_LARGE
 	ResultImageResolutionExceed Result = C.COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED
 	ResultProcessingFailed      Result = C.COS_CI_RESULT_PROCESSING_FAILED
+	// Asynchronous jobs (GetPicJob, WaitForJob): the service does not know the job; the
+	// job had not ended by the deadline.
+	ResultJobNotFound    Result = C.COS_CI_RESULT_JOB_NOT_FOUND
+	ResultJobWaitTimeout Result = C.COS_CI_RESULT_JOB_WAIT_TIMEOUT
 )
 
 // String is the library's description of the code.

@@ -396,6 +396,14 @@ type response struct {
 // call runs one client call: fn gets the client and the options array.
 func (c *Client) call(ctx context.Context, opts *Options, wantBody bool,
 	fn func(cl *C.cos_ci_client, kv *C.cos_ci_kv, n C.size_t, out **C.cos_ci_response) C.cos_ci_result) (*response, error) {
+	return c.callWith(ctx, opts, wantBody, fn, nil)
+}
+
+// callWith is call, with extract reading the typed answer of a successful call from
+// the C response before it is freed.
+func (c *Client) callWith(ctx context.Context, opts *Options, wantBody bool,
+	fn func(cl *C.cos_ci_client, kv *C.cos_ci_kv, n C.size_t, out **C.cos_ci_response) C.cos_ci_result,
+	extract func(resp *C.cos_ci_response) error) (*response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -457,6 +465,11 @@ func (c *Client) call(ctx context.Context, opts *Options, wantBody bool,
 			return nil, err
 		}
 		out.body = b
+	}
+	if extract != nil {
+		if err := extract(resp); err != nil {
+			return nil, err
+		}
 	}
 	runtime.KeepAlive(c)
 	return out, nil

@@ -16,7 +16,8 @@
  *    counted), so a buffer of *out_len + 1 bytes yields a C string.
  *  - Handles come from _new (or client calls) and are released with their _free.
  *    Handles that can fail keep their last error: cos_ci_<handle>_last_error.
- *  - Field selectors (cos_ci_field, cos_ci_rule_part) are passed as uint32_t.
+ *  - Field selectors (cos_ci_field, cos_ci_rule_part, cos_ci_job_field) are passed as
+ *    uint32_t.
  */
 
 #ifndef COS_CI_H
@@ -94,6 +95,12 @@ enum cos_ci_result
   COS_CI_RESULT_IMAGE_RESOLUTION_EXCEED = 24,
   // Local processing: encoding a valid image failed (a bug or resource problem).
   COS_CI_RESULT_PROCESSING_FAILED = 25,
+  // `cos_ci_client_wait_for_job`: the service does not know the job (the client's
+  // last error names it).
+  COS_CI_RESULT_JOB_NOT_FOUND = 26,
+  // `cos_ci_client_wait_for_job`: the job had not ended when the time ran out (the
+  // client's last error names its last state).
+  COS_CI_RESULT_JOB_WAIT_TIMEOUT = 27,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -193,6 +200,74 @@ typedef uint32_t cos_ci_rule_part;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Selects a field of a `cos_ci_pic_job` (`cos_ci_pic_job_string` for text,
+// `cos_ci_pic_job_number` for numbers). Passed as `uint32_t`.
+enum cos_ci_job_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `JobId` (text): `c` and 32 hex digits.
+  COS_CI_JOB_FIELD_JOB_ID = 0,
+  // `State` (text): `Submitted`, `Running`, `Success`, `Failed`, `Pause`, `Cancel`.
+  COS_CI_JOB_FIELD_STATE = 1,
+  // `Code` (text): `Success`, or the error code of a failed job.
+  COS_CI_JOB_FIELD_CODE = 2,
+  // `Message` (text): empty, or the error text of a failed job.
+  COS_CI_JOB_FIELD_MESSAGE = 3,
+  // `CreationTime` (text, `YYYY-MM-DDTHH:MM:SS+0800`).
+  COS_CI_JOB_FIELD_CREATION_TIME = 4,
+  // `StartTime` (text; `-` until the job starts).
+  COS_CI_JOB_FIELD_START_TIME = 5,
+  // `EndTime` (text; `-` until the job ends).
+  COS_CI_JOB_FIELD_END_TIME = 6,
+  // `QueueId` (text).
+  COS_CI_JOB_FIELD_QUEUE_ID = 7,
+  // `Tag` (text): `PicProcess`.
+  COS_CI_JOB_FIELD_TAG = 8,
+  // `Input.Object` (text): the source key.
+  COS_CI_JOB_FIELD_INPUT_OBJECT = 9,
+  // `Input.BucketId` (text; absent in a create answer that lacks it).
+  COS_CI_JOB_FIELD_INPUT_BUCKET = 10,
+  // `Input.Region` (text; may be absent).
+  COS_CI_JOB_FIELD_INPUT_REGION = 11,
+  // `Operation.Output.Bucket` (text).
+  COS_CI_JOB_FIELD_OUTPUT_BUCKET = 12,
+  // `Operation.Output.Region` (text).
+  COS_CI_JOB_FIELD_OUTPUT_REGION = 13,
+  // `Operation.Output.Object` (text): the result key.
+  COS_CI_JOB_FIELD_OUTPUT_OBJECT = 14,
+  // `Operation.PicProcess.ProcessRule` (text; absent for a template job).
+  COS_CI_JOB_FIELD_PROCESS_RULE = 15,
+  // `Operation.TemplateId` (text; absent for a rule job).
+  COS_CI_JOB_FIELD_TEMPLATE_ID = 16,
+  // `Operation.UserData` (text; absent when not sent).
+  COS_CI_JOB_FIELD_USER_DATA = 17,
+  // `PicProcessResult.ObjectName` (text; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_OBJECT = 18,
+  // `PicProcessResult.ProcessResult.Format` (text; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_FORMAT = 19,
+  // `PicProcessResult.ProcessResult.Etag` (text, quotes included; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_ETAG = 20,
+  // `Operation.JobLevel` (number).
+  COS_CI_JOB_FIELD_JOB_LEVEL = 21,
+  // `PicProcessResult.ProcessResult.Width` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_WIDTH = 22,
+  // `PicProcessResult.ProcessResult.Height` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_HEIGHT = 23,
+  // `PicProcessResult.ProcessResult.Size` in bytes (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_SIZE = 24,
+  // `PicProcessResult.ProcessResult.Quality` (number; once `Success`).
+  COS_CI_JOB_FIELD_RESULT_QUALITY = 25,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cos_ci_job_field cos_ci_job_field;
+#else
+typedef uint32_t cos_ci_job_field;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A COS client (connection pool, credentials, retries).
 //
 // Thread safety: `Send` and `Sync`: every call takes `const cos_ci_client *` and may
@@ -223,11 +298,21 @@ typedef struct cos_ci_credentials cos_ci_credentials;
 // The facts of one image: Format, Width, Height, Size, MD5, Quality, Ave, Orientation,
 // FrameCount, BitDepth, VerticalDPI, HorizontalDPI, and (when read from input bytes) the
 // `imageInfo` JSON answer. Empty after `cos_ci_image_info_new`, filled by
-// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`.
+// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`, or from the response
+// of `cos_ci_client_get_image_info` (the service's answer).
 //
 // Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
 // `cos_ci_image_info_read` needs exclusive access.
 typedef struct cos_ci_image_info cos_ci_image_info;
+
+// What image inspection found: the image's size and type and whether data is hidden
+// after the image's end (where, how much, of which kind). Empty after
+// `cos_ci_inspect_result_new`, filled by `cos_ci_inspect_result_read` (local engine) or
+// borrowed from the response of `cos_ci_client_image_inspect`.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+// `cos_ci_inspect_result_read` needs exclusive access.
+typedef struct cos_ci_inspect_result cos_ci_inspect_result;
 
 // A local COS + CI server running on its own threads, listening on a free port of
 // 127.0.0.1, with every well-formed `BucketName-APPID` bucket usable. Made by
@@ -235,6 +320,13 @@ typedef struct cos_ci_image_info cos_ci_image_info;
 //
 // Thread safety: `Send` and `Sync`; every function takes it as `const`.
 typedef struct cos_ci_local_server cos_ci_local_server;
+
+// One pic job (`<JobsDetail>`): its state, source, operation and, once `Success`, its
+// result. Borrowed from a `cos_ci_response` (`cos_ci_response_pic_job`; freed with the
+// response) or the caller's from `cos_ci_client_wait_for_job` (`cos_ci_pic_job_free`).
+//
+// Thread safety: `Send` and `Sync`; immutable.
+typedef struct cos_ci_pic_job cos_ci_pic_job;
 
 // A Pic-Operations document: `is_pic_info` plus up to 5 rules (fileid, rule, optional
 // bucket). Built with `cos_ci_pic_operations_add_rule` or filled by
@@ -253,6 +345,15 @@ typedef struct cos_ci_pic_operations cos_ci_pic_operations;
 // `cos_ci_process*` calls need exclusive access. Handles are independent: several
 // threads may process at once, each with its own handle.
 typedef struct cos_ci_processed cos_ci_processed;
+
+// The QR codes found in an image: each code's text and corners, and, when asked to
+// cover them, the image with a mosaic over every code. Empty after
+// `cos_ci_qrcode_result_new`, filled by `cos_ci_qrcode_result_read` (local engine) or
+// borrowed from the response of `cos_ci_client_get_object_qrcode`.
+//
+// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
+// `cos_ci_qrcode_result_read` needs exclusive access.
+typedef struct cos_ci_qrcode_result cos_ci_qrcode_result;
 
 // The answer to a client call: HTTP status, response headers, the UploadResult (for
 // uploads and `image_process` with Pic-Operations), the downloaded body (for
@@ -629,6 +730,814 @@ cos_ci_result cos_ci_response_error_string(const cos_ci_response *resp,
                                            size_t len,
                                            size_t *out_len);
 
+// Creates an empty inspection result in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_inspect_result_new(cos_ci_inspect_result **out);
+
+// Frees a handle from `cos_ci_inspect_result_new`; NULL is ignored. (Results borrowed
+// from a `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `result` is NULL or a handle from `cos_ci_inspect_result_new`, not used afterwards.
+void cos_ci_inspect_result_free(cos_ci_inspect_result *result);
+
+// Inspects the file `input` with the local engine, as the service's `?imageInspect`
+// does: an MPEG-TS stream appended to an image or posing as one, and other data (ZIP,
+// RAR, script, executable, ...) after the image's end. Nothing is decoded. On failure
+// the handle is empty and its last error says why: `COS_CI_RESULT_INVALID_IMAGE`
+// (empty, or neither an image nor an MPEG-TS stream), `_IMAGE_TOO_LARGE` (over 32 MB).
+//
+// # Safety
+//
+// `result` is a live handle used by no other thread; `input` points to `input_len`
+// bytes.
+cos_ci_result cos_ci_inspect_result_read(cos_ci_inspect_result *result,
+                                         const uint8_t *input,
+                                         size_t input_len);
+
+// The inspected file's size in bytes (`picSize`) into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_inspect_result_pic_size(const cos_ci_inspect_result *result, uint64_t *out);
+
+// The file's type (`picType`: `jpeg`, `png`, `gif`, `webp`, `bmp`, `avif`, `tiff`, `ts` for a
+// bare MPEG-TS stream). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_pic_type(const cos_ci_inspect_result *result,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t *out_len);
+
+// Whether data is hidden in the file (`suspicious`) into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_inspect_result_suspicious(const cos_ci_inspect_result *result, bool *out);
+
+// Where the hidden data is: its first and last byte offsets (`suspiciousBeginByte`,
+// `suspiciousEndByte`, inclusive) and its size (`suspiciousSize`).
+// `COS_CI_RESULT_NOT_PRESENT` for a clean file (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `begin`, `end` and `size` are writable.
+cos_ci_result cos_ci_inspect_result_suspicious_range(const cos_ci_inspect_result *result,
+                                                     uint64_t *begin,
+                                                     uint64_t *end,
+                                                     uint64_t *size);
+
+// The kind of the hidden data (`suspiciousType`: `MPEG-TS`, `ZIP`, ...).
+// `COS_CI_RESULT_NOT_PRESENT` for a clean file (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_suspicious_type(const cos_ci_inspect_result *result,
+                                                    uint8_t *buf,
+                                                    size_t len,
+                                                    size_t *out_len);
+
+// Writes the result as the service's JSON answer (numbers as numbers, `suspicious` a
+// boolean): `{"picSize":158421,"picType":"jpeg","suspicious":false}`.
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_json(const cos_ci_inspect_result *result,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// Writes the last error text of `result` (empty after a success).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_inspect_result_last_error(const cos_ci_inspect_result *result,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t *out_len);
+
+// Creates an empty QR-code result in `*out`.
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_qrcode_result_new(cos_ci_qrcode_result **out);
+
+// Frees a handle from `cos_ci_qrcode_result_new`; NULL is ignored. (Results borrowed
+// from a `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `result` is NULL or a handle from `cos_ci_qrcode_result_new`, not used afterwards.
+void cos_ci_qrcode_result_free(cos_ci_qrcode_result *result);
+
+// Finds and reads the QR codes of the image `input` with the local engine (the
+// service's `?ci-process=QRcode`); with `cover`, also paints a mosaic over each code
+// and keeps the image (in the input's format) for `cos_ci_qrcode_result_image`. An
+// image without codes is a success with no codes. On failure the handle is empty and
+// its last error says why, starting with the service's error code:
+// `COS_CI_RESULT_INVALID_IMAGE`, `_IMAGE_TOO_LARGE`, `_IMAGE_RESOLUTION_EXCEED`,
+// `_UNSUPPORTED`.
+//
+// # Safety
+//
+// `result` is a live handle used by no other thread; `input` points to `input_len`
+// bytes.
+cos_ci_result cos_ci_qrcode_result_read(cos_ci_qrcode_result *result,
+                                        const uint8_t *input,
+                                        size_t input_len,
+                                        bool cover);
+
+// Number of codes found into `*out` (0: none; the service's `CodeStatus` is 0 then).
+// `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_qrcode_result_count(const cos_ci_qrcode_result *result, size_t *out);
+
+// The text of code `index` (`<CodeUrl>`).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_text(const cos_ci_qrcode_result *result,
+                                        size_t index,
+                                        uint8_t *buf,
+                                        size_t len,
+                                        size_t *out_len);
+
+// Number of corners of code `index` into `*out` (4 for the codes this library finds:
+// top-left, top-right, bottom-right, bottom-left in the code's own orientation).
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_qrcode_result_point_count(const cos_ci_qrcode_result *result,
+                                               size_t index,
+                                               size_t *out);
+
+// Corner `point` of code `index`, in pixels of the image, into `*x` and `*y`.
+// `COS_CI_RESULT_INDEX_OUT_OF_RANGE` past the last code or corner;
+// `COS_CI_RESULT_INVALID_ARGUMENT` when the service wrote the point as something other
+// than `x,y` (read it as text with `cos_ci_qrcode_result_to_xml`).
+//
+// # Safety
+//
+// `result` is a live handle; `x` and `y` are writable.
+cos_ci_result cos_ci_qrcode_result_point(const cos_ci_qrcode_result *result,
+                                         size_t index,
+                                         size_t point,
+                                         int64_t *x,
+                                         int64_t *y);
+
+// The image with the codes covered (asked with `cover`), with the buffer conventions.
+// `COS_CI_RESULT_NOT_PRESENT` when the codes were not covered (and on an empty handle).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_image(const cos_ci_qrcode_result *result,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// Writes the codes as the service's `<Response>` (`<CodeStatus>`, one `<QRcodeInfo>`
+// per code; without the covered image). `COS_CI_RESULT_NOT_PRESENT` on an empty handle.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_to_xml(const cos_ci_qrcode_result *result,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t *out_len);
+
+// Writes the last error text of `result` (empty after a success).
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_qrcode_result_last_error(const cos_ci_qrcode_result *result,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+// Makes a code of `content` with the local engine, as the service's
+// `?ci-process=qrcode-generate` does: `mode` 0 a QR code, `width` pixels square; `mode`
+// 1 a Code 128 barcode (printable ASCII), `width` pixels wide. The PNG goes into
+// `processed` (read it with `cos_ci_processed_bytes`, its ImageInfo with
+// `cos_ci_processed_image_info`). `COS_CI_RESULT_INVALID_ARGUMENT` for an empty
+// content, a `mode` other than 0 or 1, a width over the output limit, or text a
+// barcode cannot carry (the handle's last error says which); the handle is then empty.
+//
+// # Safety
+//
+// `processed` is a live handle used by no other thread; `content` points to
+// `content_len` bytes.
+cos_ci_result cos_ci_qrcode_generate(cos_ci_processed *processed,
+                                     const uint8_t *content,
+                                     size_t content_len,
+                                     uint32_t width,
+                                     uint32_t mode);
+
+// `PUT /?style` on the bucket's pic host (`ci_put_image_style`): adds the style `name`
+// with the processing rule `body` (e.g. `imageMogr2/thumbnail/200x`), or replaces the
+// rule of an existing one. A malformed rule or name is refused before sending
+// (`COS_CI_RESULT_CLIENT_ERROR`, the client's last error says where). Afterwards
+// `style/NAME` works in Pic-Operations, download rules and `key!NAME` URLs.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_put_image_style(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            const uint8_t *body,
+                                            size_t body_len,
+                                            cos_ci_response **out);
+
+// `GET /?style` (`ci_get_image_style`): the bucket's styles, or only `name` (NULL for
+// all; no such style gives an empty list). Read them with `cos_ci_response_style_count`,
+// `_style_name` and `_style_body`.
+//
+// # Safety
+//
+// As for `cos_ci_client_put_image_style`; `name` may be NULL.
+cos_ci_result cos_ci_client_get_image_style(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            cos_ci_response **out);
+
+// `DELETE /?style` (`ci_delete_image_style`): deletes the style `name`.
+//
+// # Safety
+//
+// As for `cos_ci_client_put_image_style`.
+cos_ci_result cos_ci_client_delete_image_style(const cos_ci_client *client,
+                                               const uint8_t *bucket,
+                                               size_t bucket_len,
+                                               const uint8_t *name,
+                                               size_t name_len,
+                                               cos_ci_response **out);
+
+// Number of styles in the answer of `cos_ci_client_get_image_style` into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_style_count(const cos_ci_response *resp, size_t *out);
+
+// The name (`StyleName`) of style `index`.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_style_name(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// The processing rule (`StyleBody`) of style `index`.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_style_body(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// `GET /<key>?imageInspect` (`ci_image_inspect`): what is hidden after the image's
+// data. Read the answer with `cos_ci_response_inspect_result`.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_image_inspect(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          const uint8_t *key,
+                                          size_t key_len,
+                                          cos_ci_response **out);
+
+// The inspection result of `cos_ci_client_image_inspect` into `*out`: borrowed, valid
+// until the response is freed; do not free it. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_inspect_result(const cos_ci_response *resp,
+                                             const cos_ci_inspect_result **out);
+
+// `GET /<key>?ci-process=QRcode&cover=<0|1>&bar-type=<n>` (`ci_get_object_qrcode`):
+// the codes in the stored image and, with `cover`, the image with a mosaic over them.
+// `bar_type`: 0 QR codes and barcodes, 1 QR codes only, 2 barcodes only (other values:
+// `COS_CI_RESULT_INVALID_ARGUMENT`). Read the answer with
+// `cos_ci_response_qrcode_result`.
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_object_qrcode(const cos_ci_client *client,
+                                              const uint8_t *bucket,
+                                              size_t bucket_len,
+                                              const uint8_t *key,
+                                              size_t key_len,
+                                              bool cover,
+                                              uint32_t bar_type,
+                                              cos_ci_response **out);
+
+// The codes found by `cos_ci_client_get_object_qrcode` into `*out`: borrowed, valid
+// until the response is freed; do not free it. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_qrcode_result(const cos_ci_response *resp,
+                                            const cos_ci_qrcode_result **out);
+
+// `GET /?ci-process=qrcode-generate` (`ci_qrcode_generate`): a QR code (`mode` 0) or a
+// barcode (`mode` 1) of `content`, `width` pixels wide. The image (decoded from the
+// answer's Base64) is the response body: `cos_ci_response_body`.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_qrcode_generate(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *content,
+                                            size_t content_len,
+                                            uint32_t width,
+                                            uint32_t mode,
+                                            cos_ci_response **out);
+
+// `GET /<key>?imageInfo` (`ci_get_image_info`): format, size and dimensions. Read them
+// with `cos_ci_response_image_info` (Format in upper case as everywhere in this
+// library, `JPEG`, where the service writes `jpg`).
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_info(const cos_ci_client *client,
+                                           const uint8_t *bucket,
+                                           size_t bucket_len,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           cos_ci_response **out);
+
+// The ImageInfo of `cos_ci_client_get_image_info` into `*out`: borrowed, valid until
+// the response is freed; never pass it to `cos_ci_image_info_free`. Read it with
+// `cos_ci_image_info_string` (Format, MD5) and `cos_ci_image_info_number` (Width,
+// Height, Size, FrameCount, BitDepth, VerticalDPI, HorizontalDPI, Orientation; each
+// present when the answer has it). `COS_CI_RESULT_NOT_PRESENT` for the response of
+// another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_image_info(const cos_ci_response *resp,
+                                         const cos_ci_image_info **out);
+
+// `GET /<key>?exif` (`ci_get_image_exif_info`): the image's EXIF tags. Read them with
+// `cos_ci_response_exif_count`, `_exif_name`, `_exif_value` or `_exif_get`; an image
+// without EXIF has none (the service answers `{"error":"no exif data"}`).
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_exif_info(const cos_ci_client *client,
+                                                const uint8_t *bucket,
+                                                size_t bucket_len,
+                                                const uint8_t *key,
+                                                size_t key_len,
+                                                cos_ci_response **out);
+
+// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into
+// `*out` (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for the response of
+// another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_exif_count(const cos_ci_response *resp, size_t *out);
+
+// The name of EXIF tag `index` (`DateTime`, `Make`, ...).
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_exif_name(const cos_ci_response *resp,
+                                        size_t index,
+                                        uint8_t *buf,
+                                        size_t len,
+                                        size_t *out_len);
+
+// The value of EXIF tag `index`, as the service writes it (`val`).
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_exif_value(const cos_ci_response *resp,
+                                         size_t index,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t *out_len);
+
+// The value of the EXIF tag named `name` (exact case); `COS_CI_RESULT_NOT_PRESENT`
+// when the image has no such tag (or for the response of another call).
+//
+// # Safety
+//
+// `resp` is a live response; `name` points to `name_len` bytes; `buf` is NULL or has
+// `len` writable bytes; `out_len` is writable.
+cos_ci_result cos_ci_response_exif_get(const cos_ci_response *resp,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t *out_len);
+
+// `GET /<key>?imageAve` (`ci_get_image_ave_info`): the image's mean colour. Read it
+// with `cos_ci_response_image_ave`.
+//
+// # Safety
+//
+// As for `cos_ci_client_image_inspect`.
+cos_ci_result cos_ci_client_get_image_ave_info(const cos_ci_client *client,
+                                               const uint8_t *bucket,
+                                               size_t bucket_len,
+                                               const uint8_t *key,
+                                               size_t key_len,
+                                               cos_ci_response **out);
+
+// The mean colour of `cos_ci_client_get_image_ave_info` into `*out` as `0xRRGGBB`
+// (the answer's `RGB`). `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_image_ave(const cos_ci_response *resp, uint32_t *out);
+
+// `GET /<key>?imageMogr2/format/<compress_type>` (`ci_download_compress_image`):
+// downloads the image recompressed as `avif` or `webp` (the cloud's `tpg` and `heif`
+// where the service encodes them; the local server refuses them with a service error).
+// With `path` NULL the image is the response body (`cos_ci_response_body`); otherwise
+// it is written to the file `path` (created or truncated).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes (`path` may be
+// NULL); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_download_compress_image(const cos_ci_client *client,
+                                                    const uint8_t *bucket,
+                                                    size_t bucket_len,
+                                                    const uint8_t *key,
+                                                    size_t key_len,
+                                                    const uint8_t *compress_type,
+                                                    size_t compress_type_len,
+                                                    const uint8_t *path,
+                                                    size_t path_len,
+                                                    cos_ci_response **out);
+
+// `GET /<key>?ci-process=<ci_process>&<params>` (`ci_process`): any `ci-process` on a
+// stored object (`QRcode`, `ImageInspect`, `AIPicMatting`, ...), its answer kept as
+// sent: the body (`cos_ci_response_body`) and its `Content-Type`
+// (`cos_ci_response_header_get`), XML, JSON or an image. `params` are the process's
+// arguments, each with a value (`(NULL, 0)` for none). Arguments a known process does
+// not take are refused before sending (`COS_CI_RESULT_CLIENT_ERROR`). Calls on the
+// bucket itself have their own functions (`cos_ci_client_qrcode_generate`).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `params` holds
+// `params_len` pairs (or is `(NULL, 0)`); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_ci_process(const cos_ci_client *client,
+                                       const uint8_t *bucket,
+                                       size_t bucket_len,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       const uint8_t *ci_process,
+                                       size_t ci_process_len,
+                                       const cos_ci_kv *params,
+                                       size_t params_len,
+                                       cos_ci_response **out);
+
+// Frees a job from `cos_ci_client_wait_for_job`; NULL is ignored. (Jobs borrowed from a
+// `cos_ci_response` are freed with it, never here.)
+//
+// # Safety
+//
+// `job` is NULL or a handle from `cos_ci_client_wait_for_job`, not used afterwards.
+void cos_ci_pic_job_free(cos_ci_pic_job *job);
+
+// A text field of a job (see `cos_ci_job_field`). `COS_CI_RESULT_NOT_PRESENT` for an
+// absent value, `COS_CI_RESULT_INVALID_ARGUMENT` for a numeric or unknown field.
+//
+// # Safety
+//
+// `job` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_pic_job_string(const cos_ci_pic_job *job,
+                                    uint32_t field,
+                                    uint8_t *buf,
+                                    size_t len,
+                                    size_t *out_len);
+
+// A numeric field of a job into `*out`: `COS_CI_JOB_FIELD_JOB_LEVEL`,
+// `_RESULT_WIDTH`, `_RESULT_HEIGHT`, `_RESULT_SIZE`, `_RESULT_QUALITY`. Errors as for
+// `cos_ci_pic_job_string`.
+//
+// # Safety
+//
+// `job` is a live handle; `out` is writable.
+cos_ci_result cos_ci_pic_job_number(const cos_ci_pic_job *job, uint32_t field, uint64_t *out);
+
+// Whether the job has ended (`Success`, `Failed` or `Cancel`) into `*out`.
+//
+// # Safety
+//
+// `job` is a live handle; `out` is writable.
+cos_ci_result cos_ci_pic_job_ended(const cos_ci_pic_job *job, bool *out);
+
+// `POST /picbucket` on the bucket's CI host (`ci_open_pic_bucket`): opens asynchronous
+// processing for the bucket, creating its pic queue. Opening an open bucket is
+// harmless.
+//
+// # Safety
+//
+// `client` is a live handle; `bucket` points to `bucket_len` bytes; `out` points to a
+// writable pointer.
+cos_ci_result cos_ci_client_open_pic_bucket(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            cos_ci_response **out);
+
+// `GET /picqueue` (`ci_get_media_pic_queue`): the bucket's pic queues, all states. Read
+// them with `cos_ci_response_pic_queue_count`, `_pic_queue_id`, `_pic_queue_name` and
+// `_pic_queue_state`.
+//
+// # Safety
+//
+// As for `cos_ci_client_open_pic_bucket`.
+cos_ci_result cos_ci_client_get_pic_queue(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          cos_ci_response **out);
+
+// `PUT /picqueue/<queue_id>` (`ci_update_media_pic_queue`): names the queue (`name`,
+// required by the service: send the current name to keep it) and pauses or resumes it
+// (`state`: `Paused` or `Active`; NULL leaves it as it is).
+// The response carries the queue as updated (one queue, read as for
+// `cos_ci_client_get_pic_queue`). A `queue_id` that is not letters and digits is
+// refused before sending (`COS_CI_RESULT_INVALID_ARGUMENT`).
+//
+// # Safety
+//
+// As for `cos_ci_client_open_pic_bucket`; `state` may be NULL.
+cos_ci_result cos_ci_client_update_pic_queue(const cos_ci_client *client,
+                                             const uint8_t *bucket,
+                                             size_t bucket_len,
+                                             const uint8_t *queue_id,
+                                             size_t queue_id_len,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             const uint8_t *state,
+                                             size_t state_len,
+                                             cos_ci_response **out);
+
+// Number of queues in the answer of `cos_ci_client_get_pic_queue` or
+// `cos_ci_client_update_pic_queue` into `*out`. `COS_CI_RESULT_NOT_PRESENT` for the
+// response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_pic_queue_count(const cos_ci_response *resp, size_t *out);
+
+// The id (`QueueId`, `p` and 32 hex digits) of queue `index`: what
+// `cos_ci_client_create_pic_jobs` takes.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_pic_queue_id(const cos_ci_response *resp,
+                                           size_t index,
+                                           uint8_t *buf,
+                                           size_t len,
+                                           size_t *out_len);
+
+// The name (`Name`) of queue `index`.
+//
+// # Safety
+//
+// As for `cos_ci_response_pic_queue_id`.
+cos_ci_result cos_ci_response_pic_queue_name(const cos_ci_response *resp,
+                                             size_t index,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t *out_len);
+
+// The state (`State`: `Active` or `Paused`) of queue `index`.
+//
+// # Safety
+//
+// As for `cos_ci_response_pic_queue_id`.
+cos_ci_result cos_ci_response_pic_queue_state(const cos_ci_response *resp,
+                                              size_t index,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t *out_len);
+
+// `POST /pic_jobs` (`ci_create_media_pic_jobs`): submits one job that processes the
+// bucket's `input_object` with `rule` (e.g. `imageMogr2/thumbnail/200x/format/webp`)
+// into `output_bucket`/`output_object` in `output_region`, on the queue `queue_id`
+// (from `cos_ci_client_get_pic_queue`). `rule` may be NULL when `options` name a
+// `TemplateId`. Options by the Python SDK's names: `TemplateId`, `IsPicInfo` (`true` /
+// `false`), `UserData`, `JobLevel` (0 to 2), `CallBack`, `CallBackFormat` (`XML` /
+// `JSON`), `CallBackType`; another name or value is `COS_CI_RESULT_INVALID_ARGUMENT`
+// (the client's last error says which). The response carries the new job
+// (`cos_ci_response_pic_job`, index 0). Not retried: a retry could submit twice.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes (`rule` may be
+// NULL); `options` holds `options_len` pairs (or is `(NULL, 0)`); `out` points to a
+// writable pointer.
+cos_ci_result cos_ci_client_create_pic_jobs(const cos_ci_client *client,
+                                            const uint8_t *bucket,
+                                            size_t bucket_len,
+                                            const uint8_t *queue_id,
+                                            size_t queue_id_len,
+                                            const uint8_t *input_object,
+                                            size_t input_object_len,
+                                            const uint8_t *output_region,
+                                            size_t output_region_len,
+                                            const uint8_t *output_bucket,
+                                            size_t output_bucket_len,
+                                            const uint8_t *output_object,
+                                            size_t output_object_len,
+                                            const uint8_t *rule,
+                                            size_t rule_len,
+                                            const cos_ci_kv *options,
+                                            size_t options_len,
+                                            cos_ci_response **out);
+
+// `GET /pic_jobs/<id>,<id>...` (`ci_get_media_pic_jobs`): the jobs of `job_ids`, a
+// comma list of 1 to 100 ids (as the Python SDK's `JobIDs`). The jobs found come in the
+// order asked (`cos_ci_response_pic_job`); ids the service does not know are listed by
+// `cos_ci_response_non_exist_job_id` (this is not an error, as on the service).
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_get_pic_jobs(const cos_ci_client *client,
+                                         const uint8_t *bucket,
+                                         size_t bucket_len,
+                                         const uint8_t *job_ids,
+                                         size_t job_ids_len,
+                                         cos_ci_response **out);
+
+// `GET /pic_jobs?tag=PicProcess&...` (`ci_list_media_pic_jobs`): one page of the
+// bucket's jobs, newest first unless asked otherwise. Options by the Python SDK's
+// names: `QueueId`, `StartCreationTime` / `EndCreationTime`
+// (`%Y-%m-%dT%H:%M:%S%z`), `OrderByTime` (`Desc` / `Asc`), `States` (comma list of
+// `Submitted`, `Running`, `Success`, `Failed`, `Pause`, `Cancel`, or `All`), `Size` (1
+// to 100, default 10), `NextToken` (the page to read); another name or value is
+// `COS_CI_RESULT_INVALID_ARGUMENT`. Read the jobs with `cos_ci_response_pic_job` and
+// the next page's token with `cos_ci_response_pic_jobs_next_token` (empty on the last
+// page).
+//
+// # Safety
+//
+// `client` is a live handle; `bucket` points to `bucket_len` bytes; `options` holds
+// `options_len` pairs (or is `(NULL, 0)`); `out` points to a writable pointer.
+cos_ci_result cos_ci_client_list_pic_jobs(const cos_ci_client *client,
+                                          const uint8_t *bucket,
+                                          size_t bucket_len,
+                                          const cos_ci_kv *options,
+                                          size_t options_len,
+                                          cos_ci_response **out);
+
+// Number of jobs in the answer of `cos_ci_client_create_pic_jobs`,
+// `cos_ci_client_get_pic_jobs` or `cos_ci_client_list_pic_jobs` into `*out`.
+// `COS_CI_RESULT_NOT_PRESENT` for the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_pic_job_count(const cos_ci_response *resp, size_t *out);
+
+// Job `index` of the answer into `*out`: borrowed, valid until the response is freed;
+// do not free it.
+//
+// # Safety
+//
+// `resp` is a live response; `out` points to a writable pointer.
+cos_ci_result cos_ci_response_pic_job(const cos_ci_response *resp,
+                                      size_t index,
+                                      const cos_ci_pic_job **out);
+
+// The next page's token of a `cos_ci_client_list_pic_jobs` answer (empty on the last
+// page): pass it as the `NextToken` option. `COS_CI_RESULT_NOT_PRESENT` for another
+// call's response.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_pic_jobs_next_token(const cos_ci_response *resp,
+                                                  uint8_t *buf,
+                                                  size_t len,
+                                                  size_t *out_len);
+
+// Number of ids a `cos_ci_client_get_pic_jobs` answer names as unknown
+// (`NonExistJobIds`) into `*out`. `COS_CI_RESULT_NOT_PRESENT` for the response of a
+// call without jobs.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_non_exist_job_id_count(const cos_ci_response *resp, size_t *out);
+
+// Unknown job id `index` of a `cos_ci_client_get_pic_jobs` answer.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_non_exist_job_id(const cos_ci_response *resp,
+                                               size_t index,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t *out_len);
+
+// Waits for the job `job_id` to end (`Success`, `Failed` or `Cancel`), polling
+// `GET /pic_jobs/<job_id>` after 100 ms, 200 ms, ... up to 5 s between polls, for at
+// most `timeout_ms` milliseconds; the ended job goes to `*out` (the caller's: free it
+// with `cos_ci_pic_job_free`). A `Failed` job is an answer, not an error (read its
+// `Code` and `Message`). Errors, with `*out` NULL and the client's last error saying
+// more: `COS_CI_RESULT_JOB_NOT_FOUND` (the service does not know the id),
+// `COS_CI_RESULT_JOB_WAIT_TIMEOUT` (still running when the time ran out; the text names
+// the last state seen), `COS_CI_RESULT_SERVICE_ERROR` (a poll was refused: the text
+// has the service's code and message), `COS_CI_RESULT_TRANSPORT`,
+// `COS_CI_RESULT_INVALID_ARGUMENT` (an id that is not letters and digits). Blocks the
+// calling thread.
+//
+// # Safety
+//
+// `client` is a live handle; the texts point to their lengths in bytes; `out` points to
+// a writable pointer.
+cos_ci_result cos_ci_client_wait_for_job(const cos_ci_client *client,
+                                         const uint8_t *bucket,
+                                         size_t bucket_len,
+                                         const uint8_t *job_id,
+                                         size_t job_id_len,
+                                         uint64_t timeout_ms,
+                                         cos_ci_pic_job **out);
+
 // Creates an empty Pic-Operations (no rules, `is_pic_info` off) in `*out`.
 //
 // # Safety
@@ -815,8 +1724,9 @@ cos_ci_result cos_ci_image_info_number(const cos_ci_image_info *info,
 // Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
 // values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
 // bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
-// empty handle and on the ImageInfo of a `cos_ci_processed` (read the output bytes with
-// `cos_ci_image_info_read` for its JSON).
+// empty handle, on the ImageInfo of a `cos_ci_processed` (read the output bytes with
+// `cos_ci_image_info_read` for its JSON) and on that of a `cos_ci_response`
+// (`cos_ci_response_image_info`: the typed answer is kept, not its text).
 //
 // # Safety
 //

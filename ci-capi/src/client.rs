@@ -9,6 +9,7 @@ use ci_core::result::UploadResult;
 use ci_core::sign::ProcessParam;
 
 use crate::ffi::*;
+use crate::image_client::Answer;
 use crate::results::{cos_ci_field, cos_ci_upload_result};
 
 /// Names `cos_ci_config_set` accepts (the environment variable names of
@@ -183,8 +184,8 @@ fn build_config(h: &cos_ci_config) -> Result<CosConfig, String> {
 /// `cos_ci_response`; the client's last error is shared, so with concurrent failures
 /// read errors from the response (or the result code) instead.
 pub struct cos_ci_client {
-    client: CosClient,
-    last_error: LastError,
+    pub(crate) client: CosClient,
+    pub(crate) last_error: LastError,
 }
 
 impl_handle!(cos_ci_client, last_error: last_error);
@@ -257,23 +258,32 @@ pub struct cos_ci_response {
     upload_result: Option<cos_ci_upload_result>,
     body: Vec<u8>,
     error: Option<ServiceError>,
+    /// The typed answer of an image-API call (`image_client.rs`).
+    pub(crate) answer: Answer,
 }
 
 impl_handle!(cos_ci_response);
 
 impl cos_ci_response {
-    fn ok(h: ResponseHeaders, result: Option<UploadResult>, body: Vec<u8>) -> Self {
+    pub(crate) fn ok(h: ResponseHeaders, result: Option<UploadResult>, body: Vec<u8>) -> Self {
         cos_ci_response {
             status: h.status,
             headers: h.raw,
             upload_result: result.map(cos_ci_upload_result::wrap),
             body,
             error: None,
+            answer: Answer::None,
         }
+    }
+
+    /// The response with the typed answer of an image-API call.
+    pub(crate) fn with_answer(mut self, answer: Answer) -> Self {
+        self.answer = answer;
+        self
     }
 }
 
-fn client_error_code(e: &ClientError) -> cos_ci_result {
+pub(crate) fn client_error_code(e: &ClientError) -> cos_ci_result {
     match e {
         ClientError::UnknownParameter(_) | ClientError::InvalidParameter { .. } => {
             cos_ci_result::InvalidArgument
@@ -282,6 +292,8 @@ fn client_error_code(e: &ClientError) -> cos_ci_result {
         ClientError::Config(_) => cos_ci_result::Config,
         ClientError::Io { .. } => cos_ci_result::Io,
         ClientError::Http(_) => cos_ci_result::Transport,
+        ClientError::JobNotFound { .. } => cos_ci_result::JobNotFound,
+        ClientError::JobWaitTimeout { .. } => cos_ci_result::JobWaitTimeout,
         _ => cos_ci_result::ClientError,
     }
 }
@@ -291,7 +303,7 @@ fn client_error_code(e: &ClientError) -> cos_ci_result {
 /// # Safety
 ///
 /// `out` is NULL or points to a writable pointer.
-unsafe fn respond(
+pub(crate) unsafe fn respond(
     c: &cos_ci_client,
     out: *mut *mut cos_ci_response,
     call: impl FnOnce(&CosClient) -> Result<cos_ci_response, CosClientError>,
@@ -313,6 +325,7 @@ unsafe fn respond(
                 upload_result: None,
                 body: Vec::new(),
                 error: Some(*e),
+                answer: Answer::None,
             };
             *slot = Box::into_raw(Box::new(resp));
             Err(cos_ci_result::ServiceError)
@@ -327,7 +340,11 @@ unsafe fn respond(
 /// # Safety
 ///
 /// As for `kv_pairs`.
-unsafe fn options(c: &cos_ci_client, ptr: *const cos_ci_kv, n: usize) -> FfiResult<ObjectOptions> {
+pub(crate) unsafe fn options(
+    c: &cos_ci_client,
+    ptr: *const cos_ci_kv,
+    n: usize,
+) -> FfiResult<ObjectOptions> {
     // SAFETY: forwarded from the caller.
     let pairs = unsafe { kv_pairs(ptr, n) }?;
     let pairs = pairs

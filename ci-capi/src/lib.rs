@@ -28,6 +28,9 @@
 
 mod client;
 mod ffi;
+mod image_api;
+mod image_client;
+mod jobs;
 mod ops;
 mod process;
 mod results;
@@ -37,6 +40,9 @@ mod sign;
 
 pub use client::*;
 pub use ffi::cos_ci_result;
+pub use image_api::*;
+pub use image_client::*;
+pub use jobs::*;
 pub use ops::*;
 pub use process::*;
 pub use results::*;
@@ -161,7 +167,7 @@ mod tests {
             message(cos_ci_result::ProcessingFailed as u32),
             "image processing failed"
         );
-        assert_eq!(message(26), "unknown result code");
+        assert_eq!(message(28), "unknown result code");
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! | `InvalidArgument` (the rule cannot apply: crop outside the image, style without bucket) | `COS_CI_RESULT_INVALID_ARGUMENT` |
 //! | encoder failure | `COS_CI_RESULT_PROCESSING_FAILED` |
 
-use ci_core::process::{self, ExecuteOptions, Limits, Output, ProcessError};
+use ci_core::process::{self, ExecuteOptions, Format, Limits, Output, ProcessError};
+use ci_core::result::BasicImageInfo;
 use ci_core::result::ImageInfo;
 use ci_core::rule::ProcessingRule;
 
@@ -25,7 +26,7 @@ use crate::results::cos_ci_field;
 use crate::rule::cos_ci_rule;
 
 /// The result code and last-error text of an engine error.
-fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
+pub(crate) fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
     let code = match e {
         ProcessError::InvalidImageFormat(_) => cos_ci_result::InvalidImage,
         ProcessError::ImageTooLarge { .. } => cos_ci_result::ImageTooLarge,
@@ -45,7 +46,8 @@ fn process_failure(last: &LastError, e: &ProcessError) -> cos_ci_result {
 /// The facts of one image: Format, Width, Height, Size, MD5, Quality, Ave, Orientation,
 /// FrameCount, BitDepth, VerticalDPI, HorizontalDPI, and (when read from input bytes) the
 /// `imageInfo` JSON answer. Empty after `cos_ci_image_info_new`, filled by
-/// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`.
+/// `cos_ci_image_info_read`; or borrowed from a `cos_ci_processed`, or from the response
+/// of `cos_ci_client_get_image_info` (the service's answer).
 ///
 /// Thread safety: `Send` and `Sync`; `const` functions may run concurrently,
 /// `cos_ci_image_info_read` needs exclusive access.
@@ -83,6 +85,40 @@ impl cos_ci_image_info {
             HorizontalDpi => Field::N(i.horizontal_dpi.map(u64::from)),
             _ => return Err(cos_ci_result::InvalidArgument),
         })
+    }
+}
+
+impl cos_ci_image_info {
+    /// The ImageInfo of the service's `?imageInfo` answer (strings, `format` as a rule
+    /// names it) in this handle's terms: Format in the engine's upper case (`JPEG`),
+    /// numbers parsed; no JSON (the typed answer is what was kept). A value that is not
+    /// a number reads as absent.
+    pub(crate) fn from_answer(answer: &BasicImageInfo) -> Self {
+        let num = |s: Option<&str>| s.and_then(|v| v.trim().parse::<u32>().ok());
+        let format = Format::from_rule_name(&answer.format.to_ascii_lowercase()).map_or_else(
+            |_| answer.format.to_ascii_uppercase(),
+            |f| f.name().to_owned(),
+        );
+        let info = ImageInfo {
+            format,
+            width: answer.width_px().unwrap_or(0),
+            height: answer.height_px().unwrap_or(0),
+            md5: Some(answer.md5.clone()).filter(|m| !m.is_empty()),
+            frame_count: num(answer.frame_count.as_deref()),
+            bit_depth: num(answer.bit_depth.as_deref()),
+            vertical_dpi: num(answer.vertical_dpi.as_deref()),
+            horizontal_dpi: num(answer.horizontal_dpi.as_deref()),
+            orientation: num(answer.other.get("orientation").map(String::as_str)),
+            ..ImageInfo::default()
+        };
+        cos_ci_image_info {
+            facts: Some(Facts {
+                info,
+                size: answer.size_bytes().unwrap_or(0),
+                json: None,
+            }),
+            last_error: LastError::default(),
+        }
     }
 }
 
@@ -205,8 +241,9 @@ pub unsafe extern "C" fn cos_ci_image_info_number(
 /// Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
 /// values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
 /// bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
-/// empty handle and on the ImageInfo of a `cos_ci_processed` (read the output bytes with
-/// `cos_ci_image_info_read` for its JSON).
+/// empty handle, on the ImageInfo of a `cos_ci_processed` (read the output bytes with
+/// `cos_ci_image_info_read` for its JSON) and on that of a `cos_ci_response`
+/// (`cos_ci_response_image_info`: the typed answer is kept, not its text).
 ///
 /// # Safety
 ///
@@ -264,7 +301,7 @@ pub struct cos_ci_processed {
 impl_handle!(cos_ci_processed, last_error: last_error);
 
 impl cos_ci_processed {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.output = None;
         self.info = cos_ci_image_info::default();
         self.last_error.clear();
@@ -286,6 +323,26 @@ impl cos_ci_processed {
         });
         self.output = Some(out);
         self.last_error.clear();
+        Ok(())
+    }
+
+    /// Stores a PNG made outside a rule (a generated code), with its ImageInfo read back.
+    pub(crate) fn set_png(&mut self, png: Vec<u8>) -> FfiResult<()> {
+        self.clear();
+        let report = process::image_info_with(&png, &Limits::default())
+            .map_err(|e| process_failure(&self.last_error, &e))?;
+        self.info.facts = Some(Facts {
+            info: report.info.clone(),
+            size: png.len() as u64,
+            json: None,
+        });
+        self.output = Some(Output {
+            bytes: png,
+            format: Some(Format::Png),
+            content_type: "image/png",
+            info: report.info,
+            qr_codes: None,
+        });
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 /* The client against a tiny in-test HTTP server (one thread, one request per
  * connection, canned answers): PUT with Pic-Operations from a buffer and from a file,
  * image_process, GET with a rule into a buffer and into a file, multipart upload with
- * Pic-Operations, a service error (403 + <Error>), connection refused, config errors.
+ * Pic-Operations, a service error (403 + <Error>), connection refused, config errors;
+ * asynchronous jobs (pic bucket, queue, create, get, list, wait) against canned answers.
  * argv[1] is tests/fixtures/seeds, argv[2] a scratch directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -27,6 +28,8 @@ static char last_line[4096];
 static char last_pic_operations[4096];
 static int saw_authorization = 0;
 static size_t last_body_len = 0;
+static char last_body[8192]; /* the body's first bytes, NUL-terminated */
+static int running_polls = 0; /* polls of JOB_RUNNING answered so far */
 static int requests_served = 0;
 static int parts_received = 0;
 
@@ -98,6 +101,69 @@ static const char *header_value(const char *headers, const char *name, char *out
   return NULL;
 }
 
+/* Asynchronous jobs: canned answers in the shapes of CI's API reference (wire-ci.md
+ * section B), ids as the service makes them. */
+#define QUEUE_ID "p0123456789abcdef0123456789abcdef"
+#define JOB_DONE "c11111111111111111111111111111111"
+#define JOB_RUNNING "c22222222222222222222222222222222"
+#define JOB_MISSING "c33333333333333333333333333333333"
+#define XML_HEAD "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+#define JOB_COMMON(id, state)                                                                            \
+  "<JobId>" id "</JobId><State>" state "</State><CreationTime>2026-12-05T15:00:00+0800</CreationTime>"  \
+  "<QueueId>" QUEUE_ID "</QueueId><Tag>PicProcess</Tag><Input><BucketId>examplebucket-1250000000</BucketId>" \
+  "<Object>photos/cat.jpg</Object><Region>ap-guangzhou</Region></Input>"
+#define JOB_OUTPUT                                                                                       \
+  "<Output><Bucket>examplebucket-1250000000</Bucket><Object>thumbs/cat.webp</Object>"                   \
+  "<Region>ap-guangzhou</Region></Output><PicProcess><ProcessRule>imageMogr2/thumbnail/200x/format/webp" \
+  "</ProcessRule></PicProcess>"
+#define JOB_PENDING(id, state)                                                                           \
+  "<JobsDetail><Code></Code><Message></Message>" JOB_COMMON(id, state)                                   \
+  "<StartTime>-</StartTime><EndTime>-</EndTime><Operation>" JOB_OUTPUT "<UserData>u1</UserData>"         \
+  "<JobLevel>1</JobLevel></Operation></JobsDetail>"
+#define JOB_SUCCESS                                                                                      \
+  "<JobsDetail><Code>Success</Code><Message></Message>" JOB_COMMON(JOB_DONE, "Success")                  \
+  "<StartTime>2026-12-05T15:00:01+0800</StartTime><EndTime>2026-12-05T15:00:02+0800</EndTime>"          \
+  "<Operation>" JOB_OUTPUT "<PicProcessResult><ObjectName>thumbs/cat.webp</ObjectName><OriginalInfo>"   \
+  "<Etag>\"e1\"</Etag></OriginalInfo><ProcessResult><Etag>\"e2\"</Etag><Format>WEBP</Format>"        \
+  "<Height>125</Height><Quality>75</Quality><Size>4242</Size><Width>200</Width></ProcessResult>"         \
+  "</PicProcessResult><UserData>u1</UserData><JobLevel>1</JobLevel></Operation></JobsDetail>"
+#define QUEUE(state)                                                                                     \
+  "<QueueId>" QUEUE_ID "</QueueId><Name>queue-1</Name><State>" state "</State><NotifyConfig>"           \
+  "<State>Off</State></NotifyConfig><MaxSize>10000</MaxSize><MaxConcurrent>10</MaxConcurrent>"          \
+  "<UpdateTime>2026-12-05T15:00:00+0800</UpdateTime><CreateTime>2026-12-05T15:00:00+0800</CreateTime>"
+
+static int job_route(int fd) {
+  static const char *xml = "Content-Type: application/xml\r\n";
+  const char *answer = NULL;
+  if (strcmp(last_line, "POST /picbucket HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response><RequestId>r1</RequestId><PicBucket><BucketId>examplebucket-1250000000</BucketId>"
+                      "<Name>examplebucket-1250000000</Name><Region>ap-guangzhou</Region>"
+                      "<CreateTime>2026-12-05T15:00:00+0800</CreateTime></PicBucket></Response>";
+  } else if (strncmp(last_line, "GET /picqueue?", 14) == 0) {
+    answer = XML_HEAD "<Response><RequestId>r2</RequestId><TotalCount>1</TotalCount><PageNumber>1</PageNumber>"
+                      "<PageSize>10</PageSize><QueueList>" QUEUE("Active") "</QueueList></Response>";
+  } else if (strcmp(last_line, "PUT /picqueue/" QUEUE_ID " HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response><RequestId>r3</RequestId><Queue>" QUEUE("Paused") "</Queue></Response>";
+  } else if (strcmp(last_line, "POST /pic_jobs HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response>" JOB_PENDING(JOB_DONE, "Submitted") "</Response>";
+  } else if (strcmp(last_line, "GET /pic_jobs/" JOB_DONE " HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response>" JOB_SUCCESS "</Response>";
+  } else if (strcmp(last_line, "GET /pic_jobs/" JOB_RUNNING " HTTP/1.1") == 0) {
+    running_polls++;
+    answer = XML_HEAD "<Response>" JOB_PENDING(JOB_RUNNING, "Running") "</Response>";
+  } else if (strcmp(last_line, "GET /pic_jobs/" JOB_DONE "%2C" JOB_MISSING " HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response>" JOB_SUCCESS "<NonExistJobIds>" JOB_MISSING "</NonExistJobIds></Response>";
+  } else if (strcmp(last_line, "GET /pic_jobs/" JOB_MISSING " HTTP/1.1") == 0) {
+    answer = XML_HEAD "<Response><NonExistJobIds>" JOB_MISSING "</NonExistJobIds></Response>";
+  } else if (strncmp(last_line, "GET /pic_jobs?", 14) == 0) {
+    answer = XML_HEAD "<Response>" JOB_SUCCESS JOB_PENDING(JOB_RUNNING, "Running") "<NextToken>tok2</NextToken></Response>";
+  } else {
+    return 0;
+  }
+  respond(fd, 200, "OK", xml, answer, strlen(answer));
+  return 1;
+}
+
 static void serve(int fd) {
   static char req[1 << 16];
   size_t got = 0;
@@ -115,12 +181,19 @@ static void serve(int fd) {
   size_t content_length = 0;
   if (header_value(req, "Content-Length", value, sizeof value)) content_length = (size_t)strtoull(value, NULL, 10);
   size_t body_have = got - (size_t)(end + 4 - req);
+  size_t kept = body_have < sizeof last_body - 1 ? body_have : sizeof last_body - 1;
+  memcpy(last_body, end + 4, kept);
   char drain[8192];
   while (body_have < content_length) {
     ssize_t n = recv(fd, drain, sizeof drain, 0);
     if (n <= 0) break;
+    size_t room = sizeof last_body - 1 - kept;
+    size_t take = (size_t)n < room ? (size_t)n : room;
+    memcpy(last_body + kept, drain, take);
+    kept += take;
     body_have += (size_t)n;
   }
+  last_body[kept] = 0;
   last_body_len = body_have;
   const char *eol = strstr(req, "\r\n");
   size_t line_len = eol ? (size_t)(eol - req) : strlen(req);
@@ -134,7 +207,9 @@ static void serve(int fd) {
   saw_authorization = header_value(req, "Authorization", value, sizeof value) != NULL;
   requests_served++;
 
-  if (strncmp(last_line, "PUT /denied.jpg ", 16) == 0) {
+  if (job_route(fd)) {
+    /* answered */
+  } else if (strncmp(last_line, "PUT /denied.jpg ", 16) == 0) {
     respond(fd, 403, "Forbidden", "Content-Type: application/xml\r\n", ERROR_XML, strlen(ERROR_XML));
   } else if (strncmp(last_line, "PUT /big.bin?", 13) == 0) {
     parts_received++;
@@ -436,6 +511,216 @@ static void test_against_server(void) {
   stop_server(thread);
 }
 
+/* A job's text field. */
+static const char *job_text(const cos_ci_pic_job *job, uint32_t field, text_buf *b) {
+  b->s[0] = 0;
+  CHECK_OK(cos_ci_pic_job_string(job, field, (uint8_t *)b->s, sizeof b->s, &b->n));
+  return b->s;
+}
+
+static void test_jobs(void) {
+  stopping = 0;
+  listen_fd = open_listener(&port);
+  pthread_t thread;
+  pthread_create(&thread, NULL, server_main, NULL);
+  cos_ci_client *client = make_client(port);
+  cos_ci_response *resp = NULL;
+  const cos_ci_pic_job *job = NULL;
+  text_buf b;
+  size_t n = 99;
+  uint64_t v = 0;
+
+  /* Open the bucket; its queue; pause it. */
+  CHECK_OK(cos_ci_client_open_pic_bucket(client, S(BUCKET), &resp));
+  CHECK_STR(last_line, "POST /picbucket HTTP/1.1");
+  CHECK_RC(cos_ci_response_pic_queue_count(resp, &n), COS_CI_RESULT_NOT_PRESENT);
+  CHECK_RC(cos_ci_response_pic_job_count(resp, &n), COS_CI_RESULT_NOT_PRESENT);
+  cos_ci_response_free(resp);
+  CHECK_OK(cos_ci_client_get_pic_queue(client, S(BUCKET), &resp));
+  CHECK_STR(last_line, "GET /picqueue?queueIds=&state=All&pageNumber=&pageSize= HTTP/1.1");
+  CHECK_OK(cos_ci_response_pic_queue_count(resp, &n));
+  CHECK_U64(n, 1);
+  CHECK_OK(cos_ci_response_pic_queue_id(resp, 0, OUT(b)));
+  CHECK_STR(b.s, QUEUE_ID);
+  CHECK_OK(cos_ci_response_pic_queue_name(resp, 0, OUT(b)));
+  CHECK_STR(b.s, "queue-1");
+  CHECK_OK(cos_ci_response_pic_queue_state(resp, 0, OUT(b)));
+  CHECK_STR(b.s, "Active");
+  CHECK_RC(cos_ci_response_pic_queue_id(resp, 1, OUT(b)), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+  cos_ci_response_free(resp);
+  CHECK_OK(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), S("queue-1"), S("Paused"), &resp));
+  CHECK_STR(last_line, "PUT /picqueue/" QUEUE_ID " HTTP/1.1");
+  CHECK_STR(last_body, XML_HEAD "<Request><Name>queue-1</Name><State>Paused</State></Request>");
+  CHECK_OK(cos_ci_response_pic_queue_state(resp, 0, OUT(b)));
+  CHECK_STR(b.s, "Paused");
+  cos_ci_response_free(resp);
+  int before = requests_served;
+  resp = (cos_ci_response *)1;
+  CHECK_RC(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), S("queue-1"), S("Stopped"), &resp),
+           COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK(resp == NULL);
+  CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
+  CHECK_STR(b.s, "queue state \"Stopped\" is not Active or Paused");
+  CHECK_RC(cos_ci_client_update_pic_queue(client, S(BUCKET), S(QUEUE_ID), NULL, 0, S("Active"), &resp),
+           COS_CI_RESULT_NULL_PARAMETER);
+
+  /* Create: the request as the Python SDK sends it; the new job. */
+  const cos_ci_kv create_opts[] = {KV("IsPicInfo", "true"), KV("UserData", "u1"), KV("JobLevel", "1")};
+  CHECK_OK(cos_ci_client_create_pic_jobs(client, S(BUCKET), S(QUEUE_ID), S("photos/cat.jpg"), S("ap-guangzhou"),
+                                         S(BUCKET), S("thumbs/cat.webp"), S("imageMogr2/thumbnail/200x/format/webp"),
+                                         create_opts, 3, &resp));
+  CHECK_STR(last_line, "POST /pic_jobs HTTP/1.1");
+  CHECK_STR(last_body, XML_HEAD "<Request><Tag>PicProcess</Tag><Input><Object>photos/cat.jpg</Object></Input>"
+                                "<Operation><PicProcess><IsPicInfo>true</IsPicInfo><ProcessRule>imageMogr2/thumbnail/"
+                                "200x/format/webp</ProcessRule></PicProcess><Output><Region>ap-guangzhou</Region>"
+                                "<Bucket>" BUCKET "</Bucket><Object>thumbs/cat.webp</Object></Output>"
+                                "<UserData>u1</UserData><JobLevel>1</JobLevel></Operation><QueueId>" QUEUE_ID
+                                "</QueueId></Request>");
+  CHECK_OK(cos_ci_response_pic_job_count(resp, &n));
+  CHECK_U64(n, 1);
+  CHECK_OK(cos_ci_response_pic_job(resp, 0, &job));
+  if (job) {
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_JOB_ID, &b), JOB_DONE);
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_STATE, &b), "Submitted");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_START_TIME, &b), "-");
+    CHECK_RC(cos_ci_pic_job_string(job, COS_CI_JOB_FIELD_RESULT_OBJECT, OUT(b)), COS_CI_RESULT_NOT_PRESENT);
+    bool ended = true;
+    CHECK_OK(cos_ci_pic_job_ended(job, &ended));
+    CHECK(!ended);
+  }
+  CHECK_RC(cos_ci_response_pic_job(resp, 1, &job), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+  CHECK(job == NULL);
+  CHECK_RC(cos_ci_response_pic_jobs_next_token(resp, OUT(b)), COS_CI_RESULT_NOT_PRESENT);
+  cos_ci_response_free(resp);
+  /* Refused before sending: no rule nor template, a bad option, a NULL value. */
+  before = requests_served;
+  resp = (cos_ci_response *)1;
+  CHECK_RC(cos_ci_client_create_pic_jobs(client, S(BUCKET), S(QUEUE_ID), S("photos/cat.jpg"), S("ap-guangzhou"),
+                                         S(BUCKET), S("thumbs/cat.webp"), NULL, 0, NULL, 0, &resp),
+           COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK(resp == NULL);
+  CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
+  CHECK_STR(b.s, "a rule or a TemplateId option is required");
+  const cos_ci_kv bad_level[] = {KV("JobLevel", "3")};
+  CHECK_RC(cos_ci_client_create_pic_jobs(client, S(BUCKET), S(QUEUE_ID), S("photos/cat.jpg"), S("ap-guangzhou"),
+                                         S(BUCKET), S("o.webp"), S("imageMogr2/format/webp"), bad_level, 1, &resp),
+           COS_CI_RESULT_INVALID_ARGUMENT);
+  const cos_ci_kv no_value[] = {{(const uint8_t *)"UserData", 8, NULL, 0}};
+  CHECK_RC(cos_ci_client_create_pic_jobs(client, S(BUCKET), S(QUEUE_ID), S("photos/cat.jpg"), S("ap-guangzhou"),
+                                         S(BUCKET), S("o.webp"), S("imageMogr2/format/webp"), no_value, 1, &resp),
+           COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_RC(cos_ci_client_create_pic_jobs(client, S(BUCKET), NULL, 0, S("photos/cat.jpg"), S("ap-guangzhou"),
+                                         S(BUCKET), S("o.webp"), S("imageMogr2/format/webp"), NULL, 0, &resp),
+           COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_U64(requests_served, before);
+
+  /* Get: found ones in order, unknown ids listed, not an error. */
+  CHECK_OK(cos_ci_client_get_pic_jobs(client, S(BUCKET), S(JOB_DONE "," JOB_MISSING), &resp));
+  CHECK_STR(last_line, "GET /pic_jobs/" JOB_DONE "%2C" JOB_MISSING " HTTP/1.1");
+  CHECK_OK(cos_ci_response_pic_job_count(resp, &n));
+  CHECK_U64(n, 1);
+  CHECK_OK(cos_ci_response_non_exist_job_id_count(resp, &n));
+  CHECK_U64(n, 1);
+  CHECK_OK(cos_ci_response_non_exist_job_id(resp, 0, OUT(b)));
+  CHECK_STR(b.s, JOB_MISSING);
+  CHECK_RC(cos_ci_response_non_exist_job_id(resp, 1, OUT(b)), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+  CHECK_OK(cos_ci_response_pic_job(resp, 0, &job));
+  if (job) {
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_STATE, &b), "Success");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_CODE, &b), "Success");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_QUEUE_ID, &b), QUEUE_ID);
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_TAG, &b), "PicProcess");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_INPUT_OBJECT, &b), "photos/cat.jpg");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_INPUT_BUCKET, &b), BUCKET);
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_OUTPUT_OBJECT, &b), "thumbs/cat.webp");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_OUTPUT_REGION, &b), "ap-guangzhou");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_PROCESS_RULE, &b), "imageMogr2/thumbnail/200x/format/webp");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_USER_DATA, &b), "u1");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_END_TIME, &b), "2026-12-05T15:00:02+0800");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_RESULT_OBJECT, &b), "thumbs/cat.webp");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_RESULT_FORMAT, &b), "WEBP");
+    CHECK_STR(job_text(job, COS_CI_JOB_FIELD_RESULT_ETAG, &b), "\"e2\"");
+    CHECK_RC(cos_ci_pic_job_string(job, COS_CI_JOB_FIELD_TEMPLATE_ID, OUT(b)), COS_CI_RESULT_NOT_PRESENT);
+    CHECK_OK(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_RESULT_WIDTH, &v));
+    CHECK_U64(v, 200);
+    CHECK_OK(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_RESULT_HEIGHT, &v));
+    CHECK_U64(v, 125);
+    CHECK_OK(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_RESULT_SIZE, &v));
+    CHECK_U64(v, 4242);
+    CHECK_OK(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_RESULT_QUALITY, &v));
+    CHECK_U64(v, 75);
+    CHECK_OK(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_JOB_LEVEL, &v));
+    CHECK_U64(v, 1);
+    CHECK_RC(cos_ci_pic_job_number(job, COS_CI_JOB_FIELD_STATE, &v), COS_CI_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(cos_ci_pic_job_string(job, COS_CI_JOB_FIELD_RESULT_SIZE, OUT(b)), COS_CI_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(cos_ci_pic_job_string(job, 999, OUT(b)), COS_CI_RESULT_INVALID_ARGUMENT);
+  }
+  cos_ci_response_free(resp);
+  before = requests_served;
+  CHECK_RC(cos_ci_client_get_pic_jobs(client, S(BUCKET), S("c1,not-an-id"), &resp), COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK_RC(cos_ci_client_get_pic_jobs(client, S(BUCKET), S(""), &resp), COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK_U64(requests_served, before);
+
+  /* List: the query as the Python SDK sends it, the page, the next token. */
+  const cos_ci_kv list_opts[] = {KV("States", "Success,Running"), KV("Size", "2"), KV("QueueId", QUEUE_ID)};
+  CHECK_OK(cos_ci_client_list_pic_jobs(client, S(BUCKET), list_opts, 3, &resp));
+  CHECK_STR(last_line, "GET /pic_jobs?tag=PicProcess&orderByTime=Desc&states=Success%2CRunning&size=2&nextToken="
+                       "&queueId=" QUEUE_ID " HTTP/1.1");
+  CHECK_OK(cos_ci_response_pic_job_count(resp, &n));
+  CHECK_U64(n, 2);
+  CHECK_OK(cos_ci_response_pic_job(resp, 1, &job));
+  if (job) CHECK_STR(job_text(job, COS_CI_JOB_FIELD_JOB_ID, &b), JOB_RUNNING);
+  CHECK_OK(cos_ci_response_pic_jobs_next_token(resp, OUT(b)));
+  CHECK_STR(b.s, "tok2");
+  CHECK_OK(cos_ci_response_non_exist_job_id_count(resp, &n));
+  CHECK_U64(n, 0);
+  cos_ci_response_free(resp);
+  const cos_ci_kv bad_list[] = {KV("States", "Done")};
+  resp = (cos_ci_response *)1;
+  CHECK_RC(cos_ci_client_list_pic_jobs(client, S(BUCKET), bad_list, 1, &resp), COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK(resp == NULL);
+  CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
+  CHECK(strstr(b.s, "unknown job state `Done`") != NULL);
+
+  /* Wait: an ended job at the first poll; the caller owns it. */
+  cos_ci_pic_job *waited = NULL;
+  CHECK_OK(cos_ci_client_wait_for_job(client, S(BUCKET), S(JOB_DONE), 60000, &waited));
+  if (waited) {
+    CHECK_STR(job_text(waited, COS_CI_JOB_FIELD_STATE, &b), "Success");
+    CHECK_OK(cos_ci_pic_job_number(waited, COS_CI_JOB_FIELD_RESULT_WIDTH, &v));
+    CHECK_U64(v, 200);
+  }
+  cos_ci_pic_job_free(waited);
+  /* A job still running when the time runs out. */
+  waited = (cos_ci_pic_job *)1;
+  running_polls = 0;
+  CHECK_RC(cos_ci_client_wait_for_job(client, S(BUCKET), S(JOB_RUNNING), 150, &waited), COS_CI_RESULT_JOB_WAIT_TIMEOUT);
+  CHECK(waited == NULL);
+  CHECK(running_polls >= 1);
+  CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
+  CHECK(strncmp(b.s, "job " JOB_RUNNING " still Running after ", 4 + 33 + 21) == 0);
+  /* Unknown, malformed, NULL. */
+  CHECK_RC(cos_ci_client_wait_for_job(client, S(BUCKET), S(JOB_MISSING), 60000, &waited), COS_CI_RESULT_JOB_NOT_FOUND);
+  CHECK_OK(cos_ci_client_last_error(client, OUT(b)));
+  CHECK_STR(b.s, "no job " JOB_MISSING " in this bucket");
+  before = requests_served;
+  CHECK_RC(cos_ci_client_wait_for_job(client, S(BUCKET), S("c-1"), 60000, &waited), COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK_RC(cos_ci_client_wait_for_job(client, S(BUCKET), S(JOB_DONE), 60000, NULL), COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_RC(cos_ci_client_wait_for_job(NULL, S(BUCKET), S(JOB_DONE), 60000, &waited), COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_U64(requests_served, before);
+  CHECK_RC(cos_ci_response_pic_job_count(NULL, &n), COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_RC(cos_ci_pic_job_string(NULL, 0, OUT(b)), COS_CI_RESULT_NULL_PARAMETER);
+  cos_ci_pic_job_free(NULL);
+  /* The codes' messages. */
+  CHECK_OK(cos_ci_result_message(COS_CI_RESULT_JOB_NOT_FOUND, OUT(b)));
+  CHECK_STR(b.s, "no such job");
+  CHECK_OK(cos_ci_result_message(COS_CI_RESULT_JOB_WAIT_TIMEOUT, OUT(b)));
+  CHECK_STR(b.s, "the job had not ended when the wait ran out");
+
+  cos_ci_client_free(client);
+  stop_server(thread);
+}
+
 static void test_connection_refused(void) {
   unsigned short closed_port = 0;
   int fd = open_listener(&closed_port);
@@ -467,6 +752,7 @@ int main(int argc, char **argv) {
   CHECK(complete_xml != NULL);
   test_config_errors();
   test_against_server();
+  test_jobs();
   test_connection_refused();
   free(put_xml);
   free(process_xml);

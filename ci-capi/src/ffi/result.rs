@@ -96,6 +96,14 @@ pub enum cos_ci_result {
     /// Local processing: encoding a valid image failed (a bug or resource problem).
     #[custom(message = "image processing failed")]
     ProcessingFailed = 25,
+    /// `cos_ci_client_wait_for_job`: the service does not know the job (the client's
+    /// last error names it).
+    #[custom(message = "no such job")]
+    JobNotFound = 26,
+    /// `cos_ci_client_wait_for_job`: the job had not ended when the time ran out (the
+    /// client's last error names its last state).
+    #[custom(message = "the job had not ended when the wait ran out")]
+    JobWaitTimeout = 27,
 }
 
 /// What the body of an entry point returns: `Err(code)` becomes `code`.
