@@ -122,7 +122,7 @@ func ReadImageInfo(data []byte) (*ImageInfo, error) {
 }
 
 // ImageInfoJSON returns the service's answer to ?imageInfo for data: a JSON object of
-// strings with the keys format (lower case, "jpg" for JPEG), width, height, size, md5,
+// strings with the keys format (lower case, "jpeg" for JPEG as the cloud answers), width, height, size, md5,
 // frame_count, bit_depth, vertical_dpi, horizontal_dpi, orientation.
 func ImageInfoJSON(data []byte) (string, error) {
 	var js string

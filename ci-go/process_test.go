@@ -56,7 +56,7 @@ func TestProcessJSONAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info != nil || !strings.HasPrefix(string(out), `{"format":"jpg","width":"640","height":"400","size":"55130"`) {
+	if info != nil || !strings.HasPrefix(string(out), `{"format":"jpeg","width":"640","height":"400","size":"55130"`) {
 		t.Fatalf("imageInfo: %s %+v", out, info)
 	}
 }
@@ -73,7 +73,7 @@ func TestReadImageInfo(t *testing.T) {
 		t.Fatalf("ImageInfo = %+v, want %+v", *info, want)
 	}
 	js, err := ImageInfoJSON(readCorpus(t, "photo.jpg"))
-	wantJSON := `{"format":"jpg","width":"640","height":"400","size":"55130","md5":"8b84da093bb37c6ecb70b0329b2fe9ff",` +
+	wantJSON := `{"format":"jpeg","width":"640","height":"400","size":"55130","md5":"8b84da093bb37c6ecb70b0329b2fe9ff",` +
 		`"frame_count":"1","bit_depth":"8","vertical_dpi":"72","horizontal_dpi":"72","orientation":"0"}`
 	if err != nil || js != wantJSON {
 		t.Fatalf("ImageInfoJSON = %s %v", js, err)

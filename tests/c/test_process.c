@@ -50,7 +50,7 @@ static void test_image_info(void) {
   CHECK(b.n == 8 && strncmp(b.s, "0x", 2) == 0);
   CHECK_OK(cos_ci_image_info_json(info, OUT(b)));
   CHECK_STR(b.s,
-            "{\"format\":\"jpg\",\"width\":\"640\",\"height\":\"400\",\"size\":\"55130\","
+            "{\"format\":\"jpeg\",\"width\":\"640\",\"height\":\"400\",\"size\":\"55130\","
             "\"md5\":\"8b84da093bb37c6ecb70b0329b2fe9ff\",\"frame_count\":\"1\",\"bit_depth\":\"8\","
             "\"vertical_dpi\":\"72\",\"horizontal_dpi\":\"72\",\"orientation\":\"0\"}");
   /* wrong kinds of field */
@@ -136,7 +136,7 @@ static void test_thumbnail(void) {
   /* a JSON answer: bytes, no format, no ImageInfo */
   CHECK_OK(cos_ci_process(p, (const uint8_t *)photo, len, S("imageInfo")));
   CHECK_OK(cos_ci_processed_copy(p, OUT(b)));
-  CHECK(strncmp(b.s, "{\"format\":\"jpg\",\"width\":\"640\",\"height\":\"400\"", 44) == 0);
+  CHECK(strncmp(b.s, "{\"format\":\"jpeg\",\"width\":\"640\",\"height\":\"400\"", 45) == 0);
   CHECK_RC(cos_ci_processed_format(p, OUT(b)), COS_CI_RESULT_NOT_PRESENT);
   CHECK_OK(cos_ci_processed_content_type(p, OUT(b)));
   CHECK_STR(b.s, "application/json");
