@@ -239,7 +239,7 @@ pub unsafe extern "C" fn cos_ci_image_info_number(
 }
 
 /// Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
-/// values, keys `format` (lower case, `jpg` for JPEG) `width height size md5 frame_count
+/// values, keys `format` (lower case, `jpeg` for JPEG) `width height size md5 frame_count
 /// bit_depth vertical_dpi horizontal_dpi orientation`. `COS_CI_RESULT_NOT_PRESENT` on an
 /// empty handle, on the ImageInfo of a `cos_ci_processed` (read the output bytes with
 /// `cos_ci_image_info_read` for its JSON) and on that of a `cos_ci_response`
