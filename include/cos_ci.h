@@ -438,57 +438,6 @@ cos_ci_result cos_ci_build_info(uint8_t *buf, size_t len, size_t *out_len);
 // built without nasm: JPEG then runs 2-3 times slower). Thread safety: any thread.
 bool cos_ci_jpeg_simd(void);
 
-// Creates an empty configuration in `*out` (environment not used).
-//
-// # Safety
-//
-// `out` points to a writable pointer.
-cos_ci_result cos_ci_config_new(cos_ci_config **out);
-
-// Frees a configuration; NULL is ignored.
-//
-// # Safety
-//
-// `config` is NULL or a handle from `cos_ci_config_new`, not used afterwards.
-void cos_ci_config_free(cos_ci_config *config);
-
-// Sets a value by its environment variable name: `COS_REGION`, `COS_SECRET_ID`,
-// `COS_SECRET_KEY` (required, here or from the environment), `COS_TOKEN`,
-// `COS_SCHEME` (`https` default, or `http`), `COS_ENDPOINT`, `COS_DOMAIN`, `COS_IP`,
-// `COS_PORT`, `COS_TIMEOUT` (seconds), `COS_RETRIES`, `COS_PROXY`, `COS_PART_SIZE`
-// (multipart part bytes), `COS_UPLOAD_THREADS`. Values are checked by
-// `cos_ci_client_new`. `COS_CI_RESULT_INVALID_ARGUMENT` for another name.
-//
-// # Safety
-//
-// `config` is a live handle used by no other thread; text pointers point to their
-// lengths in bytes.
-cos_ci_result cos_ci_config_set(cos_ci_config *config,
-                                const uint8_t *name,
-                                size_t name_len,
-                                const uint8_t *value,
-                                size_t value_len);
-
-// Whether values not set with `cos_ci_config_set` are read from the process
-// environment (`COS_REGION`, `COS_SECRET_ID`, ...) when the client is created.
-//
-// # Safety
-//
-// `config` is a live handle used by no other thread.
-cos_ci_result cos_ci_config_use_env(cos_ci_config *config, bool use_env);
-
-// Writes the last error text of `config` (set by `cos_ci_client_new` on
-// `COS_CI_RESULT_CONFIG`).
-//
-// # Safety
-//
-// `config` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
-// writable.
-cos_ci_result cos_ci_config_last_error(const cos_ci_config *config,
-                                       uint8_t *buf,
-                                       size_t len,
-                                       size_t *out_len);
-
 // Creates a client from `config` in `*out`. `COS_CI_RESULT_CONFIG` when the
 // configuration is incomplete or invalid (the config's last error says why).
 //
@@ -729,6 +678,57 @@ cos_ci_result cos_ci_response_error_string(const cos_ci_response *resp,
                                            uint8_t *buf,
                                            size_t len,
                                            size_t *out_len);
+
+// Creates an empty configuration in `*out` (environment not used).
+//
+// # Safety
+//
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_config_new(cos_ci_config **out);
+
+// Frees a configuration; NULL is ignored.
+//
+// # Safety
+//
+// `config` is NULL or a handle from `cos_ci_config_new`, not used afterwards.
+void cos_ci_config_free(cos_ci_config *config);
+
+// Sets a value by its environment variable name: `COS_REGION`, `COS_SECRET_ID`,
+// `COS_SECRET_KEY` (required, here or from the environment), `COS_TOKEN`,
+// `COS_SCHEME` (`https` default, or `http`), `COS_ENDPOINT`, `COS_DOMAIN`, `COS_IP`,
+// `COS_PORT`, `COS_TIMEOUT` (seconds), `COS_RETRIES`, `COS_PROXY`, `COS_PART_SIZE`
+// (multipart part bytes), `COS_UPLOAD_THREADS`. Values are checked by
+// `cos_ci_client_new`. `COS_CI_RESULT_INVALID_ARGUMENT` for another name.
+//
+// # Safety
+//
+// `config` is a live handle used by no other thread; text pointers point to their
+// lengths in bytes.
+cos_ci_result cos_ci_config_set(cos_ci_config *config,
+                                const uint8_t *name,
+                                size_t name_len,
+                                const uint8_t *value,
+                                size_t value_len);
+
+// Whether values not set with `cos_ci_config_set` are read from the process
+// environment (`COS_REGION`, `COS_SECRET_ID`, ...) when the client is created.
+//
+// # Safety
+//
+// `config` is a live handle used by no other thread.
+cos_ci_result cos_ci_config_use_env(cos_ci_config *config, bool use_env);
+
+// Writes the last error text of `config` (set by `cos_ci_client_new` on
+// `COS_CI_RESULT_CONFIG`).
+//
+// # Safety
+//
+// `config` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_config_last_error(const cos_ci_config *config,
+                                       uint8_t *buf,
+                                       size_t len,
+                                       size_t *out_len);
 
 // Creates an empty inspection result in `*out`.
 //

@@ -7,8 +7,6 @@
 //! `From<u32>` for `rustls_result`). Stable Rust has no `macro_rules!` derives of its own
 //! yet (rust-lang/rust#143549).
 
-use super::result::cos_ci_result;
-
 /// A fieldless `#[repr(u32)]` C enum: every variant and the conversion from the `u32`
 /// that C passes (C enums travel as `uint32_t`, so any value can arrive).
 pub(crate) trait U32Enum: Sized + Copy + 'static {
@@ -18,12 +16,6 @@ pub(crate) trait U32Enum: Sized + Copy + 'static {
 
     /// The variant numbered `value`, if there is one.
     fn from_u32(value: u32) -> Option<Self>;
-
-    /// The variant numbered `value`, or `COS_CI_RESULT_INVALID_ARGUMENT` (for selector
-    /// arguments such as `cos_ci_field`).
-    fn from_arg(value: u32) -> Result<Self, cos_ci_result> {
-        Self::from_u32(value).ok_or(cos_ci_result::InvalidArgument)
-    }
 }
 
 /// Derives [`U32Enum`] for a fieldless enum whose variants all have explicit values.

@@ -21,4 +21,4 @@ pub(crate) use handle::{
     LastError,
 };
 pub use result::cos_ci_result;
-pub(crate) use result::FfiResult;
+pub(crate) use result::{FfiResult, SelectorArg};

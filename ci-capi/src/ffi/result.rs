@@ -109,6 +109,18 @@ pub enum cos_ci_result {
 /// What the body of an entry point returns: `Err(code)` becomes `code`.
 pub(crate) type FfiResult<T> = Result<T, cos_ci_result>;
 
+/// Selector arguments (`cos_ci_field`, `cos_ci_rule_part`, ...) read from the `u32` C
+/// passes. Here, not in [`U32Enum`], so that `enums` does not import the result code
+/// back (the result code is itself derived by `enums`).
+pub(crate) trait SelectorArg: U32Enum {
+    /// The variant numbered `value`, or `COS_CI_RESULT_INVALID_ARGUMENT`.
+    fn from_arg(value: u32) -> Result<Self, cos_ci_result> {
+        Self::from_u32(value).ok_or(cos_ci_result::InvalidArgument)
+    }
+}
+
+impl<T: U32Enum> SelectorArg for T {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
