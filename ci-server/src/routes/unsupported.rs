@@ -120,6 +120,10 @@ pub(crate) const CI_ROOTS: &[CiRoot] = &[
     root("filebucket", "file processing buckets (/filebucket)"),
     rooted("image", "auditing", "image auditing (/image/auditing)"),
     root(
+        "ImageSearchBucket",
+        "image search buckets (/ImageSearchBucket)",
+    ),
+    root(
         "inventorytriggerjob",
         "batch (inventory-triggered) jobs (/inventorytriggerjob)",
     ),
@@ -134,6 +138,11 @@ pub(crate) const CI_ROOTS: &[CiRoot] = &[
     rooted("text", "auditing", "text auditing (/text/auditing)"),
     root("triggerworkflow", "workflow triggers (/triggerworkflow)"),
     rooted("video", "auditing", "video auditing (/video/auditing)"),
+    rooted(
+        "video",
+        "cancel_auditing",
+        "live video auditing cancellation (/video/cancel_auditing)",
+    ),
     rooted("virus", "detect", "virus detection (/virus/detect)"),
     rooted(
         "webpage",
@@ -251,19 +260,26 @@ pub(crate) fn api_root<'r>(
     let path = path.strip_prefix('/').unwrap_or(path);
     let mut segments = path.split('/');
     let first = segments.next()?;
-    let entry = roots.iter().find(|r| r.root == first)?;
-    if kind != HostKind::Bucket {
-        return Some(entry);
-    }
     let rest: Vec<&str> = segments.collect();
-    let rest = match entry.sub {
-        Some(sub) => match rest.split_first() {
-            Some((s, r)) if *s == sub => r,
-            _ => return None,
-        },
-        None => &rest[..],
-    };
-    match rest {
+    // Roots may share a first segment (`video/auditing`, `video/cancel_auditing`): the
+    // entry whose second segment matches, else (off a bucket's host) the first one.
+    let mut candidates = roots.iter().filter(|r| r.root == first).peekable();
+    let fallback = *candidates.peek()?;
+    let matched = candidates.find_map(|entry| {
+        let tail = match entry.sub {
+            Some(sub) => match rest.split_first() {
+                Some((s, tail)) if *s == sub => tail,
+                _ => return None,
+            },
+            None => &rest[..],
+        };
+        Some((entry, tail))
+    });
+    if kind != HostKind::Bucket {
+        return Some(matched.map_or(fallback, |(entry, _)| entry));
+    }
+    let (entry, tail) = matched?;
+    match tail {
         [] => {
             // An object GET carries no query but its signature and `response-*`.
             let api_query = params.iter().any(|(k, _)| {
@@ -348,6 +364,29 @@ mod tests {
         assert!(query(&p(&[("imageMogr2/thumbnail/1x", None)]), |k| k
             .contains('/'))
         .is_none());
+    }
+
+    #[test]
+    fn roots_sharing_a_first_segment_name_their_own_feature() {
+        use HostKind::{Bucket, CiLabel};
+        let none = p(&[]);
+        let cancel = "/video/cancel_auditing/av0123456789abcdef0123456789abcdef";
+        for kind in [Bucket, CiLabel] {
+            let entry = api_root(CI_ROOTS, kind, &Method::POST, cancel, &none).expect(cancel);
+            assert_eq!(entry.sub, Some("cancel_auditing"));
+            let entry = api_root(CI_ROOTS, kind, &Method::POST, "/video/auditing", &none)
+                .expect("video auditing");
+            assert_eq!(entry.sub, Some("auditing"));
+        }
+        // Off a bucket's host any path under the root is the API's.
+        let entry = api_root(CI_ROOTS, CiLabel, &Method::GET, "/video/other", &none)
+            .expect("a video path on the CI host");
+        assert_eq!(entry.root, "video");
+        // On a bucket's host a path of no API's shape stays an object.
+        assert!(api_root(CI_ROOTS, Bucket, &Method::PUT, "/video/clip.mp4", &none).is_none());
+        let search = api_root(CI_ROOTS, Bucket, &Method::POST, "/ImageSearchBucket", &none)
+            .expect("ImageSearchBucket");
+        assert!(search.feature.contains("image search"));
     }
 
     #[test]

@@ -235,6 +235,12 @@ fn unimplemented_calls() -> Vec<Call> {
         ("POST", "file_jobs".to_owned(), Vec::new()),
         ("POST", "image/auditing".to_owned(), Vec::new()),
         ("POST", "video/auditing".to_owned(), Vec::new()),
+        (
+            "POST",
+            "video/cancel_auditing/av0123456789abcdef0123456789abcdef".to_owned(),
+            Vec::new(),
+        ),
+        ("POST", "ImageSearchBucket".to_owned(), Vec::new()),
         ("POST", "text/auditing".to_owned(), Vec::new()),
         ("POST", "triggerworkflow".to_owned(), Vec::new()),
         ("POST", "virus/detect".to_owned(), Vec::new()),
