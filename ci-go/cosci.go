@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"net/http"
 	"runtime"
@@ -167,6 +168,11 @@ type ProcessResult struct {
 	Key, Location, ETag, Format, MD5 string
 	Width, Height, Size, Quality     uint64
 	FrameCount                       uint64
+	// CodeStatus and QRCodes: the answer of a QRcode/cover/N rule (the SDK's
+	// ci_put_object_from_local_file_and_get_qrcode): CodeStatus 1 when codes were
+	// found (0 when none, and for other rules), one QRCode per code found.
+	CodeStatus uint64
+	QRCodes    []QRCode
 }
 
 // UploadResult is the service's answer to an upload or image_process with
@@ -231,9 +237,36 @@ func convertUploadResult(r *C.cos_ci_upload_result) *UploadResult {
 			Format: obj.str(C.COS_CI_FIELD_FORMAT), MD5: obj.str(C.COS_CI_FIELD_MD5),
 			Width: obj.num(C.COS_CI_FIELD_WIDTH), Height: obj.num(C.COS_CI_FIELD_HEIGHT), Size: obj.num(C.COS_CI_FIELD_SIZE),
 			Quality: obj.num(C.COS_CI_FIELD_QUALITY), FrameCount: obj.num(C.COS_CI_FIELD_FRAME_COUNT),
+			CodeStatus: obj.num(C.COS_CI_FIELD_CODE_STATUS), QRCodes: objectQRCodes(r, i),
 		})
 	}
 	return out
+}
+
+// objectQRCodes reads the QR codes of object i; a corner the service did not write as
+// x,y is left out (its text is in the UploadResult XML).
+func objectQRCodes(r *C.cos_ci_upload_result, i C.size_t) []QRCode {
+	var n C.size_t
+	if C.cos_ci_upload_result_object_qrcode_count(r, i, &n) != C.COS_CI_RESULT_OK || n == 0 {
+		return nil
+	}
+	codes := make([]QRCode, 0, int(n))
+	for k := C.size_t(0); k < n; k++ {
+		text, _ := readString(func(b *C.uint8_t, l C.size_t, o *C.size_t) C.cos_ci_result {
+			return C.cos_ci_upload_result_object_qrcode_text(r, i, k, b, l, o)
+		})
+		code := QRCode{Text: text}
+		var points C.size_t
+		C.cos_ci_upload_result_object_qrcode_point_count(r, i, k, &points)
+		for p := C.size_t(0); p < points; p++ {
+			var x, y C.int64_t
+			if C.cos_ci_upload_result_object_qrcode_point(r, i, k, p, &x, &y) == C.COS_CI_RESULT_OK {
+				code.Corners = append(code.Corners, image.Pt(int(x), int(y)))
+			}
+		}
+		codes = append(codes, code)
+	}
+	return codes
 }
 
 // ParseUploadResult parses an <UploadResult> XML document.

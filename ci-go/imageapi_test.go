@@ -210,8 +210,26 @@ func TestQRCodes(t *testing.T) {
 		t.Fatalf("local cover: %+v, %v", localCovered, err)
 	}
 
+	// Uploaded with a QRcode/cover/0 rule (the SDK's
+	// ci_put_object_from_local_file_and_get_qrcode): the object's CodeStatus and codes.
+	ops, err := NewPicOperations().AddRule("qr/upload-out.png", "QRcode/cover/0", "").JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, err := c.CIPutObject(ctx, imageAPIBucket, "qr/upload.png", bytes.NewReader(localPNG), &Options{PicOperations: ops})
+	if err != nil || len(up.ProcessResults) != 1 {
+		t.Fatalf("upload with QRcode/cover/0: %+v, %v", up, err)
+	}
+	if got := up.ProcessResults[0]; got.CodeStatus != 1 || !reflect.DeepEqual(got.QRCodes, local.Codes) {
+		t.Fatalf("upload codes: status %d, %+v; want 1, %+v", got.CodeStatus, got.QRCodes, local.Codes)
+	}
+
 	// A photograph without codes.
 	photo := readCorpus(t, "photo.jpg")
+	up, _, err = c.CIPutObject(ctx, imageAPIBucket, "qr/upload.jpg", bytes.NewReader(photo), &Options{PicOperations: ops})
+	if err != nil || len(up.ProcessResults) != 1 || up.ProcessResults[0].CodeStatus != 0 || up.ProcessResults[0].QRCodes != nil {
+		t.Fatalf("upload of a photo with QRcode/cover/0: %+v, %v", up, err)
+	}
 	none, err := RecogniseQRCodes(photo, false)
 	if err != nil || len(none.Codes) != 0 {
 		t.Fatalf("photo: %+v, %v", none, err)

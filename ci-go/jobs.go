@@ -16,7 +16,7 @@ import (
 )
 
 // Asynchronous image processing (issue #18): a bucket's pic queue and pic jobs, by the
-// official SDKs' calls (ci_open_pic_bucket, ci_get/update_media_pic_queue,
+// official SDKs' calls (ci_open/get/close_pic_bucket, ci_get/update_media_pic_queue,
 // ci_create/get/list_media_pic_jobs) with Go names, and WaitForJob, which polls a job
 // until it ends (the C library's cos_ci_client_wait_for_job, bounded by the context).
 
@@ -246,6 +246,96 @@ func (c *Client) OpenPicBucket(ctx context.Context, bucket string) error {
 	bp, bl := cstr(bucket)
 	_, err := c.call(ctx, nil, false, func(cl *C.cos_ci_client, _ *C.cos_ci_kv, _ C.size_t, out **C.cos_ci_response) C.cos_ci_result {
 		return C.cos_ci_client_open_pic_bucket(cl, bp, bl, out)
+	})
+	runtime.KeepAlive(bucket)
+	return err
+}
+
+// PicBucket is a bucket with asynchronous processing open.
+type PicBucket struct {
+	ID     string // BucketId: <name>-<appid>
+	Region string
+}
+
+// GetPicBucketsOptions filter GetPicBuckets (all optional).
+type GetPicBucketsOptions struct {
+	Regions     []string
+	BucketName  string   // a name prefix
+	BucketNames []string // exact names
+	PageNumber  int      // from 1; 0 for the first page
+	PageSize    int      // 1 to 100; 0 for the service's default
+}
+
+func (o *GetPicBucketsOptions) pairs() [][2]string {
+	if o == nil {
+		return nil
+	}
+	var v [][2]string
+	add := func(name, value string) {
+		if value != "" {
+			v = append(v, [2]string{name, value})
+		}
+	}
+	add("Regions", strings.Join(o.Regions, ","))
+	add("BucketName", o.BucketName)
+	add("BucketNames", strings.Join(o.BucketNames, ","))
+	if o.PageNumber != 0 {
+		add("PageNumber", strconv.Itoa(o.PageNumber))
+	}
+	if o.PageSize != 0 {
+		add("PageSize", strconv.Itoa(o.PageSize))
+	}
+	return v
+}
+
+func readPicBuckets(resp *C.cos_ci_response) ([]PicBucket, error) {
+	var n C.size_t
+	if rc := Result(C.cos_ci_response_pic_bucket_count(resp, &n)); rc != ResultOK {
+		return nil, &Error{Code: rc, Message: rc.String()}
+	}
+	buckets := make([]PicBucket, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		id, err := readString(func(b *C.uint8_t, l C.size_t, o *C.size_t) C.cos_ci_result {
+			return C.cos_ci_response_pic_bucket_id(resp, i, b, l, o)
+		})
+		if err != nil {
+			return nil, err
+		}
+		region, err := readString(func(b *C.uint8_t, l C.size_t, o *C.size_t) C.cos_ci_result {
+			return C.cos_ci_response_pic_bucket_region(resp, i, b, l, o)
+		})
+		if err != nil {
+			return nil, err
+		}
+		buckets = append(buckets, PicBucket{ID: id, Region: region})
+	}
+	return buckets, nil
+}
+
+// GetPicBuckets reads one page of the buckets with asynchronous processing open
+// (ci_get_pic_bucket), on the region's CI host. opts may be nil.
+func (c *Client) GetPicBuckets(ctx context.Context, opts *GetPicBucketsOptions) ([]PicBucket, error) {
+	kv := newKV(opts.pairs())
+	defer kv.free()
+	var buckets []PicBucket
+	_, err := c.callWith(ctx, nil, false, func(cl *C.cos_ci_client, _ *C.cos_ci_kv, _ C.size_t, out **C.cos_ci_response) C.cos_ci_result {
+		return C.cos_ci_client_get_pic_buckets(cl, kv.ptr, kv.n, out)
+	}, func(resp *C.cos_ci_response) error {
+		var err error
+		buckets, err = readPicBuckets(resp)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return buckets, nil
+}
+
+// ClosePicBucket closes asynchronous processing for the bucket (ci_close_pic_bucket).
+func (c *Client) ClosePicBucket(ctx context.Context, bucket string) error {
+	bp, bl := cstr(bucket)
+	_, err := c.call(ctx, nil, false, func(cl *C.cos_ci_client, _ *C.cos_ci_kv, _ C.size_t, out **C.cos_ci_response) C.cos_ci_result {
+		return C.cos_ci_client_close_pic_bucket(cl, bp, bl, out)
 	})
 	runtime.KeepAlive(bucket)
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,14 @@ func TestPicJobArgumentsAreCheckedBeforeSending(t *testing.T) {
 	wantCode(t, err, ResultTransport)
 	wantCode(t, c.OpenPicBucket(ctx, ""), ResultInvalidArgument)
 	wantCode(t, c.OpenPicBucket(ctx, jobBucket), ResultTransport)
+	wantCode(t, c.ClosePicBucket(ctx, ""), ResultInvalidArgument)
+	wantCode(t, c.ClosePicBucket(ctx, jobBucket), ResultTransport)
+	_, err = c.GetPicBuckets(ctx, &GetPicBucketsOptions{PageSize: 101})
+	wantCodeIn(t, err, ResultInvalidArgument, `PageSize "101" is not 1 to 100`)
+	_, err = c.GetPicBuckets(ctx, &GetPicBucketsOptions{PageNumber: -1})
+	wantCodeIn(t, err, ResultInvalidArgument, `PageNumber "-1" is not a number from 1`)
+	_, err = c.GetPicBuckets(ctx, nil)
+	wantCode(t, err, ResultTransport)
 }
 
 func TestWaitForJobOffline(t *testing.T) {
@@ -138,6 +147,11 @@ func TestPicJobsAgainstTheLocalServer(t *testing.T) {
 	}
 	if err := c.OpenPicBucket(ctx, jobBucket); err != nil {
 		t.Fatal(err)
+	}
+	only := &GetPicBucketsOptions{BucketNames: []string{jobBucket}, PageSize: 10}
+	buckets, err := c.GetPicBuckets(ctx, only)
+	if want := []PicBucket{{ID: jobBucket, Region: srv.Region}}; err != nil || !reflect.DeepEqual(buckets, want) {
+		t.Fatalf("GetPicBuckets %+v, %v; want %+v", buckets, err, want)
 	}
 	queues, err := c.GetPicQueues(ctx, jobBucket)
 	if err != nil || len(queues) != 1 || len(queues[0].ID) != 33 || queues[0].State != "Active" {
@@ -212,5 +226,13 @@ func TestPicJobsAgainstTheLocalServer(t *testing.T) {
 	none, _, err := c.ListPicJobs(ctx, jobBucket, &ListPicJobsOptions{States: []string{"Failed"}})
 	if err != nil || len(none) != 0 {
 		t.Fatalf("failed jobs %+v, %v", none, err)
+	}
+
+	// Closed: the bucket leaves the list.
+	if err := c.ClosePicBucket(ctx, jobBucket); err != nil {
+		t.Fatal(err)
+	}
+	if buckets, err := c.GetPicBuckets(ctx, only); err != nil || len(buckets) != 0 {
+		t.Fatalf("GetPicBuckets after closing: %+v, %v", buckets, err)
 	}
 }

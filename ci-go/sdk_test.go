@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func sameUploadResult(t *testing.T, what string, ours, theirs *UploadResult) {
 		t.Fatalf("%s: %d objects ours, %d sdk", what, len(ours.ProcessResults), len(theirs.ProcessResults))
 	}
 	for i := range ours.ProcessResults {
-		if ours.ProcessResults[i] != theirs.ProcessResults[i] {
+		if !reflect.DeepEqual(ours.ProcessResults[i], theirs.ProcessResults[i]) {
 			t.Errorf("%s: object %d ours %+v, sdk %+v", what, i, ours.ProcessResults[i], theirs.ProcessResults[i])
 		}
 	}

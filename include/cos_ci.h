@@ -170,6 +170,9 @@ enum cos_ci_field
   COS_CI_FIELD_FILE_ID = 25,
   // `vid` (text): v4 objects.
   COS_CI_FIELD_VID = 26,
+  // `CodeStatus` (number): objects of a `QRcode` rule, 1 when codes were found, 0
+  // when none; the codes are read with `cos_ci_upload_result_object_qrcode_*`.
+  COS_CI_FIELD_CODE_STATUS = 27,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1151,9 +1154,8 @@ cos_ci_result cos_ci_client_get_image_exif_info(const cos_ci_client *client,
                                                 size_t key_len,
                                                 cos_ci_response **out);
 
-// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into
-// `*out` (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for the response of
-// another call.
+// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into `*out`
+// (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for another call's response.
 //
 // # Safety
 //
@@ -1302,7 +1304,8 @@ cos_ci_result cos_ci_pic_job_ended(const cos_ci_pic_job *job, bool *out);
 
 // `POST /picbucket` on the bucket's CI host (`ci_open_pic_bucket`): opens asynchronous
 // processing for the bucket, creating its pic queue. Opening an open bucket is
-// harmless.
+// harmless. The response carries the opened bucket (one, read as for
+// `cos_ci_client_get_pic_buckets`).
 //
 // # Safety
 //
@@ -1312,6 +1315,65 @@ cos_ci_result cos_ci_client_open_pic_bucket(const cos_ci_client *client,
                                             const uint8_t *bucket,
                                             size_t bucket_len,
                                             cos_ci_response **out);
+
+// `GET /picbucket` on the region's CI host (`ci_get_pic_bucket`): the buckets with
+// asynchronous processing open, one page. Options by the Python SDK's names, all
+// optional: `Regions` (comma list), `BucketName` (a name prefix), `BucketNames` (comma
+// list of exact names), `PageNumber` (from 1), `PageSize` (1 to 100); another name or
+// value is `COS_CI_RESULT_INVALID_ARGUMENT`. Read the buckets with
+// `cos_ci_response_pic_bucket_count`, `_pic_bucket_id` and `_pic_bucket_region`.
+//
+// # Safety
+//
+// `client` is a live handle; `options` holds `options_len` pairs (or is `(NULL, 0)`);
+// `out` points to a writable pointer.
+cos_ci_result cos_ci_client_get_pic_buckets(const cos_ci_client *client,
+                                            const cos_ci_kv *options,
+                                            size_t options_len,
+                                            cos_ci_response **out);
+
+// `DELETE /picbucket` on the bucket's CI host (`ci_close_pic_bucket`): closes
+// asynchronous processing for the bucket.
+//
+// # Safety
+//
+// As for `cos_ci_client_open_pic_bucket`.
+cos_ci_result cos_ci_client_close_pic_bucket(const cos_ci_client *client,
+                                             const uint8_t *bucket,
+                                             size_t bucket_len,
+                                             cos_ci_response **out);
+
+// Number of buckets in the answer of `cos_ci_client_get_pic_buckets` (this page) or
+// `cos_ci_client_open_pic_bucket` (one) into `*out`. `COS_CI_RESULT_NOT_PRESENT` for
+// the response of another call.
+//
+// # Safety
+//
+// `resp` is a live response; `out` is writable.
+cos_ci_result cos_ci_response_pic_bucket_count(const cos_ci_response *resp, size_t *out);
+
+// The id (`BucketId`, `<name>-<appid>`) of bucket `index`.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_pic_bucket_id(const cos_ci_response *resp,
+                                            size_t index,
+                                            uint8_t *buf,
+                                            size_t len,
+                                            size_t *out_len);
+
+// The region (`Region`) of bucket `index`.
+//
+// # Safety
+//
+// As for `cos_ci_response_pic_bucket_id`.
+cos_ci_result cos_ci_response_pic_bucket_region(const cos_ci_response *resp,
+                                                size_t index,
+                                                uint8_t *buf,
+                                                size_t len,
+                                                size_t *out_len);
 
 // `GET /picqueue` (`ci_get_media_pic_queue`): the bucket's pic queues, all states. Read
 // them with `cos_ci_response_pic_queue_count`, `_pic_queue_id`, `_pic_queue_name` and
@@ -1954,7 +2016,7 @@ cos_ci_result cos_ci_upload_result_object_string(const cos_ci_upload_result *res
                                                  size_t *out_len);
 
 // A numeric field (Width, Height, Size, Quality, FrameCount, BitDepth, VerticalDPI,
-// HorizontalDPI) of object `index` into `*out`.
+// HorizontalDPI, CodeStatus) of object `index` into `*out`.
 //
 // # Safety
 //
@@ -2020,6 +2082,57 @@ cos_ci_result cos_ci_cos_error_last_error(const cos_ci_cos_error *error,
                                           uint8_t *buf,
                                           size_t len,
                                           size_t *out_len);
+
+// Number of QR codes (`<QRcodeInfo>`) of object `object_index` into `*out`; 0 for an
+// object of another rule or without codes (its `CodeStatus` tells which).
+// `COS_CI_RESULT_INDEX_OUT_OF_RANGE` past the last object.
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_upload_result_object_qrcode_count(const cos_ci_upload_result *result,
+                                                       size_t object_index,
+                                                       size_t *out);
+
+// The text (`<CodeUrl>`) of code `code_index` of object `object_index`.
+// `COS_CI_RESULT_INDEX_OUT_OF_RANGE` past the last object or code.
+//
+// # Safety
+//
+// `result` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_upload_result_object_qrcode_text(const cos_ci_upload_result *result,
+                                                      size_t object_index,
+                                                      size_t code_index,
+                                                      uint8_t *buf,
+                                                      size_t len,
+                                                      size_t *out_len);
+
+// Number of corners (`<Point>`s) of code `code_index` of object `object_index` into
+// `*out` (4 for a code the local server finds).
+//
+// # Safety
+//
+// `result` is a live handle; `out` is writable.
+cos_ci_result cos_ci_upload_result_object_qrcode_point_count(const cos_ci_upload_result *result,
+                                                             size_t object_index,
+                                                             size_t code_index,
+                                                             size_t *out);
+
+// Corner `point` of code `code_index` of object `object_index`, in pixels, into `*x`
+// and `*y`. `COS_CI_RESULT_INDEX_OUT_OF_RANGE` past the last object, code or corner;
+// `COS_CI_RESULT_INVALID_ARGUMENT` when the service wrote the point as something other
+// than `x,y` (read it as text with `cos_ci_upload_result_to_xml`).
+//
+// # Safety
+//
+// `result` is a live handle; `x` and `y` are writable.
+cos_ci_result cos_ci_upload_result_object_qrcode_point(const cos_ci_upload_result *result,
+                                                       size_t object_index,
+                                                       size_t code_index,
+                                                       size_t point,
+                                                       int64_t *x,
+                                                       int64_t *y);
 
 // Creates an empty v4 answer in `*out`.
 //

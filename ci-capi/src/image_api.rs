@@ -451,17 +451,7 @@ pub unsafe extern "C" fn cos_ci_qrcode_result_point(
     boundary(|| {
         // SAFETY: the caller guarantees all pointers.
         let (h, ox, oy) = unsafe { (handle(result)?, crate::ffi::out(x)?, crate::ffi::out(y)?) };
-        let location = &h.code(index)?.code_location;
-        if point >= location.points.len() {
-            return Err(cos_ci_result::IndexOutOfRange);
-        }
-        let (px, py) = location
-            .coordinates()
-            .get(point)
-            .copied()
-            .flatten()
-            .ok_or(cos_ci_result::InvalidArgument)?;
-        (*ox, *oy) = (px, py);
+        (*ox, *oy) = crate::results::corner(&h.code(index)?.code_location, point)?;
         Ok(())
     })
 }

@@ -10,7 +10,7 @@
 //! that rule, and `cos_ci_image_info_read`.
 
 use ci_core::client::{ClientError, CosClient, CosClientError, ObjectOptions};
-use ci_core::result::{decode_result_image, AddStyle, ExifInfo, StyleList};
+use ci_core::result::{decode_result_image, AddStyle, ExifInfo, PicBucket, PicQueue, StyleList};
 use ci_core::sign::ProcessParam;
 
 use crate::client::{cos_ci_client, cos_ci_response, respond};
@@ -39,7 +39,9 @@ pub(crate) enum Answer {
     /// `cos_ci_client_create_pic_jobs`, `_get_pic_jobs`, `_list_pic_jobs` (`jobs.rs`).
     PicJobs(crate::jobs::PicJobsAnswer),
     /// `cos_ci_client_get_pic_queue`, `_update_pic_queue`.
-    PicQueues(Vec<ci_core::result::PicQueue>),
+    PicQueues(Vec<PicQueue>),
+    /// `cos_ci_client_get_pic_buckets`, `_open_pic_bucket` (`jobs/queue.rs`).
+    PicBuckets(Vec<PicBucket>),
 }
 
 fn invalid_answer(what: &str) -> CosClientError {
@@ -526,9 +528,8 @@ fn exif_tag(resp: &cos_ci_response, index: usize) -> FfiResult<(&str, &str)> {
         .ok_or(cos_ci_result::IndexOutOfRange)
 }
 
-/// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into
-/// `*out` (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for the response of
-/// another call.
+/// Number of EXIF tags in the answer of `cos_ci_client_get_image_exif_info` into `*out`
+/// (tags are in name order). `COS_CI_RESULT_NOT_PRESENT` for another call's response.
 ///
 /// # Safety
 ///

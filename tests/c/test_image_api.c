@@ -254,6 +254,63 @@ static void corners(const cos_ci_qrcode_result *r, size_t index, char *out, size
   }
 }
 
+/* Upload with a QRcode/cover/0 rule (the SDK's ci_put_object_from_local_file_and_get_qrcode):
+ * the object's CodeStatus, the code's text and its corners, as the recognition found them
+ * (`want_corners`); then a photo without codes: CodeStatus 0, no codes. */
+static void test_upload_qrcode(cos_ci_client *c, const uint8_t *png, size_t png_len, const char *photo,
+                               size_t photo_len, const char *want_corners) {
+  const char *ops = "{\"is_pic_info\":1,\"rules\":[{\"fileid\":\"qr/upload-out.png\",\"rule\":\"QRcode/cover/0\"}]}";
+  const cos_ci_kv pic[] = {{(const uint8_t *)"PicOperations", 13, (const uint8_t *)ops, strlen(ops)}};
+  cos_ci_response *resp = NULL;
+  const cos_ci_upload_result *ur = NULL;
+  text_buf b;
+  size_t n = 99;
+  uint64_t status = 9;
+  CHECK_OK(cos_ci_client_put_object(c, S(BUCKET), S("qr/upload.png"), png, png_len, pic, 1, &resp));
+  CHECK_OK(cos_ci_response_upload_result(resp, &ur));
+  if (ur) {
+    CHECK_OK(cos_ci_upload_result_object_count(ur, &n));
+    CHECK_U64(n, 1);
+    CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_CODE_STATUS, &status));
+    CHECK_U64(status, 1);
+    CHECK_OK(cos_ci_upload_result_object_qrcode_count(ur, 0, &n));
+    CHECK_U64(n, 1);
+    CHECK_OK(cos_ci_upload_result_object_qrcode_text(ur, 0, 0, OUT(b)));
+    CHECK_STR(b.s, CODE_TEXT);
+    CHECK_OK(cos_ci_upload_result_object_qrcode_point_count(ur, 0, 0, &n));
+    CHECK_U64(n, 4);
+    char got[256] = "";
+    for (size_t p = 0; p < n && p < 4; p++) {
+      int64_t x = -1, y = -1;
+      CHECK_OK(cos_ci_upload_result_object_qrcode_point(ur, 0, 0, p, &x, &y));
+      size_t used = strlen(got);
+      snprintf(got + used, sizeof got - used, "%s%lld,%lld", p ? " " : "", (long long)x, (long long)y);
+    }
+    CHECK_STR(got, want_corners);
+    int64_t x = 0, y = 0;
+    CHECK_RC(cos_ci_upload_result_object_qrcode_point(ur, 0, 0, 4, &x, &y), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+    CHECK_RC(cos_ci_upload_result_object_qrcode_text(ur, 0, 1, OUT(b)), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+    CHECK_RC(cos_ci_upload_result_object_qrcode_count(ur, 1, &n), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+    CHECK_RC(cos_ci_upload_result_object_qrcode_count(ur, 0, NULL), COS_CI_RESULT_NULL_PARAMETER);
+  }
+  cos_ci_response_free(resp);
+
+  resp = NULL;
+  ur = NULL;
+  CHECK_OK(cos_ci_client_put_object(c, S(BUCKET), S("qr/upload.jpg"), (const uint8_t *)photo, photo_len, pic, 1,
+                                    &resp));
+  CHECK_OK(cos_ci_response_upload_result(resp, &ur));
+  n = 99;
+  status = 9;
+  if (ur) {
+    CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_CODE_STATUS, &status));
+    CHECK_OK(cos_ci_upload_result_object_qrcode_count(ur, 0, &n));
+  }
+  CHECK_U64(status, 0);
+  CHECK_U64(n, 0);
+  cos_ci_response_free(resp);
+}
+
 static void test_qrcode(cos_ci_client *c, const char *photo, size_t photo_len) {
   /* Generate on the server and locally: the same PNG. */
   cos_ci_response *resp = NULL;
@@ -404,6 +461,8 @@ static void test_qrcode(cos_ci_client *c, const char *photo, size_t photo_len) {
   cos_ci_kv no_value[] = {{(const uint8_t *)"cover", 5, NULL, 0}};
   CHECK_RC(cos_ci_client_ci_process(c, S(BUCKET), S("qr/code.png"), S("QRcode"), no_value, 1, &resp),
            COS_CI_RESULT_NULL_PARAMETER);
+
+  test_upload_qrcode(c, remote_png, remote_len, photo, photo_len, local_corners);
 
   cos_ci_qrcode_result_free(local);
   cos_ci_processed_free(made);
@@ -557,6 +616,34 @@ static void test_download_compress(cos_ci_client *c, const char *photo, size_t p
 
 /* Asynchronous jobs against the local server's job engine: open the bucket, read its
  * queue, create a job, wait for it, get and list it; the result object is stored. */
+/* The pic-bucket list (bucket-less GET /picbucket), filtered to BUCKET: `want` buckets,
+ * BUCKET in ap-guangzhou when there is one. A filter it does not know is refused. */
+static void test_pic_buckets(cos_ci_client *c, size_t want) {
+  const cos_ci_kv only[] = {{(const uint8_t *)"BucketNames", 11, (const uint8_t *)BUCKET, strlen(BUCKET)},
+                            {(const uint8_t *)"PageSize", 8, (const uint8_t *)"10", 2}};
+  cos_ci_response *resp = NULL;
+  text_buf b;
+  size_t n = 99;
+  CHECK_OK(cos_ci_client_get_pic_buckets(c, only, 2, &resp));
+  CHECK_OK(cos_ci_response_pic_bucket_count(resp, &n));
+  CHECK_U64(n, want);
+  if (want == 1) {
+    CHECK_OK(cos_ci_response_pic_bucket_id(resp, 0, OUT(b)));
+    CHECK_STR(b.s, BUCKET);
+    CHECK_OK(cos_ci_response_pic_bucket_region(resp, 0, OUT(b)));
+    CHECK_STR(b.s, "ap-guangzhou");
+  }
+  CHECK_RC(cos_ci_response_pic_bucket_id(resp, want, OUT(b)), COS_CI_RESULT_INDEX_OUT_OF_RANGE);
+  CHECK_RC(cos_ci_response_pic_queue_count(resp, &n), COS_CI_RESULT_NOT_PRESENT);
+  cos_ci_response_free(resp);
+  const cos_ci_kv unknown[] = {{(const uint8_t *)"Region", 6, (const uint8_t *)"ap-guangzhou", 12}};
+  resp = (cos_ci_response *)1;
+  CHECK_RC(cos_ci_client_get_pic_buckets(c, unknown, 1, &resp), COS_CI_RESULT_INVALID_ARGUMENT);
+  CHECK(resp == NULL);
+  CHECK_OK(cos_ci_client_last_error(c, OUT(b)));
+  CHECK(strstr(b.s, "unknown option \"Region\"") != NULL);
+}
+
 static void test_jobs(cos_ci_client *c, const char *photo, size_t photo_len) {
   put(c, "jobs/photo.jpg", photo, photo_len);
   cos_ci_response *resp = NULL;
@@ -564,7 +651,12 @@ static void test_jobs(cos_ci_client *c, const char *photo, size_t photo_len) {
   size_t n = 0;
   uint64_t v = 0;
   CHECK_OK(cos_ci_client_open_pic_bucket(c, S(BUCKET), &resp));
+  CHECK_OK(cos_ci_response_pic_bucket_count(resp, &n));
+  CHECK_U64(n, 1);
+  CHECK_OK(cos_ci_response_pic_bucket_id(resp, 0, OUT(b)));
+  CHECK_STR(b.s, BUCKET);
   cos_ci_response_free(resp);
+  test_pic_buckets(c, 1);
   CHECK_OK(cos_ci_client_get_pic_queue(c, S(BUCKET), &resp));
   CHECK_OK(cos_ci_response_pic_queue_count(resp, &n));
   CHECK_U64(n, 1);
@@ -641,6 +733,12 @@ static void test_jobs(cos_ci_client *c, const char *photo, size_t photo_len) {
   cos_ci_response_free(resp);
   CHECK_RC(cos_ci_client_wait_for_job(c, S(BUCKET), S("c00000000000000000000000000000000"), 10000, &done),
            COS_CI_RESULT_JOB_NOT_FOUND);
+
+  /* Closed: the bucket leaves the list. */
+  CHECK_OK(cos_ci_client_close_pic_bucket(c, S(BUCKET), &resp));
+  CHECK_RC(cos_ci_response_pic_bucket_count(resp, &n), COS_CI_RESULT_NOT_PRESENT);
+  cos_ci_response_free(resp);
+  test_pic_buckets(c, 0);
 }
 
 int main(int argc, char **argv) {

@@ -194,3 +194,31 @@ fn list_query_reads_the_sdk_names() {
         assert!(e.contains(says), "{e}");
     }
 }
+
+#[test]
+fn bucket_filters_by_the_python_names() {
+    let q = queue::bucket_query(&[
+        ("Regions", "ap-guangzhou,ap-beijing"),
+        ("BucketName", "img"),
+        ("BucketNames", "a-1,b-1"),
+        ("PageNumber", "2"),
+        ("PageSize", "100"),
+    ])
+    .unwrap();
+    assert_eq!(q.regions, "ap-guangzhou,ap-beijing");
+    assert_eq!(q.bucket_name, "img");
+    assert_eq!(q.bucket_names, "a-1,b-1");
+    assert_eq!((q.page_number, q.page_size), (Some(2), Some(100)));
+    assert_eq!(
+        queue::bucket_query(&[("PageSize", "101")]).unwrap_err(),
+        "PageSize \"101\" is not 1 to 100"
+    );
+    assert_eq!(
+        queue::bucket_query(&[("PageNumber", "0")]).unwrap_err(),
+        "PageNumber \"0\" is not a number from 1"
+    );
+    assert!(queue::bucket_query(&[("Region", "x")])
+        .unwrap_err()
+        .starts_with("unknown option \"Region\""));
+    assert_eq!(queue::bucket_query(&[]).unwrap(), Default::default());
+}

@@ -14,8 +14,11 @@ use macro_rules_attribute::derive;
 
 use crate::ffi::*;
 
+mod qrcode;
 mod v4;
 
+pub(crate) use qrcode::corner;
+pub use qrcode::*;
 pub use v4::*;
 
 /// Selects a field of a parsed answer (see each accessor for the fields it knows).
@@ -77,6 +80,9 @@ pub enum cos_ci_field {
     FileId = 25,
     /// `vid` (text): v4 objects.
     Vid = 26,
+    /// `CodeStatus` (number): objects of a `QRcode` rule, 1 when codes were found, 0
+    /// when none; the codes are read with `cos_ci_upload_result_object_qrcode_*`.
+    CodeStatus = 27,
 }
 
 /// A field's value: text or number, either possibly absent.
@@ -134,6 +140,7 @@ fn object_field(p: &ProcessResult, f: cos_ci_field) -> Option<Val<'_>> {
         BitDepth => num(p.bit_depth),
         VerticalDpi => num(p.vertical_dpi),
         HorizontalDpi => num(p.horizontal_dpi),
+        CodeStatus => num(p.code_status),
         _ => return None,
     })
 }
@@ -444,7 +451,7 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_string(
 }
 
 /// A numeric field (Width, Height, Size, Quality, FrameCount, BitDepth, VerticalDPI,
-/// HorizontalDPI) of object `index` into `*out`.
+/// HorizontalDPI, CodeStatus) of object `index` into `*out`.
 ///
 /// # Safety
 ///
@@ -590,13 +597,13 @@ mod tests {
 
     #[test]
     fn field_selectors_round_trip() {
-        assert_eq!(cos_ci_field::ALL.len(), 27);
+        assert_eq!(cos_ci_field::ALL.len(), 28);
         for (i, f) in cos_ci_field::ALL.iter().enumerate() {
             assert_eq!(*f as u32, i as u32);
             assert_eq!(cos_ci_field::from_arg(i as u32), Ok(*f));
         }
         assert_eq!(
-            cos_ci_field::from_arg(27),
+            cos_ci_field::from_arg(28),
             Err(cos_ci_result::InvalidArgument)
         );
         use crate::ops::cos_ci_rule_part;
