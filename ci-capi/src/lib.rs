@@ -26,6 +26,7 @@
 // C names (`cos_ci_result`, `cos_ci_rule`, ...) are the ABI.
 #![allow(non_camel_case_types)]
 
+mod answer;
 mod client;
 mod ffi;
 mod image_api;

@@ -8,8 +8,8 @@ use ci_core::client::{
 use ci_core::result::UploadResult;
 use ci_core::sign::ProcessParam;
 
+use crate::answer::Answer;
 use crate::ffi::*;
-use crate::image_client::Answer;
 use crate::results::{cos_ci_field, cos_ci_upload_result};
 
 mod config;

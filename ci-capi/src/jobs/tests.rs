@@ -1,6 +1,7 @@
 //! Unit tests of the job calls' parsing and reading (no server).
 
 use super::*;
+use ci_core::result::JobsDetail;
 
 fn job(state: JobState) -> cos_ci_pic_job {
     let request = create_request(
