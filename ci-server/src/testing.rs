@@ -1,7 +1,7 @@
 //! A test double for users' own tests: the local server on a free port, with a
 //! temporary root and known credentials, stopped when dropped (what `moto` is for S3,
-//! or `httptest` for Go's HTTP). The Python wheel's `cos_ci.testing.local_cos` and Go's
-//! `cosci.NewTestServer` have the same shape and the same defaults.
+//! or `httptest` for Go's HTTP). The Python wheel's `cos_ci.testing.local_cos` (whose
+//! credentials and bucket these are) and Go's `cosci.NewTestServer` have the same shape.
 //!
 //! ```
 //! use ci_core::client::{Body, ObjectOptions};
