@@ -18,6 +18,8 @@ mod v4;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub(crate) use object::INLINE_READ;
+
 use ci_core::sign::decode_query;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
