@@ -331,7 +331,7 @@ impl ObjectStore for LocalStore {
                 return Ok(None);
             };
             match File::open(self.data.join(blob)) {
-                Ok(file) if meta.size <= cacheable => {
+                Ok(file) if cacheable > 0 && meta.size <= cacheable => {
                     let mut body = Vec::with_capacity(meta.size as usize);
                     file.take(meta.size).read_to_end(&mut body)?;
                     let body = bytes::Bytes::from(body);
