@@ -19,4 +19,5 @@ cd "$root"
 cargo bench -p ci-jpeg --bench parallel --no-run -q   # build first (slow the first time)
 exec cargo bench -q -p ci-jpeg --bench parallel -- \
   "$out/restart-1row.jpg" "$src" "$out/progressive.jpg" \
-  --scales "${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}"
+  --scales "${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}" \
+  --strips "${BENCH_STRIPS:-0}"
