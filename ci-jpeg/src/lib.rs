@@ -179,8 +179,14 @@ struct Plan {
 /// same bytes, in parallel strips where the file allows (see the crate docs). Uses
 /// [`Options::default`].
 ///
+/// The strips are decoded by fresh decompressors with `d`'s scaling factor: no other
+/// setting the turbojpeg crate exposes changes the planes (the scan limit concerns
+/// progressive files only, which go serial).
+///
 /// Returns how it decoded, or libjpeg-turbo's error from the serial decode. On `Err` the
-/// output's contents are unspecified, as they are after a failed serial decode.
+/// output's contents are unspecified, as they are after a failed serial decode. Memory:
+/// besides the output, the parallel path holds the strips' JPEGs (about the input's size)
+/// and their planes (about the output's size) while it runs.
 pub fn decompress_to_yuv(
     d: &mut Decompressor,
     jpeg: &[u8],
@@ -209,17 +215,6 @@ pub fn decompress_to_yuv_with(
     };
     d.decompress_to_yuv(jpeg, output.as_deref_mut())?;
     Ok(DecodePath::Serial(reason))
-}
-
-/// Whether and how `jpeg` would be split, without decoding it: the strips' count, or why
-/// it would be decoded serially (a strip's failure aside). For diagnostics and tests.
-pub fn parallel_plan(
-    d: &mut Decompressor,
-    jpeg: &[u8],
-    output: &YuvImage<&mut [u8]>,
-    options: &Options,
-) -> Result<usize, SerialReason> {
-    plan(d, jpeg, output, options).map(|(plan, _)| plan.strips.len())
 }
 
 fn plan(
