@@ -480,3 +480,55 @@ fn unused_bytes_reported_later_still_fall_back() {
     );
     assert_eq!(parallel, serial);
 }
+
+/// Files written by libjpeg-turbo's own encoder (jpegtran, see `tests/fixtures/README.md`),
+/// as cameras write them: split at every scale and strip count, and the serial decode's
+/// result for a byte flipped anywhere in the entropy-coded data.
+#[test]
+fn libjpeg_turbo_restart_files() {
+    let files: [(&str, &[u8]); 3] = [
+        (
+            "photo-restart-1row",
+            include_bytes!("fixtures/photo-restart-1row.jpg"),
+        ),
+        (
+            "photo-restart-5mcu",
+            include_bytes!("fixtures/photo-restart-5mcu.jpg"),
+        ),
+        (
+            "gray-restart-2rows",
+            include_bytes!("fixtures/gray-restart-2rows.jpg"),
+        ),
+    ];
+    for (name, jpeg) in files {
+        let l = parse_layout(jpeg).unwrap();
+        assert_eq!((l.width, l.height), (640, 400), "{name}");
+        for denom in [1, 2, 4, 8] {
+            let (serial, _) = decode(jpeg, denom, None).unwrap();
+            assert!(serial.is_ok(), "{name}");
+            for strips in [2, 3, 4] {
+                let (parallel, path) = decode(jpeg, denom, Some(&options(strips))).unwrap();
+                assert_eq!(path, DecodePath::Parallel { strips }, "{name} 1/{denom}");
+                assert_eq!(parallel, serial, "{name} 1/{denom} {strips} strips");
+            }
+        }
+        let data = jpeg.len() - 2; // before the EOI
+        let start = jpeg.len() / 20; // past the headers (DQT, DHT: about 600 bytes)
+        let mut errors = 0;
+        for k in 0..100 {
+            let mut bad = jpeg.to_vec();
+            let at = start + k * (data - start) / 100;
+            bad[at] ^= 0x24;
+            let (serial, _) = decode(&bad, 4, None).unwrap();
+            let (parallel, _) = decode(&bad, 4, Some(&options(3))).unwrap();
+            errors += usize::from(serial.is_err());
+            assert_eq!(parallel, serial, "{name}: byte {at} flipped");
+        }
+        // Both outcomes exercised: flips that make libjpeg-turbo warn, and flips it decodes
+        // silently into other samples.
+        assert!(
+            (10..90).contains(&errors),
+            "{name}: {errors} of 100 flips warned"
+        );
+    }
+}
