@@ -1,6 +1,7 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
-//! [--iters 5] [--strips N]` (N: `Options::strips`, default 0: one per thread). Serial and parallel alternate in rounds (the machine is shared); per file
+//! [--iters 5] [--strips N] [--min-pixels P]` (`Options`; by default one strip per
+//! thread, 1 MP). Serial and parallel alternate in rounds (the machine is shared); per file
 //! and scale it prints one JSON object: median and best of each in ms, their ratios, the
 //! path the parallel call took, the time of one copy of the output planes (what the
 //! strips' row copies add up to), the mean CPU time of one decode of each (all threads:
@@ -83,7 +84,9 @@ fn main() -> Res<()> {
     let iters: usize = flag("--iters").and_then(|v| v.parse().ok()).unwrap_or(5);
     let options = Options {
         strips: flag("--strips").and_then(|v| v.parse().ok()).unwrap_or(0),
-        ..Options::default()
+        min_pixels: flag("--min-pixels")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Options::default().min_pixels),
     };
     for file in files {
         let jpeg = std::fs::read(file)?;
