@@ -327,12 +327,42 @@ fn cut(layout: &Layout, wanted: usize) -> Result<Vec<Strip>, SerialReason> {
     if row_step >= rows {
         return Err(SerialReason::NoCut);
     }
-    let wanted = wanted as u64;
+    // Equal shares of entropy-coded bytes rather than of rows: Huffman decoding is most of
+    // a scaled decode's time, and a photograph's detail is rarely spread evenly (the
+    // SafeLanding photograph's lower half holds 53 % of its bytes).
+    let cuts = (rows - 1) / row_step; // candidate cuts: k · row_step for k in 1..=cuts
+    let byte_at = |k: u64| -> usize {
+        let interval_index = usize::try_from(k * row_step * mcus_per_row / interval);
+        interval_index
+            .ok()
+            .and_then(|i| layout.interval_bytes(i))
+            .map_or(layout.scan_end, |(start, _)| start)
+    };
+    let (first_byte, total) = (
+        layout.scan_start,
+        layout.scan_end.saturating_sub(layout.scan_start),
+    );
     let mut bounds = vec![0u64];
     for j in 1..wanted {
-        let target = j * rows / wanted;
-        let cut = ((target + row_step / 2) / row_step * row_step).clamp(row_step, rows - 1);
-        let cut = cut / row_step * row_step;
+        let target = first_byte + total / wanted * j + total % wanted * j / wanted;
+        // The first candidate at or past the target, or the one before if nearer.
+        let (mut lo, mut hi) = (1u64, cuts);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if byte_at(mid) < target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let k = if lo > 1
+            && target - byte_at(lo - 1).min(target) < byte_at(lo).saturating_sub(target)
+        {
+            lo - 1
+        } else {
+            lo
+        };
+        let cut = k * row_step;
         if bounds.last().is_some_and(|&last| cut > last) {
             bounds.push(cut);
         }
@@ -537,8 +567,9 @@ fn decode_strip(
 mod tests {
     use super::*;
 
+    /// A layout whose restart intervals hold 4 bytes an MCU (and their RST marker).
     fn layout(width: u16, height: u16, mcu: (u16, u16), restart_interval: u16) -> Layout {
-        Layout {
+        let mut l = Layout {
             width,
             height,
             components: 3,
@@ -549,7 +580,11 @@ mod tests {
             scan_start: 0,
             scan_end: 0,
             restarts: Vec::new(),
-        }
+        };
+        let (n, interval) = (l.intervals() as usize, usize::from(restart_interval));
+        l.restarts = (1..n).map(|i| i * interval * 4 - 2).collect();
+        l.scan_end = (l.mcus_per_row() * l.mcu_rows()) as usize * 4;
+        l
     }
 
     #[test]
@@ -601,6 +636,23 @@ mod tests {
         );
         // One row step covers the image: no cut.
         assert_eq!(cut(&layout(32, 40, (8, 8), 5), 2), Err(SerialReason::NoCut));
+        // Cuts balance bytes, not rows: 5 rows of 10 bytes, then 5 of 100.
+        let mut l = layout(8, 80, (8, 8), 1);
+        let mut at = 0;
+        l.restarts = (0..9)
+            .map(|row| {
+                at += if row < 5 { 10 } else { 100 };
+                at += 2;
+                at - 2
+            })
+            .collect();
+        l.scan_end = at + 100;
+        let rows: Vec<_> = cut(&l, 2)
+            .unwrap()
+            .iter()
+            .map(|s| (s.first_row, s.end_row))
+            .collect();
+        assert_eq!(rows, vec![(0, 7), (7, 10)]);
         // More strips wanted than rows: one per row.
         assert_eq!(cut(&layout(8, 24, (8, 8), 1), 8).unwrap().len(), 3);
     }
