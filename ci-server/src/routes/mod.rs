@@ -18,8 +18,6 @@ mod v4;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) use object::INLINE_READ;
-
 use ci_core::sign::decode_query;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -57,7 +55,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     };
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&rid) {
-        h.insert(crate::http::REQUEST_ID_HEADER, v);
+        h.insert("x-cos-request-id", v);
     }
     h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
     h.insert(
@@ -176,9 +174,7 @@ fn check_bucket(state: &State, bucket: &str) -> Result<(), ApiError> {
             format!("{bucket:?} is not of the form BucketName-APPID"),
         ));
     }
-    // `config.bucket_exists` without checking the name a second time.
-    let config = &state.config;
-    if !config.auto_create_buckets && !config.buckets.iter().any(|b| b == bucket) {
+    if !state.config.bucket_exists(bucket) {
         return Err(ApiError::no_such_bucket());
     }
     Ok(())

@@ -3,7 +3,6 @@
 
 mod common;
 
-mod cache;
 mod ci_api;
 mod engine;
 mod fidelity;
