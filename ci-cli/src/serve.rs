@@ -57,17 +57,24 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), CliError> {
-    init_logging();
+    let log = init_logging();
     let config = server_config(args)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("tokio".into(), e))?;
-    runtime.block_on(async move {
+    let startup_log = log.clone();
+    let served = runtime.block_on(async move {
         let server = Server::bind(config).await.map_err(CliError::failure)?;
+        // What starting logged comes before the address line (scripts read up to it).
+        startup_log.flush();
         eprintln!("cos-ci: serving COS + CI on http://{}", server.local_addr());
         server
             .run_until(shutdown_signal())
             .await
             .map_err(|e| CliError::io("server".into(), e))
-    })
+    });
+    drop(runtime);
+    // The log batches lines (ci_server::log): none may be lost on a clean stop.
+    log.flush();
+    served
 }
 
 /// The configuration `serve` runs with: the file's (or the defaults), then each flag
@@ -110,15 +117,18 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, CliError> {
     Ok(config)
 }
 
-fn init_logging() {
+fn init_logging() -> std::sync::Arc<ci_server::log::BufferedLog> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let log = std::sync::Arc::new(ci_server::log::BufferedLog::new(std::io::stderr()));
+    let writer = log.clone();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(move || writer.writer())
         // colour codes only for a terminal, not for a log file or pipe
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    log
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM (what service managers and `kill` send): either stops the

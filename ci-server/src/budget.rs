@@ -21,6 +21,17 @@ pub(crate) struct MemoryBudget {
     permits: Arc<Semaphore>,
     total: u64,
     wait: Duration,
+    reclaim: std::sync::OnceLock<Reclaim>,
+}
+
+/// What gives memory back when a reservation cannot be admitted at once (the read
+/// cache's share).
+struct Reclaim(Box<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Reclaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reclaim")
+    }
 }
 
 /// A share of the budget, given back when dropped.
@@ -45,7 +56,24 @@ impl MemoryBudget {
             permits: Arc::new(Semaphore::new(units)),
             total: units as u64 * UNIT,
             wait,
+            reclaim: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets what to call (once) when a reservation cannot be admitted at once, before it
+    /// waits: memory held only to go faster (the read cache) is given back first.
+    pub(crate) fn on_pressure(&self, reclaim: impl Fn() + Send + Sync + 'static) {
+        let _ = self.reclaim.set(Reclaim(Box::new(reclaim)));
+    }
+
+    /// Reserves `bytes` if they are free now (never waits, never reclaims).
+    pub(crate) fn try_reserve(&self, bytes: u64) -> Option<Reservation> {
+        let units = u32::try_from(bytes.div_ceil(UNIT)).ok()?;
+        let permit = self.permits.clone().try_acquire_many_owned(units).ok()?;
+        Some(Reservation {
+            _permit: Some(permit),
+            bytes,
+        })
     }
 
     /// The whole budget, bytes.
@@ -73,6 +101,19 @@ impl MemoryBudget {
                 )))
             }
         };
+        match self.permits.clone().try_acquire_many_owned(units) {
+            Ok(permit) => {
+                return Ok(Reservation {
+                    _permit: Some(permit),
+                    bytes,
+                })
+            }
+            Err(_) => {
+                if let Some(Reclaim(reclaim)) = self.reclaim.get() {
+                    reclaim();
+                }
+            }
+        }
         let acquire = self.permits.clone().acquire_many_owned(units);
         match tokio::time::timeout(self.wait, acquire).await {
             Ok(Ok(permit)) => Ok(Reservation {
@@ -111,5 +152,22 @@ mod tests {
             .await
             .expect_err("too big");
         assert!(err.message.contains("whole budget"), "{}", err.message);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn memory_held_to_go_faster_is_given_back_under_pressure() {
+        let budget = MemoryBudget::new(4 * 1024 * 1024, Duration::from_millis(20));
+        let cache = Arc::new(std::sync::Mutex::new(budget.try_reserve(1024 * 1024)));
+        let held = cache.clone();
+        budget.on_pressure(move || *held.lock().unwrap() = None);
+        assert!(budget.try_reserve(4 * 1024 * 1024).is_none());
+        let all = budget
+            .reserve(4 * 1024 * 1024, "all")
+            .await
+            .expect("the cache's share is given back");
+        assert!(cache.lock().unwrap().is_none());
+        assert!(budget.try_reserve(1).is_none());
+        drop(all);
+        assert!(budget.try_reserve(1024 * 1024).is_some());
     }
 }

@@ -11,6 +11,7 @@
 //! | [`testing`] | [`TestServer`]: the server for one test (free port, temporary root, known credentials, styles) |
 //! | [`store`] | the [`ObjectStore`] trait and [`LocalStore`] (files + SQLite: objects, uploads, styles) |
 //! | [`process`] | the [`Processor`] seam to the image engine |
+//! | [`log`] | [`BufferedLog`](log::BufferedLog): log lines batched per thread, no system call per request |
 //!
 //! Inside, modules import downward only: [`server`] accepts connections and hands each
 //! request to the router (`routes`), which addresses, authenticates and names one handler
@@ -53,6 +54,7 @@ mod header_case;
 mod http;
 mod job_runner;
 mod job_service;
+pub mod log;
 pub mod process;
 mod processing;
 mod replay;

@@ -109,6 +109,7 @@ impl Server {
             config.limits.memory_budget,
             Duration::from_millis(config.limits.admission_wait_ms),
         );
+        let read_cache = crate::state::ReadCacheShare::start(store.clone(), &budget);
         let header_case = crate::header_case::cloud_case_extensions().await?;
         let v4_replay = ReplayStore::new(
             config.limits.v4_single_use_window_secs,
@@ -146,6 +147,7 @@ impl Server {
             v4_replay,
             budget,
             header_case,
+            read_cache,
             jobs: JobService::new(engine),
         });
         slot.publish(&state);

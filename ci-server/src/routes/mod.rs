@@ -18,6 +18,8 @@ mod v4;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub(crate) use object::INLINE_READ;
+
 use ci_core::sign::decode_query;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -55,7 +57,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     };
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&rid) {
-        h.insert("x-cos-request-id", v);
+        h.insert(crate::http::REQUEST_ID_HEADER, v);
     }
     h.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
     h.insert(
@@ -174,7 +176,9 @@ fn check_bucket(state: &State, bucket: &str) -> Result<(), ApiError> {
             format!("{bucket:?} is not of the form BucketName-APPID"),
         ));
     }
-    if !state.config.bucket_exists(bucket) {
+    // `config.bucket_exists` without checking the name a second time.
+    let config = &state.config;
+    if !config.auto_create_buckets && !config.buckets.iter().any(|b| b == bucket) {
         return Err(ApiError::no_such_bucket());
     }
     Ok(())

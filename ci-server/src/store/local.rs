@@ -10,11 +10,12 @@ use md5::{Digest as _, Md5};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::{
-    Assembled, Committed, ListQuery, Listing, NewObject, ObjectMeta, ObjectStore, OpenObject,
-    PartInfo, Publish, Staged, StagingFile, StoreError, UploadInfo,
+    Assembled, CachedObject, Committed, ListQuery, Listing, NewObject, ObjectMeta, ObjectStore,
+    OpenObject, PartInfo, Publish, Staged, StagingFile, StoreError, UploadInfo,
 };
 use crate::util::{fresh_id, now_secs};
 
+mod cache;
 mod publish;
 mod styles;
 
@@ -75,6 +76,8 @@ pub struct LocalStore {
     /// Read-only connections for `head` and `open`: WAL lets them read while the writer
     /// commits or checkpoints, so GET and HEAD never queue behind a write.
     readers: Mutex<Vec<Connection>>,
+    /// Small objects in memory (off until [`ObjectStore::enable_read_cache`]).
+    cache: cache::ReadCache,
     db: PathBuf,
     data: PathBuf,
     tmp: PathBuf,
@@ -158,6 +161,7 @@ impl LocalStore {
         let store = LocalStore {
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            cache: cache::ReadCache::default(),
             db,
             data,
             tmp,
@@ -283,6 +287,15 @@ impl ObjectStore for LocalStore {
         true
     }
 
+    fn enable_read_cache(&self, capacity: u64, max_object: u64) -> bool {
+        self.cache.enable(capacity, max_object);
+        true
+    }
+
+    fn cached(&self, bucket: &str, key: &str) -> Option<std::sync::Arc<CachedObject>> {
+        self.cache.get(bucket, key)
+    }
+
     fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
         self.read(|conn| {
             let mut st = conn.prepare_cached(
@@ -300,7 +313,9 @@ impl ObjectStore for LocalStore {
         // found (after its commit): look again, and the new row names the new file. Only
         // a key replaced again and again in those microseconds can exhaust the attempts.
         let mut attempts = 0;
+        let cacheable = self.cache.max_object();
         loop {
+            let generation = self.cache.generation();
             let row = self.read(|conn| {
                 let mut st = conn.prepare_cached(
                     "SELECT key, size, etag, crc64, content_type, headers, last_modified, blob
@@ -316,6 +331,19 @@ impl ObjectStore for LocalStore {
                 return Ok(None);
             };
             match File::open(self.data.join(blob)) {
+                Ok(file) if cacheable > 0 && meta.size <= cacheable => {
+                    let mut body = Vec::with_capacity(meta.size as usize);
+                    file.take(meta.size).read_to_end(&mut body)?;
+                    let body = bytes::Bytes::from(body);
+                    if body.len() as u64 == meta.size {
+                        let object = CachedObject {
+                            meta: meta.clone(),
+                            body: body.clone(),
+                        };
+                        self.cache.insert(generation, object);
+                    }
+                    return Ok(Some((meta, Box::new(std::io::Cursor::new(body)))));
+                }
                 Ok(file) => return Ok(Some((meta, Box::new(file)))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 8 => {
                     attempts += 1;
@@ -336,10 +364,12 @@ impl ObjectStore for LocalStore {
                 )
                 .optional()?;
             if blob.is_some() {
-                conn.execute(
+                let deleted = conn.execute(
                     "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
                     params![bucket, key],
-                )?;
+                );
+                self.cache.invalidate([(bucket, key)]);
+                deleted?;
             }
             blob
         };

@@ -276,6 +276,16 @@ pub struct Committed {
     pub objects: Vec<ObjectMeta>,
 }
 
+/// A small object held in memory by the store's read cache (see
+/// [`ObjectStore::enable_read_cache`]): its metadata and its whole body.
+#[derive(Debug)]
+pub struct CachedObject {
+    /// The metadata, as [`ObjectStore::head`] gives it.
+    pub meta: ObjectMeta,
+    /// The whole body (`meta.size` bytes).
+    pub body: bytes::Bytes,
+}
+
 /// A readable, seekable object body.
 pub trait BodyReader: Read + Seek + Send {}
 impl<T: Read + Seek + Send> BodyReader for T {}
@@ -319,6 +329,21 @@ pub trait ObjectStore: Send + Sync {
     /// thread. Remote backends keep the default, `false`.
     fn reads_are_local(&self) -> bool {
         false
+    }
+
+    /// Lets the store keep a copy of objects up to `max_object` bytes (metadata and body),
+    /// `capacity` bytes in all, which the caller has set aside from its memory budget; the
+    /// copy is dropped by every write of its key before the write returns. Whether the
+    /// store keeps one (the default: no). A capacity of 0 empties and disables it.
+    fn enable_read_cache(&self, capacity: u64, max_object: u64) -> bool {
+        let _ = (capacity, max_object);
+        false
+    }
+
+    /// The object from the read cache, if held there (never blocks).
+    fn cached(&self, bucket: &str, key: &str) -> Option<std::sync::Arc<CachedObject>> {
+        let _ = (bucket, key);
+        None
     }
 
     /// Metadata of an object.

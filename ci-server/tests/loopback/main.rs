@@ -3,6 +3,7 @@
 
 mod common;
 
+mod cache;
 mod ci_api;
 mod engine;
 mod fidelity;

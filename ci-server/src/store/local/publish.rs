@@ -67,6 +67,9 @@ impl LocalStore {
             tx.commit()?;
             Ok(())
         })();
+        // Even after a failure (nothing changed then, and dropping copies is harmless).
+        self.cache
+            .invalidate(entries.iter().map(|e| (e.bucket.as_str(), e.key.as_str())));
         if let Err(e) = result {
             for entry in &entries {
                 self.remove_blob(&entry.blob);
