@@ -47,7 +47,9 @@ pub enum DecodeError {
 /// assert_eq!(encode_component("a+b~c"), "a%2Bb~c");
 /// ```
 pub fn encode_component(s: &str) -> String {
-    utf8_percent_encode(s, SIGN_ENCODE_SET).to_string()
+    // Through `Cow` rather than `Display`: one copy, no formatter (verification runs this
+    // per signed header and parameter on every request).
+    std::borrow::Cow::from(utf8_percent_encode(s, SIGN_ENCODE_SET)).into_owned()
 }
 
 /// The canonical form of a header or parameter *name* in the signature:
@@ -59,7 +61,29 @@ pub fn encode_component(s: &str) -> String {
 /// assert_eq!(canonical_name("Content-Type"), "content-type");
 /// ```
 pub fn canonical_name(name: &str) -> String {
-    encode_component(name).to_ascii_lowercase()
+    let mut canonical = encode_component(name);
+    canonical.make_ascii_lowercase();
+    canonical
+}
+
+/// Whether `canonical_name(name) == canonical`, without building the former.
+pub(crate) fn has_canonical_name(name: &str, canonical: &str) -> bool {
+    let mut rest = canonical.as_bytes();
+    for chunk in utf8_percent_encode(name, SIGN_ENCODE_SET) {
+        let chunk = chunk.as_bytes();
+        let Some((head, tail)) = rest.split_at_checked(chunk.len()) else {
+            return false;
+        };
+        if !head
+            .iter()
+            .zip(chunk)
+            .all(|(c, n)| *c == n.to_ascii_lowercase())
+        {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_empty()
 }
 
 /// Encodes an object key for the URL path as the Python SDK does: `quote(key, '/-_.~')`.
@@ -161,4 +185,51 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_canonical_name_agrees_with_canonical_name() {
+        let names = [
+            "host",
+            "Host",
+            "Content-Type",
+            "imageMogr2/thumbnail/200x",
+            "x-cos-meta-\u{56fe}",
+            "a b",
+            "",
+            "%2F",
+            "~._-",
+        ];
+        let canonical = [
+            "host",
+            "Host",
+            "hos",
+            "hostx",
+            "content-type",
+            "imagemogr2%2fthumbnail%2f200x",
+            "imagemogr2%2Fthumbnail%2F200x",
+            "x-cos-meta-%e5%9b%be",
+            "a%20b",
+            "",
+            "%252f",
+            "~._-",
+        ];
+        for n in names {
+            for c in canonical {
+                assert_eq!(
+                    has_canonical_name(n, c),
+                    canonical_name(n) == c,
+                    "{n:?} {c:?}"
+                );
+            }
+        }
+        assert!(has_canonical_name(
+            "X-Cos-Meta-\u{56fe}",
+            "x-cos-meta-%e5%9b%be"
+        ));
+    }
 }

@@ -285,32 +285,32 @@ pub(crate) fn canonical_pairs<'a>(
     v
 }
 
-pub(crate) fn join_pairs(pairs: &[(String, String)]) -> String {
-    let mut s = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            s.push('&');
-        }
-        s.push_str(k);
-        s.push('=');
-        s.push_str(v);
-    }
-    s
-}
-
 pub(crate) fn http_string_from(
     method: &str,
     path: &str,
     params: &[(String, String)],
     headers: &[(String, String)],
 ) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n",
-        method.to_ascii_lowercase(),
-        path,
-        join_pairs(params),
-        join_pairs(headers)
-    )
+    let pairs =
+        |p: &[(String, String)]| p.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>();
+    let mut s =
+        String::with_capacity(method.len() + path.len() + pairs(params) + pairs(headers) + 4);
+    s.extend(method.chars().map(|c| c.to_ascii_lowercase()));
+    s.push('\n');
+    s.push_str(path);
+    s.push('\n');
+    for (list, end) in [(params, '\n'), (headers, '\n')] {
+        for (i, (k, v)) in list.iter().enumerate() {
+            if i > 0 {
+                s.push('&');
+            }
+            s.push_str(k);
+            s.push('=');
+            s.push_str(v);
+        }
+        s.push(end);
+    }
+    s
 }
 
 /// Builds the canonical request. With `token` (temporary credentials) an
@@ -387,6 +387,61 @@ pub fn sign_key(secret_key: &str, key_time: KeyTime) -> String {
 /// `hex(HMAC-SHA1(sign_key, string_to_sign))`.
 pub fn signature(sign_key: &str, string_to_sign: &str) -> String {
     hmac_sha1_hex(sign_key.as_bytes(), string_to_sign.as_bytes())
+}
+
+/// How many (SecretKey, KeyTime) pairs each thread keeps a keyed HMAC for.
+const KEYED_PER_THREAD: usize = 8;
+
+/// An HMAC-SHA1 already keyed with the SignKey of a (SecretKey, KeyTime) pair.
+struct KeyedSigner {
+    secret_key: String,
+    key_time: KeyTime,
+    mac: HmacSha1,
+}
+
+thread_local! {
+    /// The last few keyed signers this thread used: a client signs many requests with the
+    /// same key time (both SDKs reuse one for its validity), so the verifier would derive the
+    /// same SignKey and key the same HMAC again for every request.
+    static KEYED: std::cell::RefCell<Vec<KeyedSigner>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn keyed_mac(secret_key: &str, key_time: KeyTime) -> HmacSha1 {
+    let sign_key = sign_key(secret_key, key_time);
+    match HmacSha1::new_from_slice(sign_key.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC-SHA1 accepts any key length"),
+    }
+}
+
+/// `signature(&sign_key(secret_key, key_time), string_to_sign)`, with the keyed HMAC of
+/// the pair taken from (or added to) this thread's small cache.
+pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign: &str) -> String {
+    let cached = KEYED.try_with(|keyed| {
+        let mut keyed = keyed.try_borrow_mut().ok()?;
+        let found = keyed.iter().find(|k| {
+            k.key_time == key_time && encode::ct_eq(k.secret_key.as_bytes(), secret_key.as_bytes())
+        });
+        if let Some(k) = found {
+            return Some(k.mac.clone());
+        }
+        let mac = keyed_mac(secret_key, key_time);
+        if keyed.len() == KEYED_PER_THREAD {
+            keyed.remove(0);
+        }
+        keyed.push(KeyedSigner {
+            secret_key: secret_key.to_owned(),
+            key_time,
+            mac: mac.clone(),
+        });
+        Some(mac)
+    });
+    let mut mac = cached
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| keyed_mac(secret_key, key_time));
+    mac.update(string_to_sign.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// A parsed or computed `Authorization` value.
@@ -556,5 +611,30 @@ pub fn sign(
         header_list: canon.header_list,
         param_list: canon.param_list,
         signature: signature(&sk, &sts),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cached_keyed_signature_equals_the_derived_one() {
+        let keys = ["sk-one", "sk-two", ""];
+        // More pairs than a thread keeps, twice over: hits, misses and evictions.
+        for round in 0..2 {
+            for start in 0..(KEYED_PER_THREAD as u64 + 3) {
+                for key in keys {
+                    let key_time = KeyTime::new(1000 + start, 2000 + start);
+                    let sts = format!("sha1\n{key_time}\nround {round}\n");
+                    assert_eq!(
+                        signature_for(key, key_time, &sts),
+                        signature(&sign_key(key, key_time), &sts),
+                        "{key:?} {key_time}"
+                    );
+                }
+            }
+        }
+        assert!(KEYED.with(|k| k.borrow().len()) <= KEYED_PER_THREAD);
     }
 }
