@@ -1,7 +1,7 @@
 //! Signature checks: the COS signature (header or pre-signed query) and the v4 API's.
 
 use ci_core::sign::{encode_key_for_url, v4_verify, verify, ReceivedRequest};
-use hyper::header::HeaderMap;
+use hyper::header::{self, HeaderMap};
 use hyper::Method;
 
 use crate::address::{Address, BucketSource};
@@ -33,7 +33,7 @@ pub(crate) fn check_cos(
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
     let has_header = headers
-        .get("authorization")
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| !v.trim().is_empty());
     let has_query = params
@@ -60,8 +60,8 @@ pub(crate) fn check_cos(
     // A request without `Content-Length` or `Transfer-Encoding` has an empty body, whose
     // length is 0: the Go SDK signs `content-length` (as 0) on a bodiless GET but its
     // transport leaves the header out (wire-ci.md §1.2).
-    let bodiless =
-        !headers.contains_key("content-length") && !headers.contains_key("transfer-encoding");
+    let bodiless = !headers.contains_key(header::CONTENT_LENGTH)
+        && !headers.contains_key(header::TRANSFER_ENCODING);
     if bodiless && lists_content_length(headers, params) {
         hs.push(("content-length".to_owned(), "0".to_owned()));
     }
@@ -120,7 +120,10 @@ pub(crate) fn check_v4(
     file: &str,
 ) -> Result<Option<SingleUse>, ApiError> {
     let denied = |m: String| ApiError::new(403, "AccessDenied", m);
-    let sign = match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+    let sign = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(sign) if !sign.trim().is_empty() => sign.trim(),
         _ if state.config.anonymous => return Ok(None),
         _ => return Err(denied("the request carries no v4 signature".into())),
@@ -177,7 +180,7 @@ fn lists_content_length(headers: &HeaderMap, params: &[(String, Option<String>)]
             .any(|h| h.trim().eq_ignore_ascii_case("content-length"))
     };
     let from_header = headers
-        .get("authorization")
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.split('&')

@@ -38,8 +38,9 @@ impl Ctx {
         self.params.iter().any(|(k, _)| k == name)
     }
 
-    /// A header's value, if it is text.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    /// A header's value, if it is text. Prefer a `HeaderName` constant for `name`: a
+    /// `&str` is parsed (lower-cased into a scratch buffer) on every lookup.
+    pub(crate) fn header(&self, name: impl hyper::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
@@ -57,7 +58,7 @@ pub(crate) fn content_length(ctx: &Ctx) -> Result<Option<u64>, ApiError> {
 /// `Content-Length` of `headers`, if sent.
 pub(crate) fn content_length_of(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     headers
-        .get("content-length")
+        .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
             v.trim()
@@ -94,7 +95,7 @@ pub(crate) fn new_object(headers: &HeaderMap) -> NewObject {
         "expires",
     ];
     let content_type = headers
-        .get("content-type")
+        .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();

@@ -90,7 +90,7 @@ async fn dispatch(
     let raw_path = parts.uri.path().to_owned();
     let host = parts
         .headers
-        .get("host")
+        .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| parts.uri.host().map(str::to_owned))

@@ -110,7 +110,7 @@ async fn serve_object(
 ) -> Result<Response<Body>, ApiError> {
     if let Some(hit) = state.store.cached(&ctx.bucket, &ctx.key) {
         let meta = &hit.meta;
-        let range = parse_range(ctx.header("range"), meta.size)?;
+        let range = parse_range(ctx.header(header::RANGE), meta.size)?;
         let (start, len) = match range {
             Some((s, e)) => (s, e - s + 1),
             None => (0, meta.size),
@@ -134,7 +134,7 @@ async fn serve_object(
         blocking(move || Ok(store.open(&bucket, &key)?)).await?
     };
     let (meta, mut reader) = opened.ok_or_else(ApiError::no_such_key)?;
-    let range = parse_range(ctx.header("range"), meta.size)?;
+    let range = parse_range(ctx.header(header::RANGE), meta.size)?;
     let (start, len) = match range {
         Some((s, e)) => (s, e - s + 1),
         None => (0, meta.size),
