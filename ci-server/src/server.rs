@@ -96,7 +96,7 @@ impl Server {
         for (bucket, separators) in &config.style_separators {
             store.set_style_separators(bucket, separators)?;
         }
-        let listener = bind_reuse_port(config.bind)?;
+        let listener = bind_first(config.bind)?;
         let local_addr = listener.local_addr()?;
         let policy = VerifyPolicy {
             clock_skew: config.clock_skew_secs,
@@ -279,6 +279,28 @@ impl Drop for ShardRuntime {
 /// One serving thread per core (at most 16).
 fn shard_count() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+}
+
+/// The first listening socket, on `addr` as configured. `SO_REUSEPORT` would let a second
+/// server of the same user join a port already served, silently sharing its connections:
+/// so the address is bound without it first, and taken is an error as before; then, at once,
+/// with it on the same port (a new free port is tried should another program take a free
+/// one, asked for with port 0, in between).
+fn bind_first(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let mut attempts = 0;
+    loop {
+        let actual = std::net::TcpListener::bind(addr)?.local_addr()?;
+        match bind_reuse_port(actual) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && addr.port() == 0
+                    && attempts < 8 =>
+            {
+                attempts += 1;
+            }
+            bound => return bound,
+        }
+    }
 }
 
 /// A listening socket on `addr` that shares it with the server's others (`SO_REUSEPORT`:

@@ -644,3 +644,26 @@ fn shutdown_lets_a_request_in_flight_finish() {
         "still listening after shutdown"
     );
 }
+
+#[test]
+fn a_second_server_on_a_served_port_is_refused_and_every_connection_is_served() {
+    // The serving threads share the port among themselves (SO_REUSEPORT), never with
+    // another server.
+    let (first, _dir) = server();
+    let taken = first.addr();
+    let other_dir = tempdir::Dir::new();
+    let mut config = test_config(&other_dir);
+    config.bind = taken;
+    match ci_server::spawn_for_tests(config, std::sync::Arc::new(FakeEngine)) {
+        Err(ci_server::ServerError::Io(e)) => {
+            assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse, "{e}")
+        }
+        Err(e) => panic!("the port is taken, not: {e}"),
+        Ok(s) => panic!("a second server started on {}", s.addr()),
+    }
+    // New connections land on any serving thread: each is answered.
+    for i in 0..16 {
+        let r = Req::new("GET", &format!("missing-{i}")).send(taken);
+        assert_error(&r, 404, "NoSuchKey");
+    }
+}
