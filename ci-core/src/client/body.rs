@@ -4,7 +4,9 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use crc::{Crc, Table, CRC_64_XZ};
@@ -176,14 +178,12 @@ impl Body {
     }
 
     /// One attempt's reqwest body and the tracker of what was actually read.
-    pub(crate) fn attempt(
-        &mut self,
-    ) -> Result<(reqwest::blocking::Body, Arc<Tracker>), ClientError> {
+    pub(crate) fn attempt(&mut self) -> Result<(reqwest::Body, Arc<Tracker>), ClientError> {
         match &mut self.kind {
             Kind::Bytes(b) => {
                 let t = Arc::new(Tracker::default());
                 t.update(b);
-                Ok((reqwest::blocking::Body::from(b.clone()), t))
+                Ok((reqwest::Body::from(b.clone()), t))
             }
             Kind::File { file, offset, len } => {
                 let t = Arc::new(Tracker::default());
@@ -195,7 +195,7 @@ impl Body {
                     },
                     tracker: t.clone(),
                 };
-                Ok((reqwest::blocking::Body::sized(reader, *len), t))
+                Ok((ReaderBody::body(Box::new(reader), Some(*len)), t))
             }
             Kind::Reader { reader, len } => {
                 let inner = reader
@@ -206,10 +206,7 @@ impl Body {
                     inner,
                     tracker: t.clone(),
                 };
-                Ok(match len {
-                    Some(n) => (reqwest::blocking::Body::sized(reader, *n), t),
-                    None => (reqwest::blocking::Body::new(reader), t),
-                })
+                Ok((ReaderBody::body(Box::new(reader), *len), t))
             }
         }
     }
@@ -270,6 +267,84 @@ impl<R: Read> Read for Tracking<R> {
         let n = self.inner.read(buf)?;
         self.tracker.update(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// A reader sent as a request body: read on the thread that drives the request, in
+/// pieces of up to [`ReaderBody::PIECE`] bytes, never more than `left` when the length is
+/// declared (as reqwest's blocking `Body::sized` did).
+struct ReaderBody {
+    /// In a mutex only because reqwest wants a `Sync` body; never contended (`get_mut`).
+    reader: Mutex<Box<dyn Read + Send>>,
+    /// Bytes still to send when the length is declared.
+    left: Option<u64>,
+    done: bool,
+}
+
+impl ReaderBody {
+    const PIECE: usize = 64 * 1024;
+
+    fn body(reader: Box<dyn Read + Send>, len: Option<u64>) -> reqwest::Body {
+        reqwest::Body::wrap(ReaderBody {
+            reader: Mutex::new(reader),
+            left: len,
+            done: len == Some(0),
+        })
+    }
+}
+
+impl http_body::Body for ReaderBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let want = match this.left {
+            Some(left) => usize::try_from(left).unwrap_or(usize::MAX).min(Self::PIECE),
+            None => Self::PIECE,
+        };
+        let mut piece = vec![0u8; want];
+        let reader = this
+            .reader
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let n = loop {
+            match reader.read(&mut piece) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        };
+        if n == 0 {
+            this.done = true;
+            return Poll::Ready(None);
+        }
+        piece.truncate(n);
+        if let Some(left) = &mut this.left {
+            *left = left.saturating_sub(n as u64);
+            this.done = *left == 0;
+        }
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(piece)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.left {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
     }
 }
 

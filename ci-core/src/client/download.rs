@@ -3,10 +3,9 @@
 
 use std::io::{self, Read, Write};
 
-use reqwest::blocking::Response;
-
 use super::body::CRC64;
 use super::error::ClientError;
+use super::transport::Response;
 use super::ResponseHeaders;
 
 /// The body of a `GET`, streamed: nothing is held beyond the caller's buffer and the
