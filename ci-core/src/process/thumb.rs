@@ -91,7 +91,9 @@ pub(crate) fn jpeg_thumbnail_yuv(
     };
     let (yw, yh) = yuv.y_size();
     let (cw, ch) = yuv.uv_size();
-    d.decompress_to_yuv(bytes, yuv).map_err(tj_err)?;
+    // Restart-marked baseline files decode in strips on rayon's pool (same bytes as the
+    // serial decode, which everything else takes).
+    ci_jpeg::decompress_to_yuv(&mut d, bytes, yuv).map_err(tj_err)?;
     let (y, rest) = px.split_at(yw * yh);
     let (u, v) = rest.split_at(cw * ch);
     if v.len() < cw * ch {

@@ -292,3 +292,49 @@ fn execute_many_applies_ignore_error_per_rule() {
         "ImageResolutionExceed"
     );
 }
+
+/// Over 1 MP, a baseline JPEG with a restart marker at every MCU row is thumbnailed from
+/// strips decoded in parallel (ci-jpeg); the same image encoded without restart markers
+/// (the same coefficients) is decoded serially. The thumbnails must be the same bytes.
+#[test]
+fn restart_marked_jpeg_thumbnails_as_the_same_image_without_markers() {
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+    let (w, h) = (1536u16, 1024u16);
+    let mut px = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
+    let mut seed = 0x2545_f491u32;
+    for y in 0..u32::from(h) {
+        for x in 0..u32::from(w) {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let noise = (seed & 0x1f) as u8;
+            px.extend_from_slice(&[
+                ((x * 255) / u32::from(w)) as u8 ^ noise,
+                ((y * 255) / u32::from(h)) as u8,
+                (((x + y) * 127) / u32::from(w)) as u8 ^ (noise >> 1),
+            ]);
+        }
+    }
+    let encode = |restart: u16| {
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out, 85);
+        enc.set_sampling_factor(SamplingFactor::R_4_2_0);
+        enc.set_restart_interval(restart);
+        enc.encode(&px, w, h, ColorType::Rgb).expect("encodes");
+        out
+    };
+    let plain = encode(0);
+    let marked = encode(w.div_ceil(16));
+    assert!(marked.windows(2).any(|m| m == [0xFF, 0xD3]), "RST markers");
+    assert!(!plain.windows(2).any(|m| m == [0xFF, 0xDD]), "no DRI");
+    for (r, size) in [
+        ("imageMogr2/thumbnail/400x", (400, 267)),
+        ("imageMogr2/thumbnail/200x/quality/95", (200, 133)),
+        ("imageMogr2/thumbnail/1000x", (1000, 667)),
+    ] {
+        let serial = run_ok(&plain, r);
+        let parallel = run_ok(&marked, r);
+        assert_eq!(dims(&parallel), size, "{r}");
+        assert!(serial.bytes == parallel.bytes, "{r}: thumbnails differ");
+    }
+}

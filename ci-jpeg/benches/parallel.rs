@@ -1,0 +1,139 @@
+//! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
+//! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
+//! [--iters 5] [--strips N] [--min-pixels P]` (`Options`; by default one strip per
+//! thread, 1 MP). Serial and parallel alternate in rounds (the machine is shared); per file
+//! and scale it prints one JSON object: median and best of each in ms, their ratios, the
+//! path the parallel call took, the time of one copy of the output planes (what the
+//! strips' row copies add up to), the mean CPU time of one decode of each (all threads:
+//! the parallel path's extra work), and the load average before and after.
+
+use std::time::Instant;
+
+use ci_jpeg::Options;
+use turbojpeg::{Decompressor, ScalingFactor, YuvImage};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// CPU time of all this process's threads so far, in ms (scheduler statistics, ns).
+fn cpu_ms() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let ns: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e6
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// One decode as ci-core's thumbnail does it: a fresh decompressor and output buffer.
+fn decode(jpeg: &[u8], denom: usize, parallel: Option<&Options>) -> Res<(Vec<u8>, String)> {
+    let scale = ScalingFactor::new(1, denom);
+    let mut d = Decompressor::new()?;
+    let header = d.read_header(jpeg)?;
+    d.set_scaling_factor(scale)?;
+    let s = header.scaled(scale);
+    let mut px = vec![0u8; turbojpeg::yuv_pixels_len(s.width, 1, s.height, header.subsamp)?];
+    let yuv = YuvImage {
+        pixels: px.as_mut_slice(),
+        width: s.width,
+        align: 1,
+        height: s.height,
+        subsamp: header.subsamp,
+    };
+    let path = if let Some(options) = parallel {
+        format!(
+            "{:?}",
+            ci_jpeg::decompress_to_yuv_with(&mut d, jpeg, yuv, options)?
+        )
+    } else {
+        d.decompress_to_yuv(jpeg, yuv)?;
+        "serial".into()
+    };
+    Ok((px, path))
+}
+
+fn stats(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0])
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let files: Vec<&String> = args
+        .iter()
+        .filter(|a| a.ends_with(".jpg") || a.ends_with(".jpeg"))
+        .collect();
+    let scales: Vec<usize> = flag("--scales")
+        .unwrap_or_else(|| "4,8".into())
+        .split(',')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let rounds: usize = flag("--rounds").and_then(|v| v.parse().ok()).unwrap_or(5);
+    let iters: usize = flag("--iters").and_then(|v| v.parse().ok()).unwrap_or(5);
+    let options = Options {
+        strips: flag("--strips").and_then(|v| v.parse().ok()).unwrap_or(0),
+        min_pixels: flag("--min-pixels")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Options::default().min_pixels),
+    };
+    for file in files {
+        let jpeg = std::fs::read(file)?;
+        for &denom in &scales {
+            let load_before = load_average();
+            let (reference, _) = decode(&jpeg, denom, None)?;
+            let (planes, path) = decode(&jpeg, denom, Some(&options))?;
+            if planes != reference {
+                return Err(format!("{file} at 1/{denom}: parallel planes differ").into());
+            }
+            let (mut serial, mut parallel) = (Vec::new(), Vec::new());
+            let mut cpu = [0.0f64; 2];
+            for _ in 0..rounds {
+                for (k, (times, par)) in [(&mut serial, None), (&mut parallel, Some(&options))]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let c = cpu_ms();
+                    for _ in 0..iters {
+                        let t = Instant::now();
+                        let out = decode(&jpeg, denom, par)?;
+                        times.push(t.elapsed().as_secs_f64() * 1000.0);
+                        std::hint::black_box(out);
+                    }
+                    cpu[k] += cpu_ms() - c;
+                }
+            }
+            let runs = (rounds * iters) as f64;
+            let (serial_cpu, parallel_cpu) = (cpu[0] / runs, cpu[1] / runs);
+            let mut copy = vec![0u8; planes.len()];
+            let t = Instant::now();
+            copy.copy_from_slice(std::hint::black_box(&planes));
+            let copy_ms = t.elapsed().as_secs_f64() * 1000.0;
+            std::hint::black_box(copy);
+            let ((sm, sb), (pm, pb)) = (stats(serial), stats(parallel));
+            println!(
+                "{{\"file\":\"{file}\",\"scale\":\"1/{denom}\",\"path\":\"{path}\",\
+                 \"serial_median_ms\":{sm:.2},\"serial_best_ms\":{sb:.2},\
+                 \"parallel_median_ms\":{pm:.2},\"parallel_best_ms\":{pb:.2},\
+                 \"ratio_median\":{:.3},\"ratio_best\":{:.3},\"copy_ms\":{copy_ms:.3},\
+                 \"serial_cpu_ms\":{serial_cpu:.2},\"parallel_cpu_ms\":{parallel_cpu:.2},\
+                 \"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
+                pm / sm,
+                pb / sb,
+                load_average()
+            );
+        }
+    }
+    Ok(())
+}
