@@ -16,8 +16,9 @@ use super::error::ClientError;
 use super::options::md5_base64_of;
 
 /// CRC-64/ECMA-182 as COS computes `x-cos-hash-crc64ecma` (the XZ variant: reflected,
-/// initial value and final XOR all ones), with 16 tables (slicing-by-16): several times
-/// faster than one table, for the bytes of every upload, download and stored object.
+/// initial value and final XOR all ones), with 16 tables (slicing-by-16). The client
+/// itself uses the SIMD [`Crc64Digest`] (same values, many times faster); this table
+/// form stays for callers that keep a `crc::Digest`.
 pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 
 /// `x-cos-hash-crc64ecma` of `data`.
@@ -26,8 +27,14 @@ pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 /// assert_eq!(ci_core::client::crc64(b"123456789"), 0x995dc9bbdf1939fa);
 /// ```
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
+    let mut d = Crc64Digest::new();
+    d.write(data);
+    d.sum64()
 }
+
+/// A running `x-cos-hash-crc64ecma`: the SIMD CRC-64/XZ of `crc64fast` (carry-less
+/// multiplication where the CPU has it, a table otherwise).
+pub(crate) type Crc64Digest = crc64fast::Digest;
 
 /// The body of an upload.
 ///
@@ -232,13 +239,13 @@ impl From<Bytes> for Body {
 
 /// CRC-64 and byte count of what was read from a body.
 pub(crate) struct Tracker {
-    state: Mutex<(crc::Digest<'static, u64, Table<16>>, u64)>,
+    state: Mutex<(Crc64Digest, u64)>,
 }
 
 impl Default for Tracker {
     fn default() -> Self {
         Tracker {
-            state: Mutex::new((CRC64.digest(), 0)),
+            state: Mutex::new((Crc64Digest::new(), 0)),
         }
     }
 }
@@ -246,14 +253,14 @@ impl Default for Tracker {
 impl Tracker {
     fn update(&self, data: &[u8]) {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        s.0.update(data);
+        s.0.write(data);
         s.1 += data.len() as u64;
     }
 
     /// `(crc64, bytes read)`.
     pub(crate) fn result(&self) -> (u64, u64) {
         let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        (s.0.clone().finalize(), s.1)
+        (s.0.sum64(), s.1)
     }
 }
 

@@ -151,3 +151,28 @@ fn upload_1_gib_reports_peak_rss() {
         assert!(kib < 64 * 1024);
     }
 }
+
+/// The SIMD CRC-64 of `crc64` (uploads, downloads) gives the 16-table `CRC64`'s values,
+/// across the lengths where its folding loop starts, ends and leaves a tail, and a body
+/// of a megabyte; and the catalogue's check value.
+#[test]
+fn crc64_equals_the_table_crc_at_every_length() {
+    use ci_core::client::{crc64, CRC64};
+    let mut gen = Generated {
+        left: 1 << 20,
+        state: 3,
+    };
+    let mut data = vec![0u8; 1 << 20];
+    gen.read_exact(&mut data).unwrap();
+    for len in (0..=1100).chain([4095, 4096, 4097, 55_000, 1 << 20]) {
+        assert_eq!(
+            crc64(&data[..len]),
+            CRC64.checksum(&data[..len]),
+            "{len} bytes"
+        );
+        // At an unaligned start too.
+        let tail = &data[1..len.max(1)];
+        assert_eq!(crc64(tail), CRC64.checksum(tail), "{len} bytes from 1");
+    }
+    assert_eq!(crc64(b"123456789"), 0x995d_c9bb_df19_39fa);
+}
