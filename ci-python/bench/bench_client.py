@@ -83,12 +83,57 @@ def measure(fn: Callable[[int], Any], start: int, n: int) -> Tuple[float, float]
     return time.process_time() - c0, time.perf_counter() - w0
 
 
-def bench_uploads(server: str, calls: int, rounds: int, body: bytes) -> Dict[str, Dict[str, float]]:
+class RawSocketClient:
+    """The floor of any Python client: the same request (headers as cos_ci sends them,
+    signed once for the whole run) written with ``socket.sendall`` on one keep-alive
+    connection, the answer read with no parsing beyond its length. What is left per
+    call is the interpreter's loop and the kernel's loopback TCP for the 55 KB body,
+    which every client pays."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def put(self, key: str, body: bytes, pic_operations: str | None) -> bytes:
+        host = BUCKET + ".cos.ap-guangzhou.myqcloud.com"
+        headers = [("Host", host), ("Content-Length", str(len(body)))]
+        if pic_operations is not None:
+            headers.append(("Pic-Operations", pic_operations))
+        now = int(time.time())
+        auth = cos_ci.sign(SECRET_ID, SECRET_KEY, "PUT", "/" + key,
+                           "%d;%d" % (now - 60, now + 3600), [], headers)
+        head = "PUT /%s HTTP/1.1\r\n%sAuthorization: %s\r\n\r\n" % (
+            key, "".join("%s: %s\r\n" % kv for kv in headers), auth)
+        self.sock.sendall(head.encode() + body)
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        head_end = self.buf.index(b"\r\n\r\n") + 4
+        m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", self.buf[:head_end])
+        need = head_end + (int(m.group(1)) if m else 0)
+        while len(self.buf) < need:
+            self.buf += self.sock.recv(65536)
+        answer, self.buf = self.buf[head_end:need], self.buf[need:]
+        assert self.buf == b"", "one answer per request"
+        return answer
+
+
+def bench_uploads(server: str, calls: int, rounds: int, body: bytes,
+                  only: str | None = None) -> Dict[str, Dict[str, float]]:
     root = tempfile.mkdtemp(prefix="cos-ci-bench-")
     proc, port = start_server(server, root)
     out: Dict[str, Dict[str, float]] = {}
     try:
         clients = {"official": make_client(qcloud_cos, port), "cos_ci": make_client(cos_ci, port)}
+        if only == "floor":
+            raw = RawSocketClient(port)
+            for what, ops in (("ci_put_object", ONE_RULE), ("put_object", None)):
+                fn = lambda i: raw.put("floor/%s/%d.jpg" % (what, i), body, ops)  # noqa: E731
+                measure(fn, 10**6, 20)
+                c, w = measure(fn, 0, calls)
+                out["floor " + what] = {"calls": calls, "cpu_s": c, "wall_s": w}
+            return out
         calls_of: Dict[str, Callable[[Any, str], Callable[[int], Any]]] = {
             "ci_put_object": lambda c, tag: lambda i: c.ci_put_object(
                 Bucket=BUCKET, Body=body, Key="%s/ci/%d.jpg" % (tag, i), PicOperations=ONE_RULE),
@@ -103,6 +148,8 @@ def bench_uploads(server: str, calls: int, rounds: int, body: bytes) -> Dict[str
         w1 = d1["ProcessResults"]["Object"]["Width"]
         w2 = d2["ProcessResults"]["Object"]["Width"]
         assert w1 == w2 == "200", (w1, w2)
+        if only is not None:
+            clients = {only: clients[only]}
         per_round = max(calls // rounds, 1)
         for what, make in calls_of.items():
             fns = {name: make(c, name) for name, c in clients.items()}
@@ -210,13 +257,21 @@ def main() -> None:
     ap.add_argument("--photo", default=BIG_PHOTO, help="the 5120x2880 JPEG")
     ap.add_argument("--thumb-iters", type=int, default=7)
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--only", choices=("cos_ci", "official", "floor"),
+                    help="only this client's uploads (for a profiler; 'floor': a raw "
+                         "socket client, the least any Python client can spend)")
     args = ap.parse_args()
 
     load0 = os.getloadavg()
     body = PHOTO_640.read_bytes()
     res: Dict[str, Any] = {"load_before": load0, "cpus": os.cpu_count(),
                            "python": sys.version.split()[0], "body_bytes": len(body)}
-    res["uploads"] = bench_uploads(args.server, args.calls, args.rounds, body)
+    res["uploads"] = bench_uploads(args.server, args.calls, args.rounds, body, args.only)
+    if args.only is not None:
+        for k, v in res["uploads"].items():
+            print("%-26s %7d calls  cpu %8.1f us/call  wall %8.1f us/call" % (
+                k, v["calls"], 1e6 * v["cpu_s"] / v["calls"], 1e6 * v["wall_s"] / v["calls"]))
+        return
     res["sign"] = bench_sign(args.sign)
     if os.path.exists(args.photo):
         res["thumbnail"] = bench_thumbnail(Path(args.photo).read_bytes(), args.thumb_iters)

@@ -4,7 +4,9 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use crc::{Crc, Table, CRC_64_XZ};
@@ -14,8 +16,9 @@ use super::error::ClientError;
 use super::options::md5_base64_of;
 
 /// CRC-64/ECMA-182 as COS computes `x-cos-hash-crc64ecma` (the XZ variant: reflected,
-/// initial value and final XOR all ones), with 16 tables (slicing-by-16): several times
-/// faster than one table, for the bytes of every upload, download and stored object.
+/// initial value and final XOR all ones), with 16 tables (slicing-by-16). The client
+/// itself uses the SIMD [`Crc64Digest`] (same values, many times faster); this table
+/// form stays for callers that keep a `crc::Digest`.
 pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 
 /// `x-cos-hash-crc64ecma` of `data`.
@@ -24,8 +27,14 @@ pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 /// assert_eq!(ci_core::client::crc64(b"123456789"), 0x995dc9bbdf1939fa);
 /// ```
 pub fn crc64(data: &[u8]) -> u64 {
-    CRC64.checksum(data)
+    let mut d = Crc64Digest::new();
+    d.write(data);
+    d.sum64()
 }
+
+/// A running `x-cos-hash-crc64ecma`: the SIMD CRC-64/XZ of `crc64fast` (carry-less
+/// multiplication where the CPU has it, a table otherwise).
+pub(crate) type Crc64Digest = crc64fast::Digest;
 
 /// The body of an upload.
 ///
@@ -176,14 +185,12 @@ impl Body {
     }
 
     /// One attempt's reqwest body and the tracker of what was actually read.
-    pub(crate) fn attempt(
-        &mut self,
-    ) -> Result<(reqwest::blocking::Body, Arc<Tracker>), ClientError> {
+    pub(crate) fn attempt(&mut self) -> Result<(reqwest::Body, Arc<Tracker>), ClientError> {
         match &mut self.kind {
             Kind::Bytes(b) => {
                 let t = Arc::new(Tracker::default());
                 t.update(b);
-                Ok((reqwest::blocking::Body::from(b.clone()), t))
+                Ok((reqwest::Body::from(b.clone()), t))
             }
             Kind::File { file, offset, len } => {
                 let t = Arc::new(Tracker::default());
@@ -195,7 +202,7 @@ impl Body {
                     },
                     tracker: t.clone(),
                 };
-                Ok((reqwest::blocking::Body::sized(reader, *len), t))
+                Ok((ReaderBody::body(Box::new(reader), Some(*len)), t))
             }
             Kind::Reader { reader, len } => {
                 let inner = reader
@@ -206,10 +213,7 @@ impl Body {
                     inner,
                     tracker: t.clone(),
                 };
-                Ok(match len {
-                    Some(n) => (reqwest::blocking::Body::sized(reader, *n), t),
-                    None => (reqwest::blocking::Body::new(reader), t),
-                })
+                Ok((ReaderBody::body(Box::new(reader), *len), t))
             }
         }
     }
@@ -235,13 +239,13 @@ impl From<Bytes> for Body {
 
 /// CRC-64 and byte count of what was read from a body.
 pub(crate) struct Tracker {
-    state: Mutex<(crc::Digest<'static, u64, Table<16>>, u64)>,
+    state: Mutex<(Crc64Digest, u64)>,
 }
 
 impl Default for Tracker {
     fn default() -> Self {
         Tracker {
-            state: Mutex::new((CRC64.digest(), 0)),
+            state: Mutex::new((Crc64Digest::new(), 0)),
         }
     }
 }
@@ -249,14 +253,14 @@ impl Default for Tracker {
 impl Tracker {
     fn update(&self, data: &[u8]) {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        s.0.update(data);
+        s.0.write(data);
         s.1 += data.len() as u64;
     }
 
     /// `(crc64, bytes read)`.
     pub(crate) fn result(&self) -> (u64, u64) {
         let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        (s.0.clone().finalize(), s.1)
+        (s.0.sum64(), s.1)
     }
 }
 
@@ -270,6 +274,84 @@ impl<R: Read> Read for Tracking<R> {
         let n = self.inner.read(buf)?;
         self.tracker.update(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// A reader sent as a request body: read on the thread that drives the request, in
+/// pieces of up to [`ReaderBody::PIECE`] bytes, never more than `left` when the length is
+/// declared (as reqwest's blocking `Body::sized` did).
+struct ReaderBody {
+    /// In a mutex only because reqwest wants a `Sync` body; never contended (`get_mut`).
+    reader: Mutex<Box<dyn Read + Send>>,
+    /// Bytes still to send when the length is declared.
+    left: Option<u64>,
+    done: bool,
+}
+
+impl ReaderBody {
+    const PIECE: usize = 64 * 1024;
+
+    fn body(reader: Box<dyn Read + Send>, len: Option<u64>) -> reqwest::Body {
+        reqwest::Body::wrap(ReaderBody {
+            reader: Mutex::new(reader),
+            left: len,
+            done: len == Some(0),
+        })
+    }
+}
+
+impl http_body::Body for ReaderBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let want = match this.left {
+            Some(left) => usize::try_from(left).unwrap_or(usize::MAX).min(Self::PIECE),
+            None => Self::PIECE,
+        };
+        let mut piece = vec![0u8; want];
+        let reader = this
+            .reader
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let n = loop {
+            match reader.read(&mut piece) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        };
+        if n == 0 {
+            this.done = true;
+            return Poll::Ready(None);
+        }
+        piece.truncate(n);
+        if let Some(left) = &mut this.left {
+            *left = left.saturating_sub(n as u64);
+            this.done = *left == 0;
+        }
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(piece)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.left {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
     }
 }
 

@@ -3,10 +3,9 @@
 
 use std::io::{self, Read, Write};
 
-use reqwest::blocking::Response;
-
-use super::body::CRC64;
+use super::body::Crc64Digest;
 use super::error::ClientError;
+use super::transport::Response;
 use super::ResponseHeaders;
 
 /// The body of a `GET`, streamed: nothing is held beyond the caller's buffer and the
@@ -41,7 +40,7 @@ pub struct ObjectStream {
     headers: ResponseHeaders,
     resp: Response,
     /// The running CRC-64, when the answer's `x-cos-hash-crc64ecma` is to be checked.
-    crc: Option<(crc::Digest<'static, u64, crc::Table<16>>, u64)>,
+    crc: Option<(Crc64Digest, u64)>,
     read: u64,
     /// Set once the end was reached and checked (or an error was returned).
     finished: bool,
@@ -67,7 +66,7 @@ impl ObjectStream {
             && headers.get("content-encoding").is_none()
             && headers.get("content-range").is_none();
         let crc = match headers.crc64 {
-            Some(remote) if whole_object => Some((CRC64.digest(), remote)),
+            Some(remote) if whole_object => Some((Crc64Digest::new(), remote)),
             _ => None,
         };
         ObjectStream {
@@ -151,7 +150,7 @@ impl ObjectStream {
             }
         }
         if let Some((digest, remote)) = self.crc.take() {
-            let local = digest.finalize();
+            let local = digest.sum64();
             if local != remote {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -181,7 +180,7 @@ impl Read for ObjectStream {
         }
         self.read += n as u64;
         if let Some((digest, _)) = &mut self.crc {
-            digest.update(&buf[..n]);
+            digest.write(&buf[..n]);
         }
         Ok(n)
     }

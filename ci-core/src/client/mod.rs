@@ -2,6 +2,9 @@
 //! Python SDK that persistent image processing needs, signed with [`crate::sign`] and
 //! answered with the typed documents of [`crate::result`].
 //!
+//! Calls block the calling thread and run the HTTP exchange on it (reqwest's async client
+//! on a small runtime per calling thread), with no hand-off to another thread.
+//!
 //! | call | request |
 //! |---|---|
 //! | [`CosClient::ci_put_object`], [`CosClient::put_object`] | `PUT /<key>` (streamed body) |
@@ -58,13 +61,14 @@ mod error;
 mod jobs;
 mod multipart;
 mod options;
+mod transport;
 mod v4;
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::blocking::Response;
 use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 
@@ -86,6 +90,8 @@ pub use jobs::{
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions, PicOperationsValue};
 pub use v4::V4_MAX_INPUT;
+
+use transport::{Response, Transport};
 
 /// Largest error body read into a [`ServiceError`].
 const MAX_ERROR_BODY: u64 = 64 * 1024;
@@ -232,11 +238,12 @@ pub(crate) struct Sent {
 
 /// The blocking COS client.
 ///
-/// Cheap to clone (the connection pool is shared); usable from several threads.
+/// Cheap to clone (clones share their connections); usable from several threads at once.
+/// Each calling thread runs its requests itself, on connections of its own.
 #[derive(Clone, Debug)]
 pub struct CosClient {
     config: CosConfig,
-    http: reqwest::blocking::Client,
+    transport: Arc<Transport>,
 }
 
 fn now_unix() -> u64 {
@@ -260,22 +267,8 @@ impl CosClient {
     /// A client for this configuration.
     pub fn new(config: CosConfig) -> Result<Self> {
         config.check()?;
-        let mut b = reqwest::blocking::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(config.user_agent.clone())
-            .redirect(reqwest::redirect::Policy::none());
-        if let Some(p) = &config.proxy {
-            let proxy = reqwest::Proxy::all(p)
-                .map_err(|e| ClientError::Config(format!("proxy {p:?}: {e}")))?;
-            b = b.proxy(proxy);
-        } else if !config.env_proxy {
-            b = b.no_proxy();
-        }
-        let http = b
-            .build()
-            .map_err(|e| ClientError::Config(format!("building the HTTP client: {e}")))?;
-        Ok(CosClient { config, http })
+        let transport = Arc::new(Transport::new(&config)?);
+        Ok(CosClient { config, transport })
     }
 
     /// The configuration.
@@ -298,6 +291,7 @@ impl CosClient {
         } else {
             1
         };
+        let lane = self.transport.lane(&self.config)?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -337,7 +331,7 @@ impl CosClient {
                     sign(&creds, &signable, kt, &HeaderPolicy::Default).to_header_value()
                 }
             };
-            let mut rb = self.http.request(req.method.clone(), &url);
+            let mut rb = lane.http.request(req.method.clone(), &url);
             for (k, v) in &headers {
                 // From bytes: UTF-8 values (metadata, fileids) go out as the Python SDK
                 // sends them; only control characters are refused.
@@ -352,7 +346,7 @@ impl CosClient {
             if let Some(b) = body {
                 rb = rb.body(b);
             }
-            match rb.send() {
+            match lane.send(rb)? {
                 Err(e) => {
                     if attempt < max_attempts && is_retryable_transport(&e) {
                         self.backoff(attempt);

@@ -10,4 +10,5 @@ mod multipart;
 mod requests;
 mod rules;
 mod stream;
+mod threads;
 mod v4;

@@ -2,6 +2,10 @@
 //! (`VmHWM` of `/proc/self/status`) of this process, which runs both the client and the
 //! discarding test server, must not grow by anything near the body size.
 //!
+//! The peak RSS is the whole process's, and the other tests of this binary run on
+//! threads of the same process (several upload megabytes at once), so the 64 MiB test
+//! measures in a child process of its own: this test binary run again with only this test.
+//!
 //! The default test sends 64 MiB; `CLIENT_RSS_MB=1024 cargo test -p ci-core --test
 //! client_stream -- --ignored --nocapture` measures a 1 GiB upload.
 
@@ -79,8 +83,37 @@ fn upload_generated(mib: u64, sized: bool) -> (Option<u64>, u64) {
     )
 }
 
+/// Set in the child process that runs one test alone.
+const ALONE: &str = "CI_CORE_CLIENT_TEST_ALONE";
+
+/// Runs the test `name` (its path in this binary) alone in a child process; true when
+/// this already is that child, which then runs the test's body.
+fn in_child_process(name: &str) -> bool {
+    if std::env::var_os(ALONE).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(ALONE, "1")
+        .output()
+        .expect("running the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{name} failed in its own process");
+    // A filter that matched nothing would pass silently.
+    assert!(
+        stdout.contains("1 passed"),
+        "{name} did not run in its own process"
+    );
+    false
+}
+
 #[test]
 fn upload_64_mib_from_a_reader_with_bounded_memory() {
+    if !in_child_process("stream::upload_64_mib_from_a_reader_with_bounded_memory") {
+        return;
+    }
     let (growth, received) = upload_generated(64, true);
     assert_eq!(received, 64 * 1024 * 1024);
     if let Some(kib) = growth {
@@ -117,4 +150,29 @@ fn upload_1_gib_reports_peak_rss() {
     if let Some(kib) = growth {
         assert!(kib < 64 * 1024);
     }
+}
+
+/// The SIMD CRC-64 of `crc64` (uploads, downloads) gives the 16-table `CRC64`'s values,
+/// across the lengths where its folding loop starts, ends and leaves a tail, and a body
+/// of a megabyte; and the catalogue's check value.
+#[test]
+fn crc64_equals_the_table_crc_at_every_length() {
+    use ci_core::client::{crc64, CRC64};
+    let mut gen = Generated {
+        left: 1 << 20,
+        state: 3,
+    };
+    let mut data = vec![0u8; 1 << 20];
+    gen.read_exact(&mut data).unwrap();
+    for len in (0..=1100).chain([4095, 4096, 4097, 55_000, 1 << 20]) {
+        assert_eq!(
+            crc64(&data[..len]),
+            CRC64.checksum(&data[..len]),
+            "{len} bytes"
+        );
+        // At an unaligned start too.
+        let tail = &data[1..len.max(1)];
+        assert_eq!(crc64(tail), CRC64.checksum(tail), "{len} bytes from 1");
+    }
+    assert_eq!(crc64(b"123456789"), 0x995d_c9bb_df19_39fa);
 }
