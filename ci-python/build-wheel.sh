@@ -39,6 +39,16 @@ if [ ! -x "$BUILD_VENV/bin/maturin" ] || [ ! -x "$BUILD_VENV/bin/auditwheel" ] \
 fi
 BPY="$BUILD_VENV/bin/python"
 
+# The AV1 codecs' SIMD kernels (ci-core feature `avif-asm`, several times faster AVIF)
+# need nasm at build time; install-deps.sh installs it. Without nasm the wheel builds
+# without them (and says so in cos_ci.build_info()).
+FEATURES=()
+if command -v nasm >/dev/null 2>&1; then
+  FEATURES=(--features ci-core/avif-asm)
+else
+  echo "build-wheel: no nasm: building without the AV1 SIMD kernels" >&2
+fi
+
 rm -f "$OUT"/cos_ci-*.whl
 build_start=$(date +%s)
 # ziglang's `python -m ziglang` is found through the venv's interpreter on PATH. Its own
@@ -47,7 +57,7 @@ build_start=$(date +%s)
 # would make up two thirds of the extension module.
 PATH="$BUILD_VENV/bin:$PATH" "$BUILD_VENV/bin/maturin" build --release --zig --strip \
     --compatibility manylinux2014 -m "$HERE/Cargo.toml" --interpreter "$BPY" --out "$OUT" \
-    --target-dir "$ROOT/target/wheel-zig"
+    --target-dir "$ROOT/target/wheel-zig" "${FEATURES[@]}"
 build_secs=$(( $(date +%s) - build_start ))
 WHEEL="$(ls "$OUT"/cos_ci-*.whl)"
 [ "$(echo "$WHEEL" | wc -l)" -eq 1 ] || { echo "build-wheel: expected one wheel in $OUT" >&2; exit 1; }
@@ -83,7 +93,8 @@ others="$("$CPY" -m pip list --disable-pip-version-check --format=freeze \
     | grep -v -e '^pip==' -e '^setuptools==' -e '^cos-ci==' || true)"
 [ -z "$others" ] || { echo "build-wheel: the check venv holds more: $others" >&2; exit 1; }
 # Isolated mode (-I): no PYTHONPATH, no user site, not the source tree.
-(cd "$CHECK_VENV" && PHOTO="$ROOT/tests/fixtures/corpus/photo.jpg" "$CPY" -I -c '
+(cd "$CHECK_VENV" && PHOTO="$ROOT/tests/fixtures/corpus/photo.jpg" \
+    WANT_AV1_ASM="${#FEATURES[@]}" "$CPY" -I -c '
 import os, sys, cos_ci
 assert cos_ci.__file__.startswith(sys.prefix), (cos_ci.__file__, sys.prefix)
 data = open(os.environ["PHOTO"], "rb").read()
@@ -94,6 +105,10 @@ assert (info.format, info.width, info.height) == ("JPEG", 64, 40), info
 assert cos_ci.image_info(jpeg).width == 64
 simd = cos_ci.build_info()
 assert simd["jpeg_simd"], "the release wheel lacks the libjpeg-turbo SIMD kernels:\n" + simd["summary"]
+if os.environ["WANT_AV1_ASM"] != "0":
+    assert "AV1 SIMD kernels: yes" in simd["summary"], "built with nasm, yet no AV1 SIMD kernels:\n" + simd["summary"]
+avif, info = cos_ci.process(data, "imageMogr2/thumbnail/200x/format/avif/quality/60")
+assert (info.format, info.width, info.height) == ("AVIF", 200, 125), info
 try:
     cos_ci.CosS3Client(cos_ci.CosConfig(Region="r", SecretId="a", SecretKey="b")).list_objects
 except AttributeError as e:

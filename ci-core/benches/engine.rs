@@ -3,7 +3,8 @@
 //! Prints one JSON object per task: the median and the best time in milliseconds, and the
 //! output size. Tasks: thumb (`--out FILE` also writes it for the SSIM check, `--quality Q`
 //! instead of 85),
-//! decode8, info, png, webp, avif, pieces (the RGB path's steps), and rss: one thumbnail,
+//! decode8, info, png, webp, avif (`--png FILE` to encode that image, `--quality Q`,
+//! `--out FILE`), pieces (the RGB path's steps), and rss: one thumbnail,
 //! then the process's peak RSS (VmHWM), `{"task":"rss","peak_rss_kb":N}`.
 
 use std::time::Instant;
@@ -123,13 +124,27 @@ fn main() -> Res<()> {
                 print("webp", (m, b), out?.len());
             }
             "avif" => {
-                // AVIF of the 800 px thumbnail (a full 5120x2880 AV1 encode takes minutes)
-                let d = process::decode(&bytes, &DecodeOptions::at_least(tw, th))?;
-                let small = process::resize(d.image(), tw, th, Filter::Lanczos3)?;
+                // AVIF of the 800 px thumbnail (a full 5120x2880 AV1 encode takes minutes);
+                // `--png FILE` encodes that image instead (bench/avif.py gives every
+                // contestant the same pixels), `--out FILE` keeps the last output.
+                let small = match flag("--png") {
+                    Some(png) => process::decode(&std::fs::read(png)?, &DecodeOptions::default())?
+                        .image()
+                        .clone(),
+                    None => {
+                        let d = process::decode(&bytes, &DecodeOptions::at_least(tw, th))?;
+                        process::resize(d.image(), tw, th, Filter::Lanczos3)?
+                    }
+                };
+                let q: u8 = flag("--quality").and_then(|v| v.parse().ok()).unwrap_or(75);
                 let (m, b, out) = time(iters, || {
-                    process::encode(&small, &EncodeOptions::new(Format::Avif).quality(75))
+                    process::encode(&small, &EncodeOptions::new(Format::Avif).quality(q))
                 });
-                print("avif", (m, b), out?.len());
+                let out = out?;
+                if let Some(path) = flag("--out") {
+                    std::fs::write(path, &out)?;
+                }
+                print("avif", (m, b), out.len());
             }
             other => return Err(format!("unknown task {other}").into()),
         }

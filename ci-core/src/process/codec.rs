@@ -358,7 +358,7 @@ impl EncodeOptions {
 /// JPEG goes through libjpeg-turbo (exact quality, 4:2:0, optional progressive); alpha is
 /// flattened onto white. PNG uses zlib level 1 with adaptive filtering
 /// (Pillow's size at a quarter of its time), Adam7-interlaced with `progressive`. WebP uses
-/// libwebp. AVIF uses ravif (rav1e) with the `avif` feature, else `UnsupportedFormat`.
+/// libwebp. AVIF uses rav1e with the `avif` feature, else `UnsupportedFormat`.
 pub fn encode(img: &DynamicImage, opts: &EncodeOptions) -> Result<Vec<u8>> {
     match opts.format {
         Format::Jpeg => {

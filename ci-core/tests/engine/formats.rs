@@ -184,9 +184,10 @@ mod avif {
             (Some(Format::Avif), "image/avif", Some(60))
         );
         assert_eq!(dims(&out), (640, 400));
-        // far smaller than the q90 JPEG, still close to it
+        // far smaller than the q90 JPEG (quality on libavif's scale: 60 is AV1 qindex
+        // 100), still close to it
         let jpeg_len = corpus("photo.jpg").len();
-        assert!(out.bytes.len() * 3 < jpeg_len, "{} bytes", out.bytes.len());
+        assert!(out.bytes.len() * 2 < jpeg_len, "{} bytes", out.bytes.len());
         let back = decode(&out.bytes, &DecodeOptions::full()).expect("avif decode");
         let p = psnr(src.image(), back.image());
         assert!(p > 30.0, "PSNR {p:.1} dB");
@@ -207,6 +208,66 @@ mod avif {
         };
         let (ta, ts) = (transparent(d.image()), transparent(src_a.image()));
         assert!((ta - ts).abs() < 0.05, "{ta} vs {ts}");
+    }
+
+    /// The `av1C` property of the colour item: (seq_profile, monochrome, subsampling x, y).
+    fn av1c(avif: &[u8]) -> (u8, bool, bool, bool) {
+        let at = avif
+            .windows(4)
+            .position(|w| w == b"av1C")
+            .expect("an av1C box");
+        // marker|version, seq_profile|level, tier|high_bitdepth|twelve_bit|mono|ss_x|ss_y|pos
+        let (b1, b2) = (avif[at + 5], avif[at + 6]);
+        assert_eq!(avif[at + 4], 0x81, "av1C marker and version 1");
+        (b1 >> 5, b2 & 0x10 != 0, b2 & 0x08 != 0, b2 & 0x04 != 0)
+    }
+
+    #[test]
+    fn avif_encode_subsamples_chroma_below_quality_90() {
+        let src = decode(&corpus("photo.jpg"), &DecodeOptions::full()).expect("jpeg");
+        // 4:2:0, Main profile (0), below quality 90 (Pillow's and libavif's default)
+        let q75 = run_ok(&corpus("photo.jpg"), "imageMogr2/format/avif/quality/75");
+        assert_eq!(av1c(&q75.bytes), (0, false, true, true));
+        // 4:4:4, High profile (1), from 90 up (libvips's `auto`)
+        let q95 = run_ok(&corpus("photo.jpg"), "imageMogr2/format/avif/quality/95");
+        assert_eq!(av1c(&q95.bytes), (1, false, false, false));
+        for (out, min_psnr) in [(&q75, 33.0), (&q95, 38.0)] {
+            let back = decode(&out.bytes, &DecodeOptions::full()).expect("avif decode");
+            assert_eq!((back.image().width(), back.image().height()), (640, 400));
+            let p = psnr(src.image(), back.image());
+            assert!(
+                p > min_psnr,
+                "PSNR {p:.1} dB at quality {:?}",
+                out.info.quality
+            );
+        }
+        assert!(q75.bytes.len() < q95.bytes.len());
+    }
+
+    #[test]
+    fn avif_encode_odd_sizes_keep_their_dimensions_and_colours() {
+        let src = decode(&corpus("photo.jpg"), &DecodeOptions::full()).expect("jpeg");
+        // odd width and height: the last chroma column and row cover one pixel
+        for (rule, want) in [
+            ("imageMogr2/thumbnail/63x/format/avif/quality/70", (63, 39)),
+            ("imageMogr2/crop/1x1/format/avif/quality/70", (1, 1)),
+            ("imageMogr2/crop/129x3/format/avif/quality/70", (129, 3)),
+        ] {
+            let out = run_ok(&corpus("photo.jpg"), rule);
+            assert_eq!(av1c(&out.bytes), (0, false, true, true), "{rule}");
+            let back = decode(&out.bytes, &DecodeOptions::full()).expect("avif decode");
+            let img = back.image();
+            assert_eq!((img.width(), img.height()), want, "{rule}");
+            let (a, s) = (mean_rgb(img), mean_rgb(src.image()));
+            if want == (63, 39) {
+                for c in 0..3 {
+                    assert!(
+                        (a[c] - s[c]).abs() < 4.0,
+                        "{rule}: channel {c}: {a:?} vs {s:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

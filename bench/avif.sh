@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# AVIF encode benchmark: ci-core (rav1e) vs Pillow (libavif + aom) vs pyvips (libheif +
+# aom), side by side, in one run: time, bytes, SSIM (dssim-core) and PSNR against the
+# lossless 800 px thumbnail, at each tool's defaults and at matched SSIM / size (quality
+# sweep). Writes bench/results/avif.csv and bench/results/avif.png (matplotlib).
+#
+#   bench/avif.sh [JPEG]       BENCH_ROUNDS=5 BENCH_ITERS=3 BENCH_SWEEP=30,40,...
+#
+# Ours is built as shipped: with the AV1 SIMD kernels (`avif-asm`) when nasm is
+# installed (install-deps.sh installs it), else without, and says which.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+
+bash "$root/scripts/install-deps.sh" plasma-workspace-wallpapers libvips42 python3-venv
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+# Pillow 13 wheels carry libavif (aom encoder, dav1d decoder); pinned for repeatability.
+"$venv/bin/python" -c "import PIL, pyvips, matplotlib; from PIL import features; assert features.check('avif')" 2>/dev/null \
+  || "$venv/bin/pip" install -q "pillow==13.0.0" "pyvips==3.2.0" "matplotlib==3.11.2"
+
+features=""
+if command -v nasm >/dev/null 2>&1; then
+  features="ci-core/avif-asm"
+  echo "avif.sh: nasm found: ours with the AV1 SIMD kernels (feature avif-asm)"
+else
+  echo "avif.sh: no nasm: ours WITHOUT the AV1 SIMD kernels (apt-get install nasm)"
+fi
+cd "$root"
+cargo bench -p ci-core --bench engine --no-run -q ${features:+--features "$features"}
+cargo build --release -q --manifest-path "$here/ssim/Cargo.toml"
+echo "avif.sh: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_FEATURES="$features" exec "$venv/bin/python" "$here/avif.py" "$@"
