@@ -17,7 +17,7 @@ use super::options::md5_base64_of;
 
 /// CRC-64/ECMA-182 as COS computes `x-cos-hash-crc64ecma` (the XZ variant: reflected,
 /// initial value and final XOR all ones), with 16 tables (slicing-by-16). The client
-/// itself uses the SIMD [`Crc64Digest`] (same values, many times faster); this table
+/// itself uses the SIMD `Crc64Digest` (same values, many times faster); this table
 /// form stays for callers that keep a `crc::Digest`.
 pub static CRC64: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_XZ);
 
