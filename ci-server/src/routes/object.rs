@@ -103,6 +103,15 @@ pub(crate) async fn head_object(state: &Arc<State>, ctx: &Ctx) -> Result<Respons
     serve_object(state, ctx, true).await
 }
 
+/// The start and length to send of an object of `size` bytes for the parsed `Range`
+/// (`parse_range`'s answer): the whole object without one.
+fn span(range: Option<(u64, u64)>, size: u64) -> (u64, u64) {
+    match range {
+        Some((s, e)) => (s, e - s + 1),
+        None => (0, size),
+    }
+}
+
 async fn serve_object(
     state: &Arc<State>,
     ctx: &Ctx,
@@ -111,10 +120,7 @@ async fn serve_object(
     if let Some(hit) = state.store.cached(&ctx.bucket, &ctx.key) {
         let meta = &hit.meta;
         let range = parse_range(ctx.header(header::RANGE), meta.size)?;
-        let (start, len) = match range {
-            Some((s, e)) => (s, e - s + 1),
-            None => (0, meta.size),
-        };
+        let (start, len) = span(range, meta.size);
         let body = if head {
             empty()
         } else {
@@ -135,10 +141,7 @@ async fn serve_object(
     };
     let (meta, mut reader) = opened.ok_or_else(ApiError::no_such_key)?;
     let range = parse_range(ctx.header(header::RANGE), meta.size)?;
-    let (start, len) = match range {
-        Some((s, e)) => (s, e - s + 1),
-        None => (0, meta.size),
-    };
+    let (start, len) = span(range, meta.size);
     // Small reads are bounded by the connection cap; larger ones hold their share of the
     // memory budget until the body is sent.
     let body = if head {
