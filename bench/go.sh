@@ -6,7 +6,8 @@
 #     prints the median ns/op of each and the ratio cgo / Rust.
 #  2. Upload with processing: cosci CIPutObject against cos-go-sdk-v5 CI.Put, same image,
 #     same single rule, against a release `cos-ci serve` on loopback; sequential and with
-#     4 goroutines; prints requests/s and the ratio ours / SDK.
+#     4 goroutines; prints requests/s and the ratio ours / SDK, and the client's CPU per
+#     call (user+sys of the benchmark process; the server is another process).
 # Knobs: BENCH_ROUNDS (5), BENCH_ITERS (100, Process calls per round), BENCH_PUT_TIME
 # (2s per put round).
 set -euo pipefail
@@ -61,19 +62,24 @@ echo "release server at $addr"
 export COS_CI_TEST_SERVER="$addr" RUST_LOG=warn
 put_round() { # benchmark regexp, cpu
   (cd ci-go && "$work/cosci.test" -test.run '^$' -test.bench "$1" -test.benchtime "$PUT_TIME" \
-     -test.count 1 -test.cpu "$2") | awk '/^Benchmark/ {sub(/-[0-9]+$/, "", $1); print $1, $3}'
+     -test.count 1 -test.cpu "$2") | awk '/^Benchmark/ {sub(/-[0-9]+$/, "", $1); print $1, $3, $5}'
 }
 for mode in "seq 1 ^Benchmark(CIPutObject|SDKCIPut)$" "par 4 ^Benchmark(CIPutObject|SDKCIPut)Parallel$"; do
   set -- $mode
-  : > "$work/ours"; : > "$work/sdk"
+  : > "$work/ours"; : > "$work/sdk"; : > "$work/ours_cpu"; : > "$work/sdk_cpu"
   for r in $(seq 1 "$ROUNDS"); do
     put_round "$3" "$2" > "$work/round"
     awk '$1 ~ /^BenchmarkCIPutObject/ {print $2}' "$work/round" >> "$work/ours"
     awk '$1 ~ /^BenchmarkSDKCIPut/ {print $2}' "$work/round" >> "$work/sdk"
-    printf '  %s round %d: ours %s ns/op, sdk %s ns/op\n' "$1" "$r" "$(tail -1 "$work/ours")" "$(tail -1 "$work/sdk")"
+    awk '$1 ~ /^BenchmarkCIPutObject/ {print $3}' "$work/round" >> "$work/ours_cpu"
+    awk '$1 ~ /^BenchmarkSDKCIPut/ {print $3}' "$work/round" >> "$work/sdk_cpu"
+    printf '  %s round %d: ours %s ns/op (client CPU %s ns), sdk %s ns/op (client CPU %s ns)\n' "$1" "$r" \
+      "$(tail -1 "$work/ours")" "$(tail -1 "$work/ours_cpu")" "$(tail -1 "$work/sdk")" "$(tail -1 "$work/sdk_cpu")"
   done
   ours=$(median < "$work/ours"); sdk=$(median < "$work/sdk")
+  ours_cpu=$(median < "$work/ours_cpu"); sdk_cpu=$(median < "$work/sdk_cpu")
   awk -v o="$ours" -v s="$sdk" -v m="$1" -v g="$2" 'BEGIN {printf "%s (%s goroutine(s)): ours %.0f req/s, cos-go-sdk-v5 %.0f req/s, ratio ours/SDK %.3f\n", m, g, 1e9/o, 1e9/s, s/o}'
+  awk -v o="$ours_cpu" -v s="$sdk_cpu" -v m="$1" 'BEGIN {printf "%s client CPU per call: ours %.0f us, cos-go-sdk-v5 %.0f us, SDK/ours %.2f\n", m, o/1e3, s/1e3, s/o}'
 done
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
