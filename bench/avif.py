@@ -17,29 +17,26 @@ tool gives its size-vs-SSIM curve; our size and SSIM are interpolated at each pe
 default point, and our time is taken at the lowest quality whose SSIM reaches the peer's.
 Writes bench/results/avif.csv and bench/results/avif.png.
 """
-import csv
 import io
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 from PIL import Image
 import pyvips
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-JPEG = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wallpapers/SafeLanding/contents/images/5120x2880.jpg"
+from common import PHOTO, RESULTS, bench_exe, engine_json, load, ssim_exe, timed, write_csv
+
+JPEG = sys.argv[1] if len(sys.argv) > 1 else PHOTO
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 ITERS = int(os.environ.get("BENCH_ITERS", "3"))
 WIDTH = 800
 SWEEP = [int(q) for q in os.environ.get("BENCH_SWEEP", "30,40,50,60,70,75,80,85,90").split(",")]
-OUT_DIR = os.path.join(HERE, "results")
-SSIM_EXE = os.path.join(HERE, "ssim", "target", "release", "ssim-bench")
+OUT_DIR = RESULTS
+SSIM_EXE = ssim_exe()
 # Defaults of each tool when asked for AVIF with nothing else: ours as the engine's
 # `format/avif` without quality on a non-JPEG input would be 85, but the thumbnail rule of
 # the issue is quality 75 (`EncodeOptions::quality(75)`), Pillow's default quality is 75,
@@ -47,38 +44,15 @@ SSIM_EXE = os.path.join(HERE, "ssim", "target", "release", "ssim-bench")
 DEFAULTS = {"ours": 75, "Pillow": 75, "pyvips": 50}
 
 
-def bench_exe():
-    feats = os.environ.get("BENCH_FEATURES", "")
-    cmd = ["cargo", "bench", "-p", "ci-core", "--bench", "engine", "--no-run", "--message-format=json"]
-    if feats:
-        cmd += ["--features", feats]
-    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        m = json.loads(line)
-        if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "engine":
-            return m["executable"]
-    raise SystemExit("bench executable not found")
-
-
-EXE = bench_exe()
+EXE = bench_exe(os.environ.get("BENCH_FEATURES", ""))
 
 
 def ours_encode(png, q, iters, out=None):
-    cmd = [EXE, JPEG, "--task", "avif", "--png", png, "--quality", str(q), "--iters", str(iters)]
+    args = [JPEG, "--task", "avif", "--png", png, "--quality", str(q), "--iters", str(iters)]
     if out:
-        cmd += ["--out", out]
-    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        args += ["--out", out]
+    r = engine_json(EXE, *args)[-1]
     return r["median_ms"], r["best_ms"], r["bytes"]
-
-
-def timed(fn, iters):
-    fn()
-    ts = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts), min(ts)
 
 
 def main():
@@ -117,7 +91,7 @@ def main():
 
     print(f"input: {JPEG}; reference: pyvips's lossless {ref_pil.size[0]}x{ref_pil.size[1]} thumbnail; "
           f"Pillow {Image.__version__} (libavif {__import__('PIL.features').features.version('avif')}), "
-          f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}; load {os.getloadavg()[0]:.2f}")
+          f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}; load {load():.2f}")
 
     # -- the quality sweep: size and quality of every point (one encode each) --------------
     rows = []
@@ -197,11 +171,7 @@ def main():
                      "ssim_dssim": round(our_ssim_at_size, 5), "psnr_rgb": "",
                      "median_ms": round(om / peer_ms[peer][0], 3), "best_ms": round(ob / peer_ms[peer][1], 3)})
 
-    csv_path = os.path.join(OUT_DIR, "avif.csv")
-    with open(csv_path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+    csv_path = write_csv(os.path.join(OUT_DIR, "avif.csv"), rows)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -219,7 +189,7 @@ def main():
     fig.tight_layout()
     png_path = os.path.join(OUT_DIR, "avif.png")
     fig.savefig(png_path, dpi=100)
-    print(f"\nwrote {csv_path} and {png_path}; load {os.getloadavg()[0]:.2f}")
+    print(f"\nwrote {csv_path} and {png_path}; load {load():.2f}")
 
 
 if __name__ == "__main__":

@@ -9,18 +9,13 @@
 # Ours is built as shipped: with the AV1 SIMD kernels (`avif-asm`) when nasm is
 # installed (install-deps.sh installs it), else without, and says which.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
+source "$(dirname "$0")/common.sh"
 
 bash "$root/scripts/install-deps.sh" plasma-workspace-wallpapers libvips42 python3-venv
 
-venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
 # Pillow 13 wheels carry libavif (aom encoder, dav1d decoder); pinned for repeatability.
-"$venv/bin/python" -c "import PIL, pyvips, matplotlib; from PIL import features; assert features.check('avif')" 2>/dev/null \
-  || "$venv/bin/pip" install -q "pillow==13.0.0" "pyvips==3.2.0" "matplotlib==3.11.2"
+bench_venv "import PIL, pyvips, matplotlib; from PIL import features; assert features.check('avif')" \
+  "pillow==13.0.0" "pyvips==3.2.0" "matplotlib==3.11.2"
 
 features=""
 if command -v nasm >/dev/null 2>&1; then
@@ -30,7 +25,7 @@ else
   echo "avif.sh: no nasm: ours WITHOUT the AV1 SIMD kernels (apt-get install nasm)"
 fi
 cd "$root"
-cargo bench -p ci-core --bench engine --no-run -q ${features:+--features "$features"}
-cargo build --release -q --manifest-path "$here/ssim/Cargo.toml"
-echo "avif.sh: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_engine "$features"
+bench_ssim
+echo "avif.sh: load average before: $(load)"
 BENCH_FEATURES="$features" exec "$venv/bin/python" "$here/avif.py" "$@"

@@ -12,19 +12,18 @@ population covariance) and
 the peak RSS of a process that makes one thumbnail (VmHWM).
 """
 import io
-import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 import hashlib
 
 from PIL import Image, ImageStat
 import pyvips
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JPEG = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wallpapers/SafeLanding/contents/images/5120x2880.jpg"
+from common import PHOTO, bench_exe, engine_json, ssim_exe, timed
+
+JPEG = sys.argv[1] if len(sys.argv) > 1 else PHOTO
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 ITERS = int(os.environ.get("BENCH_ITERS", "7"))
 HEAVY_ITERS = int(os.environ.get("BENCH_HEAVY_ITERS", "1"))
@@ -32,34 +31,11 @@ ONLY = [t for t in os.environ.get("BENCH_TASKS", "").split(",") if t]  # e.g. th
 WIDTH, Q = 800, 85
 
 
-def bench_exe():
-    out = subprocess.run(
-        ["cargo", "bench", "-p", "ci-core", "--bench", "engine", "--no-run", "--message-format=json"],
-        cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        m = json.loads(line)
-        if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "engine":
-            return m["executable"]
-    raise SystemExit("bench executable not found")
-
-
 EXE = bench_exe()
 
 
 def ours(task, iters, *extra):
-    out = subprocess.run([EXE, JPEG, "--task", task, "--iters", str(iters), *extra],
-                         check=True, capture_output=True, text=True).stdout
-    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-
-
-def timed(fn, iters):
-    fn()
-    ts = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts), min(ts)
+    return engine_json(EXE, JPEG, "--task", task, "--iters", str(iters), *extra)
 
 
 def main():
@@ -174,8 +150,7 @@ def ssim_report(data):
                                      gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
 
     def dssim_ssim(reference, other):
-        exe = os.path.join(ROOT, "bench", "ssim", "target", "release", "ssim-bench")
-        line = subprocess.run([exe, reference, other], check=True, capture_output=True, text=True).stdout
+        line = subprocess.run([ssim_exe(), reference, other], check=True, capture_output=True, text=True).stdout
         return float(line.split()[1])
 
     with tempfile.TemporaryDirectory() as d:

@@ -10,44 +10,24 @@
 #      records each source once.
 # Knobs: BENCH_OBJECTS, BENCH_CONCURRENCY (8), BENCH_COS_CI=PATH (a prebuilt cos-ci).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
+source "$(dirname "$0")/common.sh"
 cd "$root"
-source scripts/cos-ci-serve.sh
 
 N=${BENCH_OBJECTS:-1000}
 CONC=${BENCH_CONCURRENCY:-8}
-AK=AKIDbench
-SK=sk-bench
-BUCKET=examplebucket-1250000000
 RULE='imageMogr2/thumbnail/16x/format/webp'
 
 [ -x /usr/bin/time ] || bash scripts/install-deps.sh time
 
-if [ -n "${BENCH_COS_CI:-}" ]; then
-  COS_CI=$BENCH_COS_CI
-else
-  cargo build --release --locked -q -p ci-cli
-  TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-  COS_CI="$TARGET_DIR/release/cos-ci"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cos-ci-jobs-bench.XXXXXX")
-"$COS_CI" serve --root "$work/data" --port 0 --secret-id "$AK" --secret-key "$SK" \
-  2> "$work/server.log" &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-addr=$(wait_for_cos_ci_serve "$work/server.log" "$pid")
+bench_cos_ci
+bench_workdir cos-ci-jobs-bench
+bench_serve "$work/data" "$work/server.log"
+pid=$server_pid
 port=${addr##*:}
 export COS_SECRET_ID=$AK COS_SECRET_KEY=$SK COS_IP=127.0.0.1 COS_PORT=$port COS_SCHEME=http
 peak_rss() { sed -n 's/^VmHWM:\s*//p' "/proc/$pid/status"; }
 
-echo "cos-ci serve (release) at $addr; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cos-ci serve (release) at $addr; $(nproc) CPUs; load average $(load)"
 
 start=$(date +%s.%N)
 seq -f 'photos/%05g.png' 0 $((N - 1)) |

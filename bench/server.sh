@@ -11,44 +11,22 @@
 # BENCH_ONLY=put or get runs one of the two; BENCH_PERF=FILE records a perf profile of the
 # server during the GET run; BENCH_COS_CI=PATH runs that cos-ci binary instead of building.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
+source "$(dirname "$0")/common.sh"
 cd "$root"
-source scripts/cos-ci-serve.sh
 
 SECS=${BENCH_SECS:-10}
 THREADS=${BENCH_THREADS:-2}
 PUT_CONNS=${BENCH_PUT_CONNS:-16}
 GET_CONNS=${BENCH_GET_CONNS:-64}
-AK=AKIDbench
-SK=sk-bench
-BUCKET=examplebucket-1250000000
 
 command -v wrk >/dev/null 2>&1 || bash scripts/install-deps.sh wrk curl
 command -v curl >/dev/null 2>&1 || bash scripts/install-deps.sh curl
 
-if [ -n "${BENCH_COS_CI:-}" ]; then
-  COS_CI=$BENCH_COS_CI # a prebuilt binary, e.g. to compare two builds in turn
-else
-  cargo build --release --locked -q -p ci-cli
-  TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-  COS_CI="$TARGET_DIR/release/cos-ci"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cos-ci-bench.XXXXXX")
+bench_cos_ci
+bench_workdir cos-ci-bench
 # Keep the data on the same disk the server would use by default (not tmpfs) when asked.
-data=${BENCH_DATA:-$work/data}
-RUST_LOG=${RUST_LOG:-info} "$COS_CI" serve --root "$data" --port 0 \
-  --secret-id "$AK" --secret-key "$SK" 2> "$work/server.log" &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-addr=$(wait_for_cos_ci_serve "$work/server.log" "$pid")
-host="$BUCKET.cos.ap-guangzhou.myqcloud.com"
+RUST_LOG=${RUST_LOG:-info} bench_serve "${BENCH_DATA:-$work/data}" "$work/server.log"
+pid=$server_pid
 
 sign() { # method key [header...]
   local method=$1 key=$2; shift 2
@@ -60,7 +38,6 @@ sign() { # method key [header...]
 
 peak_reset() { echo 5 > "/proc/$pid/clear_refs"; }
 peak_rss() { sed -n 's/^VmHWM:\s*//p' "/proc/$pid/status"; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 # Server CPU time (user + system) in clock ticks: CPU per request does not depend on how
 # busy the rest of the machine is, unlike req/s.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }

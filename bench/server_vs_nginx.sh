@@ -11,18 +11,13 @@
 # BENCH_COS_CI=PATH (a prebuilt binary instead of building), BENCH_PERF=FILE (perf profile
 # of our server during its runs).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
+source "$(dirname "$0")/common.sh"
 cd "$root"
-source scripts/cos-ci-serve.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECS:-10}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
-AK=AKIDbench
-SK=sk-bench
-BUCKET=examplebucket-1250000000
 
 for tool in wrk:wrk nginx:nginx curl:curl; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "${tool%%:*}" >/dev/null 2>&1 ||
@@ -30,31 +25,14 @@ for tool in wrk:wrk nginx:nginx curl:curl; do
 done
 NGINX=$(PATH="$PATH:/usr/sbin" command -v nginx)
 
-if [ -n "${BENCH_COS_CI:-}" ]; then
-  COS_CI=$BENCH_COS_CI
-else
-  cargo build --release --locked -q -p ci-cli
-  TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-  COS_CI="$TARGET_DIR/release/cos-ci"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cos-ci-vs-nginx.XXXXXX")
+bench_cos_ci
+bench_workdir cos-ci-vs-nginx
 chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # Ours: the data on disk (not tmpfs), the default `info` log into a file.
-RUST_LOG=${RUST_LOG:-info} "$COS_CI" serve --root "$work/data" --port 0 \
-  --secret-id "$AK" --secret-key "$SK" 2> "$work/server.log" &
-ours=$!
-pids+=("$ours")
-ours_addr=$(wait_for_cos_ci_serve "$work/server.log" "$ours")
-host="$BUCKET.cos.ap-guangzhou.myqcloud.com"
+RUST_LOG=${RUST_LOG:-info} bench_serve "$work/data" "$work/server.log"
+ours=$server_pid
+ours_addr=$addr
 
 # nginx: Debian's defaults for static files (sendfile, tcp_nopush, one worker per core),
 # access log off, keep-alive not capped (wrk's connections are never closed on either).
@@ -95,7 +73,7 @@ http {
 EOF
 "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_master=$!
-pids+=("$nginx_master")
+bench_pids+=("$nginx_master")
 for _ in $(seq 1 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/4k.bin" && break
   kill -0 "$nginx_master" 2>/dev/null || { cat "$work/nginx/error.log" >&2; exit 1; }
@@ -121,7 +99,6 @@ curl -sf -o "$work/nginx.bin" "http://127.0.0.1:$port/4k.bin"
 cmp -s "$work/ours.bin" "$work/nginx/html/4k.bin" && cmp -s "$work/nginx.bin" "$work/nginx/html/4k.bin" || {
   echo "the two servers do not answer the 4 KB object's bytes" >&2; exit 1; }
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 TICK=$(getconf CLK_TCK)
 # CPU ticks (user + system) of a process and all its children (nginx's workers).
 tree_ticks() {

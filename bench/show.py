@@ -8,14 +8,15 @@ batch  a folder of every Debian wallpaper (plasma-workspace-wallpapers and
        gnome-backgrounds: JPEG, PNG, WebP) to 800 px wide JPEG / WebP / AVIF:
        ``cos-ci process --batch`` (RAYON_NUM_THREADS workers), a Pillow
        ``multiprocessing.Pool`` of that many processes, and ``vipsthumbnail`` under
-       ``parallel -X -j N``; images/s against the worker count.
+       ``parallel -X -j N``; images/s against the worker count. AVIF twice: each tool's
+       default quality ("avif") and all at quality 75 ("avif-q75"). Then the JPEG
+       output at 1 worker on the JPEG, PNG and WebP inputs apart.
 rules  the server's PUT throughput (``cos-ci serve``, release) with 5 rules per upload
        against 1 rule, uploads by the official SDK from 2 threads.
 
 Contestants are interleaved round by round (the machine is shared); medians are reported.
-Writes bench/results/{mp,batch,rules}.csv and mp.png, batch.png.
+Writes bench/results/{mp,batch,batch_by_input,rules}.csv and mp.png, batch.png.
 """
-import csv
 import glob
 import hashlib
 import io
@@ -28,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -39,49 +39,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pyvips  # noqa: E402
 from PIL import Image  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+import common  # noqa: E402
+from common import HERE, PHOTO, RESULTS, ROOT, engine_json, load, start_server, stop_server, timed  # noqa: E402
+
 WORK = os.path.join(HERE, ".work")
-RESULTS = os.path.join(HERE, "results")
 COS_CI = os.environ.get("BENCH_COS_CI", os.path.join(ROOT, "target", "release", "cos-ci"))
-PHOTO = "/usr/share/wallpapers/SafeLanding/contents/images/5120x2880.jpg"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WIDTH, Q = 800, 85
 Image.MAX_IMAGE_PIXELS = None  # the 240 MP input is on purpose
 pyvips.cache_set_max(0)
 
 
-def engine_exe():
-    out = subprocess.run(
-        ["cargo", "bench", "-p", "ci-core", "--bench", "engine", "--no-run", "--message-format=json"],
-        cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        m = json.loads(line)
-        if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "engine":
-            return m["executable"]
-    raise SystemExit("engine bench executable not found")
-
-
-def load():
-    return os.getloadavg()[0]
-
-
-def timed(fn, iters):
-    fn()  # warm-up
-    ts = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts)
-
-
 def write_csv(name, rows):
-    path = os.path.join(RESULTS, name + ".csv")
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+    path = common.write_csv(os.path.join(RESULTS, name + ".csv"), rows)
     print("wrote", os.path.relpath(path, ROOT))
 
 
@@ -123,15 +93,13 @@ def bench_mp(exe):
             pyvips.Image.thumbnail_buffer(data, WIDTH).jpegsave_buffer(Q=Q)
 
         def ours():
-            out = subprocess.run([exe, path, "--task", "thumb", "--iters", str(iters)],
-                                 check=True, capture_output=True, text=True).stdout
-            return json.loads([l for l in out.splitlines() if l.startswith("{")][0])["median_ms"]
+            return engine_json(exe, path, "--task", "thumb", "--iters", str(iters))[0]["median_ms"]
 
         times = {"ours": [], "pyvips": [], "pillow_draft": []}
         for _ in range(ROUNDS):
             times["ours"].append(ours())
-            times["pyvips"].append(timed(vips, iters))
-            times["pillow_draft"].append(timed(pil, iters))
+            times["pyvips"].append(timed(vips, iters)[0])
+            times["pillow_draft"].append(timed(pil, iters)[0])
         med = {k: statistics.median(v) for k, v in times.items()}
         peer = min(med["pyvips"], med["pillow_draft"])
         row = {"mp": round(w * h / 1e6, 1), "width": w, "height": h, "bytes": len(data),
@@ -161,18 +129,33 @@ FORMATS = {
     # name: (our rule, Pillow save args, vipsthumbnail output suffix)
     "jpeg": ("imageMogr2/thumbnail/800x/format/jpg/quality/85", ("JPEG", {"quality": 85}), ".jpg[Q=85,strip]"),
     "webp": ("imageMogr2/thumbnail/800x/format/webp/quality/75", ("WEBP", {"quality": 75}), ".webp[Q=75,strip]"),
+    # each tool's default quality: ours keeps a JPEG input's estimated quality (else 85),
+    # Pillow 75, vipsthumbnail its own
     "avif": ("imageMogr2/thumbnail/800x/format/avif", ("AVIF", {}), ".avif[strip]"),
+    # matched settings: all three at quality 75
+    "avif-q75": ("imageMogr2/thumbnail/800x/format/avif/quality/75", ("AVIF", {"quality": 75}),
+                 ".avif[Q=75,strip]"),
 }
+# The input types of the per-type breakdown (Pillow's format names), in their order.
+INPUT_TYPES = ("JPEG", "PNG", "WEBP")
 
 
 def batch_inputs():
-    """Every raster wallpaper the two Debian packages ship, each once (by content)."""
+    """Every raster wallpaper the two Debian packages ship, each once (by content), as
+    symlinks named by a numeric prefix (names are unique); also the same links split by
+    input type into subfolders. BENCH_BATCH_MAX=N keeps at most N inputs of each type (a
+    smoke run). Returns (folder, files, MP, {type: (folder, files, MP)})."""
     folder = os.path.join(WORK, "batch-in")
-    if os.path.isdir(folder):
-        shutil.rmtree(folder)
+    by_type_root = os.path.join(WORK, "batch-in-by-type")
+    for d in (folder, by_type_root):
+        if os.path.isdir(d):
+            shutil.rmtree(d)
     os.makedirs(folder)
+    most = int(os.environ.get("BENCH_BATCH_MAX", "0")) or None
     seen = set()
     files = []
+    mp = 0.0
+    by_type = {t: (os.path.join(by_type_root, t.lower()), [], 0.0) for t in INPUT_TYPES}
     for path in sorted(glob.glob("/usr/share/wallpapers/**/*", recursive=True)
                        + glob.glob("/usr/share/backgrounds/**/*", recursive=True)):
         if not re.search(r"\.(jpe?g|png|webp)$", path, re.I) or not os.path.isfile(path):
@@ -180,15 +163,24 @@ def batch_inputs():
         digest = hashlib.sha1(open(path, "rb").read()).hexdigest()
         if digest in seen:
             continue
+        with Image.open(path) as im:
+            kind, pixels = im.format, im.size[0] * im.size[1] / 1e6
+        if most is not None and kind in by_type and len(by_type[kind][1]) >= most:
+            continue
         seen.add(digest)
         name = "%03d-%s" % (len(files), os.path.basename(path))
-        os.symlink(os.path.realpath(path), os.path.join(folder, name))
+        target = os.path.realpath(path)
+        os.symlink(target, os.path.join(folder, name))
         files.append(os.path.join(folder, name))
-    mp = 0.0
-    for f in files:
-        with Image.open(f) as im:
-            mp += im.size[0] * im.size[1] / 1e6
-    return folder, files, mp
+        mp += pixels
+        if kind in by_type:  # (an input of another type is in the whole batch only)
+            # the same name in the type's folder: unique there too, and the same output names
+            sub, sub_files, sub_mp = by_type[kind]
+            os.makedirs(sub, exist_ok=True)
+            os.symlink(target, os.path.join(sub, name))
+            sub_files.append(os.path.join(sub, name))
+            by_type[kind] = (sub, sub_files, sub_mp + pixels)
+    return folder, files, mp, by_type
 
 
 def pil_one(job):
@@ -200,7 +192,7 @@ def pil_one(job):
             im.draft("RGB", (WIDTH, th))
         rgb = im.convert("RGB").resize((WIDTH, th), Image.LANCZOS)
     stem = os.path.splitext(os.path.basename(path))[0]
-    rgb.save(os.path.join(out_dir, stem + "." + fmt), save_fmt, **args)
+    rgb.save(os.path.join(out_dir, stem + "." + fmt.split("-")[0]), save_fmt, **args)
 
 
 def run_batch(tool, fmt, workers, folder, files):
@@ -228,23 +220,30 @@ def run_batch(tool, fmt, workers, folder, files):
         shutil.rmtree(out, ignore_errors=True)
 
 
+def time_tools(fmt, workers, folder, files, rounds):
+    """Median seconds and last output bytes per tool, the tools interleaved round by round."""
+    secs = {"ours": [], "pillow": [], "vipsthumbnail": []}
+    size = {}
+    for _ in range(rounds):
+        for tool in secs:
+            s, b = run_batch(tool, fmt, workers, folder, files)
+            secs[tool].append(s)
+            size[tool] = b
+    return {k: statistics.median(v) for k, v in secs.items()}, size
+
+
 def bench_batch():
-    folder, files, mp = batch_inputs()
-    print("batch: %d files, %.0f MP" % (len(files), mp), flush=True)
-    plan = [(fmt, w) for fmt in ("jpeg", "webp", "avif")
-            for w in (os.environ.get("BENCH_BATCH_WORKERS_" + fmt.upper()) or ("1,2,4" if fmt == "jpeg" else "2")).split(",")]
+    folder, files, mp, by_type = batch_inputs()
+    print("batch: %d files, %.0f MP (%s)" % (len(files), mp, ", ".join(
+        "%s %d" % (t, len(by_type[t][1])) for t in INPUT_TYPES)), flush=True)
+    plan = [(fmt, w) for fmt in FORMATS
+            for w in (os.environ.get("BENCH_BATCH_WORKERS_" + fmt.upper().replace("-", "_"))
+                      or ("1,2,4" if fmt == "jpeg" else "2")).split(",")]
     rows = []
     for fmt, workers in plan:
         workers = int(workers)
         rounds = ROUNDS if fmt == "jpeg" else max(1, ROUNDS - 1)
-        secs = {"ours": [], "pillow": [], "vipsthumbnail": []}
-        size = {}
-        for _ in range(rounds):
-            for tool in secs:
-                s, b = run_batch(tool, fmt, workers, folder, files)
-                secs[tool].append(s)
-                size[tool] = b
-        med = {k: statistics.median(v) for k, v in secs.items()}
+        med, size = time_tools(fmt, workers, folder, files, rounds)
         row = {"format": fmt, "workers": workers, "files": len(files), "mp": round(mp),
                **{k + "_s": round(v, 2) for k, v in med.items()},
                **{k + "_img_per_s": round(len(files) / v, 1) for k, v in med.items()},
@@ -255,14 +254,40 @@ def bench_batch():
         print(row, flush=True)
         rows.append(row)
     write_csv("batch", rows)
+    plot_batch(rows, len(files), mp)
+    # Per input type: the JPEG output at 1 worker on each type's inputs alone.
+    by_input = []
+    for kind in INPUT_TYPES:
+        sub, sub_files, sub_mp = by_type[kind]
+        if not sub_files:
+            print("batch by input: no %s inputs" % kind, flush=True)
+            continue
+        med, _ = time_tools("jpeg", 1, sub, sub_files, ROUNDS)
+        row = {"input_type": kind.lower(), "files": len(sub_files), "mp": round(sub_mp, 1),
+               **{k + "_s": round(v, 2) for k, v in med.items()},
+               "pillow_over_ours": round(med["pillow"] / med["ours"], 2),
+               "vips_over_ours": round(med["vipsthumbnail"] / med["ours"], 2),
+               "load": round(load(), 1)}
+        print(row, flush=True)
+        by_input.append(row)
+    if by_input:
+        write_csv("batch_by_input", by_input)
+
+
+def plot_batch(rows, files, mp):
+    """batch.png: images/s of the JPEG output against the worker count (the other formats
+    have one worker count each: they are in the CSV, not on the plot)."""
+    jpeg = sorted((r for r in rows if r["format"] == "jpeg"), key=lambda r: r["workers"])
+    if not jpeg:
+        print("no jpeg rows: bench/results/batch.png not drawn")
+        return
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    jpeg = [r for r in rows if r["format"] == "jpeg"]
     for key, label in (("ours", "cos-ci process --batch"), ("pillow", "Pillow, process pool"),
                        ("vipsthumbnail", "vipsthumbnail, parallel -X")):
         ax.plot([r["workers"] for r in jpeg], [r[key + "_img_per_s"] for r in jpeg], marker="o", label=label)
     ax.set_xlabel("workers (2 cores)")
     ax.set_ylabel("images/s, 800 px JPEG q85 (median)")
-    ax.set_title("%d Debian wallpapers (%.0f MP) to thumbnails" % (len(files), mp))
+    ax.set_title("%d Debian wallpapers (%.0f MP) to thumbnails" % (files, mp))
     ax.set_xticks(sorted({r["workers"] for r in jpeg}))
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
@@ -284,28 +309,11 @@ FIVE_RULES = [
 ]
 
 
-def start_server(root):
-    proc = subprocess.Popen([COS_CI, "serve", "--root", root, "--port", "0",
-                             "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            env={**os.environ, "RUST_LOG": "warn"})
-    for _ in range(50):  # bounded: the banner comes first
-        line = proc.stderr.readline().decode(errors="replace")
-        if not line:
-            break
-        m = re.search(r"serving COS \+ CI on http://[^:]+:(\d+)", line)
-        if m:
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return proc, int(m.group(1))
-    proc.kill()
-    raise SystemExit("cos-ci serve did not print its address")
-
-
 def bench_rules():
     import qcloud_cos
     body = pyvips.Image.new_from_file(PHOTO).resize(1920 / 5120, kernel="lanczos3").jpegsave_buffer(Q=85)
     root = tempfile.mkdtemp(prefix="rules-", dir=os.path.join(WORK))
-    proc, port = start_server(root)
+    proc, port = start_server(COS_CI, root, SECRET_ID, SECRET_KEY)
     rows = []
     try:
         conf = qcloud_cos.CosConfig(Region="ap-guangzhou", SecretId=SECRET_ID, SecretKey=SECRET_KEY,
@@ -335,11 +343,7 @@ def bench_rules():
                          "load": round(load(), 1)})
             print(rows[-1], flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
         shutil.rmtree(root, ignore_errors=True)
     write_csv("rules", rows)
 
@@ -350,7 +354,7 @@ def main():
     what = sys.argv[1:] or ["mp", "batch", "rules"]
     print("load average at start: %.1f" % load(), flush=True)
     if "mp" in what:
-        bench_mp(engine_exe())
+        bench_mp(common.bench_exe())
     if "batch" in what:
         bench_batch()
     if "rules" in what:

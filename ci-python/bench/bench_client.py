@@ -17,16 +17,15 @@ of load hits both.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
@@ -47,26 +46,19 @@ ONE_RULE = json.dumps(
 THUMB_RULE = "imageMogr2/thumbnail/800x/quality/85"
 
 
-def start_server(binary: str, root: str) -> Tuple[subprocess.Popen[bytes], int]:
-    """``cos-ci serve --port 0`` in its own process; its port from the banner."""
-    proc = subprocess.Popen(
-        [binary, "serve", "--root", root, "--port", "0",
-         "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        env={**os.environ, "RUST_LOG": "warn"},
-    )
-    assert proc.stderr is not None
-    for _ in range(50):  # bounded: the banner is the first line or close to it
-        line = proc.stderr.readline().decode(errors="replace")
-        if not line:
-            break
-        m = re.search(r"serving COS \+ CI on http://[^:]+:(\d+)", line)
-        if m:
-            # Keep draining its stderr so that the server never blocks on a full pipe.
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return proc, int(m.group(1))
-    proc.kill()
-    raise SystemExit("cos-ci serve did not print its address")
+def _bench_common() -> Any:
+    """bench/common.py (stdlib only), loaded by its path: it holds the one copy of
+    starting `cos-ci serve` on a free port that the repository's benchmarks share; this
+    directory is not a package and runs from its own venv, so no import path reaches it."""
+    path = ROOT / "bench" / "common.py"
+    spec = importlib.util.spec_from_file_location("cos_ci_bench_common", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_common = _bench_common()
 
 
 def make_client(mod: Any, port: int) -> Any:
@@ -122,7 +114,7 @@ class RawSocketClient:
 def bench_uploads(server: str, calls: int, rounds: int, body: bytes,
                   only: str | None = None) -> Dict[str, Dict[str, float]]:
     root = tempfile.mkdtemp(prefix="cos-ci-bench-")
-    proc, port = start_server(server, root)
+    proc, port = _common.start_server(server, root, SECRET_ID, SECRET_KEY)
     out: Dict[str, Dict[str, float]] = {}
     try:
         clients = {"official": make_client(qcloud_cos, port), "cos_ci": make_client(cos_ci, port)}
@@ -166,12 +158,7 @@ def bench_uploads(server: str, calls: int, rounds: int, body: bytes,
                 out["%s %s" % (name, what)] = {
                     "calls": per_round * rounds, "cpu_s": cpu[name], "wall_s": wall[name]}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _common.stop_server(proc)
         shutil.rmtree(root, ignore_errors=True)
     return out
 
