@@ -22,7 +22,10 @@ bench_cos_ci() {
   if [ -n "${BENCH_COS_CI:-}" ]; then
     COS_CI=$BENCH_COS_CI # a prebuilt binary, e.g. to compare two builds in turn
   else
-    (cd "$root" && cargo build --release --locked -q -p ci-cli)
+    # As shipped (scripts/build-release.sh): the AV1 SIMD kernels where nasm exists.
+    local features=()
+    if command -v nasm >/dev/null 2>&1; then features=(--features ci-core/avif-asm); fi
+    (cd "$root" && cargo build --release --locked -q -p ci-cli "${features[@]}")
     local target_dir
     target_dir=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
       sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
