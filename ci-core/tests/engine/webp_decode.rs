@@ -294,3 +294,22 @@ fn animated_webp_keeps_every_frame_at_full_size() {
         assert_eq!(f.image.to_rgba8().as_raw(), o.buffer().as_raw());
     }
 }
+
+#[test]
+fn image_ave_of_webp_comes_from_the_eighth_size_decode() {
+    // As for JPEG, imageAve / ImageInfo Ave average a 1/8 shrink-on-load decode. Opaque
+    // files give the full-size mean (here exactly); with alpha, libwebp's scaler weights
+    // colours by alpha, so the colours hidden under transparent pixels count less than
+    // in the full-size mean (0x093662 from image-webp at full size).
+    for (name, want) in [
+        ("photo.webp", "0x787590"),
+        ("photo-lossless.webp", "0x787590"),
+        ("alpha.webp", "0x0a3a6a"),
+    ] {
+        let bytes = corpus(name);
+        let json = ci_core::process::image_ave_json(&bytes, &Default::default()).expect(name);
+        assert_eq!(json, format!("{{\"RGB\":\"{want}\"}}"), "{name}");
+    }
+    let full = ci_core::process::average_color(&image_webp(&corpus("alpha.webp")));
+    assert_eq!(full, "0x093662");
+}

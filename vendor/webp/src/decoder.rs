@@ -145,7 +145,9 @@ impl Decoder<'_> {
             .checked_mul(height as usize)
             .ok_or(DecodeError::Size)?;
         let mut pixels: Vec<u8> = Vec::new();
-        pixels.try_reserve_exact(len).map_err(|_| DecodeError::Size)?;
+        pixels
+            .try_reserve_exact(len)
+            .map_err(|_| DecodeError::Size)?;
         pixels.resize(len, 0);
 
         let mut config = WebPDecoderConfig::new().map_err(|()| DecodeError::Config)?;
@@ -325,6 +327,27 @@ mod tests {
         let decoder = Decoder::new(&data);
         let image = decoder.decode();
         assert!(image.is_some());
+    }
+
+    // cos-ci patch: decode_scaled.
+    #[test]
+    fn decode_scaled_checks_sizes_and_data() {
+        let mut data = minimal_webp_rgb();
+        data.extend_from_slice(&[0u8; 32]);
+        let px = Decoder::new(&data).decode_scaled(1, 1).expect("1x1");
+        assert_eq!((px.width, px.height, px.layout), (1, 1, PixelLayout::Rgb));
+        assert_eq!(px.pixels.len(), 3);
+        let up = Decoder::new(&data).decode_scaled(3, 2).expect("scaled up");
+        assert_eq!(up.pixels.len(), 18);
+        assert_eq!(up.pixels[..3], px.pixels[..]);
+        assert_eq!(
+            Decoder::new(&data).decode_scaled(0, 1),
+            Err(DecodeError::Size)
+        );
+        assert!(matches!(
+            Decoder::new(&[0u8; 8]).decode_scaled(1, 1),
+            Err(DecodeError::Header(_))
+        ));
     }
 
     #[test]
