@@ -1,4 +1,4 @@
-//! Decoding (with limits and JPEG shrink-on-load) and encoding.
+//! Decoding (with limits and JPEG / still WebP shrink-on-load) and encoding.
 
 use std::io::Cursor;
 
@@ -24,8 +24,8 @@ pub struct Frame {
 pub struct Decoded {
     /// Header facts (format, full-size dimensions, frame count) read before decoding.
     pub probe: Probe,
-    /// Shrink-on-load denominator applied by the decoder (1, 2, 4 or 8); the frames are
-    /// about `probe.width / shrink` wide.
+    /// Shrink-on-load denominator applied by the decoder (1, 2, 4 or 8; JPEG and still
+    /// WebP); the frames are `probe.width.div_ceil(shrink)` wide.
     pub shrink: u32,
     /// Decoded frames; never empty. Only the first unless [`DecodeOptions::all_frames`].
     pub frames: Vec<Frame>,
@@ -63,8 +63,9 @@ impl Decoded {
 pub struct DecodeOptions {
     /// Limits checked from the header before decoding.
     pub limits: Limits,
-    /// Shrink-on-load hint: a JPEG decoder may scale by 1/2, 1/4 or 1/8 as long as the
-    /// result stays at least this wide and high. `None` decodes at full size.
+    /// Shrink-on-load hint: the JPEG and still-WebP decoders may scale by 1/2, 1/4 or 1/8
+    /// (chosen by [`jpeg_shrink_for`]) as long as the result stays at least this wide and
+    /// high. `None` decodes at full size.
     pub min_size: Option<(u32, u32)>,
     /// Decode every frame of an animated GIF/WebP (otherwise only the first).
     pub all_frames: bool,
@@ -109,6 +110,12 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
             )
         }
         Format::Avif => (vec![decode_avif(bytes, opts)?], 1),
+        Format::Webp if probe.frames <= 1 => {
+            match decode_webp_still(bytes, &probe, opts, &mut meta)? {
+                Some((frame, shrink)) => (vec![frame], shrink),
+                None => (decode_animated(bytes, &probe, opts, &mut meta)?, 1),
+            }
+        }
         Format::Gif | Format::Webp => (decode_animated(bytes, &probe, opts, &mut meta)?, 1),
         _ => (vec![decode_still(bytes, &probe, opts, &mut meta)?], 1),
     };
@@ -148,7 +155,8 @@ pub(crate) fn bit_depth(img: &DynamicImage) -> u32 {
 }
 
 /// Picks the shrink-on-load denominator: the largest of 8, 4, 2 whose result is still at
-/// least `min` in both directions.
+/// least `min` in both directions. Used for JPEG (libjpeg-turbo's 1/d scaling) and still
+/// WebP (libwebp's scaler, to `width.div_ceil(d)` x `height.div_ceil(d)`).
 pub fn jpeg_shrink_for(width: u32, height: u32, min: Option<(u32, u32)>) -> u32 {
     let Some((mw, mh)) = min else {
         return 1;
@@ -227,6 +235,57 @@ fn decode_jpeg(
         }
     };
     Ok((img, shrink))
+}
+
+/// A still WebP through libwebp (`None` for an animation, which takes the frame path):
+/// at full size, or scaled on load to `ceil(w / d)` x `ceil(h / d)` with `d` from
+/// [`jpeg_shrink_for`]. libwebp is faster than image-webp at full size too, and its
+/// scaler works while decoding (no full-size RGB buffer). The chunk headers are read by
+/// image-webp as before (same header errors; the ICC profile); EXIF comes from
+/// [`meta::read`].
+fn decode_webp_still(
+    bytes: &[u8],
+    probe: &Probe,
+    opts: &DecodeOptions,
+    meta: &mut Metadata,
+) -> Result<Option<(Frame, u32)>> {
+    let mut header = image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))?;
+    if header.has_animation() {
+        return Ok(None);
+    }
+    header.set_limits(opts.limits.image_limits())?;
+    if let Ok(Some(icc)) = header.icc_profile() {
+        meta.icc = Some(icc);
+    }
+    let shrink = jpeg_shrink_for(probe.width, probe.height, opts.min_size);
+    let (w, h) = (probe.width.div_ceil(shrink), probe.height.div_ceil(shrink));
+    let channels: u64 = if header.color_type().has_alpha() {
+        4
+    } else {
+        3
+    };
+    // The image crate's allocation cap, as the image-webp path had it.
+    if u64::from(w) * u64::from(h) * channels > opts.limits.max_decoder_alloc {
+        return Err(ProcessError::ImageResolutionExceed(format!(
+            "WebP {w}x{h} needs more than {} bytes",
+            opts.limits.max_decoder_alloc
+        )));
+    }
+    let px = match webp::Decoder::new(bytes).decode_scaled(w, h) {
+        Ok(px) => px,
+        Err(webp::DecodeError::Animated) => return Ok(None),
+        Err(e) => return Err(ProcessError::InvalidImageFormat(e.to_string())),
+    };
+    let bad_buf = || ProcessError::InvalidImageFormat("WebP: buffer size".into());
+    let image = match px.layout {
+        webp::PixelLayout::Rgba => DynamicImage::ImageRgba8(
+            image::RgbaImage::from_raw(px.width, px.height, px.pixels).ok_or_else(bad_buf)?,
+        ),
+        webp::PixelLayout::Rgb => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(px.width, px.height, px.pixels).ok_or_else(bad_buf)?,
+        ),
+    };
+    Ok(Some((Frame { image, delay_ms: 0 }, shrink)))
 }
 
 fn reader<'a>(

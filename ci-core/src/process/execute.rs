@@ -1,7 +1,7 @@
 //! The rule executor: runs a parsed [`ProcessingRule`] on image bytes.
 //!
-//! One decode (with JPEG shrink-on-load when the rule starts with a shrinking
-//! `thumbnail`/`imageView2`), the stages in order on the pixels (a `|` pipeline hands the
+//! One decode (with JPEG / still-WebP shrink-on-load when the rule starts with a
+//! shrinking `thumbnail`/`imageView2`), the stages in order on the pixels (a `|` pipeline hands the
 //! pixels of one stage to the next without re-encoding), one encode. The output settings
 //! (`format`, quality, `interlace`, `strip`, `size-limit`) of the last stage that sets
 //! them win. A rule made of a single `imageMogr2/thumbnail/...` on a YCbCr JPEG into a
@@ -527,8 +527,15 @@ fn first_resize_target(rule: &ProcessingRule, w: u32, h: u32) -> Option<(u32, u3
     }
 }
 
+/// The shrink-on-load bound of the decode: for JPEG and still WebP (the decoders that
+/// scale on load), when the rule starts with a shrinking resize.
 fn shrink_target(rule: &ProcessingRule, probe: &Probe) -> Option<(u32, u32)> {
-    if probe.format != Format::Jpeg {
+    let scales_on_load = match probe.format {
+        Format::Jpeg => true,
+        Format::Webp => probe.frames <= 1,
+        _ => false,
+    };
+    if !scales_on_load {
         return None;
     }
     let (w, h) = (probe.width, probe.height);

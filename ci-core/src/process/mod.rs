@@ -3,7 +3,8 @@
 //! Bytes in, bytes out; every function is pure and `Send`. The rule executor builds on:
 //! - [`probe`] / [`Limits::probe_checked`]: format, dimensions and frame count from the
 //!   header, checked against the limits before any pixel allocation;
-//! - [`decode`] with [`DecodeOptions::min_size`] for JPEG shrink-on-load (1/2, 1/4, 1/8);
+//! - [`decode`] with [`DecodeOptions::min_size`] for JPEG and still-WebP shrink-on-load
+//!   (1/2, 1/4, 1/8);
 //! - [`resize()`] (fast_image_resize, SIMD) and [`encode`] / [`encode_frames`];
 //! - [`image_info`] and the `imageInfo` / `imageAve` / `exif` answers;
 //! - [`execute`] / [`execute_many`]: the rule executor (every imageMogr2 operation,

@@ -14,3 +14,4 @@ mod pixels;
 mod qrcode;
 mod robustness;
 mod unsupported;
+mod webp_decode;

@@ -67,6 +67,140 @@ impl<'a> Decoder<'a> {
     }
 }
 
+// ---- cos-ci patch: scaled decoding into Rust-owned memory (see PATCHED.md) ----
+
+/// Pixels decoded by [`Decoder::decode_scaled`], in memory owned by Rust: `width * height`
+/// pixels of 3 (RGB) or 4 (RGBA, not premultiplied) bytes, rows without padding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedPixels {
+    /// The pixels, `width * height * layout bytes` long.
+    pub pixels: Vec<u8>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// RGB, or RGBA when the file has alpha.
+    pub layout: PixelLayout,
+}
+
+/// Why [`Decoder::decode_scaled`] gave no pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The header could not be read (libwebp's status).
+    Header(VP8StatusCode),
+    /// The file is an animation: use [`AnimDecoder`](crate::AnimDecoder).
+    Animated,
+    /// The requested size is 0, or its buffer does not fit in memory.
+    Size,
+    /// libwebp's decoder configuration did not initialise (ABI mismatch).
+    Config,
+    /// The bitstream is broken or truncated (libwebp's status).
+    Decode(VP8StatusCode),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Header(s) => write!(f, "WebP header: {s:?}"),
+            DecodeError::Animated => f.write_str("animated WebP"),
+            DecodeError::Size => f.write_str("WebP: output size 0 or too large"),
+            DecodeError::Config => f.write_str("WebP: decoder configuration failed"),
+            DecodeError::Decode(s) => write!(f, "WebP: {s:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Decoder<'_> {
+    /// Decodes a still image scaled to `width` x `height` with libwebp's advanced API
+    /// (`WebPDecode` with `use_scaling`; the scaler works row by row while decoding, so no
+    /// full-size RGB(A) buffer is made). The original size decodes without scaling. RGB,
+    /// or RGBA (not premultiplied) when the file has alpha.
+    ///
+    /// The output buffer is allocated here (checked size, fallible allocation) and handed
+    /// to libwebp as external memory; libwebp's own allocations are freed with
+    /// `WebPFreeDecBuffer` whatever the outcome.
+    pub fn decode_scaled(&self, width: u32, height: u32) -> Result<DecodedPixels, DecodeError> {
+        let features = features_status(self.data).map_err(DecodeError::Header)?;
+        if features.has_animation() {
+            return Err(DecodeError::Animated);
+        }
+        let (layout, colorspace, channels) = if features.has_alpha() {
+            (PixelLayout::Rgba, WEBP_CSP_MODE::MODE_RGBA, 4usize)
+        } else {
+            (PixelLayout::Rgb, WEBP_CSP_MODE::MODE_RGB, 3usize)
+        };
+        let (Ok(w), Ok(h)) = (i32::try_from(width), i32::try_from(height)) else {
+            return Err(DecodeError::Size);
+        };
+        if w <= 0 || h <= 0 {
+            return Err(DecodeError::Size);
+        }
+        let stride = (width as usize)
+            .checked_mul(channels)
+            .filter(|s| i32::try_from(*s).is_ok())
+            .ok_or(DecodeError::Size)?;
+        let len = stride
+            .checked_mul(height as usize)
+            .ok_or(DecodeError::Size)?;
+        let mut pixels: Vec<u8> = Vec::new();
+        pixels
+            .try_reserve_exact(len)
+            .map_err(|_| DecodeError::Size)?;
+        pixels.resize(len, 0);
+
+        let mut config = WebPDecoderConfig::new().map_err(|()| DecodeError::Config)?;
+        if (width, height) != (features.width(), features.height()) {
+            config.options.use_scaling = 1;
+            config.options.scaled_width = w;
+            config.options.scaled_height = h;
+        }
+        config.output.colorspace = colorspace;
+        config.output.is_external_memory = 1;
+        config.output.u.RGBA = WebPRGBABuffer {
+            rgba: pixels.as_mut_ptr(),
+            stride: stride as i32,
+            size: len,
+        };
+        // SAFETY: `data` is a live slice; `config` was initialised by
+        // WebPInitDecoderConfig; the output points at `pixels` (`len` bytes, `stride` per
+        // row, `height` rows), which outlives the call and is not touched meanwhile;
+        // libwebp checks stride * height <= size before writing.
+        let status = unsafe { WebPDecode(self.data.as_ptr(), self.data.len(), &mut config) };
+        // SAFETY: frees what libwebp allocated for the output (nothing for external
+        // memory, but its documented contract is to call it after every WebPDecode).
+        unsafe { WebPFreeDecBuffer(&mut config.output) };
+        if status != VP8StatusCode::VP8_STATUS_OK {
+            return Err(DecodeError::Decode(status));
+        }
+        if (config.output.width, config.output.height) != (w, h) {
+            return Err(DecodeError::Size);
+        }
+        Ok(DecodedPixels {
+            pixels,
+            width,
+            height,
+            layout,
+        })
+    }
+}
+
+fn features_status(data: &[u8]) -> Result<BitstreamFeatures, VP8StatusCode> {
+    // SAFETY: WebPGetFeatures reads at most `data.len()` bytes and writes the struct.
+    unsafe {
+        let mut features: WebPBitstreamFeatures = std::mem::zeroed();
+        let status = WebPGetFeatures(data.as_ptr(), data.len(), &mut features as *mut _);
+        if status == VP8StatusCode::VP8_STATUS_OK {
+            Ok(BitstreamFeatures(features))
+        } else {
+            Err(status)
+        }
+    }
+}
+
+// ---- end of cos-ci patch ----
+
 /// A wrapper around libwebp-sys::WebPBitstreamFeatures which allows to get information about the image.
 pub struct BitstreamFeatures(WebPBitstreamFeatures);
 
@@ -193,6 +327,27 @@ mod tests {
         let decoder = Decoder::new(&data);
         let image = decoder.decode();
         assert!(image.is_some());
+    }
+
+    // cos-ci patch: decode_scaled.
+    #[test]
+    fn decode_scaled_checks_sizes_and_data() {
+        let mut data = minimal_webp_rgb();
+        data.extend_from_slice(&[0u8; 32]);
+        let px = Decoder::new(&data).decode_scaled(1, 1).expect("1x1");
+        assert_eq!((px.width, px.height, px.layout), (1, 1, PixelLayout::Rgb));
+        assert_eq!(px.pixels.len(), 3);
+        let up = Decoder::new(&data).decode_scaled(3, 2).expect("scaled up");
+        assert_eq!(up.pixels.len(), 18);
+        assert_eq!(up.pixels[..3], px.pixels[..]);
+        assert_eq!(
+            Decoder::new(&data).decode_scaled(0, 1),
+            Err(DecodeError::Size)
+        );
+        assert!(matches!(
+            Decoder::new(&[0u8; 8]).decode_scaled(1, 1),
+            Err(DecodeError::Header(_))
+        ));
     }
 
     #[test]
