@@ -51,8 +51,8 @@ pub fn image_info(bytes: &[u8]) -> Result<ImageInfo> {
 }
 
 /// ImageInfo of an input file: header facts, MD5, quality estimate, EXIF orientation and
-/// DPI, and the mean colour — computed on a 1/8 shrink-on-load decode for JPEG, on the
-/// first frame otherwise. AVIF in a build without the `avif` feature gets everything but
+/// DPI, and the mean colour — computed on a 1/8 shrink-on-load decode for JPEG and still
+/// WebP (libwebp's scaler weights colour by alpha), on the first frame otherwise. AVIF in a build without the `avif` feature gets everything but
 /// `Ave`.
 pub fn image_info_with(bytes: &[u8], limits: &Limits) -> Result<InfoReport> {
     let probe = limits.probe_checked(bytes)?;
