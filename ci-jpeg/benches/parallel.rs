@@ -1,7 +1,7 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
-//! [--iters 5] [--strips N] [--min-pixels P]` (`Options`; by default one strip per
-//! thread, 1 MP). Serial and parallel alternate in rounds (the machine is shared); per file
+//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--scan]` (`Options`;
+//! by default one strip per thread, 1 MP, the split share by the scale). Serial and parallel alternate in rounds (the machine is shared); per file
 //! and scale it prints one JSON object: median and best of each in ms, their ratios, the
 //! path the parallel call took, the time of one copy of the output planes (what the
 //! strips' row copies add up to), the mean CPU time of one decode of each (all threads:
@@ -64,6 +64,49 @@ fn stats(mut v: Vec<f64>) -> (f64, f64) {
     (v[v.len() / 2], v[0])
 }
 
+/// `--scan`: the split path's Huffman scanner over the whole scan against the serial
+/// decode at each scale, alternating, on this thread: median ms and CPU ms of each, and the
+/// scanner's speed `s` as a share of each decode.
+fn scan_speed(jpeg: &[u8], file: &str, scales: &[usize], runs: usize) -> Res<()> {
+    let load_before = load_average();
+    let mut scan = Vec::new();
+    let mut serial: Vec<Vec<f64>> = vec![Vec::new(); scales.len()];
+    let mut cpu = vec![0.0f64; scales.len() + 1];
+    for _ in 0..runs {
+        let c = cpu_ms();
+        let t = Instant::now();
+        let reached = ci_jpeg::scan_for_bench(std::hint::black_box(jpeg), u64::MAX)?;
+        scan.push(t.elapsed().as_secs_f64() * 1000.0);
+        cpu[0] += cpu_ms() - c;
+        std::hint::black_box(reached);
+        for (i, &denom) in scales.iter().enumerate() {
+            let c = cpu_ms();
+            let t = Instant::now();
+            std::hint::black_box(decode(jpeg, denom, None)?);
+            serial[i].push(t.elapsed().as_secs_f64() * 1000.0);
+            cpu[i + 1] += cpu_ms() - c;
+        }
+    }
+    let (scan_ms, _) = stats(scan);
+    let mut line = format!(
+        "{{\"file\":\"{file}\",\"scan_median_ms\":{scan_ms:.2},\"scan_cpu_ms\":{:.2}",
+        cpu[0] / runs as f64
+    );
+    for (i, denom) in scales.iter().enumerate() {
+        let (m, _) = stats(std::mem::take(&mut serial[i]));
+        line += &format!(
+            ",\"serial_1/{denom}_median_ms\":{m:.2},\"serial_1/{denom}_cpu_ms\":{:.2},\"s_1/{denom}\":{:.3}",
+            cpu[i + 1] / runs as f64,
+            scan_ms / m
+        );
+    }
+    println!(
+        "{line},\"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
+        load_average()
+    );
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| {
@@ -87,7 +130,16 @@ fn main() -> Res<()> {
         min_pixels: flag("--min-pixels")
             .and_then(|v| v.parse().ok())
             .unwrap_or(Options::default().min_pixels),
+        split_permille: flag("--split-permille")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
     };
+    if args.iter().any(|a| a == "--scan") {
+        for file in &files {
+            scan_speed(&std::fs::read(file)?, file, &scales, rounds * iters)?;
+        }
+        return Ok(());
+    }
     for file in files {
         let jpeg = std::fs::read(file)?;
         for &denom in &scales {
