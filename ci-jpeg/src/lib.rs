@@ -97,6 +97,37 @@ pub fn scan_for_bench(jpeg: &[u8], rows: u64) -> Result<(usize, u64), String> {
     Ok((at.byte, spec.mcu_rows))
 }
 
+/// Benchmark hook, not a stable API: the two strip JPEGs of the split of a file without
+/// restart markers at MCU row `first_rows` (the first: the whole file under a shorter
+/// frame; the second: rows `first_rows − 1` to the end, re-encoded), each with the pixel
+/// height its frame declares.
+#[doc(hidden)]
+pub fn split_jpegs_for_bench(
+    jpeg: &[u8],
+    first_rows: u64,
+) -> Result<[(Vec<u8>, usize); 2], String> {
+    let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
+    let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
+    let rows = layout.mcu_rows();
+    let permille = u16::try_from(first_rows * 1000 / rows.max(1)).unwrap_or(1000);
+    let strips = split_rows(&layout, permille).map_err(|e| e.to_string())?;
+    let [first, second] = strips.as_slice() else {
+        return Err("two strips".into());
+    };
+    let mut one = headers_with_height(jpeg, &layout, first.decode_height, jpeg.len())
+        .map_err(|e| e.to_string())?;
+    one.extend_from_slice(jpeg.get(layout.scan_start..).ok_or("scan")?);
+    let data = jpeg.get(layout.scan_start..layout.scan_end).ok_or("scan")?;
+    let start =
+        scan::scan_to_row(&spec, data, second.decode_first_row).map_err(|e| e.to_string())?;
+    let rest = jpeg.get(layout.scan_start..).ok_or("scan")?;
+    let entropy = scan::reencode_from(&spec, rest, &start).map_err(|e| e.to_string())?;
+    let mut two = headers_with_height(jpeg, &layout, second.decode_height, entropy.len())
+        .map_err(|e| e.to_string())?;
+    two.extend_from_slice(&entropy);
+    Ok([(one, first.decode_height), (two, second.decode_height)])
+}
+
 /// Tuning of the parallel path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -118,9 +149,9 @@ pub struct Options {
 /// own, so the first gets the larger share, 1/(2 − s).
 pub fn split_permille(denom: usize) -> u16 {
     match denom {
-        1 => 630,
-        2 => 650,
-        4 => 670,
+        1 => 650,
+        2 => 680,
+        4 => 700,
         _ => 720,
     }
 }

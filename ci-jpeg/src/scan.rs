@@ -42,7 +42,7 @@ struct Table {
     /// For the next `LOOK` bits: 0 if no code of at most `LOOK` bits starts there; else
     /// for a DC table `len | category << 5`, for an AC table `(len + size) | advance << 5`
     /// (advance: run + 1, 16 for ZRL, `EOB`).
-    lookup: Vec<u16>,
+    lookup: Box<[u16; 1 << LOOK]>,
     /// libjpeg's `maxcode` (−1: no code of that length), index 1..=16; 17 a sentinel.
     maxcode: [i32; 18],
     /// Index into `values` of the first code of each length, minus that code.
@@ -64,7 +64,7 @@ impl Table {
             return Err(ScanError::Header("DC symbol above 15"));
         }
         let mut t = Table {
-            lookup: vec![0; 1 << LOOK],
+            lookup: Box::new([0; 1 << LOOK]),
             maxcode: [-1; 18],
             valoffset: [0; 17],
             values: values.to_vec(),
@@ -272,7 +272,10 @@ fn has_ff(w: u64) -> bool {
 }
 
 /// MSB-first bit reader over entropy-coded bytes that unstuffs `FF 00` and stops at any
-/// marker or the end of the data (then supplies zeros, and `short` tells).
+/// marker or the end of the data (then supplies zeros, and `stopped` tells). `Copy`, and
+/// its slow refill takes and returns it by value, so that the hot loop keeps it in
+/// registers.
+#[derive(Clone, Copy)]
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
@@ -312,11 +315,11 @@ impl<'a> Reader<'a> {
                 return;
             }
         }
-        self.refill_slow();
+        *self = self.refill_slow();
     }
 
     #[inline(never)]
-    fn refill_slow(&mut self) {
+    fn refill_slow(mut self) -> Self {
         while self.n <= 56 && !self.stopped {
             let Some(&b) = self.data.get(self.pos) else {
                 self.stopped = true;
@@ -335,6 +338,7 @@ impl<'a> Reader<'a> {
             self.bits |= u64::from(b) << (56 - self.n);
             self.n += 8;
         }
+        self
     }
 
     #[inline]
@@ -390,43 +394,56 @@ fn extend(v: i32, s: u32) -> i32 {
     }
 }
 
-/// Bits of the multi-symbol AC table.
-const MULTI: u32 = 12;
+/// Bits of the multi-symbol AC table (2 bytes an entry: 32 KB a table).
+const MULTI: u32 = 14;
+/// Bits of the advance field of a multi-symbol entry.
+const ADVANCE_SHIFT: u32 = 5;
 /// Flag in a multi-symbol entry: the group ends with an end of block.
-const GROUP_EOB: u32 = 1 << 16;
+const GROUP_EOB: u16 = 1 << 12;
 /// Flag: the group holds more than one symbol.
-const GROUP_MANY: u32 = 1 << 17;
+const GROUP_MANY: u16 = 1 << 13;
+/// Advance of an entry where not even one symbol fits.
+const NO_GROUP: u16 = 127 << ADVANCE_SHIFT;
 
 /// For each `MULTI`-bit pattern, the run of whole AC symbols (code and extra bits) it
-/// starts with, stopping after an end of block: `bits | advance << 8 | flags`, the
-/// advance plus 64 if the group ends with an end of block; `127 << 8` when not even one
-/// symbol fits. Then `k + advance < 64` is the common case: no end of block, block not
-/// complete.
-fn multi_table(ac: &Table) -> Box<[u32]> {
-    let mut t = vec![0u32; 1 << MULTI].into_boxed_slice();
+/// starts with, stopping after an end of block or before the advance reaches 64:
+/// `bits | advance << 5 | flags`, the advance plus 64 if the group ends with an end of
+/// block; [`NO_GROUP`] when not even one symbol fits. Then `k + advance < 64` is the
+/// common case: no end of block, block not complete.
+fn multi_table(ac: &Table) -> Box<[u16; 1 << MULTI]> {
+    let mut t = Box::new([0u16; 1 << MULTI]);
     for (p, slot) in t.iter_mut().enumerate() {
         let (mut used, mut advance, mut count, mut eob) = (0u32, 0u32, 0u32, false);
         while used < MULTI {
-            let rest = ((p as u32) << used) & ((1 << MULTI) - 1);
-            let e = u32::from(ac.lookup[(rest >> (MULTI - LOOK)) as usize]);
-            let len = e & 31;
-            if e == 0 || used + len > MULTI {
+            let rest = (p as u64) << (64 - MULTI + used);
+            let Ok((code_len, sym)) = ac.decode(rest) else {
+                break;
+            };
+            let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
+            let len = code_len + size;
+            if used + len > MULTI {
+                break;
+            }
+            if size == 0 && run != 15 {
+                used += len;
+                count += 1;
+                eob = true;
+                break;
+            }
+            let step = if size == 0 { 16 } else { run + 1 };
+            if advance + step > 63 {
                 break;
             }
             used += len;
             count += 1;
-            if e >> 5 == EOB {
-                eob = true;
-                break;
-            }
-            advance += e >> 5;
+            advance += step;
         }
         *slot = if count > 0 {
-            used | (advance + if eob { 64 } else { 0 }) << 8
+            (used | (advance + if eob { 64 } else { 0 }) << ADVANCE_SHIFT) as u16
                 | if eob { GROUP_EOB } else { 0 }
                 | if count > 1 { GROUP_MANY } else { 0 }
         } else {
-            127 << 8
+            NO_GROUP
         };
     }
     t
@@ -437,7 +454,7 @@ pub(crate) struct FastTables {
     /// Per block of an MCU: its scan component.
     blocks: Vec<usize>,
     /// Per scan component: the AC table's multi-symbol lookup.
-    multi: Vec<Box<[u32]>>,
+    multi: Vec<Box<[u16; 1 << MULTI]>>,
 }
 
 impl FastTables {
@@ -451,7 +468,12 @@ impl FastTables {
 
 /// Reads one block; returns the DC difference.
 #[inline(always)]
-fn scan_block(r: &mut Reader<'_>, dc: &Table, ac: &Table, multi: &[u32]) -> Result<i32, ScanError> {
+fn scan_block(
+    r: &mut Reader<'_>,
+    dc: &Table,
+    ac: &Table,
+    multi: &[u16; 1 << MULTI],
+) -> Result<i32, ScanError> {
     if r.n < 32 {
         r.refill();
     }
@@ -475,11 +497,11 @@ fn scan_block(r: &mut Reader<'_>, dc: &Table, ac: &Table, multi: &[u32]) -> Resu
         if r.n < 32 {
             r.refill();
         }
-        let g = multi[(r.bits >> (64 - MULTI)) as usize & ((1 << MULTI) - 1)];
-        let t = k + ((g >> 8) & 0xFF);
+        let g = multi[(r.bits >> (64 - MULTI)) as usize];
+        let t = k + u32::from(g >> ADVANCE_SHIFT & 127);
+        let len = u32::from(g & 31);
         if t < 64 {
             // Whole symbols, no end of block, no coefficient past 63.
-            let len = g & 31;
             r.bits <<= len;
             r.n -= len as i32;
             k = t;
@@ -489,12 +511,12 @@ fn scan_block(r: &mut Reader<'_>, dc: &Table, ac: &Table, multi: &[u32]) -> Resu
             return Err(ScanError::Marker);
         }
         if g & GROUP_EOB != 0 && t - 64 < 64 {
-            r.consume(g & 31)?;
+            r.consume(len)?;
             return Ok(diff);
         }
-        if g & GROUP_MANY == 0 && g & GROUP_EOB == 0 && g & 31 != 0 {
+        if g & (GROUP_MANY | GROUP_EOB) == 0 && len != 0 {
             // One symbol reaching coefficient 63 or past.
-            r.consume(g & 31)?;
+            r.consume(len)?;
             if t == 64 {
                 return Ok(diff);
             }
@@ -913,19 +935,36 @@ mod tests {
     fn multi_symbol_groups() {
         let ac = std_ac();
         let m = multi_table(&ac);
-        // 000 000 000 000: four (0,1) coefficients, 12 bits.
-        assert_eq!(m[0], 12 | 4 << 8 | GROUP_MANY);
-        // 000 1010 + 5 bits: one coefficient and an end of block, 7 bits.
+        let at = |bits: u32, len: u32| m[(bits << (MULTI - len)) as usize];
+        // 000 000 000 000 00: four (0,1) coefficients, 12 bits (two left over).
+        assert_eq!(at(0, 14), 12 | 4 << ADVANCE_SHIFT | GROUP_MANY);
+        // 000 1010: one coefficient and an end of block, 7 bits.
         assert_eq!(
-            m[0b0001_0100_0000],
-            7 | (1 + 64) << 8 | GROUP_EOB | GROUP_MANY
+            at(0b000_1010, 7),
+            7 | (1 + 64) << ADVANCE_SHIFT | GROUP_EOB | GROUP_MANY
         );
-        // ZRL is 11 bits, longer than the lookup: the single-symbol path decodes it.
-        assert_eq!(m[0b1111_1111_0010], 127 << 8);
-        // (0,3) 100 + 3 bits, then (0,2) 01 + 2 bits: 10 bits, then 2 left over.
-        assert_eq!(m[0b1000_0001_0000], 10 | 2 << 8 | GROUP_MANY);
+        // ZRL (11 bits) then 000: the ZRL and one coefficient, 14 bits.
+        assert_eq!(
+            at(0b11_1111_1100_1000, 14),
+            14 | 17 << ADVANCE_SHIFT | GROUP_MANY
+        );
+        // (0,3) 100 + 3 bits, (0,2) 01 + 2 bits, (0,1) 00 + 1 bit: 13 bits.
+        assert_eq!(at(0b10_0000_0100, 10), 13 | 3 << ADVANCE_SHIFT | GROUP_MANY);
+        // (0,3), (0,2), then (0,3) does not fit: 10 bits.
+        assert_eq!(
+            at(0b10_0000_0100_1000, 14),
+            10 | 2 << ADVANCE_SHIFT | GROUP_MANY
+        );
         // A 16-bit code does not fit.
-        assert_eq!(m[0xFFF], 127 << 8);
+        assert_eq!(at(0x3FFF, 14), NO_GROUP);
+        // Groups stop before the advance passes 63: sixteen (0,1) would be 48 bits;
+        // with k near 63 the scanner takes the single-symbol path instead.
+        for &g in m.iter().filter(|&&g| g != NO_GROUP) {
+            let advance = g >> ADVANCE_SHIFT & 127;
+            let eob = g & GROUP_EOB != 0;
+            assert_eq!(advance >= 64, eob, "{g:#x}");
+            assert!(g & 31 <= MULTI as u16);
+        }
     }
 
     #[test]
