@@ -44,9 +44,15 @@
 //!   there on, verbatim. Row *a* − 1 is thrown away (its first block changed) and holds
 //!   no stale rows for the padding: the second strip keeps at least two rows of its own.
 //!
-//! Both decodes are libjpeg-turbo's on the original bits from the same decoder state, so
-//! the planes are the serial decode's. The second worker's extra work is the scan of the
-//! first strip's rows (0.4–0.7 of a decode's time for those rows, [`split_permille`]).
+//! - once its strip is decoded, the first worker scans the second strip's rows too and
+//!   checks that the scan ends with the last MCU (no whole byte after it): libjpeg-turbo
+//!   reads ahead differently in a strip and in the serial decode, and whether it reports
+//!   trailing bytes depends on that (found by fuzzing); a file that fails goes serial.
+//!
+//! Both decodes are libjpeg-turbo's on the original bits from the same decoder state, and
+//! the whole scan is one that libjpeg-turbo decodes without a warning, so the planes are
+//! the serial decode's. The extra work is one scan of the whole data (0.5–0.6 of a
+//! decode's time at 1/4–1/8), shared by the two workers ([`split_permille`]).
 //!
 //! A strip that warns or fails sends the whole image to the serial decode, and so do files
 //! the parallel path cannot reproduce exactly ([`SerialReason`]): the result, the planes
@@ -143,17 +149,14 @@ pub struct Options {
 }
 
 /// The first strip's share of the MCU rows (thousandths) when a file without restart
-/// markers is split at scale 1/`denom`, so that both workers finish together: the
-/// second scans the first strip's rows with our Huffman scanner (measured at 0.4–0.6 of
-/// a decode at 1/1–1/4, 0.6–0.7 at 1/8 on the SafeLanding photograph) before decoding its
-/// own, so the first gets the larger share, 1/(2 − s).
+/// markers is split at scale 1/`denom`, so that both workers finish together. The second
+/// scans the first strip's rows with our Huffman scanner before decoding its own, and
+/// the first, once its strip is decoded, scans the second's rows (the check that the
+/// scan ends cleanly): with the scanner at a share *s* of a decode's time, f + s(1 − f)
+/// against fs + (1 − f), equal at f = 1/2 whatever *s*; measured a little above.
 pub fn split_permille(denom: usize) -> u16 {
-    match denom {
-        1 => 650,
-        2 => 680,
-        4 => 700,
-        _ => 720,
-    }
+    let _ = denom;
+    520
 }
 
 impl Default for Options {
@@ -749,7 +752,15 @@ fn decode_split(
             let entropy = scan::reencode_from(spec, rest, &start)?;
             let mut bytes = headers_with_height(jpeg, layout, second.decode_height, entropy.len())?;
             bytes.extend_from_slice(&entropy);
-            decode_strip(&bytes, plan, second, 1, out1, false)
+            // The rest of the scan is checked too (by the first worker once its strip is
+            // done): libjpeg-turbo reads ahead differently in a strip and in the serial
+            // decode, and whether it reports bytes after the last MCU depends on that.
+            let (decoded, tail) = rayon::join(
+                || decode_strip(&bytes, plan, second, 1, out1, false),
+                || scan::scan_to_end(spec, data, &start, second.decode_first_row),
+            );
+            tail?;
+            decoded
         },
     );
     a.and(b)

@@ -26,6 +26,10 @@ pub enum ScanError {
     /// A marker or the end of the data before the row (libjpeg-turbo warns).
     #[error("marker or end of data inside the scanned rows")]
     Marker,
+    /// Whole bytes after the last MCU (libjpeg-turbo may or may not report them,
+    /// depending on how far it has read ahead).
+    #[error("data after the last MCU")]
+    Trailing,
     /// The first MCU of the strip cannot be re-encoded with the file's tables.
     #[error("cannot re-encode the strip's first MCU: {0}")]
     Reencode(&'static str),
@@ -160,6 +164,7 @@ pub(crate) struct ScanSpec {
     ac: Vec<Table>,
     pub(crate) mcus_per_row: u64,
     pub(crate) mcu_rows: u64,
+    fast: FastTables,
 }
 
 fn be16(b: &[u8], at: usize) -> Result<usize, ScanError> {
@@ -248,7 +253,9 @@ impl ScanSpec {
                     } else {
                         (8 * usize::from(max_h), 8 * usize::from(max_v))
                     };
+                    let fast = FastTables::new(&blocks, &ac);
                     return Ok(ScanSpec {
+                        fast,
                         blocks,
                         dc,
                         ac,
@@ -450,7 +457,7 @@ fn multi_table(ac: &Table) -> Box<[u16; 1 << MULTI]> {
 }
 
 /// The per-block tables of the scanner.
-pub(crate) struct FastTables {
+struct FastTables {
     /// Per block of an MCU: its scan component.
     blocks: Vec<usize>,
     /// Per scan component: the AC table's multi-symbol lookup.
@@ -458,10 +465,10 @@ pub(crate) struct FastTables {
 }
 
 impl FastTables {
-    pub(crate) fn new(spec: &ScanSpec) -> FastTables {
+    fn new(blocks: &[u8], ac: &[Table]) -> FastTables {
         FastTables {
-            blocks: spec.blocks.iter().map(|&c| usize::from(c)).collect(),
-            multi: spec.ac.iter().map(multi_table).collect(),
+            blocks: blocks.iter().map(|&c| usize::from(c)).collect(),
+            multi: ac.iter().map(multi_table).collect(),
         }
     }
 }
@@ -554,10 +561,65 @@ fn ac_long(ac: &Table, bits: u64) -> Result<(u32, u32), ScanError> {
 /// Scans `data` (the entropy-coded bytes from the scan's start) up to the start of MCU
 /// row `row`.
 pub(crate) fn scan_to_row(spec: &ScanSpec, data: &[u8], row: u64) -> Result<RowStart, ScanError> {
-    let fast = FastTables::new(spec);
     let mut r = Reader::new(data);
     let mut predictors = vec![0i32; spec.dc.len()];
-    let mcus = row.saturating_mul(spec.mcus_per_row);
+    scan_mcus(
+        spec,
+        &mut r,
+        &mut predictors,
+        row.saturating_mul(spec.mcus_per_row),
+    )?;
+    let (byte, bit) = r.position();
+    Ok(RowStart {
+        byte,
+        bit,
+        predictors,
+    })
+}
+
+/// Scans from `start` (found by [`scan_to_row`] on the same `data`) to the end of the
+/// image, and checks that the data ends there: the last MCU's last bit is in the last
+/// byte before the end of `data`. Then libjpeg-turbo decodes the whole scan without a
+/// warning, whatever its read-ahead (which differs between the serial decode and a strip,
+/// and decides whether trailing bytes after the last MCU are reported).
+pub(crate) fn scan_to_end(
+    spec: &ScanSpec,
+    data: &[u8],
+    start: &RowStart,
+    row: u64,
+) -> Result<(), ScanError> {
+    let rest = data.get(start.byte..).ok_or(ScanError::Marker)?;
+    let mut r = Reader::new(rest);
+    r.refill();
+    r.consume(start.bit)?;
+    let mut predictors = start.predictors.clone();
+    let rows = spec.mcu_rows.saturating_sub(row);
+    scan_mcus(
+        spec,
+        &mut r,
+        &mut predictors,
+        rows.saturating_mul(spec.mcus_per_row),
+    )?;
+    let (byte, bit) = r.position();
+    // Past the byte holding the next bit (if partly used), only the end of the data.
+    let next = match (bit, rest.get(byte)) {
+        (0, _) => byte,
+        (_, Some(0xFF)) => byte + 2,
+        _ => byte + 1,
+    };
+    if next != rest.len() {
+        return Err(ScanError::Trailing);
+    }
+    Ok(())
+}
+
+fn scan_mcus(
+    spec: &ScanSpec,
+    r: &mut Reader<'_>,
+    predictors: &mut [i32],
+    mcus: u64,
+) -> Result<(), ScanError> {
+    let fast = &spec.fast;
     for _ in 0..mcus {
         for &c in &fast.blocks {
             let (Some(dc), Some(ac), Some(multi), Some(p)) = (
@@ -568,15 +630,10 @@ pub(crate) fn scan_to_row(spec: &ScanSpec, data: &[u8], row: u64) -> Result<RowS
             ) else {
                 return Err(ScanError::Header("component"));
             };
-            *p = p.wrapping_add(scan_block(&mut r, dc, ac, multi)?);
+            *p = p.wrapping_add(scan_block(r, dc, ac, multi)?);
         }
     }
-    let (byte, bit) = r.position();
-    Ok(RowStart {
-        byte,
-        bit,
-        predictors,
-    })
+    Ok(())
 }
 
 /// Unstuffed bytes of at most this many are read for a strip's first MCU (an MCU of 10

@@ -388,3 +388,83 @@ fn refuses_runs_past_coefficient_63() {
         DecodePath::Serial(SerialReason::Scan(ScanError::Overflow))
     );
 }
+
+/// What the first strip's design relies on: libjpeg-turbo decodes a frame shorter than
+/// its scan, writes the planes, and the turbojpeg crate returns libjpeg's first (here
+/// only) warning, the unread rest of the scan, as `TurboJpegError`; the rows are the
+/// serial decode's.
+#[test]
+fn a_short_frame_warns_only_about_the_unread_tail() {
+    let jpeg = encode(&spec(320, 256, Sampling::S420, Coder::Turbo));
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    let mut short = jpeg.clone();
+    // 5 MCU rows of 16 out of 16.
+    short[sof + 5..sof + 7].copy_from_slice(&80u16.to_be_bytes());
+    let mut d = Decompressor::new().unwrap();
+    let len = turbojpeg::yuv_pixels_len(320, 1, 80, Subsamp::Sub2x2).unwrap();
+    let mut px = vec![0u8; len];
+    let yuv = YuvImage {
+        pixels: px.as_mut_slice(),
+        width: 320,
+        align: 1,
+        height: 80,
+        subsamp: Subsamp::Sub2x2,
+    };
+    let err = d.decompress_to_yuv(&short, yuv).unwrap_err();
+    let turbojpeg::Error::TurboJpegError(message) = &err else {
+        panic!("{err:?}");
+    };
+    let n: usize = message
+        .strip_prefix("Corrupt JPEG data: ")
+        .and_then(|m| m.strip_suffix(" extraneous bytes before marker 0xd9"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(n > 0 && n < jpeg.len() - sof, "{n}");
+    // The rows are the serial decode's: Y 320x80, then Cb and Cr 160x40 each.
+    let (full, _) = decode(&jpeg, 1, None).unwrap();
+    let full = full.unwrap();
+    let (y, c) = (320 * 256, 160 * 128);
+    assert_eq!(&px[..320 * 80], &full[..320 * 80]);
+    assert_eq!(&px[320 * 80..320 * 80 + 160 * 40], &full[y..y + 160 * 40]);
+    assert_eq!(&px[320 * 80 + 160 * 40..], &full[y + c..y + c + 160 * 40]);
+}
+
+/// Found by the fuzz target: the project's grey fixture with four bytes of its scan
+/// changed decodes to the same planes in strips and serially, but the serial decode
+/// reports 3 bytes left after the last MCU and the strips did not (libjpeg-turbo's
+/// read-ahead differs). The scanner's check of the whole scan sends it serial.
+#[test]
+fn bytes_after_the_last_mcu_go_serial() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/corpus/gray.jpg"
+    );
+    let mut jpeg = std::fs::read(path).unwrap();
+    assert_eq!(jpeg.len(), 35442);
+    assert_eq!(&jpeg[16843..16847], &[0x56, 0xEB, 0xD2, 0xB4]);
+    jpeg[16843..16847].copy_from_slice(&[0xAA, 0x14, 0x2D, 0x42]);
+    let (serial, _) = decode(&jpeg, 1, None).unwrap();
+    assert_eq!(
+        serial.as_ref().map(|_| ()),
+        Err(
+            &"TurboJPEG error: Corrupt JPEG data: 3 extraneous bytes before marker 0xd9"
+                .to_string()
+        )
+    );
+    for permille in [0, 100, 500, 800] {
+        let (split, path) = decode(&jpeg, 1, Some(&options(permille))).unwrap();
+        assert_eq!(split, serial, "{permille}");
+        // An error: the serial decode ran (its reason is not returned with an error).
+        assert_eq!(
+            path,
+            DecodePath::Serial(SerialReason::OneStrip),
+            "{permille}"
+        );
+    }
+    // The fixture itself splits.
+    let clean = std::fs::read(path).unwrap();
+    let (serial, _) = decode(&clean, 2, None).unwrap();
+    let (split, path) = decode(&clean, 2, Some(&options(0))).unwrap();
+    assert!(matches!(path, DecodePath::Split { .. }), "{path:?}");
+    assert!(split == serial);
+}
