@@ -1,11 +1,14 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
-//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--scan]` (`Options`;
-//! by default one strip per thread, 1 MP, the split share by the scale). Serial and parallel alternate in rounds (the machine is shared); per file
-//! and scale it prints one JSON object: median and best of each in ms, their ratios, the
-//! path the parallel call took, the time of one copy of the output planes (what the
-//! strips' row copies add up to), the mean CPU time of one decode of each (all threads:
-//! the parallel path's extra work), and the load average before and after.
+//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split] [--scan]
+//! [--parts]` (`Options`; by default one strip per thread, 1 MP, the two-strip split of
+//! files without restart markers on, its share by `split_permille`). Serial and parallel
+//! alternate in rounds (the machine is shared); per file and scale it prints one JSON
+//! object: median and best of each in ms, their ratios, the path the parallel call took,
+//! the time of one copy of the output planes (what the strips' row copies add up to), the
+//! mean CPU time of one decode of each (all threads: the parallel path's extra work), and
+//! the load average before and after. `--scan` and `--parts` time the split's pieces
+//! apart (see their functions).
 
 use std::time::Instant;
 
@@ -131,9 +134,9 @@ fn decode_strip(bytes: &[u8], width: usize, height: usize, denom: usize) -> Res<
 
 /// `--parts`: the two workers of the split path timed apart, each on this thread (CPU
 /// time; the machine may be busy): A decodes strip 1 (the whole scan under a shorter
-/// frame) and, for the cost of skipping the rest, the same JPEG cut at row a; B scans
-/// to row a − 1, builds strip 2's JPEG and decodes it. max(A, B) is the split's time on
-/// two idle cores.
+/// frame) and, for the cost of skipping the rest, the same JPEG cut at row a, then scans
+/// the rest of the scan; B scans to row a − 1, builds strip 2's JPEG and decodes it.
+/// max(A, B) is the split's time on two idle cores.
 fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
     let load_before = load_average();
     let header = Decompressor::new()?.read_header(jpeg)?;
@@ -145,7 +148,7 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
     let cut_at = find_scan_start(&one).ok_or("no SOS")? + row_a_byte + 1;
     let mut cut = one.get(..cut_at).ok_or("cut")?.to_vec();
     cut.extend_from_slice(&[0xFF, 0xD9]);
-    let mut t = [0.0f64; 5];
+    let mut t = [0.0f64; 6];
     let mut serial = 0.0;
     for _ in 0..runs {
         let c = cpu_ms();
@@ -166,16 +169,21 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
         let c = cpu_ms();
         std::hint::black_box(decode_strip(&two, header.width, h2, denom)?);
         t[4] += cpu_ms() - c;
+        let c = cpu_ms();
+        std::hint::black_box(ci_jpeg::scan_for_bench(jpeg, u64::MAX)?);
+        t[5] += cpu_ms() - c;
     }
     let n = runs as f64;
-    let [a_full, a_cut, scan, both_jpegs, b_decode] = t.map(|v| v / n);
+    let [a_full, a_cut, scan, both_jpegs, b_decode, full_scan] = t.map(|v| v / n);
     // split_jpegs_for_bench builds both JPEGs (one scan): what it costs beyond the scan,
     // strip 1's copy of the file included, is counted to B (an upper bound).
     let b_build = (both_jpegs - scan).max(0.0);
-    let worker_a = a_full;
+    // A scans the second strip's rows once its strip is done.
+    let tail_scan = (full_scan - scan).max(0.0);
+    let worker_a = a_full + tail_scan;
     let worker_b = scan + b_build + b_decode;
     println!(
-        "{{\"file\":\"{file}\",\"scale\":\"1/{denom}\",\"rows\":{rows},\"a\":{a},\"row_a_byte\":{row_a_byte},\"serial_cpu_ms\":{:.2},\"a_strip1_cpu_ms\":{a_full:.2},\"a_strip1_cut_at_row_a_cpu_ms\":{a_cut:.2},\"b_scan_cpu_ms\":{scan:.2},\"build_both_jpegs_cpu_ms\":{b_build:.2},\"b_strip2_cpu_ms\":{b_decode:.2},\"max_a_b_over_serial\":{:.3},\"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
+        "{{\"file\":\"{file}\",\"scale\":\"1/{denom}\",\"rows\":{rows},\"a\":{a},\"row_a_byte\":{row_a_byte},\"serial_cpu_ms\":{:.2},\"a_strip1_cpu_ms\":{a_full:.2},\"a_strip1_cut_at_row_a_cpu_ms\":{a_cut:.2},\"a_tail_scan_cpu_ms\":{tail_scan:.2},\"b_scan_cpu_ms\":{scan:.2},\"build_both_jpegs_cpu_ms\":{b_build:.2},\"b_strip2_cpu_ms\":{b_decode:.2},\"max_a_b_over_serial\":{:.3},\"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
         serial / n,
         worker_a.max(worker_b) / (serial / n),
         load_average()
@@ -222,6 +230,7 @@ fn main() -> Res<()> {
         min_pixels: flag("--min-pixels")
             .and_then(|v| v.parse().ok())
             .unwrap_or(Options::default().min_pixels),
+        split: !args.iter().any(|a| a == "--no-split"),
         split_permille: flag("--split-permille")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),

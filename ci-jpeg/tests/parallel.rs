@@ -218,6 +218,7 @@ fn options(strips: usize) -> Options {
     Options {
         min_pixels: 0,
         strips,
+        split: true,
         split_permille: 0,
     }
 }
@@ -372,7 +373,18 @@ fn falls_back_where_it_cannot_split() {
     };
     let plain = turbojpeg::compress(image, 80, Subsamp::Sub2x2).unwrap();
     assert_eq!(parse_layout(&plain), Err(LayoutError::NoRestartInterval));
-    // Such files are split in two (tests/split.rs), given four MCU rows or more.
+    // Serial unless the split is asked for.
+    let off = Options {
+        split: false,
+        ..options(2)
+    };
+    let (_, path) = decode(&plain, 2, Some(&off)).unwrap();
+    assert_eq!(
+        path,
+        DecodePath::Serial(SerialReason::Layout(LayoutError::NoRestartInterval))
+    );
+    assert!(!Options::default().split);
+    // With it, such files are split in two (tests/split.rs), given four MCU rows or more.
     let (_, path) = decode(&plain, 2, Some(&options(2))).unwrap();
     assert_eq!(path, DecodePath::Split { first_rows: 2 });
     let short = turbojpeg::Image {

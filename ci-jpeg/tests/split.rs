@@ -157,6 +157,7 @@ fn options(split_permille: u16) -> Options {
     Options {
         min_pixels: 0,
         strips: 2,
+        split: true,
         split_permille,
     }
 }

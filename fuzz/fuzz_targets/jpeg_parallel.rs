@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         min_pixels: 0,
         strips: 2 + usize::from((knobs >> 2) & 3),
         // Files without restart markers: the split row by the scale, or at 1/8 … 7/8.
+        split: true,
         split_permille: u16::from(knobs >> 5) * 125,
     };
     let mut d = Decompressor::new().unwrap();
