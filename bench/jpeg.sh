@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ci-jpeg benchmark: serial against parallel decode to YCbCr planes at 1/4 and 1/8, in
 # alternating rounds. Inputs: the SafeLanding 5120x2880 wallpaper (baseline, no restart
-# markers), the same re-encoded losslessly by jpegtran with a restart marker every MCU row,
-# and a progressive re-encoding (both fall back to the serial decode).
+# markers: the two-strip split), the same re-encoded losslessly by jpegtran with a restart
+# marker every MCU row (restart strips), and a progressive re-encoding (serial fall-back).
+# Then the split's pieces timed apart (--scan, --parts).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -17,7 +18,16 @@ jpegtran -copy all -progressive "$src" > "$out/progressive.jpg"
 
 cd "$root"
 cargo bench -p ci-jpeg --bench parallel --no-run -q   # build first (slow the first time)
-exec cargo bench -q -p ci-jpeg --bench parallel -- \
+# Serial against parallel: restart strips, the two-strip split (the file as shipped, no
+# restart markers) and the progressive fall-back.
+cargo bench -q -p ci-jpeg --bench parallel -- \
   "$out/restart-1row.jpg" "$src" "$out/progressive.jpg" \
   --scales "${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}" \
   --strips "${BENCH_STRIPS:-0}"
+# The split's pieces, each timed alone on one thread (CPU time: valid on a busy machine):
+# the scanner over the whole scan against the serial decode (its speed s), then the two
+# workers (strip 1 with and without the tail it skips; scan, build and strip 2).
+cargo bench -q -p ci-jpeg --bench parallel -- "$src" --scan \
+  --scales "1,${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}"
+exec cargo bench -q -p ci-jpeg --bench parallel -- "$src" --parts \
+  --scales "${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}"

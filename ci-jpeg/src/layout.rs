@@ -88,7 +88,7 @@ pub struct Layout {
     pub mcu_width: u16,
     /// MCU height in pixels: 8 × the largest vertical sampling factor (8 for grey).
     pub mcu_height: u16,
-    /// Restart interval in MCUs (DRI), not 0.
+    /// Restart interval in MCUs (DRI), not 0 from [`parse_layout`].
     pub restart_interval: u16,
     /// Offset of the SOF segment's 2-byte height field.
     pub(crate) sof_height_at: usize,
@@ -242,6 +242,12 @@ fn check_scan_header(seg: &[u8], at: usize, components: u8) -> Result<(), Layout
 /// Parses the markers of `jpeg` up to its EOI; see the module documentation for what is
 /// accepted. Linear in the input's length.
 pub fn parse_layout(jpeg: &[u8]) -> Result<Layout, LayoutError> {
+    parse(jpeg, false)
+}
+
+/// [`parse_layout`], but with `no_restarts` a scan without restart interval is accepted
+/// too (its `restart_interval` is 0 and it has no RST markers).
+pub(crate) fn parse(jpeg: &[u8], no_restarts: bool) -> Result<Layout, LayoutError> {
     if jpeg.get(..2) != Some(&[0xFF, 0xD8]) {
         return Err(LayoutError::NoSoi);
     }
@@ -322,14 +328,17 @@ pub fn parse_layout(jpeg: &[u8]) -> Result<Layout, LayoutError> {
             what: "SOF",
         });
     };
-    if restart_interval == 0 {
+    if restart_interval == 0 && !no_restarts {
         return Err(LayoutError::NoRestartInterval);
     }
     let mcu_width = 8 * u16::from(frame.max_h);
     let mcu_height = 8 * u16::from(frame.max_v);
     let mcus_per_row = u64::from(frame.width).div_ceil(u64::from(mcu_width));
     let mcu_rows = u64::from(frame.height).div_ceil(u64::from(mcu_height));
-    let n_intervals = intervals(mcus_per_row, mcu_rows, restart_interval);
+    let n_intervals = match restart_interval {
+        0 => 1,
+        ri => intervals(mcus_per_row, mcu_rows, ri),
+    };
     let (restarts, scan_end) = find_restarts(jpeg, scan_start, n_intervals)?;
     Ok(Layout {
         width: frame.width,

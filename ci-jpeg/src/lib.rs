@@ -1,5 +1,6 @@
-//! Parallel decoding of baseline JPEGs that carry restart markers, to YCbCr planes,
-//! byte-identical to libjpeg-turbo's serial decode.
+//! Parallel decoding of baseline JPEGs to YCbCr planes, byte-identical to libjpeg-turbo's
+//! serial decode: in strips cut at restart markers, or, for files without them, in two
+//! strips split where our own Huffman scanner finds an MCU row's start.
 //!
 //! A JPEG's entropy-coded data is one serial bit stream, except that at every restart
 //! marker (RSTn) the decoder's state starts afresh: DC predictions reset to 0 and the bit
@@ -25,6 +26,35 @@
 //!   its reused row buffer that the last row leaves stale, holding the row before's: the
 //!   last strip also decodes the rows before its own.
 //!
+//! **Files without restart markers** (most photographs), with [`Options::split`] on, are
+//! split in two at MCU row *a* ([`Options::split_permille`]) and decoded by two workers
+//! at once:
+//! - the first strip's JPEG is the whole file with the SOF's height cut to *a* rows:
+//!   libjpeg-turbo decodes those rows, skips the rest of the scan (cheap: it searches for
+//!   the EOI byte by byte) and warns "Corrupt JPEG data: N extraneous bytes before marker
+//!   0xd9". libjpeg reports only its first warning, so the strip is accepted when that
+//!   is its warning: any trouble in its own rows would have warned first;
+//! - meanwhile our scanner (a baseline Huffman decoder that keeps no coefficients)
+//!   walks the scan to the start of row *a* − 1, keeping the DC predictors. It refuses
+//!   ([`ScanError`]) anything libjpeg-turbo would warn about or decode otherwise than
+//!   plainly: an invalid code, a coefficient run past 63, a marker or the data's end.
+//!   The second strip's JPEG holds rows *a* − 1 to the end: its first MCU re-encoded with
+//!   the file's own Huffman tables (each component's first DC difference against
+//!   predictor 0, the first block's AC coefficients replaced by a padding of the length
+//!   that keeps the rest of the data on its bit alignment), then the original bytes from
+//!   there on, verbatim. Row *a* − 1 is thrown away (its first block changed) and holds
+//!   no stale rows for the padding: the second strip keeps at least two rows of its own.
+//!
+//! - once its strip is decoded, the first worker scans the second strip's rows too and
+//!   checks that the scan ends with the last MCU (no whole byte after it): libjpeg-turbo
+//!   reads ahead differently in a strip and in the serial decode, and whether it reports
+//!   trailing bytes depends on that (found by fuzzing); a file that fails goes serial.
+//!
+//! Both decodes are libjpeg-turbo's on the original bits from the same decoder state, and
+//! the whole scan is one that libjpeg-turbo decodes without a warning, so the planes are
+//! the serial decode's. The extra work is one scan of the whole data (0.5–0.6 of a
+//! decode's time at 1/4–1/8), shared by the two workers ([`split_permille`]).
+//!
 //! A strip that warns or fails sends the whole image to the serial decode, and so do files
 //! the parallel path cannot reproduce exactly ([`SerialReason`]): the result, the planes
 //! or the error, is always the serial decode's. Strips may warn where the serial decode
@@ -45,18 +75,65 @@
 //! let yuv = YuvImage { pixels: planes.as_mut_slice(), width: scaled.width, align: 1, height: scaled.height, subsamp: header.subsamp };
 //! // Where `d.decompress_to_yuv(&jpeg, yuv)?` was:
 //! let path = ci_jpeg::decompress_to_yuv(&mut d, &jpeg, yuv)?;
-//! // This small file has no restart markers: decoded serially.
+//! // This small file is under the size where threads pay: decoded serially.
 //! assert!(matches!(path, ci_jpeg::DecodePath::Serial(_)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod layout;
+mod scan;
 
 pub use layout::{parse_layout, Layout, LayoutError};
+pub use scan::ScanError;
 
 use rayon::prelude::*;
 use thiserror::Error;
 use turbojpeg::{Decompressor, ScalingFactor, Subsamp, YuvImage};
+
+/// Benchmark hook, not a stable API: scans the entropy-coded data of a baseline JPEG
+/// without restart markers up to MCU row `rows` (or its end) with the split path's Huffman
+/// scanner; returns the byte offset reached in the scan and the MCU rows of the image.
+#[doc(hidden)]
+pub fn scan_for_bench(jpeg: &[u8], rows: u64) -> Result<(usize, u64), String> {
+    let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
+    let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
+    let data = jpeg
+        .get(layout.scan_start..layout.scan_end)
+        .ok_or("scan bounds")?;
+    let at = scan::scan_to_row(&spec, data, rows.min(spec.mcu_rows)).map_err(|e| e.to_string())?;
+    Ok((at.byte, spec.mcu_rows))
+}
+
+/// Benchmark hook, not a stable API: the two strip JPEGs of the split of a file without
+/// restart markers at MCU row `first_rows` (the first: the whole file under a shorter
+/// frame; the second: rows `first_rows − 1` to the end, re-encoded), each with the pixel
+/// height its frame declares.
+#[doc(hidden)]
+pub fn split_jpegs_for_bench(
+    jpeg: &[u8],
+    first_rows: u64,
+) -> Result<[(Vec<u8>, usize); 2], String> {
+    let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
+    let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
+    let rows = layout.mcu_rows();
+    let permille = u16::try_from(first_rows * 1000 / rows.max(1)).unwrap_or(1000);
+    let strips = split_rows(&layout, permille).map_err(|e| e.to_string())?;
+    let [first, second] = strips.as_slice() else {
+        return Err("two strips".into());
+    };
+    let mut one = headers_with_height(jpeg, &layout, first.decode_height, jpeg.len())
+        .map_err(|e| e.to_string())?;
+    one.extend_from_slice(jpeg.get(layout.scan_start..).ok_or("scan")?);
+    let data = jpeg.get(layout.scan_start..layout.scan_end).ok_or("scan")?;
+    let start =
+        scan::scan_to_row(&spec, data, second.decode_first_row).map_err(|e| e.to_string())?;
+    let rest = jpeg.get(layout.scan_start..).ok_or("scan")?;
+    let entropy = scan::reencode_from(&spec, rest, &start).map_err(|e| e.to_string())?;
+    let mut two = headers_with_height(jpeg, &layout, second.decode_height, entropy.len())
+        .map_err(|e| e.to_string())?;
+    two.extend_from_slice(&entropy);
+    Ok([(one, first.decode_height), (two, second.decode_height)])
+}
 
 /// Tuning of the parallel path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,8 +141,27 @@ pub struct Options {
     /// Images with fewer source pixels are decoded serially: below this the threads' and
     /// the strips' set-up costs more than it saves.
     pub min_pixels: u64,
-    /// Strips to cut the image into; 0: one per thread of rayon's current pool.
+    /// Strips to cut the image into; 0: one per thread of rayon's current pool. Files
+    /// without restart markers are split in two whenever this allows two or more (and
+    /// `split` is on).
     pub strips: usize,
+    /// Split files without restart markers in two (off by default: on two idle cores it
+    /// takes 0.85 of the serial decode's time for 1.6 times its CPU, see the README).
+    pub split: bool,
+    /// For files without restart markers: the first strip's share of the MCU rows, in
+    /// thousandths; 0 picks it by the scale (see [`split_permille`]).
+    pub split_permille: u16,
+}
+
+/// The first strip's share of the MCU rows (thousandths) when a file without restart
+/// markers is split at scale 1/`denom`, so that both workers finish together. The second
+/// scans the first strip's rows with our Huffman scanner before decoding its own, and
+/// the first, once its strip is decoded, scans the second's rows (the check that the
+/// scan ends cleanly): with the scanner at a share *s* of a decode's time, f + s(1 − f)
+/// against fs + (1 − f), equal at f = 1/2 whatever *s*; measured a little above.
+pub fn split_permille(denom: usize) -> u16 {
+    let _ = denom;
+    520
 }
 
 impl Default for Options {
@@ -73,6 +169,8 @@ impl Default for Options {
         Options {
             min_pixels: 1 << 20,
             strips: 0,
+            split: false,
+            split_permille: 0,
         }
     }
 }
@@ -80,10 +178,16 @@ impl Default for Options {
 /// How an image was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodePath {
-    /// In this many strips, in parallel.
+    /// In this many strips cut at restart markers, in parallel.
     Parallel {
         /// Number of strips.
         strips: usize,
+    },
+    /// A file without restart markers, in two strips decoded in parallel: the first
+    /// from the whole scan, the second after our scanner found where it starts.
+    Split {
+        /// MCU rows of the first strip.
+        first_rows: u64,
     },
     /// Serially, for this reason.
     Serial(SerialReason),
@@ -139,6 +243,13 @@ pub enum SerialReason {
     /// A strip's decode failed or warned (the serial decode reports the same).
     #[error("a strip decode failed or warned: {0}")]
     StripFailed(String),
+    /// No restart markers, and too few MCU rows to split (the second strip needs two).
+    #[error("{0} MCU rows, too few to split without restart markers")]
+    FewRows(u64),
+    /// Our Huffman scanner refused the rows before the split (or libjpeg-turbo would
+    /// warn there, or we could not reproduce its decode exactly).
+    #[error("scanner: {0}")]
+    Scan(#[from] ScanError),
 }
 
 /// One horizontal strip: MCU rows `[first_row, end_row)` of the image, and the restart
@@ -172,6 +283,8 @@ struct Plan {
     /// Output plane sizes (align 1): luma width × height, chroma width × height.
     y_size: (usize, usize),
     uv_size: (usize, usize),
+    /// For a file without restart markers: what the scanner needs.
+    split: Option<scan::ScanSpec>,
 }
 
 /// Decodes `jpeg` into packed YCbCr planes (`output.align` 1: Y, then Cb, then Cr) at the
@@ -204,11 +317,17 @@ pub fn decompress_to_yuv_with(
 ) -> Result<DecodePath, turbojpeg::Error> {
     let reason = match plan(d, jpeg, &output, options) {
         Ok((plan, layout)) => match decode_strips(jpeg, &layout, &plan, output.pixels) {
+            Ok(()) if plan.split.is_some() => {
+                return Ok(DecodePath::Split {
+                    first_rows: plan.strips[0].end_row,
+                })
+            }
             Ok(()) => {
                 return Ok(DecodePath::Parallel {
                     strips: plan.strips.len(),
                 })
             }
+            Err(StripError::Scan(e)) => SerialReason::Scan(e),
             Err(e) => SerialReason::StripFailed(e.to_string()),
         },
         Err(reason) => reason,
@@ -251,7 +370,7 @@ fn plan(
             min: options.min_pixels,
         });
     }
-    let layout = parse_layout(jpeg)?;
+    let layout = layout::parse(jpeg, options.split)?;
     if (usize::from(layout.width), usize::from(layout.height)) != (header.width, header.height)
         || (layout.components == 1) != (subsamp == Subsamp::Gray)
     {
@@ -281,7 +400,19 @@ fn plan(
     if wanted < 2 {
         return Err(SerialReason::OneStrip);
     }
-    let strips = cut(&layout, wanted)?;
+    let (strips, split) = if layout.restart_interval == 0 {
+        let spec = scan::ScanSpec::parse(jpeg, layout.scan_start)?;
+        if (spec.mcus_per_row, spec.mcu_rows) != (layout.mcus_per_row(), layout.mcu_rows()) {
+            return Err(SerialReason::HeaderMismatch);
+        }
+        let permille = match options.split_permille {
+            0 => split_permille(mcu_rows_divisor),
+            p => p.min(1000),
+        };
+        (split_rows(&layout, permille)?, Some(spec))
+    } else {
+        (cut(&layout, wanted)?, None)
+    };
     let yuv = YuvImage {
         pixels: (),
         width: scaled.width,
@@ -302,8 +433,43 @@ fn plan(
         luma_rows_per_mcu_row,
         y_size: yuv.y_size(),
         uv_size,
+        split,
     };
     Ok((plan, layout))
+}
+
+/// The two strips of a file without restart markers: rows [0, a) and [a, rows), the
+/// second also decoding row a − 1 (see [`Strip`]; its first MCU is re-encoded, so that
+/// row is thrown away) and holding at least two rows of its own, so that the row before
+/// the last, whose stale rows pad a partial last row, is one of them.
+fn split_rows(layout: &Layout, permille: u16) -> Result<Vec<Strip>, SerialReason> {
+    let rows = layout.mcu_rows();
+    if rows < 4 {
+        return Err(SerialReason::FewRows(rows));
+    }
+    let a = (rows * u64::from(permille) + 500) / 1000;
+    let a = a.clamp(2, rows - 2);
+    let mcu_height = u64::from(layout.mcu_height);
+    let height = u64::from(layout.height);
+    let to_usize = |v: u64| usize::try_from(v).map_err(|_| SerialReason::FewRows(rows));
+    Ok(vec![
+        Strip {
+            first_row: 0,
+            end_row: a,
+            decode_first_row: 0,
+            decode_first_interval: 0,
+            decode_end_interval: 0,
+            decode_height: to_usize(a * mcu_height)?,
+        },
+        Strip {
+            first_row: a,
+            end_row: rows,
+            decode_first_row: a - 1,
+            decode_first_interval: 0,
+            decode_end_interval: 0,
+            decode_height: to_usize(height - (a - 1) * mcu_height)?,
+        },
+    ])
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
@@ -410,6 +576,8 @@ enum StripError {
     Decode(#[from] turbojpeg::Error),
     #[error("strip {0}: its bytes or planes are not where the plan put them")]
     Geometry(usize),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
 }
 
 /// The stand-alone JPEG of one strip: the headers with the strip's height, its restart
@@ -512,23 +680,109 @@ fn decode_strips(
     if !(y_rest.is_empty() && u_rest.is_empty() && v_rest.is_empty()) {
         return Err(geometry());
     }
+    if let Some(spec) = &plan.split {
+        return decode_split(jpeg, layout, plan, spec, outs);
+    }
     plan.strips
         .par_iter()
         .zip(outs.into_par_iter())
         .enumerate()
-        .try_for_each(|(index, (strip, out))| decode_strip(jpeg, layout, plan, strip, index, out))
+        .try_for_each(|(index, (strip, out))| {
+            let bytes = strip_jpeg(jpeg, layout, strip, index)?;
+            decode_strip(&bytes, plan, strip, index, out, false)
+        })
 }
 
-fn decode_strip(
+/// The headers of `jpeg` up to its scan's data, with the SOF's height set to `height`.
+fn headers_with_height(
     jpeg: &[u8],
     layout: &Layout,
+    height: usize,
+    extra: usize,
+) -> Result<Vec<u8>, StripError> {
+    let geometry = || StripError::Geometry(usize::MAX);
+    let prefix = jpeg.get(..layout.scan_start).ok_or_else(geometry)?;
+    let height = u16::try_from(height).map_err(|_| geometry())?;
+    let mut out = Vec::with_capacity(prefix.len() + extra);
+    out.extend_from_slice(prefix);
+    out.get_mut(layout.sof_height_at..layout.sof_height_at + 2)
+        .ok_or_else(geometry)?
+        .copy_from_slice(&height.to_be_bytes());
+    Ok(out)
+}
+
+/// Whether `e` is exactly libjpeg-turbo's warning about the bytes left unread before the
+/// EOI: what the first strip's decode of a file without restart markers reports when its
+/// own rows decoded without warning (libjpeg reports only the first warning).
+fn only_unread_tail(e: &turbojpeg::Error) -> bool {
+    let turbojpeg::Error::TurboJpegError(message) = e else {
+        return false;
+    };
+    message
+        .strip_prefix("Corrupt JPEG data: ")
+        .and_then(|m| m.strip_suffix(" extraneous bytes before marker 0xd9"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The two strips of a file without restart markers. The first is the whole file with
+/// the SOF's height cut to its rows: libjpeg-turbo decodes them and skips the rest of the
+/// scan, warning about it (and only about it, if its rows are sound). Meanwhile our
+/// scanner finds where the second strip's rows start, and its JPEG is decoded.
+fn decode_split(
+    jpeg: &[u8],
+    layout: &Layout,
+    plan: &Plan,
+    spec: &scan::ScanSpec,
+    outs: Vec<StripOut<'_>>,
+) -> Result<(), StripError> {
+    let geometry = || StripError::Geometry(usize::MAX);
+    let [first, second] = plan.strips.as_slice() else {
+        return Err(geometry());
+    };
+    let mut outs = outs.into_iter();
+    let (Some(out0), Some(out1)) = (outs.next(), outs.next()) else {
+        return Err(geometry());
+    };
+    let (a, b) = rayon::join(
+        || -> Result<(), StripError> {
+            let mut bytes = headers_with_height(jpeg, layout, first.decode_height, jpeg.len())?;
+            bytes.extend_from_slice(jpeg.get(layout.scan_start..).ok_or_else(geometry)?);
+            decode_strip(&bytes, plan, first, 0, out0, true)
+        },
+        || -> Result<(), StripError> {
+            let data = jpeg
+                .get(layout.scan_start..layout.scan_end)
+                .ok_or_else(geometry)?;
+            let start = scan::scan_to_row(spec, data, second.decode_first_row)?;
+            let rest = jpeg.get(layout.scan_start..).ok_or_else(geometry)?;
+            let entropy = scan::reencode_from(spec, rest, &start)?;
+            let mut bytes = headers_with_height(jpeg, layout, second.decode_height, entropy.len())?;
+            bytes.extend_from_slice(&entropy);
+            // The rest of the scan is checked too (by the first worker once its strip is
+            // done): libjpeg-turbo reads ahead differently in a strip and in the serial
+            // decode, and whether it reports bytes after the last MCU depends on that.
+            let (decoded, tail) = rayon::join(
+                || decode_strip(&bytes, plan, second, 1, out1, false),
+                || scan::scan_to_end(spec, data, &start, second.decode_first_row),
+            );
+            tail?;
+            decoded
+        },
+    );
+    a.and(b)
+}
+
+/// Decodes the strip's JPEG `bytes` and copies its own rows into `out`. With
+/// `unread_tail_ok`, the warning [`only_unread_tail`] is no error.
+fn decode_strip(
+    bytes: &[u8],
     plan: &Plan,
     strip: &Strip,
     index: usize,
     out: StripOut<'_>,
+    unread_tail_ok: bool,
 ) -> Result<(), StripError> {
     let geometry = || StripError::Geometry(index);
-    let bytes = strip_jpeg(jpeg, layout, strip, index)?;
     let mut d = Decompressor::new()?;
     d.set_scaling_factor(plan.scale)?;
     let height = plan.scale.scale(strip.decode_height);
@@ -547,7 +801,11 @@ fn decode_strip(
     } else {
         yuv.uv_size()
     };
-    d.decompress_to_yuv(&bytes, yuv)?;
+    match d.decompress_to_yuv(bytes, yuv) {
+        Ok(()) => {}
+        Err(e) if unread_tail_ok && only_unread_tail(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
     // The strip's own rows, after those of the rows decoded before them.
     let skip_rows =
         (strip.first_row - strip.decode_first_row) as usize * plan.luma_rows_per_mcu_row;

@@ -218,6 +218,8 @@ fn options(strips: usize) -> Options {
     Options {
         min_pixels: 0,
         strips,
+        split: true,
+        split_permille: 0,
     }
 }
 
@@ -370,10 +372,27 @@ fn falls_back_where_it_cannot_split() {
         format: turbojpeg::PixelFormat::RGB,
     };
     let plain = turbojpeg::compress(image, 80, Subsamp::Sub2x2).unwrap();
+    assert_eq!(parse_layout(&plain), Err(LayoutError::NoRestartInterval));
+    // Serial unless the split is asked for.
+    let off = Options {
+        split: false,
+        ..options(2)
+    };
+    let (_, path) = decode(&plain, 2, Some(&off)).unwrap();
     assert_eq!(
-        serial_reason(&plain, 2),
-        SerialReason::Layout(LayoutError::NoRestartInterval)
+        path,
+        DecodePath::Serial(SerialReason::Layout(LayoutError::NoRestartInterval))
     );
+    assert!(!Options::default().split);
+    // With it, such files are split in two (tests/split.rs), given four MCU rows or more.
+    let (_, path) = decode(&plain, 2, Some(&options(2))).unwrap();
+    assert_eq!(path, DecodePath::Split { first_rows: 2 });
+    let short = turbojpeg::Image {
+        height: 48,
+        ..image
+    };
+    let plain = turbojpeg::compress(short, 80, Subsamp::Sub2x2).unwrap();
+    assert_eq!(serial_reason(&plain, 2), SerialReason::FewRows(3));
     // Progressive with restart markers.
     let mut progressive = Vec::new();
     let mut enc = Encoder::new(&mut progressive, 80);
