@@ -26,8 +26,8 @@ seed_corpus() { # target -> starting inputs from the documented examples
     pic_operations) printf '%s' '{"is_pic_info":1,"rules":[{"bucket":"examplebucket-1250000000","fileid":"test.png","rule":"imageMogr2/format/png"}]}' > "corpus/$1/seed" ;;
     rule_parse) printf '%s' 'imageMogr2/thumbnail/200x/format/png|watermark/2/text/5rC05Y2w/gravity/SouthEast' > "corpus/$1/seed" ;;
     jpeg_parallel)
-      # The corpus's small JPEGs with restart markers every row, every 2 rows and every 3
-      # MCUs (jpegtran: Debian libjpeg-turbo-progs), after a first byte choosing the scale
+      # The corpus's small JPEGs as they are and with restart markers every row, every 2
+      # rows and every 3 MCUs (jpegtran: Debian libjpeg-turbo-progs), after a first byte choosing the scale
       # and the strips.
       command -v jpegtran >/dev/null || bash ../scripts/install-deps.sh libjpeg-turbo-progs
       for f in ../tests/fixtures/corpus/subject-plain-bg.jpg ../tests/fixtures/corpus/gray.jpg; do
@@ -35,6 +35,8 @@ seed_corpus() { # target -> starting inputs from the documented examples
           { printf "${r#*:}"; jpegtran -restart "${r%%:*}" "$f"; } \
             > "corpus/$1/$(basename "$f" .jpg)-r${r%%:*}.jpg" || true
         done
+        # and as they are (no restart markers): the two-strip split
+        { printf '\001'; cat "$f"; } > "corpus/$1/$(basename "$f" .jpg)-plain.jpg"
       done ;;
     sign_authorization) printf '%s' 'q-sign-algorithm=sha1&q-ak=AKIDexample&q-sign-time=1795377299;1795387359&q-key-time=1795377299;1795387359&q-header-list=host&q-url-param-list=&q-signature=91d20915c60a14bb095c16ed07f4e7436d80cad1' > "corpus/$1/seed" ;;
   esac
