@@ -67,14 +67,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     // `Date` (rendered by hyper once a second) and `Content-Length` (when the body's size
     // is known) are written by hyper through the same case map.
     resp.extensions_mut().extend(state.header_case.clone());
-    tracing::info!(
-        request_id = %rid,
-        %method,
-        %path,
-        status = resp.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    crate::log::access(&crate::log::Access {
+        request_id: &rid,
+        method: method.as_str(),
+        path: &path,
+        status: resp.status().as_u16(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    });
     resp
 }
 
