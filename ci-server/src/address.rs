@@ -186,7 +186,8 @@ pub(crate) fn object_of_url(url: &str, local: SocketAddr) -> Option<(String, Str
 
 /// `<bucket>.cos.<region>.myqcloud.com/<key>`.
 pub(crate) fn location(bucket: &str, region: &str, key: &str) -> String {
-    format!("{bucket}.cos.{region}.myqcloud.com/{key}")
+    // `concat`, not `format!`: one allocation of the exact size (every request).
+    [bucket, ".cos.", region, ".myqcloud.com/", key].concat()
 }
 
 /// The account owner as listings name it: the bucket's APPID.

@@ -121,12 +121,45 @@ pub fn fresh_id() -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    format!("{nanos:016x}{n:08x}")
+    // `{nanos:016x}{n:08x}` without `format!` (one per request).
+    let mut id = String::with_capacity(24);
+    push_hex(&mut id, nanos, 16);
+    push_hex(&mut id, n, 8);
+    id
+}
+
+/// Appends `v` in lower-case hex, zero-padded to at least `width` digits.
+fn push_hex(out: &mut String, v: u64, width: usize) {
+    let digits = (16 - v.leading_zeros() as usize / 4).max(width);
+    for i in (0..digits).rev() {
+        let d = ((v >> (4 * i)) & 0xf) as u32;
+        out.push(char::from_digit(d, 16).unwrap_or('0'));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_as_format_writes_it() {
+        for (v, w) in [
+            (0u64, 8),
+            (0xabc, 8),
+            (u64::MAX, 16),
+            (0x1_0000_0000, 8),
+            (5, 16),
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, w);
+            assert_eq!(s, format!("{v:0w$x}"));
+        }
+        let id = fresh_id();
+        assert_eq!(id.len(), 24);
+        assert!(id
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
 
     #[test]
     fn dates() {
