@@ -134,6 +134,11 @@ pub(crate) fn resolve(
 /// Bucket and region from a virtual host name (`<bucket>.cos.<region>.myqcloud.com`, or
 /// any host whose first label is a `BucketName-APPID`).
 pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
+    vhost_parts(host).map(|(b, r)| (b.to_owned(), r.map(str::to_owned)))
+}
+
+/// [`vhost_bucket`] borrowed from `host` (no allocation: asked several times a request).
+pub(crate) fn vhost_parts(host: &str) -> Option<(&str, Option<&str>)> {
     let host = match host.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => host,
@@ -148,9 +153,8 @@ pub(crate) fn vhost_bucket(host: &str) -> Option<(String, Option<String>)> {
     let region = rest
         .strip_prefix("cos.")
         .and_then(|r| r.split('.').next())
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned);
-    Some((first.to_owned(), region))
+        .filter(|r| !r.is_empty());
+    Some((first, region))
 }
 
 /// The service endpoint (`service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`): GET

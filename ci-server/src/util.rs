@@ -46,16 +46,35 @@ pub fn http_date(secs: u64) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let (y, m, d, hh, mm, ss, wd) = split_time(secs);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        WD[wd],
-        d,
-        MO[(m - 1) as usize],
-        y,
-        hh,
-        mm,
-        ss
-    )
+    if !(1000..=9999).contains(&y) {
+        return format!(
+            "{}, {d:02} {} {y} {hh:02}:{mm:02}:{ss:02} GMT",
+            WD[wd],
+            MO[(m - 1) as usize]
+        );
+    }
+    // Without `format!` (every GET writes `Last-Modified`).
+    let mut out = String::with_capacity(29);
+    let two = |out: &mut String, v: u64| {
+        out.push(char::from(b'0' + (v / 10 % 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    };
+    out.push_str(WD[wd]);
+    out.push_str(", ");
+    two(&mut out, u64::from(d));
+    out.push(' ');
+    out.push_str(MO[(m - 1) as usize]);
+    out.push(' ');
+    two(&mut out, y as u64 / 100);
+    two(&mut out, y as u64);
+    out.push(' ');
+    two(&mut out, hh);
+    out.push(':');
+    two(&mut out, mm);
+    out.push(':');
+    two(&mut out, ss);
+    out.push_str(" GMT");
+    out
 }
 
 /// ISO 8601 as COS lists write it: `2020-10-28T08:17:19.000Z`.
@@ -165,6 +184,8 @@ mod tests {
     fn dates() {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(1_603_873_039), "Wed, 28 Oct 2020 08:17:19 GMT");
+        assert_eq!(http_date(253_402_300_799), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(http_date(253_402_300_800), "Sat, 01 Jan 10000 00:00:00 GMT");
         assert_eq!(iso_date(1_603_873_039), "2020-10-28T08:17:19.000Z");
         assert_eq!(iso_date(951_782_400), "2000-02-29T00:00:00.000Z");
     }

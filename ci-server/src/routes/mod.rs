@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable, vhost_bucket, BucketSource};
+use crate::address::{location, resolve, undecodable, vhost_parts, BucketSource};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
@@ -96,7 +96,7 @@ async fn dispatch(
         .unwrap_or_default();
     // The v4 API lives on hosts that name no bucket (`<region>.image.myqcloud.com`); on a
     // bucket's host, `files/v2/...` is an object key like any other.
-    if raw_path.starts_with("/files/v2/") && vhost_bucket(host).is_none() {
+    if raw_path.starts_with("/files/v2/") && vhost_parts(host).is_none() {
         return Ok(v4::handle(state, parts, body, rid).await);
     }
     let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;

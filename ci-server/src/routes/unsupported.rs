@@ -22,7 +22,7 @@
 
 use hyper::Method;
 
-use crate::address::vhost_bucket;
+use crate::address::vhost_parts;
 use crate::error::ApiError;
 
 /// Sub-resources (query keys) of buckets and objects, with the feature they name.
@@ -218,7 +218,7 @@ pub(crate) enum HostKind {
 /// The kind of `host` (a `Host` header, with or without its port): a host naming a
 /// bucket is the CI API's when its next label is `ci` or `pic`.
 pub(crate) fn host_kind(host: &str) -> HostKind {
-    if vhost_bucket(host).is_none() {
+    if vhost_parts(host).is_none() {
         return HostKind::NoBucket;
     }
     match host.split('.').nth(1) {
