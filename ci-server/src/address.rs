@@ -91,17 +91,30 @@ pub(crate) fn undecodable(e: DecodeError) -> ApiError {
 /// Resolves a request's `Host` and raw (still encoded) path: a virtual host names the
 /// bucket; else the server's default bucket, unless the host is the service endpoint;
 /// else the path's first segment does (path style).
+#[cfg(test)]
 pub(crate) fn resolve(
     host: &str,
     raw_path: &str,
     region: &str,
     default_bucket: Option<&str>,
 ) -> Result<Address, ApiError> {
+    resolve_with(host, vhost_parts(host), raw_path, region, default_bucket)
+}
+
+/// Resolves as `resolve` does, with the host's [`vhost_parts`] already found (the router
+/// asks them once a request).
+pub(crate) fn resolve_with(
+    host: &str,
+    vhost: Option<(&str, Option<&str>)>,
+    raw_path: &str,
+    region: &str,
+    default_bucket: Option<&str>,
+) -> Result<Address, ApiError> {
     let stripped = raw_path.strip_prefix('/').unwrap_or(raw_path);
-    let (bucket, region, raw_key, source) = match (vhost_bucket(host), default_bucket) {
+    let (bucket, region, raw_key, source) = match (vhost, default_bucket) {
         (Some((b, r)), _) => (
-            b,
-            r.unwrap_or_else(|| region.to_owned()),
+            b.to_owned(),
+            r.unwrap_or(region).to_owned(),
             stripped,
             BucketSource::Host,
         ),

@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable, vhost_parts, BucketSource};
+use crate::address::{location, resolve_with, undecodable, vhost_parts, BucketSource};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
@@ -94,9 +94,11 @@ async fn dispatch(
         .and_then(|v| v.to_str().ok())
         .or_else(|| parts.uri.host())
         .unwrap_or_default();
+    // What the host names, found once (every GET passes here).
+    let vhost = vhost_parts(host);
     // The v4 API lives on hosts that name no bucket (`<region>.image.myqcloud.com`); on a
     // bucket's host, `files/v2/...` is an object key like any other.
-    if raw_path.starts_with("/files/v2/") && vhost_parts(host).is_none() {
+    if raw_path.starts_with("/files/v2/") && vhost.is_none() {
         return Ok(v4::handle(state, parts, body, rid).await);
     }
     let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
@@ -104,9 +106,16 @@ async fn dispatch(
     // CI call whose host names no bucket would otherwise fail as a bad signature).
     let decoded_path = ci_core::sign::decode_key(raw_path).map_err(undecodable)?;
     // The pic job API (built) before the CI roots that are not.
-    if let Some(address) =
-        jobs::recognise(host, &state.config, &parts.method, &decoded_path, &params)
-    {
+    let host_kind = unsupported::host_kind_with(host, vhost);
+    if let Some(address) = jobs::recognise_with(
+        host,
+        vhost,
+        host_kind,
+        &state.config,
+        &parts.method,
+        &decoded_path,
+        &params,
+    ) {
         *resource = format!("{host}{raw_path}");
         auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
         check_bucket(state, &address.bucket)?;
@@ -120,7 +129,6 @@ async fn dispatch(
         };
         return jobs::handle(state, ctx, body, rid).await;
     }
-    let host_kind = unsupported::host_kind(host);
     if let Some(refusal) = unsupported::ci_call(host_kind, &parts.method, &decoded_path, &params)
         .or_else(|| unsupported::query(&params, is_rule_key))
     {
@@ -130,8 +138,9 @@ async fn dispatch(
     // location (made once, not overwritten: every GET passes here).
     let host_path = || [host, raw_path].concat();
     let config = &state.config;
-    let address = resolve(
+    let address = resolve_with(
         host,
+        vhost,
         raw_path,
         &config.region,
         config.default_bucket.as_deref(),
