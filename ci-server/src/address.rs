@@ -40,9 +40,9 @@ impl Address {
     pub(crate) fn signed_path(&self) -> String {
         match self.source {
             BucketSource::Path if !self.bucket.is_empty() => {
-                format!("/{}/{}", self.bucket, self.key)
+                ["/", &self.bucket, "/", &self.key].concat()
             }
-            _ => format!("/{}", self.key),
+            _ => ["/", &self.key].concat(),
         }
     }
 }
