@@ -8,8 +8,10 @@
 # of that server, from /proc) and the load average; then each round's ratio and the
 # median of the ratios.
 # Knobs: BENCH_ROUNDS (3), BENCH_SECS (10), BENCH_CONNS (64), BENCH_THREADS (2),
-# BENCH_COS_CI=PATH (a prebuilt binary instead of building), BENCH_PERF=FILE (perf profile
-# of our server during its runs).
+# BENCH_COS_CI=PATH (a prebuilt binary instead of building), BENCH_COS_CI_OLD=PATH (a second
+# cos-ci, e.g. the build before a change, served and loaded in each round too, before ours:
+# old and new compared under the same load), BENCH_PERF=FILE (perf profile of our server
+# during its runs).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$root"
@@ -33,6 +35,13 @@ chmod 755 "$work"
 RUST_LOG=${RUST_LOG:-info} bench_serve "$work/data" "$work/server.log"
 ours=$server_pid
 ours_addr=$addr
+if [ -n "${BENCH_COS_CI_OLD:-}" ]; then
+  new_cos_ci=$COS_CI
+  COS_CI=$BENCH_COS_CI_OLD RUST_LOG=${RUST_LOG:-info} bench_serve "$work/data-old" "$work/server-old.log"
+  COS_CI=$new_cos_ci
+  old=$server_pid
+  old_addr=$addr
+fi
 
 # nginx: Debian's defaults for static files (sendfile, tcp_nopush, one worker per core),
 # access log off, keep-alive not capped (wrk's connections are never closed on either).
@@ -87,6 +96,8 @@ sign() { # method key
 }
 curl -sf -o /dev/null -X PUT --data-binary "@$work/nginx/html/4k.bin" -H "Host: $host" \
   -H "Authorization: $(sign PUT 4k.bin)" "http://$ours_addr/4k.bin"
+[ -z "${old:-}" ] || curl -sf -o /dev/null -X PUT --data-binary "@$work/nginx/html/4k.bin" \
+  -H "Host: $host" -H "Authorization: $(sign PUT 4k.bin)" "http://$old_addr/4k.bin"
 get_auth=$(sign GET 4k.bin)
 cat > "$work/get.lua" <<EOF
 wrk.method = "GET"
@@ -111,8 +122,9 @@ tree_ticks() {
 }
 
 results=()
+cpus=()
 run() { # name pid url
-  local name=$1 pid=$2 url=$3 t0 l0 out n rps p99 ticks
+  local name=$1 pid=$2 url=$3 t0 l0 out n rps p99 ticks cpu
   t0=$(tree_ticks "$pid")
   l0=$(load)
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$work/get.lua" "$url")
@@ -125,10 +137,11 @@ run() { # name pid url
   n=$(sed -n 's/^\s*\([0-9]*\) requests in.*/\1/p' <<<"$out")
   rps=$(sed -n 's/^Requests\/sec:\s*\([0-9.]*\).*/\1/p' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  cpu=$(awk -v t="$ticks" -v n="$n" -v hz="$TICK" 'BEGIN{printf "%.2f", t*1e6/hz/(n>0?n:1)}')
   printf '%-6s %10s req/s  p99 %8s  server CPU %5.1f us/req  load %s -> %s\n' \
-    "$name" "$rps" "$p99" "$(awk -v t="$ticks" -v n="$n" -v hz="$TICK" 'BEGIN{print t*1e6/hz/(n>0?n:1)}')" \
-    "$l0" "$(load)"
+    "$name" "$rps" "$p99" "$cpu" "$l0" "$(load)"
   results+=("$rps")
+  cpus+=("$name $cpu")
 }
 
 if [ -n "${BENCH_PERF:-}" ]; then
@@ -139,11 +152,21 @@ echo "GET 4 KB, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) CPUs, $ROUNDS round
 ratios=()
 for r in $(seq 1 "$ROUNDS"); do
   results=()
+  [ -z "${old:-}" ] || run "old" "$old" "http://$old_addr/4k.bin"
   run "ours" "$ours" "http://$ours_addr/4k.bin"
   run "nginx" "$nginx_master" "http://127.0.0.1:$port/4k.bin"
-  ratio=$(awk -v a="${results[0]}" -v b="${results[1]}" 'BEGIN{printf "%.3f", a/b}')
+  n=${#results[@]}
+  ratio=$(awk -v a="${results[n-2]}" -v b="${results[n-1]}" 'BEGIN{printf "%.3f", a/b}')
   ratios+=("$ratio")
-  echo "round $r: ours/nginx = $ratio"
+  if [ -n "${old:-}" ]; then
+    echo "round $r: ours/nginx = $ratio, old/nginx = $(awk -v a="${results[0]}" -v b="${results[2]}" 'BEGIN{printf "%.3f", a/b}')"
+  else
+    echo "round $r: ours/nginx = $ratio"
+  fi
 done
 if [ -n "${BENCH_PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+for name in ${old:+old} ours nginx; do
+  printf '%s\n' "${cpus[@]}" | awk -v n="$name" '$1 == n {print $2}' | sort -n |
+    awk -v n="$name" '{a[NR]=$1} END{printf "median server CPU %-5s %5.2f us/req\n", n, a[int((NR+1)/2)]}'
+done
 echo "ratios: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"

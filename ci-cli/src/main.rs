@@ -18,6 +18,11 @@ mod style;
 
 use std::process::ExitCode;
 
+/// mimalloc for the whole binary: 12 % fewer instructions and about 4 % less CPU per
+/// small GET of the server than glibc's malloc (bench/README.md, server section).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand};
 
 /// Tencent Cloud Infinite (CI) persistent image processing on COS.

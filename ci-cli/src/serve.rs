@@ -121,14 +121,29 @@ fn init_logging() -> std::sync::Arc<ci_server::log::BufferedLog> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let log = std::sync::Arc::new(ci_server::log::BufferedLog::new(std::io::stderr()));
+    // colour codes only for a terminal, not for a log file or pipe
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let installed = tracing::subscriber::set_global_default(subscriber(&log, filter, ansi));
+    // Without colours the access-log lines are the default format's bytes, written
+    // without `tracing`'s formatting (ci_server::log::format_access).
+    if installed.is_ok() && !ansi {
+        log.take_access_log();
+    }
+    log
+}
+
+/// The subscriber of `serve`: the default `fmt` format into `log`.
+fn subscriber(
+    log: &std::sync::Arc<ci_server::log::BufferedLog>,
+    filter: tracing_subscriber::EnvFilter,
+    ansi: bool,
+) -> impl tracing::Subscriber + Send + Sync {
     let writer = log.clone();
-    let _ = tracing_subscriber::fmt()
+    tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(move || writer.writer())
-        // colour codes only for a terminal, not for a log file or pipe
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-    log
+        .with_ansi(ansi)
+        .finish()
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM (what service managers and `kill` send): either stops the
@@ -286,6 +301,77 @@ mod tests {
         let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
             .expect("flags parse");
         server_config(cli.serve)
+    }
+
+    #[derive(Clone, Default)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, d: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(d);
+            Ok(d.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// `2026-12-06T02:03:46.722082Z` as a time.
+    fn parse_stamp(s: &str) -> std::time::SystemTime {
+        let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+        let days = days_from_civil(n(0..4), n(5..7), n(8..10));
+        let secs = days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19);
+        assert_eq!(&s[19..20], ".");
+        assert_eq!(&s[26..27], "Z");
+        std::time::UNIX_EPOCH + std::time::Duration::new(secs as u64, n(20..26) as u32 * 1000)
+    }
+
+    #[test]
+    fn the_fast_access_line_is_the_bytes_tracing_writes() {
+        use ci_server::log::{format_access, trace_access, Access, BufferedLog};
+        let sink = Sink::default();
+        let log = std::sync::Arc::new(BufferedLog::new(sink.clone()));
+        let filter = tracing_subscriber::EnvFilter::new("info");
+        let lines = [
+            Access {
+                request_id: "18ee87cf84b12d8900000000",
+                method: "GET",
+                path: "/4k.bin",
+                status: 200,
+                elapsed_ms: 0,
+            },
+            Access {
+                request_id: "18ee87cf84b12d8a00000001",
+                method: "PUT",
+                path: "/photos/a%20b%E4%B8%AD.jpg",
+                status: 503,
+                elapsed_ms: 1234,
+            },
+        ];
+        tracing::subscriber::with_default(subscriber(&log, filter, false), || {
+            for a in &lines {
+                trace_access(a);
+            }
+        });
+        log.flush();
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let traced: Vec<&str> = text.split_inclusive('\n').collect();
+        assert_eq!(traced.len(), 2, "{text}");
+        for (line, a) in traced.iter().zip(&lines) {
+            // The fast line stamped with the time tracing stamped.
+            let mut fast = Vec::new();
+            assert!(format_access(&mut fast, parse_stamp(&line[..27]), a));
+            assert_eq!(String::from_utf8(fast).unwrap(), *line);
+        }
     }
 
     #[test]

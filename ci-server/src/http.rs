@@ -104,6 +104,14 @@ pub(crate) fn set_known(resp: &mut Response<Body>, name: HeaderName, value: &str
     }
 }
 
+/// [`set_known`] with a value made for the response: its buffer becomes the header's,
+/// not copied.
+pub(crate) fn set_known_owned(resp: &mut Response<Body>, name: HeaderName, value: String) {
+    if let Ok(v) = HeaderValue::try_from(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
 /// Sets a header; a name or value HTTP cannot carry is left out.
 pub(crate) fn set(resp: &mut Response<Body>, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (

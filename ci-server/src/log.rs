@@ -14,6 +14,11 @@
 //! channel to its thread and wakes it, which measured slower than writing directly
 //! (bench/README.md); the point here is to batch.
 //!
+//! The server's access log (one line per request) can skip `tracing`'s formatting:
+//! [`BufferedLog::take_access_log`] has each line written straight into the log, byte
+//! for byte the line `tracing-subscriber`'s default format would write (formatting it
+//! through `tracing` cost 5-7 % of the CPU of a small GET; bench/README.md).
+//!
 //! ```
 //! let log = ci_server::log::BufferedLog::new(std::io::sink());
 //! use std::io::Write;
@@ -21,11 +26,11 @@
 //! log.flush();
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The longest a line waits in its buffer.
 pub const FLUSH_AFTER: Duration = Duration::from_millis(5);
@@ -41,6 +46,8 @@ struct Shared {
     buffers: Mutex<Vec<Buffer>>,
     /// Something is buffered and the flusher has not been woken for it yet.
     pending: AtomicBool,
+    /// The log was dropped: its flusher is gone.
+    closed: AtomicBool,
     wake: Mutex<bool>,
     woken: Condvar,
 }
@@ -98,6 +105,7 @@ impl BufferedLog {
             out: Mutex::new(Box::new(out)),
             buffers: Mutex::new(Vec::new()),
             pending: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             wake: Mutex::new(false),
             woken: Condvar::new(),
         });
@@ -121,10 +129,21 @@ impl BufferedLog {
     pub fn flush(&self) {
         self.shared.flush_all();
     }
+
+    /// Has the server's access-log lines (target `ci_server::routes`, level INFO) written
+    /// straight into this log instead of through `tracing`, when `tracing` would log them
+    /// (its filter is asked for each line). Call it only when the `tracing` subscriber
+    /// writes into this log with `tracing-subscriber`'s default `fmt` format (its
+    /// `SystemTime` timer, the target, no ANSI colours): the lines are then the same bytes.
+    /// One log per process takes them; returns whether this one did.
+    pub fn take_access_log(&self) -> bool {
+        ACCESS_LOG.set(self.shared.clone()).is_ok()
+    }
 }
 
 impl Drop for BufferedLog {
     fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
         {
             let mut stop = lock(&self.shared.wake);
             *stop = true;
@@ -171,44 +190,49 @@ impl std::fmt::Debug for LineWriter {
     }
 }
 
-impl LineWriter {
-    /// This thread's buffer (none while the thread is being torn down).
-    fn buffer(&self) -> Option<Buffer> {
+impl Shared {
+    /// The calling thread's buffer (none while the thread is being torn down).
+    fn buffer(self: &Arc<Self>) -> Option<Buffer> {
         MINE.try_with(|mine| {
             let mut mine = mine.borrow_mut();
             mine.retain(|(log, _)| log.strong_count() > 0);
             if let Some((_, b)) = mine
                 .iter()
-                .find(|(log, _)| std::ptr::eq(log.as_ptr(), Arc::as_ptr(&self.shared)))
+                .find(|(log, _)| std::ptr::eq(log.as_ptr(), Arc::as_ptr(self)))
             {
                 return b.clone();
             }
             let b: Buffer = Arc::new(Mutex::new(Vec::with_capacity(FULL)));
-            lock(&self.shared.buffers).push(b.clone());
-            mine.push((Arc::downgrade(&self.shared), b.clone()));
+            lock(&self.buffers).push(b.clone());
+            mine.push((Arc::downgrade(self), b.clone()));
             b
         })
         .ok()
+    }
+
+    /// Lines were appended to `b`: writes it out when full, else wakes the flusher.
+    fn appended(&self, mut b: MutexGuard<'_, Vec<u8>>) {
+        if b.len() >= FULL {
+            self.write_out(&mut b);
+            return;
+        }
+        drop(b);
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let _guard = lock(&self.wake);
+            self.woken.notify_one();
+        }
     }
 }
 
 impl Write for LineWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let Some(buffer) = self.buffer() else {
+        let Some(buffer) = self.shared.buffer() else {
             self.shared.write_out(&mut data.to_vec());
             return Ok(data.len());
         };
         let mut b = lock(&buffer);
         b.extend_from_slice(data);
-        if b.len() >= FULL {
-            self.shared.write_out(&mut b);
-            return Ok(data.len());
-        }
-        drop(b);
-        if !self.shared.pending.swap(true, Ordering::AcqRel) {
-            let _guard = lock(&self.shared.wake);
-            self.shared.woken.notify_one();
-        }
+        self.shared.appended(b);
         Ok(data.len())
     }
 
@@ -219,9 +243,190 @@ impl Write for LineWriter {
     }
 }
 
+/// The log that took the access log ([`BufferedLog::take_access_log`]).
+static ACCESS_LOG: OnceLock<Arc<Shared>> = OnceLock::new();
+
+/// The target of the access-log lines (the router's module, where they were logged
+/// from before the fast writer).
+const ACCESS_TARGET: &str = "ci_server::routes";
+
+/// One request's access-log line.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    /// The `x-cos-request-id` answered.
+    pub request_id: &'a str,
+    /// The request's method.
+    pub method: &'a str,
+    /// The request's path, as received.
+    pub path: &'a str,
+    /// The status answered.
+    pub status: u16,
+    /// Milliseconds from the request's head to its answer's head.
+    pub elapsed_ms: u64,
+}
+
+/// Logs a request: straight into the log that took the access log, else through
+/// `tracing` (and not at all when `tracing` would not log it).
+pub(crate) fn access(a: &Access<'_>) {
+    if !tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO) {
+        return;
+    }
+    if let Some(shared) = ACCESS_LOG.get() {
+        if !shared.closed.load(Ordering::Acquire) && write_access(shared, a) {
+            return;
+        }
+    }
+    trace_access(a);
+}
+
+/// The access-log line through `tracing` (the fall-back of [`access`]).
+#[doc(hidden)]
+pub fn trace_access(a: &Access<'_>) {
+    tracing::info!(
+        target: ACCESS_TARGET,
+        request_id = %a.request_id,
+        method = %a.method,
+        path = %a.path,
+        status = a.status,
+        elapsed_ms = a.elapsed_ms,
+        "request"
+    );
+}
+
+/// Appends the line to this thread's buffer; false when [`format_access`] declines.
+fn write_access(shared: &Arc<Shared>, a: &Access<'_>) -> bool {
+    let Some(buffer) = shared.buffer() else {
+        return false;
+    };
+    let mut b = lock(&buffer);
+    let start = b.len();
+    if !format_access(&mut b, SystemTime::now(), a) {
+        b.truncate(start);
+        return false;
+    }
+    shared.appended(b);
+    true
+}
+
+thread_local! {
+    /// The last second stamped on this thread and its `YYYY-MM-DDTHH:MM:SS.`.
+    static STAMP: Cell<(u64, [u8; 20])> = const { Cell::new((u64::MAX, [0; 20])) };
+}
+
+/// Appends `a`'s line as `tracing-subscriber`'s default format writes it without ANSI
+/// colours, stamped `time` (`2026-12-06T02:03:46.722082Z  INFO ci_server::routes: request
+/// request_id=... method=GET path=/k status=200 elapsed_ms=0`). False (leaving `out` to
+/// be truncated) for what that format would write differently: a time it writes with a
+/// sign (before 0000 or after 9999, or before 1970) and text with control characters,
+/// which it escapes.
+#[doc(hidden)]
+pub fn format_access(out: &mut Vec<u8>, time: SystemTime, a: &Access<'_>) -> bool {
+    let plain = |s: &str| s.bytes().all(|c| (0x20..0x7f).contains(&c));
+    if !(plain(a.request_id) && plain(a.method) && plain(a.path)) {
+        return false;
+    }
+    let Ok(since) = time.duration_since(UNIX_EPOCH) else {
+        return false;
+    };
+    let secs = since.as_secs();
+    let (cached, mut prefix) = STAMP.get();
+    if cached != secs {
+        let Some(p) = second_prefix(secs) else {
+            return false;
+        };
+        prefix = p;
+        STAMP.set((secs, prefix));
+    }
+    out.extend_from_slice(&prefix);
+    let micros = since.subsec_micros();
+    let mut digits = [b'0'; 6];
+    let mut n = micros;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits);
+    out.extend_from_slice(b"Z  INFO ci_server::routes: request request_id=");
+    out.extend_from_slice(a.request_id.as_bytes());
+    out.extend_from_slice(b" method=");
+    out.extend_from_slice(a.method.as_bytes());
+    out.extend_from_slice(b" path=");
+    out.extend_from_slice(a.path.as_bytes());
+    let mut num = itoa::Buffer::new();
+    out.extend_from_slice(b" status=");
+    out.extend_from_slice(num.format(a.status).as_bytes());
+    out.extend_from_slice(b" elapsed_ms=");
+    out.extend_from_slice(num.format(a.elapsed_ms).as_bytes());
+    out.push(b'\n');
+    true
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.` of a second since 1970 (years 0000-9999).
+fn second_prefix(secs: u64) -> Option<[u8; 20]> {
+    let days = i64::try_from(secs / 86_400).ok()?;
+    let (y, m, d) = crate::util::civil_from_days(days);
+    let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
+    let rem = (secs % 86_400) as u32;
+    let mut p = *b"0000-00-00T00:00:00.";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            p[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, m);
+    put(8, 2, d);
+    put(11, 2, rem / 3600);
+    put(14, 2, rem / 60 % 60);
+    put(17, 2, rem % 60);
+    Some(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_access_line_has_the_known_bytes() {
+        let a = Access {
+            request_id: "18ee87cf84b12d8900000000",
+            method: "GET",
+            path: "/a%20b.bin",
+            status: 404,
+            elapsed_ms: 12,
+        };
+        // 2026-12-06T02:03:46.000042Z
+        let t = UNIX_EPOCH + Duration::new(1_796_522_626, 42_999);
+        let mut out = b"before\n".to_vec();
+        assert!(format_access(&mut out, t, &a));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "before\n2026-12-06T02:03:46.000042Z  INFO ci_server::routes: request \
+             request_id=18ee87cf84b12d8900000000 method=GET path=/a%20b.bin status=404 \
+             elapsed_ms=12\n"
+        );
+        // The same second again (from the cache), and the first second of 1970.
+        let mut out = Vec::new();
+        assert!(format_access(&mut out, t + Duration::from_micros(7), &a));
+        assert!(out.starts_with(b"2026-12-06T02:03:46.000049Z  INFO"));
+        out.clear();
+        assert!(format_access(
+            &mut out,
+            UNIX_EPOCH + Duration::from_millis(1),
+            &a
+        ));
+        assert!(out.starts_with(b"1970-01-01T00:00:00.001000Z  INFO"));
+        // Declined: what tracing would escape, and years it writes with a sign.
+        let escaped = Access {
+            path: "/a\x1bb",
+            ..a
+        };
+        assert!(!format_access(&mut Vec::new(), t, &escaped));
+        let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800); // 10000-01-01
+        assert!(!format_access(&mut Vec::new(), far, &a));
+    }
 
     #[derive(Clone, Default)]
     struct Sink(Arc<Mutex<Vec<u8>>>);

@@ -17,7 +17,7 @@ pub fn now_secs() -> u64 {
 }
 
 /// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -46,16 +46,35 @@ pub fn http_date(secs: u64) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let (y, m, d, hh, mm, ss, wd) = split_time(secs);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        WD[wd],
-        d,
-        MO[(m - 1) as usize],
-        y,
-        hh,
-        mm,
-        ss
-    )
+    if !(1000..=9999).contains(&y) {
+        return format!(
+            "{}, {d:02} {} {y} {hh:02}:{mm:02}:{ss:02} GMT",
+            WD[wd],
+            MO[(m - 1) as usize]
+        );
+    }
+    // Without `format!` (every GET writes `Last-Modified`).
+    let mut out = String::with_capacity(29);
+    let two = |out: &mut String, v: u64| {
+        out.push(char::from(b'0' + (v / 10 % 10) as u8));
+        out.push(char::from(b'0' + (v % 10) as u8));
+    };
+    out.push_str(WD[wd]);
+    out.push_str(", ");
+    two(&mut out, u64::from(d));
+    out.push(' ');
+    out.push_str(MO[(m - 1) as usize]);
+    out.push(' ');
+    two(&mut out, y as u64 / 100);
+    two(&mut out, y as u64);
+    out.push(' ');
+    two(&mut out, hh);
+    out.push(':');
+    two(&mut out, mm);
+    out.push(':');
+    two(&mut out, ss);
+    out.push_str(" GMT");
+    out
 }
 
 /// ISO 8601 as COS lists write it: `2020-10-28T08:17:19.000Z`.
@@ -121,7 +140,20 @@ pub fn fresh_id() -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    format!("{nanos:016x}{n:08x}")
+    // `{nanos:016x}{n:08x}` without `format!` (one per request).
+    let mut id = String::with_capacity(24);
+    push_hex(&mut id, nanos, 16);
+    push_hex(&mut id, n, 8);
+    id
+}
+
+/// Appends `v` in lower-case hex, zero-padded to at least `width` digits.
+fn push_hex(out: &mut String, v: u64, width: usize) {
+    let digits = (16 - v.leading_zeros() as usize / 4).max(width);
+    for i in (0..digits).rev() {
+        let d = ((v >> (4 * i)) & 0xf) as u32;
+        out.push(char::from_digit(d, 16).unwrap_or('0'));
+    }
 }
 
 #[cfg(test)]
@@ -129,9 +161,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hex_as_format_writes_it() {
+        for (v, w) in [
+            (0u64, 8),
+            (0xabc, 8),
+            (u64::MAX, 16),
+            (0x1_0000_0000, 8),
+            (5, 16),
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, w);
+            assert_eq!(s, format!("{v:0w$x}"));
+        }
+        let id = fresh_id();
+        assert_eq!(id.len(), 24);
+        assert!(id
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+
+    #[test]
     fn dates() {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(http_date(1_603_873_039), "Wed, 28 Oct 2020 08:17:19 GMT");
+        assert_eq!(http_date(253_402_300_799), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(http_date(253_402_300_800), "Sat, 01 Jan 10000 00:00:00 GMT");
         assert_eq!(iso_date(1_603_873_039), "2020-10-28T08:17:19.000Z");
         assert_eq!(iso_date(951_782_400), "2000-02-29T00:00:00.000Z");
     }

@@ -32,8 +32,8 @@ use hyper::body::Incoming;
 use hyper::{Method, Response};
 use md5::Digest as _;
 
-use super::unsupported::{api_root, host_kind, root, CiRoot, HostKind};
-use crate::address::{check_key, vhost_bucket, Address, BucketSource};
+use super::unsupported::{api_root, root, CiRoot, HostKind};
+use crate::address::{check_key, Address, BucketSource};
 use crate::body::read_small_body;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -54,6 +54,7 @@ const MAX_JOB_DOCUMENT: u64 = 64 * 1024;
 
 /// The address of a pic job API call, if the request is one: `decoded_path` is the
 /// request's decoded path. The key of the address is the API path (`pic_jobs/<id>`).
+#[cfg(test)]
 pub(crate) fn recognise(
     host: &str,
     config: &ServerConfig,
@@ -61,11 +62,27 @@ pub(crate) fn recognise(
     decoded_path: &str,
     params: &[(String, Option<String>)],
 ) -> Option<Address> {
-    let kind = host_kind(host);
+    let vhost = crate::address::vhost_parts(host);
+    let kind = super::unsupported::host_kind_with(host, vhost);
+    recognise_with(host, vhost, kind, config, method, decoded_path, params)
+}
+
+/// Recognises as `recognise` does, with the host's
+/// [`vhost_parts`](crate::address::vhost_parts) and kind already found (the router asks
+/// them once a request).
+pub(crate) fn recognise_with(
+    host: &str,
+    vhost: Option<(&str, Option<&str>)>,
+    kind: HostKind,
+    config: &ServerConfig,
+    method: &Method,
+    decoded_path: &str,
+    params: &[(String, Option<String>)],
+) -> Option<Address> {
     let key = decoded_path.strip_prefix('/').unwrap_or(decoded_path);
     if api_root(JOB_ROOTS, kind, method, decoded_path, params).is_some() {
-        let (bucket, source) = match (vhost_bucket(host), &config.default_bucket) {
-            (Some((b, _)), _) => (b, BucketSource::Host),
+        let (bucket, source) = match (vhost, &config.default_bucket) {
+            (Some((b, _)), _) => (b.to_owned(), BucketSource::Host),
             (None, Some(b)) => (b.clone(), BucketSource::Default),
             // Nothing names a bucket: only the bucket listing can be served.
             (None, None) => (String::new(), BucketSource::Path),

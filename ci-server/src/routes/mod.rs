@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response};
 
-use crate::address::{location, resolve, undecodable, vhost_bucket, BucketSource};
+use crate::address::{location, resolve_with, undecodable, vhost_parts, BucketSource};
 use crate::auth;
 use crate::error::ApiError;
 use crate::http::{error_response, Body};
@@ -46,7 +46,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
     let mut resource = String::new();
-    let mut resp = match dispatch(&state, req, &rid, &mut resource).await {
+    let mut resp = match dispatch(&state, req, &rid, &path, &mut resource).await {
         Ok(r) => r,
         Err(e) => {
             if e.status >= 500 {
@@ -67,14 +67,13 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     // `Date` (rendered by hyper once a second) and `Content-Length` (when the body's size
     // is known) are written by hyper through the same case map.
     resp.extensions_mut().extend(state.header_case.clone());
-    tracing::info!(
-        request_id = %rid,
-        %method,
-        %path,
-        status = resp.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    crate::log::access(&crate::log::Access {
+        request_id: &rid,
+        method: method.as_str(),
+        path: &path,
+        status: resp.status().as_u16(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    });
     resp
 }
 
@@ -84,30 +83,39 @@ async fn dispatch(
     state: &Arc<State>,
     req: Request<Incoming>,
     rid: &str,
+    raw_path: &str,
     resource: &mut String,
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
-    let raw_path = parts.uri.path().to_owned();
+    // Borrowed (not copied) from the request: every GET passes here.
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.host().map(str::to_owned))
+        .or_else(|| parts.uri.host())
         .unwrap_or_default();
+    // What the host names, found once (every GET passes here).
+    let vhost = vhost_parts(host);
     // The v4 API lives on hosts that name no bucket (`<region>.image.myqcloud.com`); on a
     // bucket's host, `files/v2/...` is an object key like any other.
-    if raw_path.starts_with("/files/v2/") && vhost_bucket(&host).is_none() {
+    if raw_path.starts_with("/files/v2/") && vhost.is_none() {
         return Ok(v4::handle(state, parts, body, rid).await);
     }
     let params = decode_query(parts.uri.query().unwrap_or("")).map_err(undecodable)?;
     // What is not built is refused before anything else (a signature check included: a
     // CI call whose host names no bucket would otherwise fail as a bad signature).
-    let decoded_path = ci_core::sign::decode_key(&raw_path).map_err(undecodable)?;
+    let decoded_path = ci_core::sign::decode_key(raw_path).map_err(undecodable)?;
     // The pic job API (built) before the CI roots that are not.
-    if let Some(address) =
-        jobs::recognise(&host, &state.config, &parts.method, &decoded_path, &params)
-    {
+    let host_kind = unsupported::host_kind_with(host, vhost);
+    if let Some(address) = jobs::recognise_with(
+        host,
+        vhost,
+        host_kind,
+        &state.config,
+        &parts.method,
+        &decoded_path,
+        &params,
+    ) {
         *resource = format!("{host}{raw_path}");
         auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
         check_bucket(state, &address.bucket)?;
@@ -121,27 +129,28 @@ async fn dispatch(
         };
         return jobs::handle(state, ctx, body, rid).await;
     }
-    let host_kind = unsupported::host_kind(&host);
     if let Some(refusal) = unsupported::ci_call(host_kind, &parts.method, &decoded_path, &params)
         .or_else(|| unsupported::query(&params, is_rule_key))
     {
         return Err(refusal);
     }
-    *resource = if host.is_empty() {
-        raw_path.clone()
-    } else {
-        format!("{host}{raw_path}")
-    };
+    // The resource errors name: the host and path, or once addressed, the object's
+    // location (made once, not overwritten: every GET passes here).
+    let host_path = || [host, raw_path].concat();
     let config = &state.config;
-    let address = resolve(
-        &host,
-        &raw_path,
+    let address = resolve_with(
+        host,
+        vhost,
+        raw_path,
         &config.region,
         config.default_bucket.as_deref(),
-    )?;
-    if !address.bucket.is_empty() {
-        *resource = location(&address.bucket, &address.region, &address.key);
-    }
+    )
+    .inspect_err(|_| *resource = host_path())?;
+    *resource = if address.bucket.is_empty() {
+        host_path()
+    } else {
+        location(&address.bucket, &address.region, &address.key)
+    };
     // Path style: the CI API's path follows the bucket, in its exact shape.
     if address.source == BucketSource::Path {
         let key = format!("/{}", address.key);

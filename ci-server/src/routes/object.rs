@@ -11,7 +11,9 @@ use hyper::{Response, StatusCode};
 
 use crate::body::{held, read_inline, receive_body, stream_body, STREAM_BUFFER};
 use crate::error::ApiError;
-use crate::http::{blocking, empty, full, set, set_known, xml_response, Body, CRC64_HEADER};
+use crate::http::{
+    blocking, empty, full, set, set_known, set_known_owned, xml_response, Body, CRC64_HEADER,
+};
 use crate::processing::{self, Input};
 use crate::request::{
     check_content_md5, content_length, copy_source, new_object, parse_range, replaces_metadata, Ctx,
@@ -192,8 +194,8 @@ fn object_answer(
 fn object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, ctx: &Ctx) {
     set_known(resp, header::CONTENT_TYPE, &meta.content_type);
     set_known(resp, header::ETAG, &meta.etag);
-    set_known(resp, header::LAST_MODIFIED, &http_date(meta.last_modified));
-    set_known(resp, CRC64_HEADER, &meta.crc64.to_string());
+    set_known_owned(resp, header::LAST_MODIFIED, http_date(meta.last_modified));
+    set_known_owned(resp, CRC64_HEADER, meta.crc64.to_string());
     resp.headers_mut()
         .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     for (k, v) in &meta.headers {

@@ -22,7 +22,6 @@
 
 use hyper::Method;
 
-use crate::address::vhost_bucket;
 use crate::error::ApiError;
 
 /// Sub-resources (query keys) of buckets and objects, with the feature they name.
@@ -217,8 +216,15 @@ pub(crate) enum HostKind {
 
 /// The kind of `host` (a `Host` header, with or without its port): a host naming a
 /// bucket is the CI API's when its next label is `ci` or `pic`.
+#[cfg(test)]
 pub(crate) fn host_kind(host: &str) -> HostKind {
-    if vhost_bucket(host).is_none() {
+    host_kind_with(host, crate::address::vhost_parts(host))
+}
+
+/// The kind of `host` with its [`vhost_parts`](crate::address::vhost_parts) already found
+/// (the router asks them once a request).
+pub(crate) fn host_kind_with(host: &str, vhost: Option<(&str, Option<&str>)>) -> HostKind {
+    if vhost.is_none() {
         return HostKind::NoBucket;
     }
     match host.split('.').nth(1) {
