@@ -236,7 +236,10 @@ def bench_batch():
     folder, files, mp, by_type = batch_inputs()
     print("batch: %d files, %.0f MP (%s)" % (len(files), mp, ", ".join(
         "%s %d" % (t, len(by_type[t][1])) for t in INPUT_TYPES)), flush=True)
-    plan = [(fmt, w) for fmt in FORMATS
+    # BENCH_BATCH_FORMATS=jpeg,webp: only those outputs (e.g. a quick re-run of one row).
+    wanted = os.environ.get("BENCH_BATCH_FORMATS", "").split(",")
+    formats = [f for f in FORMATS if f in wanted] if any(wanted) else FORMATS
+    plan = [(fmt, w) for fmt in formats
             for w in (os.environ.get("BENCH_BATCH_WORKERS_" + fmt.upper().replace("-", "_"))
                       or ("1,2,4" if fmt == "jpeg" else "2")).split(",")]
     rows = []
