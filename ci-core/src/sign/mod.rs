@@ -162,26 +162,31 @@ impl FromStr for KeyTime {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || KeyTimeParseError(s.chars().take(64).collect());
         // One pass over the bytes (the verifier parses two of these per request).
-        let number = |d: &[u8]| -> Option<u64> {
-            if d.is_empty() {
-                return None;
-            }
-            d.iter().try_fold(0u64, |acc, &c| {
-                if !c.is_ascii_digit() {
-                    return None;
+        let mut start: Option<u64> = None;
+        let mut acc: u64 = 0;
+        let mut digits = 0usize;
+        for &c in s.as_bytes() {
+            match c {
+                b'0'..=b'9' => {
+                    acc = acc
+                        .checked_mul(10)
+                        .and_then(|a| a.checked_add(u64::from(c - b'0')))
+                        .ok_or_else(err)?;
+                    digits += 1;
                 }
-                acc.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-            })
-        };
-        let bytes = s.as_bytes();
-        let semi = bytes.iter().position(|&b| b == b';').ok_or_else(err)?;
-        let (a, b) = bytes.split_at(semi);
-        let start = number(a).ok_or_else(err)?;
-        let end = number(b.get(1..).unwrap_or_default()).ok_or_else(err)?;
-        if start > end {
+                b';' if start.is_none() && digits > 0 => {
+                    start = Some(acc);
+                    acc = 0;
+                    digits = 0;
+                }
+                _ => return Err(err()),
+            }
+        }
+        let start = start.ok_or_else(err)?;
+        if digits == 0 || start > acc {
             return Err(err());
         }
-        Ok(KeyTime { start, end })
+        Ok(KeyTime { start, end: acc })
     }
 }
 
@@ -592,7 +597,45 @@ pub(crate) struct AuthFields<'a> {
 
 /// The non-empty `;`-separated entries of a `q-header-list` / `q-url-param-list`.
 pub(crate) fn list_entries(list: &str) -> impl Iterator<Item = &str> {
-    list.split(';').filter(|x| !x.is_empty())
+    let mut rest = Some(list);
+    std::iter::from_fn(move || loop {
+        let r = rest?;
+        let (entry, next) = match find_byte(r.as_bytes(), 0, b';') {
+            // `;` is ASCII: both sides are on char boundaries.
+            Some(i) => (r.get(..i).unwrap_or_default(), r.get(i + 1..)),
+            None => (r, None),
+        };
+        rest = next;
+        if !entry.is_empty() {
+            return Some(entry);
+        }
+    })
+}
+
+/// The index of the first `needle` in `bytes[from..]`, eight bytes at a time.
+fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    let rest = bytes.get(from..)?;
+    let pattern = LO * u64::from(needle);
+    let mut chunks = rest.chunks_exact(8);
+    let mut offset = from;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // The lowest flagged byte is the first zero byte of `x` (borrows only go up).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(offset + (zero.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| offset + i)
 }
 
 /// `s.trim()`, skipping the Unicode scan when both ends are visible ASCII (never
@@ -622,37 +665,33 @@ impl<'a> AuthFields<'a> {
     /// Parses an `Authorization` header value: `&`-separated fields, each trimmed, then
     /// split at its first `=` (a field without one has an empty value).
     pub(crate) fn parse(value: &'a str) -> Result<Self, VerifyError> {
-        // One pass over the bytes finds both separators; `&` and `=` are ASCII, so every
-        // split point is a char boundary.
+        // `&` and `=` are ASCII, so every split point is a char boundary.
         let bytes = value.as_bytes();
         let mut fields: [(&str, &str); 16] = [("", ""); 16];
         let mut n = 0;
         let mut overflow: Vec<(&str, &str)> = Vec::new();
         let mut start = 0;
-        let mut eq = None;
-        for i in 0..=bytes.len() {
-            match bytes.get(i) {
-                Some(b'=') if eq.is_none() => eq = Some(i),
-                Some(b'&') | None => {
-                    let field = match eq {
-                        Some(e) => (
-                            trim_start(value.get(start..e).unwrap_or_default()),
-                            trim_end(value.get(e + 1..i).unwrap_or_default()),
-                        ),
-                        None => (trim(value.get(start..i).unwrap_or_default()), ""),
-                    };
-                    match fields.get_mut(n) {
-                        Some(slot) => {
-                            *slot = field;
-                            n += 1;
-                        }
-                        None => overflow.push(field),
-                    }
-                    start = i + 1;
-                    eq = None;
+        loop {
+            let end = find_byte(bytes, start, b'&').unwrap_or(bytes.len());
+            let raw = value.get(start..end).unwrap_or_default();
+            let field = match raw.as_bytes().iter().position(|&b| b == b'=') {
+                Some(e) => (
+                    trim_start(raw.get(..e).unwrap_or_default()),
+                    trim_end(raw.get(e + 1..).unwrap_or_default()),
+                ),
+                None => (trim(raw), ""),
+            };
+            match fields.get_mut(n) {
+                Some(slot) => {
+                    *slot = field;
+                    n += 1;
                 }
-                _ => {}
+                None => overflow.push(field),
             }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
         }
         let head = fields.get(..n).unwrap_or_default().iter().copied();
         Self::from_fields(head.chain(overflow))
@@ -673,7 +712,19 @@ impl<'a> AuthFields<'a> {
         ];
         let mut slots: [Option<&str>; 7] = [None; 7];
         for (k, v) in fields {
-            if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)) {
+            // The names as every SDK sends them first, then in any case.
+            let exact = match k {
+                "q-sign-algorithm" => Some(0),
+                "q-ak" => Some(1),
+                "q-sign-time" => Some(2),
+                "q-key-time" => Some(3),
+                "q-header-list" => Some(4),
+                "q-url-param-list" => Some(5),
+                "q-signature" => Some(6),
+                _ => None,
+            };
+            let found = exact.or_else(|| NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)));
+            if let Some(i) = found {
                 if slots[i].replace(v).is_some() {
                     return Err(VerifyError::Malformed(format!("duplicate {}", NAMES[i])));
                 }
@@ -704,13 +755,16 @@ impl<'a> AuthFields<'a> {
         let param_list = get(5)?;
         let signature = get(6)?;
         let mut lower = [0u8; 40];
-        if signature.len() != 40 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut hex = signature.len() == 40;
+        for (d, s) in lower.iter_mut().zip(signature.bytes()) {
+            hex &= s.is_ascii_hexdigit();
+            // Lower-cases a hex digit (digits already have the 0x20 bit).
+            *d = s | 0x20;
+        }
+        if !hex {
             return Err(VerifyError::Malformed(
                 "q-signature is not 40 hex digits".into(),
             ));
-        }
-        for (d, s) in lower.iter_mut().zip(signature.bytes()) {
-            *d = s.to_ascii_lowercase();
         }
         Ok(AuthFields {
             access_key,
@@ -790,6 +844,20 @@ pub fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_byte_finds_the_first_needle_at_every_offset() {
+        let text = b"q-ak=A&&x=\x80\xa6&\xff=&a&bcdefghijklmnop&qrstuvwx&";
+        for from in 0..=text.len() + 1 {
+            for needle in [b'&', b'=', b'x', 0xa6, b'#'] {
+                let naive = text
+                    .get(from..)
+                    .and_then(|r| r.iter().position(|&b| b == needle))
+                    .map(|i| i + from);
+                assert_eq!(find_byte(text, from, needle), naive, "{from} {needle}");
+            }
+        }
+    }
 
     #[test]
     fn the_cached_keyed_signature_equals_the_derived_one() {

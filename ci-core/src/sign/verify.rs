@@ -255,7 +255,8 @@ fn sort_pairs(pairs: &mut Pairs<'_>) {
 }
 
 /// SHA-1 of the HttpString of sorted pairs, fed to the hasher piece by piece (values
-/// encoded on the fly) instead of built in a String.
+/// encoded on the fly) instead of built in a String. (A stack buffer in front of the
+/// hasher measured no faster.)
 fn http_string_digest(
     method: &str,
     path: &str,

@@ -6,8 +6,8 @@ use super::verify::{
     ReceivedRequest, VerifiedIdentity, VerifyError, VerifyPolicy, AUTH_QUERY_PARAMS,
 };
 use super::{
-    encode_component, http_string_from, signature_for, string_to_sign, Authorization,
-    Credentials, KeyTime, KeyTimeParseError, SECURITY_TOKEN_HEADER, SIGN_ALGORITHM,
+    encode_component, http_string_from, signature_for, string_to_sign, Authorization, Credentials,
+    KeyTime, KeyTimeParseError, SECURITY_TOKEN_HEADER, SIGN_ALGORITHM,
 };
 
 /// The old `KeyTime::from_str`.
@@ -268,8 +268,8 @@ pub(super) fn verify(
     }
 
     // 5. Token: header, else query.
-    let sent_token = header(req, SECURITY_TOKEN_HEADER)
-        .or_else(|| param(req, SECURITY_TOKEN_HEADER));
+    let sent_token =
+        header(req, SECURITY_TOKEN_HEADER).or_else(|| param(req, SECURITY_TOKEN_HEADER));
     match (&creds.token, sent_token) {
         (None, None) => {}
         (Some(expected), Some(sent)) if ct_eq(expected.as_bytes(), sent.as_bytes()) => {}
@@ -351,7 +351,14 @@ mod proptests {
             "x-cos-security-token",
         ]);
         let value = prop_oneof![
-            pick(&["h.example", "h.example:8080", "[::1]:80", "::1", "h:", "tok+/= 1"]),
+            pick(&[
+                "h.example",
+                "h.example:8080",
+                "[::1]:80",
+                "::1",
+                "h:",
+                "tok+/= 1"
+            ]),
             "[ -~\u{e9}\u{56fe}]{0,10}",
         ];
         (name, value)
@@ -396,77 +403,99 @@ mod proptests {
                 require_all_params_signed: all,
                 required_headers,
             });
-        (request, policy, 0u8..14, any::<prop::sample::Index>(), "[ -~]{0,8}").prop_map(
-            |((method, key, params, headers, temp, all, (start, len)), policy, change, at, text)| {
-                let creds = lookup(if temp { "AKIDtemp" } else { "AKIDperm" })
-                    .unwrap_or_else(|| Credentials::new("x", "y"));
-                let mut req = SignableRequest::for_key(method, &key);
-                req.params = params;
-                req.headers = headers;
-                let policy_h = if all { HeaderPolicy::All } else { HeaderPolicy::Default };
-                let auth = sign(&creds, &req, KeyTime::new(start, start + len), &policy_h);
-                let mut headers = req.headers.clone();
-                if temp && change != 13 {
-                    headers.push(("x-cos-security-token".into(), "tok+/= 1".into()));
-                }
-                let mut r = ReceivedRequest {
-                    method: req.method.clone(),
-                    path: req.path.clone(),
-                    params: req.params.clone(),
-                    headers,
-                };
-                let value = auth.to_header_value();
-                let nh = r.headers.len();
-                let np = r.params.len();
-                match change {
-                    // a header's value changed, removed, added
-                    1 if nh > 0 => r.headers[at.index(nh)].1 = text,
-                    2 if nh > 0 => {
-                        r.headers.remove(at.index(nh));
-                    }
-                    3 => r.headers.push(("X-Cos-Meta-A".into(), text)),
-                    // a parameter changed or added
-                    4 if np > 0 => r.params[at.index(np)].1 = Some(text),
-                    5 => r.params.push((text, None)),
-                    // method case, signature case
-                    6 => r.method = r.method.to_ascii_uppercase(),
-                    7 => {
-                        let upper = value.replace(&auth.signature, &auth.signature.to_uppercase());
-                        r.headers.push(("authorization".into(), upper));
-                    }
-                    // a pre-signed URL: the fields as decoded query parameters
-                    8 | 9 => {
-                        for field in value.split('&') {
-                            let (k, v) = field.split_once('=').unwrap_or((field, ""));
-                            let v = if change == 9 { v.replace(';', "%3b") } else { v.into() };
-                            r.params.push((k.into(), Some(v)));
-                        }
-                    }
-                    // a mangled authorization: a field dropped, whitespace, garbage
-                    10 => {
-                        let fields: Vec<&str> = value.split('&').collect();
-                        let i = at.index(fields.len());
-                        let mut kept = fields.clone();
-                        kept.remove(i);
-                        if text.len() % 2 == 0 {
-                            kept.insert(i, fields[i]);
-                            kept.insert(i, &text);
-                        }
-                        r.headers.push(("Authorization".into(), kept.join("&")));
-                    }
-                    11 => {
-                        let spaced = value.replace('&', " &\t").replace('=', " = ");
-                        r.headers.push(("Authorization".into(), spaced));
-                    }
-                    12 => r.headers.push(("Authorization".into(), text)),
-                    _ => {}
-                }
-                if !(7..=12).contains(&change) {
-                    r.headers.push(("Authorization".into(), value));
-                }
-                (r, policy)
-            },
+        (
+            request,
+            policy,
+            0u8..14,
+            any::<prop::sample::Index>(),
+            "[ -~]{0,8}",
         )
+            .prop_map(
+                |(
+                    (method, key, params, headers, temp, all, (start, len)),
+                    policy,
+                    change,
+                    at,
+                    text,
+                )| {
+                    let creds = lookup(if temp { "AKIDtemp" } else { "AKIDperm" })
+                        .unwrap_or_else(|| Credentials::new("x", "y"));
+                    let mut req = SignableRequest::for_key(method, &key);
+                    req.params = params;
+                    req.headers = headers;
+                    let policy_h = if all {
+                        HeaderPolicy::All
+                    } else {
+                        HeaderPolicy::Default
+                    };
+                    let auth = sign(&creds, &req, KeyTime::new(start, start + len), &policy_h);
+                    let mut headers = req.headers.clone();
+                    if temp && change != 13 {
+                        headers.push(("x-cos-security-token".into(), "tok+/= 1".into()));
+                    }
+                    let mut r = ReceivedRequest {
+                        method: req.method.clone(),
+                        path: req.path.clone(),
+                        params: req.params.clone(),
+                        headers,
+                    };
+                    let value = auth.to_header_value();
+                    let nh = r.headers.len();
+                    let np = r.params.len();
+                    match change {
+                        // a header's value changed, removed, added
+                        1 if nh > 0 => r.headers[at.index(nh)].1 = text,
+                        2 if nh > 0 => {
+                            r.headers.remove(at.index(nh));
+                        }
+                        3 => r.headers.push(("X-Cos-Meta-A".into(), text)),
+                        // a parameter changed or added
+                        4 if np > 0 => r.params[at.index(np)].1 = Some(text),
+                        5 => r.params.push((text, None)),
+                        // method case, signature case
+                        6 => r.method = r.method.to_ascii_uppercase(),
+                        7 => {
+                            let upper =
+                                value.replace(&auth.signature, &auth.signature.to_uppercase());
+                            r.headers.push(("authorization".into(), upper));
+                        }
+                        // a pre-signed URL: the fields as decoded query parameters
+                        8 | 9 => {
+                            for field in value.split('&') {
+                                let (k, v) = field.split_once('=').unwrap_or((field, ""));
+                                let v = if change == 9 {
+                                    v.replace(';', "%3b")
+                                } else {
+                                    v.into()
+                                };
+                                r.params.push((k.into(), Some(v)));
+                            }
+                        }
+                        // a mangled authorization: a field dropped, whitespace, garbage
+                        10 => {
+                            let fields: Vec<&str> = value.split('&').collect();
+                            let i = at.index(fields.len());
+                            let mut kept = fields.clone();
+                            kept.remove(i);
+                            if text.len() % 2 == 0 {
+                                kept.insert(i, fields[i]);
+                                kept.insert(i, &text);
+                            }
+                            r.headers.push(("Authorization".into(), kept.join("&")));
+                        }
+                        11 => {
+                            let spaced = value.replace('&', " &\t").replace('=', " = ");
+                            r.headers.push(("Authorization".into(), spaced));
+                        }
+                        12 => r.headers.push(("Authorization".into(), text)),
+                        _ => {}
+                    }
+                    if !(7..=12).contains(&change) {
+                        r.headers.push(("Authorization".into(), value));
+                    }
+                    (r, policy)
+                },
+            )
     }
 
     #[test]
@@ -488,7 +517,12 @@ mod proptests {
             panic!("{e}");
         }
         // Both outcomes are exercised (the generator is not vacuous).
-        assert!(ok.get() > 400 && err.get() > 400, "{} ok, {} rejected", ok.get(), err.get());
+        assert!(
+            ok.get() > 400 && err.get() > 400,
+            "{} ok, {} rejected",
+            ok.get(),
+            err.get()
+        );
     }
 
     fn authorization_text() -> impl Strategy<Value = String> {
