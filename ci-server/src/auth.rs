@@ -1,6 +1,6 @@
 //! Signature checks: the COS signature (header or pre-signed query) and the v4 API's.
 
-use ci_core::sign::{encode_key_for_url, v4_verify, verify, ReceivedRequest};
+use ci_core::sign::{encode_key_for_url, v4_verify, verify_view, RequestView};
 use hyper::header::{self, HeaderMap};
 use hyper::Method;
 
@@ -20,7 +20,7 @@ fn acted_on(name: &str) -> bool {
 /// Checks a COS request's signature (the `Authorization` header or a pre-signed query)
 /// over the request as addressed; without one, passes only an anonymous server.
 ///
-/// Beyond the signature itself (ci-core's [`verify`]: key, window, token, every query
+/// Beyond the signature itself (ci-core's [`verify_view`]: key, window, token, every query
 /// parameter signed unless configured otherwise), the signature must be bound to what
 /// the request does: to its bucket (the `Host` signed when the host names the bucket; the
 /// bucket in the signed path with path style), and to every `x-cos-*`, `x-ci-*` and
@@ -49,29 +49,29 @@ pub(crate) fn check_cos(
             "Access Denied: the request carries no signature",
         ));
     }
-    let mut hs: Vec<(String, String)> = headers
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
+    // Borrowed from the request: verify needs no copy of the headers.
+    let mut hs: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
+    hs.extend(
+        headers
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+    );
     // A request without `Content-Length` or `Transfer-Encoding` has an empty body, whose
     // length is 0: the Go SDK signs `content-length` (as 0) on a bodiless GET but its
     // transport leaves the header out (wire-ci.md §1.2).
     let bodiless = !headers.contains_key(header::CONTENT_LENGTH)
         && !headers.contains_key(header::TRANSFER_ENCODING);
     if bodiless && lists_content_length(headers, params) {
-        hs.push(("content-length".to_owned(), "0".to_owned()));
+        hs.push(("content-length", "0"));
     }
-    let req = ReceivedRequest {
-        method: method.as_str().to_owned(),
-        path: address.signed_path(),
-        params: params.to_vec(),
-        headers: hs,
+    let path = address.signed_path();
+    let req = RequestView {
+        method: method.as_str(),
+        path: &path,
+        params,
+        headers: &hs,
     };
-    let who = verify(
+    let who = verify_view(
         &req,
         |ak| state.config.lookup(ak),
         now_secs(),

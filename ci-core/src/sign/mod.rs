@@ -24,6 +24,8 @@ pub mod encode;
 pub mod presign;
 pub mod v4;
 pub mod verify;
+#[cfg(test)]
+mod verify_reference;
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,7 +40,9 @@ pub use encode::{
 };
 pub use presign::{presign, presigned_url, ProcessParam};
 pub use v4::{v4_sign, v4_verify, V4Claims, V4Error};
-pub use verify::{verify, ReceivedRequest, VerifiedIdentity, VerifyError, VerifyPolicy};
+pub use verify::{
+    verify, verify_view, ReceivedRequest, RequestView, VerifiedIdentity, VerifyError, VerifyPolicy,
+};
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -157,17 +161,32 @@ impl FromStr for KeyTime {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || KeyTimeParseError(s.chars().take(64).collect());
-        let (a, b) = s.split_once(';').ok_or_else(err)?;
-        let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
-        if !digits(a) || !digits(b) {
+        // One pass over the bytes (the verifier parses two of these per request).
+        let mut start: Option<u64> = None;
+        let mut acc: u64 = 0;
+        let mut digits = 0usize;
+        for &c in s.as_bytes() {
+            match c {
+                b'0'..=b'9' => {
+                    acc = acc
+                        .checked_mul(10)
+                        .and_then(|a| a.checked_add(u64::from(c - b'0')))
+                        .ok_or_else(err)?;
+                    digits += 1;
+                }
+                b';' if start.is_none() && digits > 0 => {
+                    start = Some(acc);
+                    acc = 0;
+                    digits = 0;
+                }
+                _ => return Err(err()),
+            }
+        }
+        let start = start.ok_or_else(err)?;
+        if digits == 0 || start > acc {
             return Err(err());
         }
-        let start = a.parse().map_err(|_| err())?;
-        let end = b.parse().map_err(|_| err())?;
-        if start > end {
-            return Err(err());
-        }
-        Ok(KeyTime { start, end })
+        Ok(KeyTime { start, end: acc })
     }
 }
 
@@ -414,9 +433,9 @@ fn keyed_mac(secret_key: &str, key_time: KeyTime) -> HmacSha1 {
     }
 }
 
-/// `signature(&sign_key(secret_key, key_time), string_to_sign)`, with the keyed HMAC of
-/// the pair taken from (or added to) this thread's small cache.
-pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign: &str) -> String {
+/// The HMAC keyed with `sign_key(secret_key, key_time)`, taken from (or added to) this
+/// thread's small cache.
+fn cached_mac(secret_key: &str, key_time: KeyTime) -> HmacSha1 {
     let cached = KEYED.try_with(|keyed| {
         let mut keyed = keyed.try_borrow_mut().ok()?;
         let found = keyed.iter().find(|k| {
@@ -436,12 +455,78 @@ pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign:
         });
         Some(mac)
     });
-    let mut mac = cached
+    cached
         .ok()
         .flatten()
-        .unwrap_or_else(|| keyed_mac(secret_key, key_time));
+        .unwrap_or_else(|| keyed_mac(secret_key, key_time))
+}
+
+/// `signature(&sign_key(secret_key, key_time), string_to_sign)`, with the keyed HMAC of
+/// the pair taken from (or added to) this thread's small cache (the verifier's path before
+/// [`signature_of_digest`]; the tests compare the two).
+#[cfg(test)]
+pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign: &str) -> String {
+    let mut mac = cached_mac(secret_key, key_time);
     mac.update(string_to_sign.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// Lower-case hex of a SHA-1 sized digest, without allocating.
+pub(crate) fn hex40(digest: &[u8]) -> [u8; 40] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 40];
+    for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0x0f)];
+    }
+    out
+}
+
+/// Appends the decimal digits of `n` to `buf` at `*at` (`buf` has room: callers size it
+/// for two `u64`s).
+fn put_u64(buf: &mut [u8], at: &mut usize, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    put(buf, at, &digits[i..]);
+}
+
+fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) {
+    if let Some(dst) = buf.get_mut(*at..*at + bytes.len()) {
+        dst.copy_from_slice(bytes);
+        *at += bytes.len();
+    }
+}
+
+/// The signature (lower-case hex) for the HttpString whose SHA-1 is `http_digest`:
+/// [`string_to_sign`] built on the stack and fed to the cached keyed HMAC, no allocation.
+pub(crate) fn signature_of_digest(
+    secret_key: &str,
+    key_time: KeyTime,
+    sign_time: KeyTime,
+    http_digest: &[u8],
+) -> [u8; 40] {
+    // "sha1\n" + two u64 + ";\n" + 40 hex + "\n" fits in 96 bytes.
+    let mut sts = [0u8; 96];
+    let mut at = 0;
+    put(&mut sts, &mut at, b"sha1\n");
+    put_u64(&mut sts, &mut at, sign_time.start);
+    put(&mut sts, &mut at, b";");
+    put_u64(&mut sts, &mut at, sign_time.end);
+    put(&mut sts, &mut at, b"\n");
+    put(&mut sts, &mut at, &hex40(http_digest));
+    put(&mut sts, &mut at, b"\n");
+    let mut mac = cached_mac(secret_key, key_time);
+    mac.update(sts.get(..at).unwrap_or_default());
+    hex40(&mac.finalize().into_bytes())
 }
 
 /// A parsed or computed `Authorization` value.
@@ -488,17 +573,132 @@ impl Authorization {
     /// assert!(Authorization::parse("q-ak=AKID").is_err());
     /// ```
     pub fn parse(value: &str) -> Result<Self, VerifyError> {
-        Self::from_fields(value.split('&').map(|part| {
-            let part = part.trim();
-            match part.split_once('=') {
-                Some((k, v)) => (k, v),
-                None => (part, ""),
+        AuthFields::parse(value).map(AuthFields::into_owned)
+    }
+}
+
+/// An `Authorization` parsed without copies: what the verifier needs, borrowed from the
+/// header (or the query).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AuthFields<'a> {
+    /// `q-ak`.
+    pub(crate) access_key: &'a str,
+    /// `q-sign-time`.
+    pub(crate) sign_time: KeyTime,
+    /// `q-key-time`.
+    pub(crate) key_time: KeyTime,
+    /// `q-header-list` as sent (entries split by [`list_entries`]).
+    pub(crate) header_list: &'a str,
+    /// `q-url-param-list` as sent.
+    pub(crate) param_list: &'a str,
+    /// `q-signature`, lower-cased.
+    pub(crate) signature: [u8; 40],
+}
+
+/// The non-empty `;`-separated entries of a `q-header-list` / `q-url-param-list`.
+pub(crate) fn list_entries(list: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(list);
+    std::iter::from_fn(move || loop {
+        let r = rest?;
+        let (entry, next) = match find_byte(r.as_bytes(), 0, b';') {
+            // `;` is ASCII: both sides are on char boundaries.
+            Some(i) => (r.get(..i).unwrap_or_default(), r.get(i + 1..)),
+            None => (r, None),
+        };
+        rest = next;
+        if !entry.is_empty() {
+            return Some(entry);
+        }
+    })
+}
+
+/// The index of the first `needle` in `bytes[from..]`, eight bytes at a time.
+fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    let rest = bytes.get(from..)?;
+    let pattern = LO * u64::from(needle);
+    let mut chunks = rest.chunks_exact(8);
+    let mut offset = from;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // The lowest flagged byte is the first zero byte of `x` (borrows only go up).
+        let zero = x.wrapping_sub(LO) & !x & HI;
+        if zero != 0 {
+            return Some(offset + (zero.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| offset + i)
+}
+
+/// `s.trim()`, skipping the Unicode scan when both ends are visible ASCII (never
+/// whitespace).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+fn trim_start(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(a) if a.is_ascii_graphic() => s,
+        _ => s.trim_start(),
+    }
+}
+
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(a) if a.is_ascii_graphic() => s,
+        _ => s.trim_end(),
+    }
+}
+
+impl<'a> AuthFields<'a> {
+    /// Parses an `Authorization` header value: `&`-separated fields, each trimmed, then
+    /// split at its first `=` (a field without one has an empty value).
+    pub(crate) fn parse(value: &'a str) -> Result<Self, VerifyError> {
+        // `&` and `=` are ASCII, so every split point is a char boundary.
+        let bytes = value.as_bytes();
+        let mut fields: [(&str, &str); 16] = [("", ""); 16];
+        let mut n = 0;
+        let mut overflow: Vec<(&str, &str)> = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = find_byte(bytes, start, b'&').unwrap_or(bytes.len());
+            let raw = value.get(start..end).unwrap_or_default();
+            let field = match raw.as_bytes().iter().position(|&b| b == b'=') {
+                Some(e) => (
+                    trim_start(raw.get(..e).unwrap_or_default()),
+                    trim_end(raw.get(e + 1..).unwrap_or_default()),
+                ),
+                None => (trim(raw), ""),
+            };
+            match fields.get_mut(n) {
+                Some(slot) => {
+                    *slot = field;
+                    n += 1;
+                }
+                None => overflow.push(field),
             }
-        }))
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        let head = fields.get(..n).unwrap_or_default().iter().copied();
+        Self::from_fields(head.chain(overflow))
     }
 
     /// Builds from `q-*` fields (unknown fields are ignored, duplicates are malformed).
-    pub(crate) fn from_fields<'a>(
+    pub(crate) fn from_fields(
         fields: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, VerifyError> {
         const NAMES: [&str; 7] = [
@@ -512,7 +712,19 @@ impl Authorization {
         ];
         let mut slots: [Option<&str>; 7] = [None; 7];
         for (k, v) in fields {
-            if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)) {
+            // The names as every SDK sends them first, then in any case.
+            let exact = match k {
+                "q-sign-algorithm" => Some(0),
+                "q-ak" => Some(1),
+                "q-sign-time" => Some(2),
+                "q-key-time" => Some(3),
+                "q-header-list" => Some(4),
+                "q-url-param-list" => Some(5),
+                "q-signature" => Some(6),
+                _ => None,
+            };
+            let found = exact.or_else(|| NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)));
+            if let Some(i) = found {
                 if slots[i].replace(v).is_some() {
                     return Err(VerifyError::Malformed(format!("duplicate {}", NAMES[i])));
                 }
@@ -539,29 +751,44 @@ impl Authorization {
         };
         let sign_time = time(2)?;
         let key_time = time(3)?;
-        let list = |s: &str| -> Vec<String> {
-            s.split(';')
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        let header_list = list(get(4)?);
-        let param_list = list(get(5)?);
+        let header_list = get(4)?;
+        let param_list = get(5)?;
         let signature = get(6)?;
-        if signature.len() != 40 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut lower = [0u8; 40];
+        let mut hex = signature.len() == 40;
+        for (d, s) in lower.iter_mut().zip(signature.bytes()) {
+            hex &= s.is_ascii_hexdigit();
+            // Lower-cases a hex digit (digits already have the 0x20 bit).
+            *d = s | 0x20;
+        }
+        if !hex {
             return Err(VerifyError::Malformed(
                 "q-signature is not 40 hex digits".into(),
             ));
         }
-        Ok(Authorization {
-            sign_algorithm: algorithm.to_owned(),
-            access_key: access_key.to_owned(),
+        Ok(AuthFields {
+            access_key,
             sign_time,
             key_time,
             header_list,
             param_list,
-            signature: signature.to_ascii_lowercase(),
+            signature: lower,
         })
+    }
+
+    /// The owned [`Authorization`].
+    pub(crate) fn into_owned(self) -> Authorization {
+        let list = |s: &str| list_entries(s).map(str::to_owned).collect();
+        Authorization {
+            sign_algorithm: SIGN_ALGORITHM.to_owned(),
+            access_key: self.access_key.to_owned(),
+            sign_time: self.sign_time,
+            key_time: self.key_time,
+            header_list: list(self.header_list),
+            param_list: list(self.param_list),
+            // 40 hex digits: ASCII.
+            signature: self.signature.iter().map(|&b| char::from(b)).collect(),
+        }
     }
 }
 
@@ -617,6 +844,20 @@ pub fn sign(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_byte_finds_the_first_needle_at_every_offset() {
+        let text = b"q-ak=A&&x=\x80\xa6&\xff=&a&bcdefghijklmnop&qrstuvwx&";
+        for from in 0..=text.len() + 1 {
+            for needle in [b'&', b'=', b'x', 0xa6, b'#'] {
+                let naive = text
+                    .get(from..)
+                    .and_then(|r| r.iter().position(|&b| b == needle))
+                    .map(|i| i + from);
+                assert_eq!(find_byte(text, from, needle), naive, "{from} {needle}");
+            }
+        }
+    }
 
     #[test]
     fn the_cached_keyed_signature_equals_the_derived_one() {
