@@ -120,7 +120,13 @@ impl Table {
     /// (left-aligned in the low 16): the code's length and symbol.
     #[inline(never)]
     fn decode_long(&self, peek16: u32) -> Result<(u32, u8), ScanError> {
-        for len in LOOK + 1..=16 {
+        self.decode_canonical(peek16, LOOK + 1)
+    }
+
+    /// libjpeg's canonical decode (`jpeg_huff_decode`), trying code lengths from
+    /// `first_len` up to 16 on the 16 bits `peek16`.
+    fn decode_canonical(&self, peek16: u32, first_len: u32) -> Result<(u32, u8), ScanError> {
+        for len in first_len..=16 {
             let code = (peek16 >> (16 - len)) as i32;
             if code <= self.maxcode[len as usize] {
                 let i = code + self.valoffset[len as usize];
@@ -139,19 +145,7 @@ impl Table {
     #[inline]
     fn decode(&self, bits: u64) -> Result<(u32, u8), ScanError> {
         // Short codes: recompute the symbol from the canonical arrays (rare path users).
-        let peek16 = (bits >> 48) as u32;
-        for len in 1..=16u32 {
-            let code = (peek16 >> (16 - len)) as i32;
-            if code <= self.maxcode[len as usize] {
-                let i = code + self.valoffset[len as usize];
-                return usize::try_from(i)
-                    .ok()
-                    .and_then(|i| self.values.get(i))
-                    .map(|&sym| (len, sym))
-                    .ok_or(ScanError::BadCode);
-            }
-        }
-        Err(ScanError::BadCode)
+        self.decode_canonical((bits >> 48) as u32, 1)
     }
 }
 
