@@ -3,6 +3,8 @@
 //! and in MCUs, all four scales), the same result or error on corrupted ones, and the
 //! documented fall-backs.
 
+mod common;
+
 use ci_jpeg::{
     decompress_to_yuv, decompress_to_yuv_with, parse_layout, DecodePath, LayoutError, Options,
     SerialReason,
@@ -155,50 +157,16 @@ fn image_area(px: &[u8], yuv: &YuvImage<()>) -> Vec<u8> {
     out
 }
 
-/// Decodes `jpeg` at 1/`denom` into packed planes pre-filled with 0xA5, serially or
-/// with `options`; `None` when the header is unreadable or the image too large for a
-/// test (both paths read the header the same way first, as ci-core does).
+/// [`common::decode_planes`], with the planes compared as [`Planes`] does.
 fn decode(jpeg: &[u8], denom: usize, options: Option<&Options>) -> Option<(Decoded, DecodePath)> {
-    let scale = ScalingFactor::new(1, denom);
-    let mut d = Decompressor::new().unwrap();
-    d.set_scaling_factor(scale).unwrap();
-    let header = d.read_header(jpeg).ok()?;
-    if header.width * header.height > 1 << 22 {
-        return None;
-    }
-    let s = header.scaled(scale);
-    let len = turbojpeg::yuv_pixels_len(s.width, 1, s.height, header.subsamp).ok()?;
-    let mut px = vec![0xA5u8; len];
-    let shape = YuvImage {
-        pixels: (),
-        width: s.width,
-        align: 1,
-        height: s.height,
-        subsamp: header.subsamp,
-    };
-    let yuv = YuvImage {
-        pixels: px.as_mut_slice(),
-        width: s.width,
-        align: 1,
-        height: s.height,
-        subsamp: header.subsamp,
-    };
-    let (res, path) = match options {
-        None => (
-            d.decompress_to_yuv(jpeg, yuv),
-            DecodePath::Serial(SerialReason::OneStrip),
-        ),
-        Some(o) => match decompress_to_yuv_with(&mut d, jpeg, yuv, o) {
-            Ok(path) => (Ok(()), path),
-            Err(e) => (Err(e), DecodePath::Serial(SerialReason::OneStrip)),
-        },
-    };
-    let planes = res.map_err(|e| e.to_string()).map(|()| Planes {
-        image_area: image_area(&px, &shape),
-        one_mcu_row: header.height <= header.subsamp.mcu_height(),
+    let d = common::decode_planes(jpeg, denom, options)?;
+    let one_mcu_row = d.header.height <= d.header.subsamp.mcu_height();
+    let planes = d.result.map(|px| Planes {
+        image_area: image_area(&px, &d.shape),
+        one_mcu_row,
         all: px,
     });
-    Some((planes, path))
+    Some((planes, d.path))
 }
 
 /// Whether the file has a restart interval that starts an MCU row before the last row.

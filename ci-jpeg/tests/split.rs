@@ -4,10 +4,12 @@
 //! scales, split rows anywhere), the serial decode's result on corrupted files, and
 //! streams our scanner refuses.
 
-use ci_jpeg::{decompress_to_yuv_with, DecodePath, Options, ScanError, SerialReason};
+mod common;
+
+use ci_jpeg::{DecodePath, Options, ScanError, SerialReason};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use proptest::prelude::*;
-use turbojpeg::{Decompressor, ScalingFactor, Subsamp, YuvImage};
+use turbojpeg::{Decompressor, Subsamp, YuvImage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sampling {
@@ -120,37 +122,10 @@ fn mcu_rows(spec: &Spec) -> u64 {
 /// Decoded planes (all bytes), or the error's text.
 type Decoded = Result<Vec<u8>, String>;
 
-/// Decodes at 1/`denom` into planes pre-filled with 0xA5, serially or with `options`;
-/// `None` when the header is unreadable or the image too large for a test.
+/// [`common::decode_planes`]: the planes or the error's text, and the path.
 fn decode(jpeg: &[u8], denom: usize, options: Option<&Options>) -> Option<(Decoded, DecodePath)> {
-    let scale = ScalingFactor::new(1, denom);
-    let mut d = Decompressor::new().unwrap();
-    d.set_scaling_factor(scale).unwrap();
-    let header = d.read_header(jpeg).ok()?;
-    if header.width * header.height > 1 << 22 {
-        return None;
-    }
-    let s = header.scaled(scale);
-    let len = turbojpeg::yuv_pixels_len(s.width, 1, s.height, header.subsamp).ok()?;
-    let mut px = vec![0xA5u8; len];
-    let yuv = YuvImage {
-        pixels: px.as_mut_slice(),
-        width: s.width,
-        align: 1,
-        height: s.height,
-        subsamp: header.subsamp,
-    };
-    let (res, path) = match options {
-        None => (
-            d.decompress_to_yuv(jpeg, yuv),
-            DecodePath::Serial(SerialReason::OneStrip),
-        ),
-        Some(o) => match decompress_to_yuv_with(&mut d, jpeg, yuv, o) {
-            Ok(path) => (Ok(()), path),
-            Err(e) => (Err(e), DecodePath::Serial(SerialReason::OneStrip)),
-        },
-    };
-    Some((res.map_err(|e| e.to_string()).map(|()| px), path))
+    let d = common::decode_planes(jpeg, denom, options)?;
+    Some((d.result, d.path))
 }
 
 fn options(split_permille: u16) -> Options {
