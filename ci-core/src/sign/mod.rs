@@ -471,32 +471,12 @@ pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign:
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Lower-case hex of a SHA-1 sized digest, without allocating.
-pub(crate) fn hex40(digest: &[u8]) -> [u8; 40] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Lower-case hex of a SHA-1 digest, without allocating.
+pub(crate) fn hex40(digest: &[u8; 20]) -> [u8; 40] {
     let mut out = [0u8; 40];
-    for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 0x0f)];
-    }
+    // 20 bytes into 40: the lengths match, so this cannot fail.
+    let _ = hex::encode_to_slice(digest, &mut out);
     out
-}
-
-/// Appends the decimal digits of `n` to `buf` at `*at` (`buf` has room: callers size it
-/// for two `u64`s).
-fn put_u64(buf: &mut [u8], at: &mut usize, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    put(buf, at, &digits[i..]);
 }
 
 fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) {
@@ -512,21 +492,22 @@ pub(crate) fn signature_of_digest(
     secret_key: &str,
     key_time: KeyTime,
     sign_time: KeyTime,
-    http_digest: &[u8],
+    http_digest: &[u8; 20],
 ) -> [u8; 40] {
     // "sha1\n" + two u64 + ";\n" + 40 hex + "\n" fits in 96 bytes.
     let mut sts = [0u8; 96];
     let mut at = 0;
     put(&mut sts, &mut at, b"sha1\n");
-    put_u64(&mut sts, &mut at, sign_time.start);
+    let mut number = itoa::Buffer::new();
+    put(&mut sts, &mut at, number.format(sign_time.start).as_bytes());
     put(&mut sts, &mut at, b";");
-    put_u64(&mut sts, &mut at, sign_time.end);
+    put(&mut sts, &mut at, number.format(sign_time.end).as_bytes());
     put(&mut sts, &mut at, b"\n");
     put(&mut sts, &mut at, &hex40(http_digest));
     put(&mut sts, &mut at, b"\n");
     let mut mac = cached_mac(secret_key, key_time);
     mac.update(sts.get(..at).unwrap_or_default());
-    hex40(&mac.finalize().into_bytes())
+    hex40(&mac.finalize().into_bytes().into())
 }
 
 /// A parsed or computed `Authorization` value.
@@ -612,30 +593,14 @@ pub(crate) fn list_entries(list: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The index of the first `needle` in `bytes[from..]`, eight bytes at a time.
+/// [`list_entries`], owned.
+pub(crate) fn owned_entries(list: &str) -> Vec<String> {
+    list_entries(list).map(str::to_owned).collect()
+}
+
+/// The index of the first `needle` in `bytes[from..]` (memchr: SIMD).
 fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
-    let rest = bytes.get(from..)?;
-    let pattern = LO * u64::from(needle);
-    let mut chunks = rest.chunks_exact(8);
-    let mut offset = from;
-    for chunk in chunks.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        // The lowest flagged byte is the first zero byte of `x` (borrows only go up).
-        let zero = x.wrapping_sub(LO) & !x & HI;
-        if zero != 0 {
-            return Some(offset + (zero.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| offset + i)
+    memchr::memchr(needle, bytes.get(from..)?).map(|i| from + i)
 }
 
 /// `s.trim()`, skipping the Unicode scan when both ends are visible ASCII (never
@@ -778,14 +743,13 @@ impl<'a> AuthFields<'a> {
 
     /// The owned [`Authorization`].
     pub(crate) fn into_owned(self) -> Authorization {
-        let list = |s: &str| list_entries(s).map(str::to_owned).collect();
         Authorization {
             sign_algorithm: SIGN_ALGORITHM.to_owned(),
             access_key: self.access_key.to_owned(),
             sign_time: self.sign_time,
             key_time: self.key_time,
-            header_list: list(self.header_list),
-            param_list: list(self.param_list),
+            header_list: owned_entries(self.header_list),
+            param_list: owned_entries(self.param_list),
             // 40 hex digits: ASCII.
             signature: self.signature.iter().map(|&b| char::from(b)).collect(),
         }

@@ -18,8 +18,8 @@ use super::encode::{
     SIGN_ENCODE_SET,
 };
 use super::{
-    encode_component, list_entries, signature_of_digest, AuthFields, Credentials, KeyTime,
-    SECURITY_TOKEN_HEADER,
+    encode_component, list_entries, owned_entries, signature_of_digest, AuthFields, Credentials,
+    KeyTime, SECURITY_TOKEN_HEADER,
 };
 
 /// Query parameters that carry a pre-signed URL's authorization (never signed themselves).
@@ -516,13 +516,12 @@ pub fn verify_view<H: AsRef<str>>(
         }
     }
 
-    let list = |s: &str| list_entries(s).map(str::to_owned).collect();
     Ok(VerifiedIdentity {
         secret_id: creds.secret_id,
         token: creds.token,
         key_time: auth.key_time,
-        signed_headers: list(auth.header_list),
-        signed_params: list(auth.param_list),
+        signed_headers: owned_entries(auth.header_list),
+        signed_params: owned_entries(auth.param_list),
         presigned,
     })
 }
