@@ -141,7 +141,7 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
     let load_before = load_average();
     let header = Decompressor::new()?.read_header(jpeg)?;
     let (_, rows) = ci_jpeg::scan_for_bench(jpeg, 0)?;
-    let a = (rows * u64::from(ci_jpeg::split_permille(denom)) + 500) / 1000;
+    let a = (rows * u64::from(ci_jpeg::SPLIT_PERMILLE) + 500) / 1000;
     let (row_a_byte, _) = ci_jpeg::scan_for_bench(jpeg, a)?;
     let [(one, h1), (two, h2)] = ci_jpeg::split_jpegs_for_bench(jpeg, a)?;
     // Strip 1 cut just past row a's first byte: the scan without the tail to skip.

@@ -53,7 +53,7 @@
 //! Both decodes are libjpeg-turbo's on the original bits from the same decoder state, and
 //! the whole scan is one that libjpeg-turbo decodes without a warning, so the planes are
 //! the serial decode's. The extra work is one scan of the whole data (0.5–0.6 of a
-//! decode's time at 1/4–1/8), shared by the two workers ([`split_permille`]).
+//! decode's time at 1/4–1/8), shared by the two workers ([`SPLIT_PERMILLE`]).
 //!
 //! A strip that warns or fails sends the whole image to the serial decode, and so do files
 //! the parallel path cannot reproduce exactly ([`SerialReason`]): the result, the planes
@@ -121,17 +121,8 @@ pub fn split_jpegs_for_bench(
     let [first, second] = strips.as_slice() else {
         return Err("two strips".into());
     };
-    let mut one = headers_with_height(jpeg, &layout, first.decode_height, jpeg.len())
-        .map_err(|e| e.to_string())?;
-    one.extend_from_slice(jpeg.get(layout.scan_start..).ok_or("scan")?);
-    let data = jpeg.get(layout.scan_start..layout.scan_end).ok_or("scan")?;
-    let start =
-        scan::scan_to_row(&spec, data, second.decode_first_row).map_err(|e| e.to_string())?;
-    let rest = jpeg.get(layout.scan_start..).ok_or("scan")?;
-    let entropy = scan::reencode_from(&spec, rest, &start).map_err(|e| e.to_string())?;
-    let mut two = headers_with_height(jpeg, &layout, second.decode_height, entropy.len())
-        .map_err(|e| e.to_string())?;
-    two.extend_from_slice(&entropy);
+    let one = first_strip_jpeg(jpeg, &layout, first).map_err(|e| e.to_string())?;
+    let (two, _) = second_strip_jpeg(jpeg, &layout, &spec, second).map_err(|e| e.to_string())?;
     Ok([(one, first.decode_height), (two, second.decode_height)])
 }
 
@@ -149,20 +140,17 @@ pub struct Options {
     /// takes 0.85 of the serial decode's time for 1.6 times its CPU, see the README).
     pub split: bool,
     /// For files without restart markers: the first strip's share of the MCU rows, in
-    /// thousandths; 0 picks it by the scale (see [`split_permille`]).
+    /// thousandths; 0 picks [`SPLIT_PERMILLE`].
     pub split_permille: u16,
 }
 
 /// The first strip's share of the MCU rows (thousandths) when a file without restart
-/// markers is split at scale 1/`denom`, so that both workers finish together. The second
-/// scans the first strip's rows with our Huffman scanner before decoding its own, and
-/// the first, once its strip is decoded, scans the second's rows (the check that the
-/// scan ends cleanly): with the scanner at a share *s* of a decode's time, f + s(1 − f)
-/// against fs + (1 − f), equal at f = 1/2 whatever *s*; measured a little above.
-pub fn split_permille(denom: usize) -> u16 {
-    let _ = denom;
-    520
-}
+/// markers is split, so that both workers finish together. The second scans the first
+/// strip's rows with our Huffman scanner before decoding its own, and the first, once its
+/// strip is decoded, scans the second's rows (the check that the scan ends cleanly): with
+/// the scanner at a share *s* of a decode's time, f + s(1 − f) against fs + (1 − f), equal
+/// at f = 1/2 whatever *s* and the scale; measured a little above.
+pub const SPLIT_PERMILLE: u16 = 520;
 
 impl Default for Options {
     fn default() -> Self {
@@ -406,7 +394,7 @@ fn plan(
             return Err(SerialReason::HeaderMismatch);
         }
         let permille = match options.split_permille {
-            0 => split_permille(mcu_rows_divisor),
+            0 => SPLIT_PERMILLE,
             p => p.min(1000),
         };
         (split_rows(&layout, permille)?, Some(spec))
@@ -711,6 +699,37 @@ fn headers_with_height(
     Ok(out)
 }
 
+/// The first strip's JPEG of a file without restart markers: the whole file under a frame
+/// of the strip's height.
+fn first_strip_jpeg(jpeg: &[u8], layout: &Layout, first: &Strip) -> Result<Vec<u8>, StripError> {
+    let mut bytes = headers_with_height(jpeg, layout, first.decode_height, jpeg.len())?;
+    let scan = jpeg
+        .get(layout.scan_start..)
+        .ok_or(StripError::Geometry(usize::MAX))?;
+    bytes.extend_from_slice(scan);
+    Ok(bytes)
+}
+
+/// The second strip's JPEG of a file without restart markers (our scanner finds where its
+/// rows start; its first MCU re-encoded), and the scanner's position there.
+fn second_strip_jpeg(
+    jpeg: &[u8],
+    layout: &Layout,
+    spec: &scan::ScanSpec,
+    second: &Strip,
+) -> Result<(Vec<u8>, scan::RowStart), StripError> {
+    let geometry = || StripError::Geometry(usize::MAX);
+    let data = jpeg
+        .get(layout.scan_start..layout.scan_end)
+        .ok_or_else(geometry)?;
+    let start = scan::scan_to_row(spec, data, second.decode_first_row)?;
+    let rest = jpeg.get(layout.scan_start..).ok_or_else(geometry)?;
+    let entropy = scan::reencode_from(spec, rest, &start)?;
+    let mut bytes = headers_with_height(jpeg, layout, second.decode_height, entropy.len())?;
+    bytes.extend_from_slice(&entropy);
+    Ok((bytes, start))
+}
+
 /// Whether `e` is exactly libjpeg-turbo's warning about the bytes left unread before the
 /// EOI: what the first strip's decode of a file without restart markers reports when its
 /// own rows decoded without warning (libjpeg reports only the first warning).
@@ -745,19 +764,14 @@ fn decode_split(
     };
     let (a, b) = rayon::join(
         || -> Result<(), StripError> {
-            let mut bytes = headers_with_height(jpeg, layout, first.decode_height, jpeg.len())?;
-            bytes.extend_from_slice(jpeg.get(layout.scan_start..).ok_or_else(geometry)?);
+            let bytes = first_strip_jpeg(jpeg, layout, first)?;
             decode_strip(&bytes, plan, first, 0, out0, true)
         },
         || -> Result<(), StripError> {
+            let (bytes, start) = second_strip_jpeg(jpeg, layout, spec, second)?;
             let data = jpeg
                 .get(layout.scan_start..layout.scan_end)
                 .ok_or_else(geometry)?;
-            let start = scan::scan_to_row(spec, data, second.decode_first_row)?;
-            let rest = jpeg.get(layout.scan_start..).ok_or_else(geometry)?;
-            let entropy = scan::reencode_from(spec, rest, &start)?;
-            let mut bytes = headers_with_height(jpeg, layout, second.decode_height, entropy.len())?;
-            bytes.extend_from_slice(&entropy);
             // The rest of the scan is checked too (by the first worker once its strip is
             // done): libjpeg-turbo reads ahead differently in a strip and in the serial
             // decode, and whether it reports bytes after the last MCU depends on that.

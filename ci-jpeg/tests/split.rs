@@ -210,7 +210,7 @@ proptest! {
         let data = len - 2 - start;
         // Where the split falls, by rows (as the plan estimates it).
         let rows = mcu_rows(&spec).max(1);
-        let p = u64::from(if permille == 0 { ci_jpeg::split_permille(denom) } else { permille });
+        let p = u64::from(if permille == 0 { ci_jpeg::SPLIT_PERMILLE } else { permille });
         let split = start + (data as u64 * (rows * p / 1000).clamp(1, rows) / rows) as usize;
         for (region, at, xor) in &flips {
             let i = match region {
@@ -254,7 +254,7 @@ fn splits_a_photo_sized_file_at_every_scale() {
             let (serial, _) = decode(&jpeg, denom, None).unwrap();
             let (split, path) = decode(&jpeg, denom, Some(&options(0))).unwrap();
             // 44 MCU rows; the share by the scale.
-            let first_rows = (44 * u64::from(ci_jpeg::split_permille(denom)) + 500) / 1000;
+            let first_rows = (44 * u64::from(ci_jpeg::SPLIT_PERMILLE) + 500) / 1000;
             assert_eq!(path, DecodePath::Split { first_rows }, "1/{denom}");
             assert!(serial.is_ok());
             assert!(split == serial, "{coder:?} 1/{denom}: planes differ");
