@@ -339,14 +339,9 @@ pub fn format_access(out: &mut Vec<u8>, time: SystemTime, a: &Access<'_>) -> boo
         STAMP.set((secs, prefix));
     }
     out.extend_from_slice(&prefix);
-    let micros = since.subsec_micros();
-    let mut digits = [b'0'; 6];
-    let mut n = micros;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out.extend_from_slice(&digits);
+    let mut micros = [0u8; 6];
+    crate::util::put_digits(&mut micros, u64::from(since.subsec_micros()));
+    out.extend_from_slice(&micros);
     out.extend_from_slice(b"Z  INFO ci_server::routes: request request_id=");
     out.extend_from_slice(a.request_id.as_bytes());
     out.extend_from_slice(b" method=");
@@ -367,20 +362,15 @@ fn second_prefix(secs: u64) -> Option<[u8; 20]> {
     let days = i64::try_from(secs / 86_400).ok()?;
     let (y, m, d) = crate::util::civil_from_days(days);
     let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
-    let rem = (secs % 86_400) as u32;
+    let rem = secs % 86_400;
     let mut p = *b"0000-00-00T00:00:00.";
-    let mut put = |at: usize, width: usize, mut v: u32| {
-        for i in (at..at + width).rev() {
-            p[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, y);
-    put(5, 2, m);
-    put(8, 2, d);
-    put(11, 2, rem / 3600);
-    put(14, 2, rem / 60 % 60);
-    put(17, 2, rem % 60);
+    let put = crate::util::put_digits;
+    put(&mut p[0..4], u64::from(y));
+    put(&mut p[5..7], u64::from(m));
+    put(&mut p[8..10], u64::from(d));
+    put(&mut p[11..13], rem / 3600);
+    put(&mut p[14..16], rem / 60 % 60);
+    put(&mut p[17..19], rem % 60);
     Some(p)
 }
 

@@ -53,28 +53,25 @@ pub fn http_date(secs: u64) -> String {
             MO[(m - 1) as usize]
         );
     }
-    // Without `format!` (every GET writes `Last-Modified`).
-    let mut out = String::with_capacity(29);
-    let two = |out: &mut String, v: u64| {
-        out.push(char::from(b'0' + (v / 10 % 10) as u8));
-        out.push(char::from(b'0' + (v % 10) as u8));
-    };
-    out.push_str(WD[wd]);
-    out.push_str(", ");
-    two(&mut out, u64::from(d));
-    out.push(' ');
-    out.push_str(MO[(m - 1) as usize]);
-    out.push(' ');
-    two(&mut out, y as u64 / 100);
-    two(&mut out, y as u64);
-    out.push(' ');
-    two(&mut out, hh);
-    out.push(':');
-    two(&mut out, mm);
-    out.push(':');
-    two(&mut out, ss);
-    out.push_str(" GMT");
-    out
+    // Without `format!` (every GET writes `Last-Modified`): digits into a template.
+    let mut b = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+    b[..3].copy_from_slice(WD[wd].as_bytes());
+    put_digits(&mut b[5..7], u64::from(d));
+    b[8..11].copy_from_slice(MO[(m - 1) as usize].as_bytes());
+    put_digits(&mut b[12..16], y as u64);
+    put_digits(&mut b[17..19], hh);
+    put_digits(&mut b[20..22], mm);
+    put_digits(&mut b[23..25], ss);
+    // ASCII throughout.
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// Writes the last `dst.len()` decimal digits of `v` into `dst`, zero-padded.
+pub(crate) fn put_digits(dst: &mut [u8], mut v: u64) {
+    for d in dst.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// ISO 8601 as COS lists write it: `2020-10-28T08:17:19.000Z`.

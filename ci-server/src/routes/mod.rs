@@ -105,6 +105,9 @@ async fn dispatch(
     // What is not built is refused before anything else (a signature check included: a
     // CI call whose host names no bucket would otherwise fail as a bad signature).
     let decoded_path = ci_core::sign::decode_key(raw_path).map_err(undecodable)?;
+    // The resource errors name: the host and path, or once addressed, the object's
+    // location (made once, not overwritten: every GET passes here).
+    let host_path = || [host, raw_path].concat();
     // The pic job API (built) before the CI roots that are not.
     let host_kind = unsupported::host_kind_with(host, vhost);
     if let Some(address) = jobs::recognise_with(
@@ -116,7 +119,7 @@ async fn dispatch(
         &decoded_path,
         &params,
     ) {
-        *resource = format!("{host}{raw_path}");
+        *resource = host_path();
         auth::check_cos(state, &parts.method, &address, &params, &parts.headers)?;
         check_bucket(state, &address.bucket)?;
         let ctx = Ctx {
@@ -134,9 +137,6 @@ async fn dispatch(
     {
         return Err(refusal);
     }
-    // The resource errors name: the host and path, or once addressed, the object's
-    // location (made once, not overwritten: every GET passes here).
-    let host_path = || [host, raw_path].concat();
     let config = &state.config;
     let address = resolve_with(
         host,
