@@ -516,9 +516,11 @@ mod proptests {
         if let Err(e) = result {
             panic!("{e}");
         }
-        // Both outcomes are exercised (the generator is not vacuous).
+        // Both outcomes are exercised (the generator is not vacuous). About one case
+        // in ten verifies (400 ± 20 of 4000 over random seeds), so a floor of 200
+        // fails only if the generator breaks, not by chance.
         assert!(
-            ok.get() > 400 && err.get() > 400,
+            ok.get() > 200 && err.get() > 2000,
             "{} ok, {} rejected",
             ok.get(),
             err.get()
