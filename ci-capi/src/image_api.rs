@@ -110,12 +110,8 @@ pub unsafe extern "C" fn cos_ci_inspect_result_pic_size(
     result: *const cos_ci_inspect_result,
     out: *mut u64,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.value()?.pic_size;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(result, out, |h| Ok(h.value()?.pic_size)) }
 }
 
 /// The file's type (`picType`: `jpeg`, `png`, `gif`, `webp`, `bmp`, `avif`, `tiff`, `ts` for a
@@ -151,12 +147,8 @@ pub unsafe extern "C" fn cos_ci_inspect_result_suspicious(
     result: *const cos_ci_inspect_result,
     out: *mut bool,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.value()?.suspicious;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(result, out, |h| Ok(h.value()?.suspicious)) }
 }
 
 /// Where the hidden data is: its first and last byte offsets (`suspiciousBeginByte`,
@@ -382,12 +374,8 @@ pub unsafe extern "C" fn cos_ci_qrcode_result_count(
     result: *const cos_ci_qrcode_result,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.value()?.codes.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(result, out, |h| Ok(h.value()?.codes.len())) }
 }
 
 /// The text of code `index` (`<CodeUrl>`).
@@ -424,12 +412,12 @@ pub unsafe extern "C" fn cos_ci_qrcode_result_point_count(
     index: usize,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.code(index)?.code_location.points.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(result, out, |h| {
+            Ok(h.code(index)?.code_location.points.len())
+        })
+    }
 }
 
 /// Corner `point` of code `index`, in pixels of the image, into `*x` and `*y`.

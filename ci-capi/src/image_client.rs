@@ -169,12 +169,8 @@ pub unsafe extern "C" fn cos_ci_response_style_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = styles(h)?.style_rule.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(styles(h)?.style_rule.len())) }
 }
 
 /// The name (`StyleName`) of style `index`.
@@ -273,18 +269,13 @@ pub unsafe extern "C" fn cos_ci_response_inspect_result(
     resp: *const cos_ci_response,
     out: *mut *const cos_ci_inspect_result,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = std::ptr::null();
-        match &h.answer {
-            Answer::Inspect(r) => {
-                *o = r;
-                Ok(())
-            }
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(resp, out, |h| match &h.answer {
+            Answer::Inspect(r) => Ok(r),
             _ => Err(cos_ci_result::NotPresent),
-        }
-    })
+        })
+    }
 }
 
 /// `GET /<key>?ci-process=QRcode&cover=<0|1>&bar-type=<n>` (`ci_get_object_qrcode`):
@@ -347,18 +338,13 @@ pub unsafe extern "C" fn cos_ci_response_qrcode_result(
     resp: *const cos_ci_response,
     out: *mut *const cos_ci_qrcode_result,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = std::ptr::null();
-        match &h.answer {
-            Answer::QrCode(r) => {
-                *o = r;
-                Ok(())
-            }
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(resp, out, |h| match &h.answer {
+            Answer::QrCode(r) => Ok(r),
             _ => Err(cos_ci_result::NotPresent),
-        }
-    })
+        })
+    }
 }
 
 /// `GET /?ci-process=qrcode-generate` (`ci_qrcode_generate`): a QR code (`mode` 0) or a
@@ -444,18 +430,13 @@ pub unsafe extern "C" fn cos_ci_response_image_info(
     resp: *const cos_ci_response,
     out: *mut *const cos_ci_image_info,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = std::ptr::null();
-        match &h.answer {
-            Answer::ImageInfo(i) => {
-                *o = i;
-                Ok(())
-            }
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(resp, out, |h| match &h.answer {
+            Answer::ImageInfo(r) => Ok(r),
             _ => Err(cos_ci_result::NotPresent),
-        }
-    })
+        })
+    }
 }
 
 /// `GET /<key>?exif` (`ci_get_image_exif_info`): the image's EXIF tags. Read them with
@@ -514,12 +495,8 @@ pub unsafe extern "C" fn cos_ci_response_exif_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = exif(h)?.tags.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(exif(h)?.tags.len())) }
 }
 
 /// The name of EXIF tag `index` (`DateTime`, `Make`, ...).
@@ -634,17 +611,13 @@ pub unsafe extern "C" fn cos_ci_response_image_ave(
     resp: *const cos_ci_response,
     out: *mut u32,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        match h.answer {
-            Answer::Ave(rgb) => {
-                *o = rgb;
-                Ok(())
-            }
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(resp, out, |h| match h.answer {
+            Answer::Ave(rgb) => Ok(rgb),
             _ => Err(cos_ci_result::NotPresent),
-        }
-    })
+        })
+    }
 }
 
 // ---------------------------------------------------------------- downloads

@@ -107,12 +107,8 @@ pub unsafe extern "C" fn cos_ci_pic_operations_is_pic_info(
     ops: *const cos_ci_pic_operations,
     out: *mut bool,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(ops)?, crate::ffi::out(out)?) };
-        *o = h.ops.is_pic_info;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(ops, out, |h| Ok(h.ops.is_pic_info)) }
 }
 
 /// Appends a rule. `bucket` may be NULL (the rule writes to the request's bucket).
@@ -161,12 +157,8 @@ pub unsafe extern "C" fn cos_ci_pic_operations_rule_count(
     ops: *const cos_ci_pic_operations,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(ops)?, crate::ffi::out(out)?) };
-        *o = h.ops.rules.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(ops, out, |h| Ok(h.ops.rules.len())) }
 }
 
 /// Which text of a Pic-Operations rule `cos_ci_pic_operations_rule_get` reads.

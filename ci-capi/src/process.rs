@@ -225,17 +225,15 @@ pub unsafe extern "C" fn cos_ci_image_info_number(
     field: u32,
     out: *mut u64,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(info)?, crate::ffi::out(out)?) };
-        match h.field(cos_ci_field::from_arg(field)?)? {
-            Field::N(n) => {
-                *o = n.ok_or(cos_ci_result::NotPresent)?;
-                Ok(())
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(info, out, |h| {
+            match h.field(cos_ci_field::from_arg(field)?)? {
+                Field::N(n) => n.ok_or(cos_ci_result::NotPresent),
+                Field::S(_) => Err(cos_ci_result::InvalidArgument),
             }
-            Field::S(_) => Err(cos_ci_result::InvalidArgument),
-        }
-    })
+        })
+    }
 }
 
 /// Writes the `imageInfo` JSON answer, as the service returns it for `?imageInfo`: string
@@ -555,15 +553,13 @@ pub unsafe extern "C" fn cos_ci_processed_image_info(
     processed: *const cos_ci_processed,
     out: *mut *const cos_ci_image_info,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(processed)?, crate::ffi::out(out)?) };
-        if h.info.facts.is_none() {
-            return Err(cos_ci_result::NotPresent);
-        }
-        *o = &h.info;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(processed, out, |h| match h.info.facts {
+            Some(_) => Ok(&h.info),
+            None => Err(cos_ci_result::NotPresent),
+        })
+    }
 }
 
 /// Writes the last error text of `processed` (empty after a success).

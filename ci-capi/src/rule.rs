@@ -117,12 +117,8 @@ pub unsafe extern "C" fn cos_ci_rule_stage_count(
     rule: *const cos_ci_rule,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(rule)?, crate::ffi::out(out)?) };
-        *o = parsed(h)?.stages.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(rule, out, |h| Ok(parsed(h)?.stages.len())) }
 }
 
 /// Whether the parsed rule is `ci-process=AIPicMatting` (which must be the only rule of
@@ -136,12 +132,8 @@ pub unsafe extern "C" fn cos_ci_rule_is_ai_pic_matting(
     rule: *const cos_ci_rule,
     out: *mut bool,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(rule)?, crate::ffi::out(out)?) };
-        *o = parsed(h)?.is_ai_pic_matting();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(rule, out, |h| Ok(parsed(h)?.is_ai_pic_matting())) }
 }
 
 /// After a failed `cos_ci_rule_parse`: the byte offset of the error in the input into
@@ -155,12 +147,12 @@ pub unsafe extern "C" fn cos_ci_rule_error_offset(
     rule: *const cos_ci_rule,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(rule)?, crate::ffi::out(out)?) };
-        *o = h.error.as_ref().ok_or(cos_ci_result::NotPresent)?.offset;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(rule, out, |h| {
+            Ok(h.error.as_ref().ok_or(cos_ci_result::NotPresent)?.offset)
+        })
+    }
 }
 
 /// After a failed `cos_ci_rule_parse`: the offending token.

@@ -475,12 +475,8 @@ pub unsafe extern "C" fn cos_ci_response_status(
     resp: *const cos_ci_response,
     out: *mut u16,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = h.status;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(h.status)) }
 }
 
 /// Number of response headers into `*out` (0 for a service error).
@@ -493,12 +489,8 @@ pub unsafe extern "C" fn cos_ci_response_header_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = h.headers.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(h.headers.len())) }
 }
 
 /// The name (lower case) of header `index`.
@@ -587,14 +579,12 @@ pub unsafe extern "C" fn cos_ci_response_upload_result(
     resp: *const cos_ci_response,
     out: *mut *const cos_ci_upload_result,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = std::ptr::null();
-        let r = h.upload_result.as_ref().ok_or(cos_ci_result::NotPresent)?;
-        *o = r;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(resp, out, |h| {
+            h.upload_result.as_ref().ok_or(cos_ci_result::NotPresent)
+        })
+    }
 }
 
 /// The downloaded body (`cos_ci_client_get_object`), with the buffer conventions.

@@ -92,6 +92,45 @@ pub(crate) unsafe fn handle_mut<'a, T: Handle>(ptr: *mut T) -> FfiResult<&'a mut
     unsafe { ptr.as_mut() }.ok_or(cos_ci_result::NullParameter)
 }
 
+/// The body of an accessor that writes a value read from a live handle (a count, a
+/// status, a colour) into `*out_ptr`; `*out_ptr` is left alone when `read` fails.
+///
+/// # Safety
+///
+/// As for [`handle`]; `out_ptr` is NULL or writable.
+pub(crate) unsafe fn read_into<T: Handle, V>(
+    ptr: *const T,
+    out_ptr: *mut V,
+    read: impl FnOnce(&T) -> FfiResult<V>,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: forwarded from the caller.
+        let (h, o) = unsafe { (handle(ptr)?, out(out_ptr)?) };
+        *o = read(h)?;
+        Ok(())
+    })
+}
+
+/// The body of an accessor that lends a part of a live handle: `*out_ptr` points to
+/// what `pick` borrows (valid until the handle is freed), or is NULL when it fails.
+///
+/// # Safety
+///
+/// As for [`handle`]; `out_ptr` is NULL or points to a writable pointer.
+pub(crate) unsafe fn lend_into<T: Handle, V>(
+    ptr: *const T,
+    out_ptr: *mut *const V,
+    pick: impl FnOnce(&T) -> FfiResult<&V>,
+) -> cos_ci_result {
+    boundary(|| {
+        // SAFETY: forwarded from the caller.
+        let (h, o) = unsafe { (handle(ptr)?, out(out_ptr)?) };
+        *o = std::ptr::null();
+        *o = pick(h)?;
+        Ok(())
+    })
+}
+
 /// Moves `value` into a new handle stored in `*out_ptr`.
 ///
 /// # Safety

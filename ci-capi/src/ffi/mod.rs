@@ -17,8 +17,8 @@ pub(crate) use boundary::{boundary, boundary_or_default};
 pub(crate) use enums::U32Enum;
 pub(crate) use handle::Handle;
 pub(crate) use handle::{
-    free_handle, give, handle, handle_mut, impl_handle, last_error_of, new_handle, HasLastError,
-    LastError,
+    free_handle, give, handle, handle_mut, impl_handle, last_error_of, lend_into, new_handle,
+    read_into, HasLastError, LastError,
 };
 pub use result::cos_ci_result;
 pub(crate) use result::{FfiResult, SelectorArg};

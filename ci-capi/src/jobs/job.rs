@@ -173,17 +173,15 @@ pub unsafe extern "C" fn cos_ci_pic_job_number(
     field: u32,
     out: *mut u64,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(job)?, crate::ffi::out(out)?) };
-        match h.field(cos_ci_job_field::from_arg(field)?) {
-            JobVal::N(n) => {
-                *o = n.ok_or(cos_ci_result::NotPresent)?;
-                Ok(())
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(job, out, |h| {
+            match h.field(cos_ci_job_field::from_arg(field)?) {
+                JobVal::N(n) => n.ok_or(cos_ci_result::NotPresent),
+                JobVal::S(_) => Err(cos_ci_result::InvalidArgument),
             }
-            JobVal::S(_) => Err(cos_ci_result::InvalidArgument),
-        }
-    })
+        })
+    }
 }
 
 /// Whether the job has ended (`Success`, `Failed` or `Cancel`) into `*out`.
@@ -196,12 +194,8 @@ pub unsafe extern "C" fn cos_ci_pic_job_ended(
     job: *const cos_ci_pic_job,
     out: *mut bool,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(job)?, crate::ffi::out(out)?) };
-        *o = h.detail.state.is_final();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(job, out, |h| Ok(h.detail.state.is_final())) }
 }
 
 /// The jobs a response carries (create, get, list).

@@ -141,12 +141,8 @@ pub unsafe extern "C" fn cos_ci_response_pic_bucket_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = buckets_of(h)?.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(buckets_of(h)?.len())) }
 }
 
 /// Writes a text of bucket `index`, chosen by `pick`.
@@ -306,12 +302,8 @@ pub unsafe extern "C" fn cos_ci_response_pic_queue_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = queues_of(h)?.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(queues_of(h)?.len())) }
 }
 
 /// Writes a text of queue `index`, chosen by `pick`.

@@ -270,12 +270,8 @@ pub unsafe extern "C" fn cos_ci_response_pic_job_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = jobs_of(h)?.jobs.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(jobs_of(h)?.jobs.len())) }
 }
 
 /// Job `index` of the answer into `*out`: borrowed, valid until the response is freed;
@@ -290,17 +286,15 @@ pub unsafe extern "C" fn cos_ci_response_pic_job(
     index: usize,
     out: *mut *const cos_ci_pic_job,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = std::ptr::null();
-        let job = jobs_of(h)?
-            .jobs
-            .get(index)
-            .ok_or(cos_ci_result::IndexOutOfRange)?;
-        *o = job;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        lend_into(resp, out, |h| {
+            jobs_of(h)?
+                .jobs
+                .get(index)
+                .ok_or(cos_ci_result::IndexOutOfRange)
+        })
+    }
 }
 
 /// The next page's token of a `cos_ci_client_list_pic_jobs` answer (empty on the last
@@ -338,12 +332,8 @@ pub unsafe extern "C" fn cos_ci_response_non_exist_job_id_count(
     resp: *const cos_ci_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(resp)?, crate::ffi::out(out)?) };
-        *o = jobs_of(h)?.non_exist.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(resp, out, |h| Ok(jobs_of(h)?.non_exist.len())) }
 }
 
 /// Unknown job id `index` of a `cos_ci_client_get_pic_jobs` answer.

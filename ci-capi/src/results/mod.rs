@@ -340,12 +340,8 @@ pub unsafe extern "C" fn cos_ci_upload_result_has_original(
     result: *const cos_ci_upload_result,
     out: *mut bool,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.value.original_info.is_some();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(result, out, |h| Ok(h.value.original_info.is_some())) }
 }
 
 /// A text field of `<OriginalInfo>` (Key, Location, ETag) or of its `<ImageInfo>`
@@ -413,12 +409,8 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_count(
     result: *const cos_ci_upload_result,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h.value.process_results.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(result, out, |h| Ok(h.value.process_results.len())) }
 }
 
 /// A text field (Key, Location, ETag, Format, MD5, Ave) of object `index`.

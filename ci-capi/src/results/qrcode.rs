@@ -46,17 +46,16 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_qrcode_count(
     object_index: usize,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        let p = h
-            .value
-            .process_results
-            .get(object_index)
-            .ok_or(cos_ci_result::IndexOutOfRange)?;
-        *o = p.qr_code_info.len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(result, out, |h| {
+            h.value
+                .process_results
+                .get(object_index)
+                .map(|p| p.qr_code_info.len())
+                .ok_or(cos_ci_result::IndexOutOfRange)
+        })
+    }
 }
 
 /// The text (`<CodeUrl>`) of code `code_index` of object `object_index`.
@@ -96,16 +95,15 @@ pub unsafe extern "C" fn cos_ci_upload_result_object_qrcode_point_count(
     code_index: usize,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(result)?, crate::ffi::out(out)?) };
-        *o = h
-            .qr_code(object_index, code_index)?
-            .code_location
-            .points
-            .len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe {
+        read_into(result, out, |h| {
+            Ok(h.qr_code(object_index, code_index)?
+                .code_location
+                .points
+                .len())
+        })
+    }
 }
 
 /// Corner `point` of code `code_index` of object `object_index`, in pixels, into `*x`

@@ -73,12 +73,8 @@ pub unsafe extern "C" fn cos_ci_v4_response_code(
     v4: *const cos_ci_v4_response,
     out: *mut i64,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(v4)?, crate::ffi::out(out)?) };
-        *o = h.value.code;
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(v4, out, |h| Ok(h.value.code)) }
 }
 
 /// A top-level text field: Message, RequestId, or of `data`: AccessUrl, ResourcePath,
@@ -194,12 +190,8 @@ pub unsafe extern "C" fn cos_ci_v4_response_object_count(
     v4: *const cos_ci_v4_response,
     out: *mut usize,
 ) -> cos_ci_result {
-    boundary(|| {
-        // SAFETY: the caller guarantees both pointers.
-        let (h, o) = unsafe { (handle(v4)?, crate::ffi::out(out)?) };
-        *o = v4_objects(h).len();
-        Ok(())
-    })
+    // SAFETY: the caller guarantees both pointers.
+    unsafe { read_into(v4, out, |h| Ok(v4_objects(h).len())) }
 }
 
 /// A text field of process result `index`: FileId, Format, AccessUrl, ResourcePath,
