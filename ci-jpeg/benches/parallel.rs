@@ -234,6 +234,7 @@ fn main() -> Res<()> {
         split_permille: flag("--split-permille")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
+        speculative: !args.iter().any(|a| a == "--no-speculative"),
     };
     if args.iter().any(|a| a == "--parts") {
         for file in &files {

@@ -80,6 +80,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dc;
 mod layout;
 mod scan;
 
@@ -140,8 +141,13 @@ pub struct Options {
     /// takes 0.85 of the serial decode's time for 1.6 times its CPU, see the README).
     pub split: bool,
     /// For files without restart markers: the first strip's share of the MCU rows, in
-    /// thousandths; 0 picks [`SPLIT_PERMILLE`].
+    /// thousandths; 0 picks [`SPLIT_PERMILLE`]. For the 1/8 decode of such files
+    /// ([`DecodePath::Speculative`]): where the second worker starts, in thousandths of
+    /// the entropy-coded data; 0: balanced.
     pub split_permille: u16,
+    /// Decode files without restart markers at 1/8 ourselves, split speculatively
+    /// ([`DecodePath::Speculative`]; on by default).
+    pub speculative: bool,
 }
 
 /// The first strip's share of the MCU rows (thousandths) when a file without restart
@@ -159,6 +165,7 @@ impl Default for Options {
             strips: 0,
             split: false,
             split_permille: 0,
+            speculative: true,
         }
     }
 }
@@ -176,6 +183,15 @@ pub enum DecodePath {
     Split {
         /// MCU rows of the first strip.
         first_rows: u64,
+    },
+    /// A file without restart markers at 1/8, decoded by us (DC coefficients only, as
+    /// libjpeg-turbo's 1x1 IDCT reads) in two parts at once: the second from a guessed
+    /// block start in the middle of the data, the first until it meets one of the
+    /// second's block starts.
+    Speculative {
+        /// Blocks the first worker decoded before the meeting point (all of them when
+        /// the two never met and the first decoded the whole scan).
+        first_blocks: u64,
     },
     /// Serially, for this reason.
     Serial(SerialReason),
@@ -238,6 +254,9 @@ pub enum SerialReason {
     /// warn there, or we could not reproduce its decode exactly).
     #[error("scanner: {0}")]
     Scan(#[from] ScanError),
+    /// The 1/8 decode of a file without restart markers does not model this file.
+    #[error("speculative 1/8 decode: {0}")]
+    Speculative(&'static str),
 }
 
 /// One horizontal strip: MCU rows `[first_row, end_row)` of the image, and the restart
@@ -273,6 +292,8 @@ struct Plan {
     uv_size: (usize, usize),
     /// For a file without restart markers: what the scanner needs.
     split: Option<scan::ScanSpec>,
+    /// For a file without restart markers at 1/8: the speculative decode's tables.
+    dc: Option<(scan::ScanSpec, dc::DcGeom)>,
 }
 
 /// Decodes `jpeg` into packed YCbCr planes (`output.align` 1: Y, then Cb, then Cr) at the
@@ -304,6 +325,17 @@ pub fn decompress_to_yuv_with(
     options: &Options,
 ) -> Result<DecodePath, turbojpeg::Error> {
     let reason = match plan(d, jpeg, &output, options) {
+        Ok((plan, layout)) if plan.dc.is_some() => {
+            match decode_dc(jpeg, &layout, &plan, options, output.pixels) {
+                Ok(done) => {
+                    return Ok(DecodePath::Speculative {
+                        first_blocks: done.first_blocks,
+                    })
+                }
+                Err(dc::DcError::Scan(e)) => SerialReason::Scan(e),
+                Err(dc::DcError::Unsupported(what)) => SerialReason::Speculative(what),
+            }
+        }
         Ok((plan, layout)) => match decode_strips(jpeg, &layout, &plan, output.pixels) {
             Ok(()) if plan.split.is_some() => {
                 return Ok(DecodePath::Split {
@@ -322,6 +354,31 @@ pub fn decompress_to_yuv_with(
     };
     d.decompress_to_yuv(jpeg, output.as_deref_mut())?;
     Ok(DecodePath::Serial(reason))
+}
+
+fn decode_dc(
+    jpeg: &[u8],
+    layout: &Layout,
+    plan: &Plan,
+    options: &Options,
+    pixels: &mut [u8],
+) -> Result<dc::DcDone, dc::DcError> {
+    let (spec, geom) = plan
+        .dc
+        .as_ref()
+        .ok_or(dc::DcError::Unsupported("no plan"))?;
+    let data = jpeg
+        .get(layout.scan_start..layout.scan_end)
+        .ok_or(dc::DcError::Unsupported("scan bounds"))?;
+    dc::decode(
+        spec,
+        geom,
+        data,
+        options.split_permille,
+        plan.y_size,
+        plan.uv_size,
+        pixels,
+    )
 }
 
 fn plan(
@@ -358,7 +415,8 @@ fn plan(
             min: options.min_pixels,
         });
     }
-    let layout = layout::parse(jpeg, options.split)?;
+    let speculative = options.speculative && mcu_rows_divisor == 8;
+    let layout = layout::parse(jpeg, options.split || speculative)?;
     if (usize::from(layout.width), usize::from(layout.height)) != (header.width, header.height)
         || (layout.components == 1) != (subsamp == Subsamp::Gray)
     {
@@ -388,7 +446,16 @@ fn plan(
     if wanted < 2 {
         return Err(SerialReason::OneStrip);
     }
-    let (strips, split) = if layout.restart_interval == 0 {
+    let mut dc = None;
+    let (strips, split) = if layout.restart_interval == 0 && speculative {
+        let spec = scan::ScanSpec::parse(jpeg, layout.scan_start)?;
+        let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec).map_err(|e| match e {
+            dc::DcError::Scan(e) => SerialReason::Scan(e),
+            dc::DcError::Unsupported(what) => SerialReason::Speculative(what),
+        })?;
+        dc = Some((spec, geom));
+        (Vec::new(), None)
+    } else if layout.restart_interval == 0 {
         let spec = scan::ScanSpec::parse(jpeg, layout.scan_start)?;
         if (spec.mcus_per_row, spec.mcu_rows) != (layout.mcus_per_row(), layout.mcu_rows()) {
             return Err(SerialReason::HeaderMismatch);
@@ -422,6 +489,7 @@ fn plan(
         y_size: yuv.y_size(),
         uv_size,
         split,
+        dc,
     };
     Ok((plan, layout))
 }

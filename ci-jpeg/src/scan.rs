@@ -153,7 +153,7 @@ impl Table {
 /// order), and per scan component its tables.
 pub(crate) struct ScanSpec {
     /// Scan component of each block of an MCU, in coding order.
-    blocks: Vec<u8>,
+    pub(crate) blocks: Vec<u8>,
     dc: Vec<Table>,
     ac: Vec<Table>,
     pub(crate) mcus_per_row: u64,
@@ -265,6 +265,17 @@ impl ScanSpec {
     }
 }
 
+impl ScanSpec {
+    /// Reads one block of scan component `c`; returns its DC difference.
+    #[inline(always)]
+    pub(crate) fn block(&self, r: &mut Reader<'_>, c: usize) -> Result<i32, ScanError> {
+        match (self.dc.get(c), self.ac.get(c), self.fast.multi.get(c)) {
+            (Some(dc), Some(ac), Some(multi)) => scan_block(r, dc, ac, multi),
+            _ => Err(ScanError::Header("component")),
+        }
+    }
+}
+
 /// Whether some byte of `w` is 0xFF.
 #[inline]
 fn has_ff(w: u64) -> bool {
@@ -277,22 +288,25 @@ fn has_ff(w: u64) -> bool {
 /// its slow refill takes and returns it by value, so that the hot loop keeps it in
 /// registers.
 #[derive(Clone, Copy)]
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Unstuffed bytes loaded so far (bits consumed: `8 * ubytes - n`).
+    ubytes: u64,
     /// Left-aligned; the bits below the top `n` are zero.
     bits: u64,
     /// Valid bits; below 0 only after the data stopped and more bits were consumed than
     /// it held (the hot loop checks that once a block).
-    n: i32,
-    stopped: bool,
+    pub(crate) n: i32,
+    pub(crate) stopped: bool,
 }
 
 impl<'a> Reader<'a> {
-    fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         Reader {
             data,
             pos: 0,
+            ubytes: 0,
             bits: 0,
             n: 0,
             stopped: false,
@@ -300,8 +314,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Loads bytes until at least 57 bits are valid or the data stops.
+    /// Bits consumed since the start (unstuffed).
     #[inline]
-    fn refill(&mut self) {
+    pub(crate) fn consumed(&self) -> i64 {
+        8 * self.ubytes as i64 - i64::from(self.n)
+    }
+
+    #[inline]
+    pub(crate) fn refill(&mut self) {
         if !(0..=56).contains(&self.n) {
             return;
         }
@@ -313,6 +333,7 @@ impl<'a> Reader<'a> {
                 self.bits |= (w >> (64 - 8 * take)) << (64 - n - 8 * take);
                 self.n += 8 * take as i32;
                 self.pos += take as usize;
+                self.ubytes += u64::from(take);
                 return;
             }
         }
@@ -338,6 +359,7 @@ impl<'a> Reader<'a> {
             }
             self.bits |= u64::from(b) << (56 - self.n);
             self.n += 8;
+            self.ubytes += 1;
         }
         self
     }
@@ -354,7 +376,7 @@ impl<'a> Reader<'a> {
 
     /// The raw offset of the byte holding the next unread bit, and that bit's index in
     /// it (0: the most significant).
-    fn position(&self) -> (usize, u32) {
+    pub(crate) fn position(&self) -> (usize, u32) {
         // The `n` valid bits are the tail of whole bytes loaded last.
         let n = self.n.max(0) as u32;
         let mut back = n.div_ceil(8);

@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
         // Files without restart markers: the split row by the scale, or at 1/8 … 7/8.
         split: true,
         split_permille: u16::from(knobs >> 5) * 125,
+        speculative: true,
     };
     let mut d = Decompressor::new().unwrap();
     d.set_scaling_factor(scale).unwrap();

@@ -1,0 +1,225 @@
+//! Files without restart markers at 1/8 (`DecodePath::Speculative`): our own DC-only
+//! decode, split speculatively, gives planes byte-identical to libjpeg-turbo's serial
+//! `decompress_to_yuv` on files from two encoders (all qualities, the five samplings,
+//! sizes with partial last MCU rows and columns, the second worker starting anywhere),
+//! and the serial decode's result, planes or error, on corrupted and truncated files.
+
+mod common;
+
+use ci_jpeg::{DecodePath, Options};
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+use proptest::prelude::*;
+use turbojpeg::Subsamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sampling {
+    Grey,
+    S444,
+    S422,
+    S420,
+    S440,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Coder {
+    /// libjpeg-turbo's encoder (`tj3Compress8`).
+    Turbo,
+    /// The jpeg-encoder crate.
+    JpegEncoder,
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    width: u16,
+    height: u16,
+    sampling: Sampling,
+    quality: u8,
+    coder: Coder,
+    /// 0: smooth gradient; 1: noise; 2: noise over a gradient.
+    pattern: u8,
+    seed: u64,
+}
+
+fn pixels(spec: &Spec) -> Vec<u8> {
+    let (w, h) = (usize::from(spec.width), usize::from(spec.height));
+    let mut state = spec.seed | 1;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    };
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let gradient = ((x * 255 / w) + (y * 255 / h) * (c + 1)) as u8;
+                out.push(match spec.pattern {
+                    0 => gradient,
+                    1 => noise(),
+                    _ => gradient.wrapping_add(noise() >> 3),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A baseline JPEG without restart markers.
+fn encode(spec: &Spec) -> Vec<u8> {
+    let rgb = pixels(spec);
+    match spec.coder {
+        Coder::Turbo => {
+            let image = turbojpeg::Image {
+                pixels: rgb.as_slice(),
+                width: usize::from(spec.width),
+                pitch: usize::from(spec.width) * 3,
+                height: usize::from(spec.height),
+                format: turbojpeg::PixelFormat::RGB,
+            };
+            let subsamp = match spec.sampling {
+                Sampling::Grey => Subsamp::Gray,
+                Sampling::S444 => Subsamp::None,
+                Sampling::S422 => Subsamp::Sub2x1,
+                Sampling::S420 => Subsamp::Sub2x2,
+                Sampling::S440 => Subsamp::Sub1x2,
+            };
+            turbojpeg::compress(image, i32::from(spec.quality), subsamp)
+                .expect("encodes")
+                .to_vec()
+        }
+        Coder::JpegEncoder => {
+            let mut out = Vec::new();
+            let mut enc = Encoder::new(&mut out, spec.quality);
+            let (data, color) = match spec.sampling {
+                Sampling::Grey => (rgb.iter().step_by(3).copied().collect(), ColorType::Luma),
+                s => {
+                    enc.set_sampling_factor(match s {
+                        Sampling::S444 => SamplingFactor::R_4_4_4,
+                        Sampling::S422 => SamplingFactor::R_4_2_2,
+                        Sampling::S420 => SamplingFactor::R_4_2_0,
+                        _ => SamplingFactor::R_4_4_0,
+                    });
+                    (rgb, ColorType::Rgb)
+                }
+            };
+            enc.encode(&data, spec.width, spec.height, color)
+                .expect("encodes");
+            out
+        }
+    }
+}
+
+/// MCU rows of the file's frame.
+fn mcu_rows(spec: &Spec) -> u64 {
+    let mcu_height = match spec.sampling {
+        Sampling::S420 | Sampling::S440 => 16,
+        _ => 8,
+    };
+    u64::from(spec.height).div_ceil(mcu_height)
+}
+
+/// Decoded planes (all bytes), or the error's text.
+type Decoded = Result<Vec<u8>, String>;
+
+/// [`common::decode_planes`]: the planes or the error's text, and the path.
+fn decode(jpeg: &[u8], denom: usize, options: Option<&Options>) -> Option<(Decoded, DecodePath)> {
+    let d = common::decode_planes(jpeg, denom, options)?;
+    Some((d.result, d.path))
+}
+
+fn spec_strategy(max_side: u16) -> impl Strategy<Value = Spec> {
+    (
+        (1..=max_side, 1..=max_side),
+        prop_oneof![
+            Just(Sampling::Grey),
+            Just(Sampling::S444),
+            Just(Sampling::S422),
+            Just(Sampling::S420),
+            Just(Sampling::S440)
+        ],
+        1u8..=100,
+        prop_oneof![Just(Coder::Turbo), Just(Coder::JpegEncoder)],
+        0u8..3,
+        any::<u64>(),
+    )
+        .prop_map(
+            |((width, height), sampling, quality, coder, pattern, seed)| Spec {
+                width,
+                height,
+                sampling,
+                quality,
+                coder,
+                pattern,
+                seed,
+            },
+        )
+}
+
+fn options(permille: u16) -> Options {
+    Options {
+        min_pixels: 0,
+        strips: 2,
+        split: false,
+        split_permille: permille,
+        speculative: true,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Valid files: the same planes, byte for byte, padding included, and our path taken
+    /// for every image of two MCU rows or more.
+    #[test]
+    fn speculative_equals_serial(
+        spec in spec_strategy(160),
+        permille in prop_oneof![Just(0u16), 1u16..=1000],
+    ) {
+        let jpeg = encode(&spec);
+        let (serial, _) = decode(&jpeg, 8, None).unwrap();
+        prop_assert!(serial.is_ok(), "serial decode of a generated file: {:?}", serial);
+        let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+        if mcu_rows(&spec) >= 2 {
+            prop_assert!(matches!(path, DecodePath::Speculative { .. }), "{:?}", path);
+            prop_assert!(ours == serial, "planes differ: {:?}", path);
+        } else {
+            prop_assert_eq!(ours.is_ok(), serial.is_ok());
+        }
+    }
+
+    /// Corrupted files: byte flips anywhere in the scan (and the headers), truncations:
+    /// the serial decode's result, planes or error.
+    #[test]
+    fn corrupted_gives_serial_result(
+        spec in spec_strategy(128),
+        permille in prop_oneof![Just(0u16), 1u16..=1000],
+        flips in proptest::collection::vec((0u8..3, any::<prop::sample::Index>(), 1u8..=255), 0..4),
+        cut_at in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut jpeg = encode(&spec);
+        let len = jpeg.len();
+        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        let start = sos + 2 + usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]));
+        let data = len - 2 - start;
+        let mid = start + data / 2;
+        for (region, at, xor) in &flips {
+            let i = match region {
+                0 => start + at.index(data.max(1)),
+                1 => (mid + at.index(64)).saturating_sub(32),
+                _ => at.index(len),
+            };
+            jpeg[i.min(len - 1)] ^= xor;
+        }
+        if let Some(at) = cut_at {
+            jpeg.truncate(at.index(len));
+        }
+        let serial = decode(&jpeg, 8, None).map(|(r, _)| r);
+        let ours = decode(&jpeg, 8, Some(&options(permille))).map(|(r, _)| r);
+        if mcu_rows(&spec) >= 2 {
+            prop_assert_eq!(ours, serial);
+        } else {
+            prop_assert_eq!(ours.map(|r| r.is_ok()), serial.map(|r| r.is_ok()));
+        }
+    }
+}
