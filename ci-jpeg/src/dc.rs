@@ -426,7 +426,7 @@ pub(crate) fn decode(
     let len = data.len();
     // The window where the first worker looks for the second's block starts: Huffman
     // codes resynchronise within a few blocks on real data.
-    let window = (len / 16).clamp(256, 1 << 20);
+    let window = (len / 16).clamp(16, 1 << 20);
     let mut p0 = match permille {
         0 => len.saturating_sub(window) / 2,
         p => len * usize::from(p.min(1000)) / 1000,

@@ -223,3 +223,151 @@ proptest! {
         }
     }
 }
+
+/// Blocks in the scan of a 3-component file of `spec`'s sampling (grey: one a block).
+fn total_blocks(spec: &Spec) -> u64 {
+    let (mw, mh, nb) = match spec.sampling {
+        Sampling::Grey => (8, 8, 1),
+        Sampling::S444 => (8, 8, 3),
+        Sampling::S422 => (16, 8, 4),
+        Sampling::S420 => (16, 16, 6),
+        Sampling::S440 => (8, 16, 4),
+    };
+    u64::from(spec.width).div_ceil(mw) * u64::from(spec.height).div_ceil(mh) * nb
+}
+
+fn spec(width: u16, height: u16, sampling: Sampling, coder: Coder, quality: u8) -> Spec {
+    Spec {
+        width,
+        height,
+        sampling,
+        quality,
+        coder,
+        pattern: 2,
+        seed: 7,
+    }
+}
+
+/// The two workers meet (the first stops well before the end) on photo-like files of
+/// every sampling, both encoders, low and high quality; planes identical.
+#[test]
+fn workers_meet_in_the_middle() {
+    let samplings = [
+        Sampling::Grey,
+        Sampling::S444,
+        Sampling::S422,
+        Sampling::S420,
+        Sampling::S440,
+    ];
+    for sampling in samplings {
+        for coder in [Coder::Turbo, Coder::JpegEncoder] {
+            for quality in [10, 75, 100] {
+                let s = spec(600, 333, sampling, coder, quality);
+                let jpeg = encode(&s);
+                let (serial, _) = decode(&jpeg, 8, None).unwrap();
+                let (ours, path) = decode(&jpeg, 8, Some(&options(0))).unwrap();
+                assert!(ours == serial, "{s:?}: planes differ");
+                let total = total_blocks(&s);
+                let DecodePath::Speculative { first_blocks } = path else {
+                    panic!("{s:?}: {path:?}");
+                };
+                // Balanced: the first worker stops near the middle.
+                assert!(
+                    first_blocks > total / 4 && first_blocks < total * 3 / 4,
+                    "{s:?}: met at block {first_blocks} of {total}"
+                );
+            }
+        }
+    }
+}
+
+/// Real photographs of the project's corpus (no restart markers): the serial decode's
+/// planes, the workers meeting; the grey one too.
+#[test]
+fn real_photographs() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus/");
+    // (file, blocks: 640x400 4:2:0 is 40x25 MCUs of 6 blocks; grey 80x50 blocks)
+    for (file, total) in [
+        ("photo.jpg", 6000u64),
+        ("gray.jpg", 4000),
+        ("exif-camera.jpg", 0),
+        ("orient-1.jpg", 0),
+        ("subject-plain-bg.jpg", 0),
+    ] {
+        let jpeg = std::fs::read(format!("{dir}{file}")).unwrap();
+        let (serial, _) = decode(&jpeg, 8, None).unwrap();
+        assert!(serial.is_ok(), "{file}");
+        for permille in [0, 300, 700] {
+            let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+            assert!(ours == serial, "{file} {permille}: planes differ");
+            let DecodePath::Speculative { first_blocks } = path else {
+                panic!("{file}: {path:?}");
+            };
+            if total > 0 {
+                assert!(first_blocks < total, "{file} {permille}: never met");
+                if permille == 0 {
+                    assert!(
+                        first_blocks > total / 4 && first_blocks < total * 3 / 4,
+                        "{file}: met at {first_blocks} of {total}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Streams that are no photograph: all-zero bits (every block 64 one-bit coefficients,
+/// never an end of block), repeated patterns, data ending early: the serial decode's
+/// result, in linear time.
+#[test]
+fn adversarial_streams_match_serial() {
+    let base = encode(&spec(512, 512, Sampling::S420, Coder::Turbo, 85));
+    let sos = base.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let start = sos + 14;
+    for fill in [0x00u8, 0x55, 0xFE, 0x7F, 0xAA] {
+        for len in [10usize, 1000, 300_000] {
+            let mut jpeg = base[..start].to_vec();
+            jpeg.extend(std::iter::repeat_n(fill, len));
+            jpeg.extend([0xFF, 0xD9]);
+            let (serial, _) = decode(&jpeg, 8, None).unwrap();
+            for permille in [0, 500, 900] {
+                let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+                assert_eq!(ours, serial, "fill {fill:#x} × {len}: {path:?}");
+            }
+        }
+    }
+    // The valid file's scan cut short, or with its second half repeated.
+    let end = base.len() - 2;
+    for cut in [start + 100, (start + end) / 2, end - 1] {
+        let mut jpeg = base[..cut].to_vec();
+        jpeg.extend([0xFF, 0xD9]);
+        let (serial, _) = decode(&jpeg, 8, None).unwrap();
+        let (ours, path) = decode(&jpeg, 8, Some(&options(0))).unwrap();
+        assert_eq!(ours, serial, "cut at {cut}: {path:?}");
+        assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
+    }
+    let mut long = base[..end].to_vec();
+    long.extend_from_slice(&base[(start + end) / 2..end]);
+    long.extend([0xFF, 0xD9]);
+    let (serial, _) = decode(&long, 8, None).unwrap();
+    let (ours, path) = decode(&long, 8, Some(&options(0))).unwrap();
+    assert_eq!(ours, serial);
+    assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
+}
+
+/// Off by option, and at the other scales: not this path.
+#[test]
+fn only_at_one_eighth_and_when_on() {
+    let jpeg = encode(&spec(300, 300, Sampling::S420, Coder::Turbo, 85));
+    let off = Options {
+        speculative: false,
+        ..options(0)
+    };
+    let (_, path) = decode(&jpeg, 8, Some(&off)).unwrap();
+    assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
+    for denom in [1, 2, 4] {
+        let (_, path) = decode(&jpeg, denom, Some(&options(0))).unwrap();
+        assert!(matches!(path, DecodePath::Serial(_)), "1/{denom}: {path:?}");
+    }
+    assert!(Options::default().speculative);
+}
