@@ -1,8 +1,9 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
-//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split] [--scan]
-//! [--parts]` (`Options`; by default one strip per thread, 1 MP, the two-strip split of
-//! files without restart markers on, its share by `split_permille`). Serial and parallel
+//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split]
+//! [--no-speculative] [--scan] [--parts] [--speculative]` (`Options`; by default one strip
+//! per thread, 1 MP, the two-strip split of files without restart markers on, its share
+//! by `split_permille`, and at 1/8 the speculative decode of such files). Serial and parallel
 //! alternate in rounds (the machine is shared); per file and scale it prints one JSON
 //! object: median and best of each in ms, their ratios, the path the parallel call took,
 //! the time of one copy of the output planes (what the strips' row copies add up to), the
@@ -192,6 +193,51 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
 }
 
 /// Offset just past the SOS segment.
+/// `--speculative`: the pieces of the 1/8 speculative decode timed apart on this thread
+/// against the serial 1/8 decode, alternating (CPU ms, mean): the first worker up to the
+/// second's start, the second worker to the end, the Huffman pass over the whole scan,
+/// the same with the planes written; max(first, second) + planes is the path's time on
+/// two idle cores.
+fn speculative_parts(jpeg: &[u8], file: &str, runs: usize) -> Res<()> {
+    let load_before = load_average();
+    let mut out = vec![0u8; 16 << 20];
+    let names = [
+        "first",
+        "second",
+        "whole_with_planes",
+        "whole_huffman",
+        "serial",
+    ];
+    let mut cpu = [0.0f64; 5];
+    for _ in 0..runs {
+        for (part, slot) in cpu.iter_mut().enumerate() {
+            let c = cpu_ms();
+            if part == 4 {
+                std::hint::black_box(decode(jpeg, 8, None)?);
+            } else {
+                std::hint::black_box(ci_jpeg::speculative_part_for_bench(
+                    jpeg, part as u8, &mut out,
+                )?);
+            }
+            *slot += cpu_ms() - c;
+        }
+    }
+    let mut line = format!("{{\"file\":\"{file}\",\"scale\":\"1/8\"");
+    for (name, c) in names.iter().zip(cpu) {
+        line += &format!(",\"{name}_cpu_ms\":{:.2}", c / runs as f64);
+    }
+    let planes = (cpu[2] - cpu[3]) / runs as f64;
+    let two = cpu[0].max(cpu[1]) / runs as f64 + planes.max(0.0);
+    println!(
+        "{line},\"planes_cpu_ms\":{planes:.2},\"two_idle_cores_ms\":{two:.2},\
+         \"two_idle_cores_over_serial\":{:.3},\"load_before\":\"{load_before}\",\
+         \"load_after\":\"{}\"}}",
+        two / (cpu[4] / runs as f64),
+        load_average()
+    );
+    Ok(())
+}
+
 fn find_scan_start(jpeg: &[u8]) -> Option<usize> {
     let mut pos = 2;
     loop {
@@ -241,6 +287,12 @@ fn main() -> Res<()> {
             for &denom in &scales {
                 split_parts(&std::fs::read(file)?, file, denom, rounds * iters)?;
             }
+        }
+        return Ok(());
+    }
+    if args.iter().any(|a| a == "--speculative") {
+        for file in &files {
+            speculative_parts(&std::fs::read(file)?, file, rounds * iters)?;
         }
         return Ok(());
     }

@@ -495,6 +495,48 @@ pub(crate) fn decode(
     Ok(DcDone { first_blocks })
 }
 
+/// The pieces of [`decode`] for the benchmark, each on this thread: `part` 0 the first
+/// worker up to the balanced start of the second, 1 the second from there to the end, 2
+/// the planes from all DC differences; 3 the whole decode on one thread (no second
+/// worker). Returns blocks handled.
+pub(crate) fn part_for_bench(
+    spec: &ScanSpec,
+    geom: &DcGeom,
+    data: &[u8],
+    part: u8,
+    y_size: (usize, usize),
+    uv_size: (usize, usize),
+    out: &mut [u8],
+) -> Result<u64, DcError> {
+    let len = data.len();
+    let window = (len / 16).clamp(16, 1 << 20);
+    let mut p0 = len.saturating_sub(window) / 2;
+    if p0 > 0 && data.get(p0 - 1) == Some(&0xFF) {
+        p0 += 1;
+    }
+    let lo = 8 * (p0 - memchr::memchr_iter(0xFF, data.get(..p0).unwrap_or(&[])).count()) as i64;
+    let mut first = First::new(data, 0);
+    match part {
+        0 => {
+            first.run(spec, geom, lo, lo, None)?;
+            Ok(first.diffs.len() as u64)
+        }
+        1 => {
+            let published = OnceLock::new();
+            let b = second(spec, geom, data, p0, lo + 8 * window as i64, 0, &published)
+                .ok_or(DcError::Scan(ScanError::BadCode))?;
+            Ok(b.diffs.len() as u64)
+        }
+        _ => {
+            first.run(spec, geom, i64::MAX, i64::MAX, None)?;
+            if part == 2 {
+                write_planes(geom, first.diffs.iter(), y_size, uv_size, out)?;
+            }
+            Ok(first.diffs.len() as u64)
+        }
+    }
+}
+
 /// Turns the DC differences of every block, in coding order, into the planes.
 fn write_planes<'d>(
     geom: &DcGeom,

@@ -127,6 +127,42 @@ pub fn split_jpegs_for_bench(
     Ok([(one, first.decode_height), (two, second.decode_height)])
 }
 
+/// Benchmark hook, not a stable API: the pieces of the speculative 1/8 decode of a file
+/// without restart markers, each on this thread (`part` 0: the first worker up to the
+/// second's start; 1: the second worker; 2: the whole decode on one thread with the
+/// planes written into `out`; 3: the whole Huffman pass without the planes). Returns
+/// the blocks decoded.
+#[doc(hidden)]
+pub fn speculative_part_for_bench(jpeg: &[u8], part: u8, out: &mut [u8]) -> Result<u64, String> {
+    let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
+    let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
+    let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec).map_err(|e| format!("{e:?}"))?;
+    let data = jpeg
+        .get(layout.scan_start..layout.scan_end)
+        .ok_or("scan bounds")?;
+    let subsamp = match (layout.components, layout.mcu_width, layout.mcu_height) {
+        (1, _, _) => Subsamp::Gray,
+        (_, 8, 8) => Subsamp::None,
+        (_, 16, 8) => Subsamp::Sub2x1,
+        (_, 16, 16) => Subsamp::Sub2x2,
+        _ => Subsamp::Sub1x2,
+    };
+    let yuv = YuvImage {
+        pixels: (),
+        width: usize::from(layout.width).div_ceil(8),
+        align: 1,
+        height: usize::from(layout.height).div_ceil(8),
+        subsamp,
+    };
+    let uv = if subsamp == Subsamp::Gray {
+        (0, 0)
+    } else {
+        yuv.uv_size()
+    };
+    dc::part_for_bench(&spec, &geom, data, part, yuv.y_size(), uv, out)
+        .map_err(|e| format!("{e:?}"))
+}
+
 /// Tuning of the parallel path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
