@@ -193,12 +193,12 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
 }
 
 /// Offset just past the SOS segment.
-/// `--speculative`: the pieces of the 1/8 speculative decode timed apart on this thread
-/// against the serial 1/8 decode, alternating (CPU ms, mean): the first worker up to the
+/// `--speculative`: the pieces of the speculative decode timed apart on this thread
+/// against the serial decode at each scale, alternating (CPU ms, mean): the first worker up to the
 /// second's start, the second worker to the end, the Huffman pass over the whole scan,
 /// the same with the planes written; max(first, second) + planes is the path's time on
 /// two idle cores.
-fn speculative_parts(jpeg: &[u8], file: &str, runs: usize) -> Res<()> {
+fn speculative_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
     let load_before = load_average();
     let mut out = vec![0u8; 16 << 20];
     let names = [
@@ -213,16 +213,16 @@ fn speculative_parts(jpeg: &[u8], file: &str, runs: usize) -> Res<()> {
         for (part, slot) in cpu.iter_mut().enumerate() {
             let c = cpu_ms();
             if part == 4 {
-                std::hint::black_box(decode(jpeg, 8, None)?);
+                std::hint::black_box(decode(jpeg, denom, None)?);
             } else {
                 std::hint::black_box(ci_jpeg::speculative_part_for_bench(
-                    jpeg, part as u8, &mut out,
+                    jpeg, denom, part as u8, &mut out,
                 )?);
             }
             *slot += cpu_ms() - c;
         }
     }
-    let mut line = format!("{{\"file\":\"{file}\",\"scale\":\"1/8\"");
+    let mut line = format!("{{\"file\":\"{file}\",\"scale\":\"1/{denom}\"");
     for (name, c) in names.iter().zip(cpu) {
         line += &format!(",\"{name}_cpu_ms\":{:.2}", c / runs as f64);
     }
@@ -292,7 +292,9 @@ fn main() -> Res<()> {
     }
     if args.iter().any(|a| a == "--speculative") {
         for file in &files {
-            speculative_parts(&std::fs::read(file)?, file, rounds * iters)?;
+            for &denom in &scales {
+                speculative_parts(&std::fs::read(file)?, file, denom, rounds * iters)?;
+            }
         }
         return Ok(());
     }

@@ -24,7 +24,7 @@
 
 use std::sync::OnceLock;
 
-use crate::scan::{Reader, ScanError, ScanSpec};
+use crate::scan::{quarter_samples, QuarterAc, Reader, ScanError, ScanSpec};
 
 /// Why the 1/8 path gave up (the caller then decodes otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +47,9 @@ impl From<ScanError> for DcError {
 struct Plane {
     h: usize,
     v: usize,
-    /// The DC quantiser, as libjpeg-turbo's SIMD build multiplies it (a `short`).
-    q: i32,
+    /// The quantisers in zigzag order (≤ 32767: libjpeg-turbo's SIMD build keeps them
+    /// in `short`s).
+    q: [i32; 64],
     /// Blocks per row and block rows (libjpeg's `width_in_blocks`, `height_in_blocks`).
     wib: usize,
     hib: usize,
@@ -56,15 +57,19 @@ struct Plane {
 
 /// What the 1/8 path needs of the headers.
 pub(crate) struct DcGeom {
+    /// Samples per block side: 1 at 1/8, 2 at 1/4.
+    ds: usize,
     planes: Vec<Plane>,
     /// Per block of an MCU: plane, column and row within the MCU.
     blocks: Vec<(usize, usize, usize)>,
     /// Per block of an MCU: scan component (tables, predictor).
     comps: Vec<usize>,
+    /// Per scan component: its plane's quantisers.
+    comp_q: Vec<[i32; 64]>,
     mcus_per_row: usize,
     mcu_rows: usize,
     max_v: usize,
-    /// Output rows at 1/8.
+    /// Output rows at the scale.
     out_h: usize,
 }
 
@@ -78,10 +83,15 @@ fn be16(b: &[u8], at: usize) -> Result<usize, DcError> {
 impl DcGeom {
     /// Reads the DQT, SOF and SOS segments before `scan_start` (checked by the layout
     /// parser already).
-    pub(crate) fn parse(jpeg: &[u8], scan_start: usize, spec: &ScanSpec) -> Result<Self, DcError> {
+    pub(crate) fn parse(
+        jpeg: &[u8],
+        scan_start: usize,
+        spec: &ScanSpec,
+        ds: usize,
+    ) -> Result<Self, DcError> {
         let bad = DcError::Unsupported;
-        // DC quantiser of each table slot, as defined last before the scan.
-        let mut quant: [Option<u16>; 4] = [None; 4];
+        // Each table slot's quantisers (zigzag order), as defined last before the scan.
+        let mut quant: [Option<[i32; 64]>; 4] = [None; 4];
         // (id, h, v, tq)
         let mut frame: Vec<(u8, usize, usize, usize)> = Vec::new();
         let (mut width, mut height) = (0usize, 0usize);
@@ -101,12 +111,15 @@ impl DcGeom {
                             _ => return Err(bad("DQT precision")),
                         };
                         let table = rest.get(..n).ok_or(bad("DQT"))?;
-                        let q0 = if pq == 0 {
-                            u16::from(table[0])
-                        } else {
-                            u16::from_be_bytes([table[0], table[1]])
-                        };
-                        *quant.get_mut(tq).ok_or(bad("DQT slot"))? = Some(q0);
+                        let mut q = [0i32; 64];
+                        for (i, v) in q.iter_mut().enumerate() {
+                            *v = if pq == 0 {
+                                i32::from(table[i])
+                            } else {
+                                i32::from(u16::from_be_bytes([table[2 * i], table[2 * i + 1]]))
+                            };
+                        }
+                        *quant.get_mut(tq).ok_or(bad("DQT slot"))? = Some(q);
                         s = &rest[n..];
                     }
                 }
@@ -127,7 +140,7 @@ impl DcGeom {
                     let ns = usize::from(*seg.first().ok_or(bad("SOS"))?);
                     let sel = seg.get(1..1 + 2 * ns).ok_or(bad("SOS"))?;
                     let scan_ids: Vec<u8> = sel.chunks_exact(2).map(|p| p[0]).collect();
-                    return Self::build(width, height, &frame, &scan_ids, &quant, spec);
+                    return Self::build(width, height, &frame, &scan_ids, &quant, spec, ds);
                 }
                 _ => {}
             }
@@ -141,8 +154,9 @@ impl DcGeom {
         height: usize,
         frame: &[(u8, usize, usize, usize)],
         scan_ids: &[u8],
-        quant: &[Option<u16>; 4],
+        quant: &[Option<[i32; 64]>; 4],
         spec: &ScanSpec,
+        ds: usize,
     ) -> Result<Self, DcError> {
         let bad = DcError::Unsupported;
         if width == 0 || height == 0 {
@@ -170,24 +184,26 @@ impl DcGeom {
                 .ok_or(bad("undefined quantisation table"))?;
             // libjpeg-turbo's SIMD build keeps quantisers in `short`s; above 32767 the
             // C and SIMD builds differ: not modelled.
-            if q > 0x7FFF {
+            if q.iter().any(|&v| v > 0x7FFF) {
                 return Err(bad("quantiser above 32767"));
             }
             planes.push(Plane {
                 h,
                 v,
-                q: i32::from(q),
+                q,
                 wib: (width * h).div_ceil(max_h * 8),
                 hib: (height * v).div_ceil(max_v * 8),
             });
         }
         let mut blocks = Vec::new();
         let mut comps = Vec::new();
+        let mut comp_q = Vec::new();
         for (k, id) in scan_ids.iter().enumerate() {
             let p = frame
                 .iter()
                 .position(|c| c.0 == *id)
                 .ok_or(bad("scan component not in frame"))?;
+            comp_q.push(planes[p].q);
             let (h, v) = if frame.len() == 1 {
                 (1, 1)
             } else {
@@ -216,13 +232,15 @@ impl DcGeom {
             return Err(bad("MCU grid differs from the scanner's"));
         }
         Ok(DcGeom {
+            ds,
             planes,
             blocks,
             comps,
+            comp_q,
             mcus_per_row,
             mcu_rows,
             max_v,
-            out_h: height.div_ceil(8),
+            out_h: (height * ds).div_ceil(8),
         })
     }
 
@@ -257,22 +275,72 @@ struct ARecord {
     block: u64,
 }
 
+/// Decoded blocks in coding order: DC differences and, at 1/4, what the IDCT needs of
+/// the AC coefficients.
+struct Blocks {
+    diffs: Vec<i32>,
+    acs: Vec<QuarterAc>,
+    /// Scratch coefficients (see [`ScanSpec::quarter`]).
+    z: [i32; 64],
+}
+
+impl Blocks {
+    fn with_capacity(n: usize, geom: &DcGeom) -> Self {
+        Blocks {
+            diffs: Vec::with_capacity(n),
+            acs: Vec::with_capacity(if geom.ds == 2 { n } else { 0 }),
+            z: [0; 64],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.diffs.len()
+    }
+
+    fn clear(&mut self) {
+        self.diffs.clear();
+        self.acs.clear();
+        // An error may leave any entry set.
+        self.z = [0; 64];
+    }
+
+    /// Reads the next block, of scan component `c`.
+    #[inline(always)]
+    fn read(
+        &mut self,
+        spec: &ScanSpec,
+        geom: &DcGeom,
+        r: &mut Reader<'_>,
+        c: usize,
+    ) -> Result<(), ScanError> {
+        if geom.ds == 1 {
+            self.diffs.push(spec.block(r, c)?);
+        } else {
+            let q = geom.comp_q.get(c).ok_or(ScanError::Header("component"))?;
+            let (d, ac) = spec.quarter(r, c, q, &mut self.z)?;
+            self.diffs.push(d);
+            self.acs.push(ac);
+        }
+        Ok(())
+    }
+}
+
 /// The first worker: decodes from the scan's start, recording block starts from bit `lo`
 /// and stopping at the first block start at or past `hi`, at one the second worker also
 /// had (once it has published them), or at the end.
 struct First<'a> {
     r: Reader<'a>,
-    diffs: Vec<i32>,
+    blocks: Blocks,
     records: Vec<ARecord>,
     /// The block where it met the second worker, and that block's index in its records.
     met: Option<(u64, usize)>,
 }
 
 impl<'a> First<'a> {
-    fn new(data: &'a [u8], capacity: usize) -> Self {
+    fn new(data: &'a [u8], capacity: usize, geom: &DcGeom) -> Self {
         First {
             r: Reader::new(data),
-            diffs: Vec::with_capacity(capacity),
+            blocks: Blocks::with_capacity(capacity, geom),
             records: Vec::new(),
             met: None,
         }
@@ -286,18 +354,35 @@ impl<'a> First<'a> {
         hi: i64,
         published: Option<&OnceLock<Vec<i64>>>,
     ) -> Result<(), ScanError> {
+        // A local copy of the reader stays in registers in the loop.
+        let mut r = self.r;
+        let result = self.run_with(&mut r, spec, geom, lo, hi, published);
+        self.r = r;
+        result
+    }
+
+    #[inline(always)]
+    fn run_with(
+        &mut self,
+        r: &mut Reader<'a>,
+        spec: &ScanSpec,
+        geom: &DcGeom,
+        lo: i64,
+        hi: i64,
+        published: Option<&OnceLock<Vec<i64>>>,
+    ) -> Result<(), ScanError> {
         let nb = geom.comps.len();
         let total = geom.total_blocks();
         let mut theirs: Option<&Vec<i64>> = None;
         let mut j = 0usize;
-        while (self.diffs.len() as u64) < total {
-            let idx = self.diffs.len() % nb;
-            let pos = self.r.consumed();
+        while (self.blocks.len() as u64) < total {
+            let idx = self.blocks.len() % nb;
+            let pos = r.consumed();
             if pos >= lo {
                 if pos >= hi {
                     return Ok(());
                 }
-                let block = self.diffs.len() as u64;
+                let block = self.blocks.len() as u64;
                 self.records.push(ARecord { pos, block });
                 if theirs.is_none() {
                     theirs = published.and_then(OnceLock::get);
@@ -313,9 +398,7 @@ impl<'a> First<'a> {
                     }
                 }
             }
-            let c = geom.comps[idx];
-            let d = spec.block(&mut self.r, c)?;
-            self.diffs.push(d);
+            self.blocks.read(spec, geom, r, geom.comps[idx])?;
         }
         Ok(())
     }
@@ -330,8 +413,8 @@ fn at_end(r: &mut Reader<'_>) -> bool {
 
 /// The second worker's decode from raw byte `p0` to the end of the data.
 struct Second {
-    /// DC differences of every block from its (last) start.
-    diffs: Vec<i32>,
+    /// Every block from its (last) start.
+    blocks: Blocks,
     /// Block starts before bit `hi`: `pos << 4 | block of the MCU` (as guessed).
     records: Vec<i64>,
     /// Blocks decoded (from its start) at each block start in the data's last byte: where
@@ -355,32 +438,32 @@ fn second(
     let nb = geom.comps.len();
     // Stuffed zero bytes before `start` (every FF in the scan is followed by 00).
     let mut stuffed = memchr::memchr_iter(0xFF, data.get(..start)?).count();
-    let mut diffs = Vec::with_capacity(capacity);
+    let mut blocks = Blocks::with_capacity(capacity, geom);
     let mut records = Vec::new();
     let mut ends = Vec::new();
     'restart: loop {
-        diffs.clear();
+        blocks.clear();
         records.clear();
         let base = 8 * (start - stuffed) as i64;
         let mut r = Reader::new(data.get(start..)?);
         loop {
             let pos = base + r.consumed();
             if r.n < 8 && at_end(&mut r) {
-                ends.push(diffs.len());
+                ends.push(blocks.len());
             }
-            let idx = diffs.len() % nb;
+            let idx = blocks.len() % nb;
             if pos < hi {
                 records.push(pos << 4 | idx as i64);
             } else if publish.get().is_none() {
                 let _ = publish.set(records.clone());
             }
-            match spec.block(&mut r, geom.comps[idx]) {
-                Ok(d) => diffs.push(d),
+            match blocks.read(spec, geom, &mut r, geom.comps[idx]) {
+                Ok(()) => {}
                 Err(_) if !ends.is_empty() => {
                     // Past the data's end.
                     let _ = publish.set(records.clone());
                     return Some(Second {
-                        diffs,
+                        blocks,
                         records,
                         ends,
                     });
@@ -437,7 +520,7 @@ pub(crate) fn decode(
     let lo = 8 * (p0 - memchr::memchr_iter(0xFF, data.get(..p0).unwrap_or(&[])).count()) as i64;
     let hi = lo + 8 * window as i64;
     let half = usize::try_from(total / 2 + 64).unwrap_or(0);
-    let mut first = First::new(data, half);
+    let mut first = First::new(data, half, geom);
     let published = OnceLock::new();
     let (a, b) = if p0 == 0 || p0 + window >= len {
         (first.run(spec, geom, i64::MAX, i64::MAX, None), None)
@@ -465,7 +548,7 @@ pub(crate) fn decode(
         }
         None
     });
-    let (first_blocks, rest): (u64, &[i32]) = match (sync, &b) {
+    let (first_blocks, rest): (u64, (&[i32], &[QuarterAc])) = match (sync, &b) {
         (Some((block, j)), Some(b)) => {
             // The scan must end after the last MCU: one of the possible ends.
             let need = usize::try_from(total - block.min(total)).unwrap_or(usize::MAX);
@@ -473,7 +556,12 @@ pub(crate) fn decode(
             if !b.ends.contains(&end) {
                 return Err(DcError::Scan(ScanError::Trailing));
             }
-            (block, b.diffs.get(j..end).unwrap_or(&[]))
+            let acs = if geom.ds == 2 {
+                b.blocks.acs.get(j..end).unwrap_or(&[])
+            } else {
+                &[]
+            };
+            (block, (b.blocks.diffs.get(j..end).unwrap_or(&[]), acs))
         }
         _ => {
             // No synchronisation: the first worker decodes the rest itself.
@@ -481,17 +569,35 @@ pub(crate) fn decode(
             if !at_end(&mut first.r) {
                 return Err(DcError::Scan(ScanError::Trailing));
             }
-            (first.diffs.len() as u64, &[])
+            (first.blocks.len() as u64, (&[], &[]))
         }
     };
-    if first_blocks + rest.len() as u64 != total {
+    if first_blocks + rest.0.len() as u64 != total {
         return Err(DcError::Scan(ScanError::Trailing));
     }
+    let n = usize::try_from(first_blocks).unwrap_or(usize::MAX);
     let head = first
+        .blocks
         .diffs
-        .get(..usize::try_from(first_blocks).unwrap_or(usize::MAX))
+        .get(..n)
         .ok_or(DcError::Unsupported("first part"))?;
-    write_planes(geom, head.iter().chain(rest), y_size, uv_size, out)?;
+    let head_acs = if geom.ds == 2 {
+        first
+            .blocks
+            .acs
+            .get(..n)
+            .ok_or(DcError::Unsupported("first part"))?
+    } else {
+        &[]
+    };
+    write_planes(
+        geom,
+        head.iter().chain(rest.0),
+        head_acs.iter().chain(rest.1),
+        y_size,
+        uv_size,
+        out,
+    )?;
     Ok(DcDone { first_blocks })
 }
 
@@ -515,43 +621,47 @@ pub(crate) fn part_for_bench(
         p0 += 1;
     }
     let lo = 8 * (p0 - memchr::memchr_iter(0xFF, data.get(..p0).unwrap_or(&[])).count()) as i64;
-    let mut first = First::new(data, 0);
+    let mut first = First::new(data, 0, geom);
     match part {
         0 => {
             first.run(spec, geom, lo, lo, None)?;
-            Ok(first.diffs.len() as u64)
+            Ok(first.blocks.len() as u64)
         }
         1 => {
             let published = OnceLock::new();
             let b = second(spec, geom, data, p0, lo + 8 * window as i64, 0, &published)
                 .ok_or(DcError::Scan(ScanError::BadCode))?;
-            Ok(b.diffs.len() as u64)
+            Ok(b.blocks.len() as u64)
         }
         _ => {
             first.run(spec, geom, i64::MAX, i64::MAX, None)?;
             if part == 2 {
-                write_planes(geom, first.diffs.iter(), y_size, uv_size, out)?;
+                let b = &first.blocks;
+                write_planes(geom, b.diffs.iter(), b.acs.iter(), y_size, uv_size, out)?;
             }
-            Ok(first.diffs.len() as u64)
+            Ok(first.blocks.len() as u64)
         }
     }
 }
 
-/// Turns the DC differences of every block, in coding order, into the planes.
+/// Turns the blocks, in coding order, into the planes (`acs` empty at 1/8).
 fn write_planes<'d>(
     geom: &DcGeom,
     diffs: impl Iterator<Item = &'d i32>,
+    acs: impl Iterator<Item = &'d QuarterAc>,
     y_size: (usize, usize),
     uv_size: (usize, usize),
     out: &mut [u8],
 ) -> Result<(), DcError> {
     let bad = DcError::Unsupported;
-    // The decoded samples of each plane: wib × hib.
+    let ds = geom.ds;
+    // The decoded samples of each plane: (wib × ds) × (hib × ds).
     let mut virt: Vec<Vec<u8>> = geom
         .planes
         .iter()
-        .map(|p| vec![0u8; p.wib * p.hib])
+        .map(|p| vec![0u8; p.wib * p.hib * ds * ds])
         .collect();
+    let mut acs = acs;
     let mut preds = [0i32; 4];
     let nb = geom.blocks.len();
     let single = geom.planes.len() == 1;
@@ -567,8 +677,17 @@ fn write_planes<'d>(
         } else {
             (mx * plane.h + bx, my * plane.v + by)
         };
+        let ac = if ds == 2 { acs.next() } else { None };
         if col < plane.wib && row < plane.hib {
-            virt[p][row * plane.wib + col] = sample(*pred, plane.q);
+            let iw = plane.wib * ds;
+            if let Some(ac) = ac {
+                let s = quarter_samples(ac, *pred, plane.q[0])?;
+                let at = 2 * row * iw + 2 * col;
+                virt[p][at..at + 2].copy_from_slice(&s[..2]);
+                virt[p][at + iw..at + iw + 2].copy_from_slice(&s[2..]);
+            } else {
+                virt[p][row * iw + col] = sample(*pred, plane.q[0]);
+            }
         }
         i += 1;
         if i == nb {
@@ -580,53 +699,56 @@ fn write_planes<'d>(
             }
         }
     }
-    // The scratch buffer of an iMCU row: each plane's v rows of wib samples, in turn.
-    let th: Vec<usize> = geom.planes.iter().map(|p| p.v).collect();
+    // The scratch buffer of an iMCU row: each plane's v × ds rows of wib × ds samples,
+    // in turn.
+    let th: Vec<usize> = geom.planes.iter().map(|p| p.v * ds).collect();
+    let iws: Vec<usize> = geom.planes.iter().map(|p| p.wib * ds).collect();
+    let ihs: Vec<usize> = geom.planes.iter().map(|p| p.hib * ds).collect();
     let mut bases = Vec::with_capacity(th.len());
     let mut total = 0usize;
-    for (p, &t) in geom.planes.iter().zip(&th) {
+    for (&iw, &t) in iws.iter().zip(&th) {
         bases.push(total);
-        total += p.wib * t;
+        total += iw * t;
     }
     // Scratch byte `o` in iMCU row `r`: the decoded sample, or the stale one of the row
     // before when that block row is past the plane's last.
     let scratch = |o: usize, r: usize| -> Option<u8> {
         let k = bases.iter().rposition(|&b| b <= o)?;
-        let plane = &geom.planes[k];
-        if o >= total || plane.wib == 0 {
+        let (iw, ih) = (iws[k], ihs[k]);
+        if o >= total || iw == 0 {
             return None;
         }
-        let (jj, cc) = ((o - bases[k]) / plane.wib, (o - bases[k]) % plane.wib);
-        let br = r * th[k] + jj;
-        let br = if br < plane.hib {
-            br
+        let (jj, cc) = ((o - bases[k]) / iw, (o - bases[k]) % iw);
+        let row = r * th[k] + jj;
+        let row = if row < ih {
+            row
         } else {
-            Some(r.checked_sub(1)? * th[k] + jj).filter(|&b| b < plane.hib)?
+            Some(r.checked_sub(1)? * th[k] + jj).filter(|&b| b < ih)?
         };
-        virt[k].get(br * plane.wib + cc).copied()
+        virt[k].get(row * iw + cc).copied()
     };
     let sizes: Vec<(usize, usize)> = (0..geom.planes.len())
         .map(|i| if i == 0 { y_size } else { uv_size })
         .collect();
-    let n_imcu = geom.out_h.div_ceil(geom.max_v);
+    let n_imcu = geom.out_h.div_ceil(geom.max_v * ds);
     let mut offset = 0usize;
     for (i, &(pw, ph)) in sizes.iter().enumerate() {
         let plane_out = out
             .get_mut(offset..offset + pw * ph)
             .ok_or(bad("output size"))?;
         offset += pw * ph;
-        let (wib, t) = (geom.planes[i].wib, th[i]);
+        let (iw, ih, t) = (iws[i], ihs[i], th[i]);
         for r in 0..n_imcu {
             let crow = r * t;
             for j in 0..t.min(ph.saturating_sub(crow)) {
                 let dest = plane_out
                     .get_mut((crow + j) * pw..(crow + j + 1) * pw)
                     .ok_or(bad("output rows"))?;
-                let main = pw.min(wib);
-                let o = bases[i] + j * wib;
-                let br = r * t + j;
-                if br < geom.planes[i].hib {
-                    let src = &virt[i][br * wib..br * wib + main];
+                let main = pw.min(iw);
+                let o = bases[i] + j * iw;
+                let row = r * t + j;
+                if row < ih {
+                    let src = &virt[i][row * iw..row * iw + main];
                     dest[..main].copy_from_slice(src);
                 } else {
                     for (col, d) in dest[..main].iter_mut().enumerate() {

@@ -127,16 +127,27 @@ pub fn split_jpegs_for_bench(
     Ok([(one, first.decode_height), (two, second.decode_height)])
 }
 
-/// Benchmark hook, not a stable API: the pieces of the speculative 1/8 decode of a file
-/// without restart markers, each on this thread (`part` 0: the first worker up to the
+/// Benchmark hook, not a stable API: the pieces of the speculative decode of a file
+/// without restart markers at 1/`denom` (4 or 8), each on this thread (`part` 0: the first worker up to the
 /// second's start; 1: the second worker; 2: the whole decode on one thread with the
 /// planes written into `out`; 3: the whole Huffman pass without the planes). Returns
 /// the blocks decoded.
 #[doc(hidden)]
-pub fn speculative_part_for_bench(jpeg: &[u8], part: u8, out: &mut [u8]) -> Result<u64, String> {
+pub fn speculative_part_for_bench(
+    jpeg: &[u8],
+    denom: usize,
+    part: u8,
+    out: &mut [u8],
+) -> Result<u64, String> {
+    let ds = match denom {
+        4 => 2,
+        8 => 1,
+        _ => return Err("1/4 or 1/8 only".into()),
+    };
     let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
     let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
-    let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec).map_err(|e| format!("{e:?}"))?;
+    let geom =
+        dc::DcGeom::parse(jpeg, layout.scan_start, &spec, ds).map_err(|e| format!("{e:?}"))?;
     let data = jpeg
         .get(layout.scan_start..layout.scan_end)
         .ok_or("scan bounds")?;
@@ -149,9 +160,9 @@ pub fn speculative_part_for_bench(jpeg: &[u8], part: u8, out: &mut [u8]) -> Resu
     };
     let yuv = YuvImage {
         pixels: (),
-        width: usize::from(layout.width).div_ceil(8),
+        width: (usize::from(layout.width) * ds).div_ceil(8),
         align: 1,
-        height: usize::from(layout.height).div_ceil(8),
+        height: (usize::from(layout.height) * ds).div_ceil(8),
         subsamp,
     };
     let uv = if subsamp == Subsamp::Gray {
@@ -451,7 +462,7 @@ fn plan(
             min: options.min_pixels,
         });
     }
-    let speculative = options.speculative && mcu_rows_divisor == 8;
+    let speculative = options.speculative && matches!(mcu_rows_divisor, 4 | 8);
     let layout = layout::parse(jpeg, options.split || speculative)?;
     if (usize::from(layout.width), usize::from(layout.height)) != (header.width, header.height)
         || (layout.components == 1) != (subsamp == Subsamp::Gray)
@@ -485,7 +496,8 @@ fn plan(
     let mut dc = None;
     let (strips, split) = if layout.restart_interval == 0 && speculative {
         let spec = scan::ScanSpec::parse(jpeg, layout.scan_start)?;
-        let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec).map_err(|e| match e {
+        let ds = 8 / mcu_rows_divisor;
+        let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec, ds).map_err(|e| match e {
             dc::DcError::Scan(e) => SerialReason::Scan(e),
             dc::DcError::Unsupported(what) => SerialReason::Speculative(what),
         })?;

@@ -174,12 +174,13 @@ proptest! {
     #[test]
     fn speculative_equals_serial(
         spec in spec_strategy(160),
+        denom in prop_oneof![Just(4usize), Just(8)],
         permille in prop_oneof![Just(0u16), 1u16..=1000],
     ) {
         let jpeg = encode(&spec);
-        let (serial, _) = decode(&jpeg, 8, None).unwrap();
+        let (serial, _) = decode(&jpeg, denom, None).unwrap();
         prop_assert!(serial.is_ok(), "serial decode of a generated file: {:?}", serial);
-        let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+        let (ours, path) = decode(&jpeg, denom, Some(&options(permille))).unwrap();
         if mcu_rows(&spec) >= 2 {
             prop_assert!(matches!(path, DecodePath::Speculative { .. }), "{:?}", path);
             prop_assert!(ours == serial, "planes differ: {:?}", path);
@@ -193,6 +194,7 @@ proptest! {
     #[test]
     fn corrupted_gives_serial_result(
         spec in spec_strategy(128),
+        denom in prop_oneof![Just(4usize), Just(8)],
         permille in prop_oneof![Just(0u16), 1u16..=1000],
         flips in proptest::collection::vec((0u8..3, any::<prop::sample::Index>(), 1u8..=255), 0..4),
         cut_at in proptest::option::of(any::<prop::sample::Index>()),
@@ -214,8 +216,8 @@ proptest! {
         if let Some(at) = cut_at {
             jpeg.truncate(at.index(len));
         }
-        let serial = decode(&jpeg, 8, None).map(|(r, _)| r);
-        let ours = decode(&jpeg, 8, Some(&options(permille))).map(|(r, _)| r);
+        let serial = decode(&jpeg, denom, None).map(|(r, _)| r);
+        let ours = decode(&jpeg, denom, Some(&options(permille))).map(|(r, _)| r);
         if mcu_rows(&spec) >= 2 {
             prop_assert_eq!(ours, serial);
         } else {
@@ -264,18 +266,20 @@ fn workers_meet_in_the_middle() {
             for quality in [10, 75, 100] {
                 let s = spec(600, 333, sampling, coder, quality);
                 let jpeg = encode(&s);
-                let (serial, _) = decode(&jpeg, 8, None).unwrap();
-                let (ours, path) = decode(&jpeg, 8, Some(&options(0))).unwrap();
-                assert!(ours == serial, "{s:?}: planes differ");
-                let total = total_blocks(&s);
-                let DecodePath::Speculative { first_blocks } = path else {
-                    panic!("{s:?}: {path:?}");
-                };
-                // Balanced: the first worker stops near the middle.
-                assert!(
-                    first_blocks > total / 4 && first_blocks < total * 3 / 4,
-                    "{s:?}: met at block {first_blocks} of {total}"
-                );
+                for denom in [4, 8] {
+                    let (serial, _) = decode(&jpeg, denom, None).unwrap();
+                    let (ours, path) = decode(&jpeg, denom, Some(&options(0))).unwrap();
+                    assert!(ours == serial, "{s:?} 1/{denom}: planes differ");
+                    let total = total_blocks(&s);
+                    let DecodePath::Speculative { first_blocks } = path else {
+                        panic!("{s:?}: {path:?}");
+                    };
+                    // Balanced: the first worker stops near the middle.
+                    assert!(
+                        first_blocks > total / 4 && first_blocks < total * 3 / 4,
+                        "{s:?}: met at block {first_blocks} of {total}"
+                    );
+                }
             }
         }
     }
@@ -295,10 +299,10 @@ fn real_photographs() {
         ("subject-plain-bg.jpg", 0),
     ] {
         let jpeg = std::fs::read(format!("{dir}{file}")).unwrap();
-        let (serial, _) = decode(&jpeg, 8, None).unwrap();
-        assert!(serial.is_ok(), "{file}");
-        for permille in [0, 300, 700] {
-            let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+        for (denom, permille) in [(8, 0), (8, 300), (8, 700), (4, 0), (4, 600)] {
+            let (serial, _) = decode(&jpeg, denom, None).unwrap();
+            assert!(serial.is_ok(), "{file}");
+            let (ours, path) = decode(&jpeg, denom, Some(&options(permille))).unwrap();
             assert!(ours == serial, "{file} {permille}: planes differ");
             let DecodePath::Speculative { first_blocks } = path else {
                 panic!("{file}: {path:?}");
@@ -329,9 +333,9 @@ fn adversarial_streams_match_serial() {
             let mut jpeg = base[..start].to_vec();
             jpeg.extend(std::iter::repeat_n(fill, len));
             jpeg.extend([0xFF, 0xD9]);
-            let (serial, _) = decode(&jpeg, 8, None).unwrap();
-            for permille in [0, 500, 900] {
-                let (ours, path) = decode(&jpeg, 8, Some(&options(permille))).unwrap();
+            for (denom, permille) in [(8, 0), (8, 500), (8, 900), (4, 0), (4, 700)] {
+                let (serial, _) = decode(&jpeg, denom, None).unwrap();
+                let (ours, path) = decode(&jpeg, denom, Some(&options(permille))).unwrap();
                 assert_eq!(ours, serial, "fill {fill:#x} × {len}: {path:?}");
             }
         }
@@ -341,8 +345,8 @@ fn adversarial_streams_match_serial() {
     for cut in [start + 100, (start + end) / 2, end - 1] {
         let mut jpeg = base[..cut].to_vec();
         jpeg.extend([0xFF, 0xD9]);
-        let (serial, _) = decode(&jpeg, 8, None).unwrap();
-        let (ours, path) = decode(&jpeg, 8, Some(&options(0))).unwrap();
+        let (serial, _) = decode(&jpeg, 4, None).unwrap();
+        let (ours, path) = decode(&jpeg, 4, Some(&options(0))).unwrap();
         assert_eq!(ours, serial, "cut at {cut}: {path:?}");
         assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
     }
@@ -355,17 +359,21 @@ fn adversarial_streams_match_serial() {
     assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
 }
 
-/// Off by option, and at the other scales: not this path.
+/// Off by option, and at 1/1 and 1/2: not this path; at 1/4 and 1/8 it is.
 #[test]
-fn only_at_one_eighth_and_when_on() {
+fn only_at_quarter_and_eighth_and_when_on() {
     let jpeg = encode(&spec(300, 300, Sampling::S420, Coder::Turbo, 85));
     let off = Options {
         speculative: false,
         ..options(0)
     };
-    let (_, path) = decode(&jpeg, 8, Some(&off)).unwrap();
-    assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
-    for denom in [1, 2, 4] {
+    for denom in [4, 8] {
+        let (_, path) = decode(&jpeg, denom, Some(&off)).unwrap();
+        assert!(matches!(path, DecodePath::Serial(_)), "{path:?}");
+        let (_, path) = decode(&jpeg, denom, Some(&options(0))).unwrap();
+        assert!(matches!(path, DecodePath::Speculative { .. }), "{path:?}");
+    }
+    for denom in [1, 2] {
         let (_, path) = decode(&jpeg, denom, Some(&options(0))).unwrap();
         assert!(matches!(path, DecodePath::Serial(_)), "1/{denom}: {path:?}");
     }
