@@ -189,6 +189,37 @@ proptest! {
         }
     }
 
+    /// A real photograph (the corpus's photo.jpg, 640x400 4:2:0, optimised Huffman tables)
+    /// with bytes flipped anywhere in its scan, near its middle (where the second worker
+    /// starts) or in its last bytes, and truncated: the serial decode's result.
+    #[test]
+    fn corrupted_photograph_gives_serial_result(
+        denom in prop_oneof![Just(4usize), Just(8)],
+        flips in proptest::collection::vec((0u8..3, any::<prop::sample::Index>(), 1u8..=255), 1..4),
+        cut_at in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/corpus/photo.jpg");
+        let mut jpeg = std::fs::read(path).unwrap();
+        let len = jpeg.len();
+        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        let start = sos + 2 + usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]));
+        let data = len - 2 - start;
+        for (region, at, xor) in &flips {
+            let i = match region {
+                0 => start + at.index(data),
+                1 => start + data / 2 - 64 + at.index(128),
+                _ => len - 2 - 1 - at.index(16),
+            };
+            jpeg[i] ^= xor;
+        }
+        if let Some(at) = cut_at {
+            jpeg.truncate(start + at.index(data + 2));
+        }
+        let serial = decode(&jpeg, denom, None).map(|(r, _)| r);
+        let ours = decode(&jpeg, denom, Some(&options(0))).map(|(r, _)| r);
+        prop_assert_eq!(ours, serial);
+    }
+
     /// Corrupted files: byte flips anywhere in the scan (and the headers), truncations:
     /// the serial decode's result, planes or error.
     #[test]
