@@ -194,51 +194,54 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
 
 /// Offset just past the SOS segment.
 /// `--speculative`: the pieces of the speculative decode timed apart on this thread
-/// against the serial decode at each scale, alternating (CPU ms, mean): the first worker up to the
-/// second's start, the second worker to the end, the Huffman pass over the whole scan,
-/// the same with the planes written; max(first, second) + planes is the path's time on
+/// against the serial decode at each scale, alternating (CPU ms, mean): the first worker
+/// up to the second's start (it writes its samples as it goes), the second worker to the
+/// end, then the samples of the second's blocks (after the two meet) and the planes
+/// copied out: `two_idle_cores_ms` = max(first, second) + those two, the path's time on
 /// two idle cores.
 fn speculative_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
     let load_before = load_average();
     let mut out = vec![0u8; 16 << 20];
+    // Parts of `speculative_part_for_bench`, and the serial decode last.
     let names = [
         "first",
         "second",
         "whole_with_planes",
-        "whole_huffman",
+        "whole",
+        "second_with_samples",
         "serial",
     ];
-    let mut cpu = [0.0f64; 5];
-    let mut wall: [Vec<f64>; 5] = Default::default();
+    let mut cpu = [0.0f64; 6];
+    // The planes pass and the second worker's samples, timed inside (ms).
+    let (mut planes, mut samples) = (0.0f64, 0.0f64);
     for _ in 0..runs {
         for (part, slot) in cpu.iter_mut().enumerate() {
             let c = cpu_ms();
-            let t = Instant::now();
-            if part == 4 {
+            if part == 5 {
                 std::hint::black_box(decode(jpeg, denom, None)?);
             } else {
-                std::hint::black_box(ci_jpeg::speculative_part_for_bench(
-                    jpeg, denom, part as u8, &mut out,
-                )?);
+                let r = ci_jpeg::speculative_part_for_bench(jpeg, denom, part as u8, &mut out)?;
+                match part {
+                    2 => planes += r as f64 / 1e6,
+                    4 => samples += r as f64 / 1e6,
+                    _ => {}
+                }
             }
             *slot += cpu_ms() - c;
-            wall[part].push(t.elapsed().as_secs_f64() * 1000.0);
         }
     }
-    let wall: Vec<f64> = wall.into_iter().map(|w| stats(w).0).collect();
+    let cpu = cpu.map(|c| c / runs as f64);
+    let (planes, samples) = (planes / runs as f64, samples / runs as f64);
     let mut line = format!("{{\"file\":\"{file}\",\"scale\":\"1/{denom}\"");
     for (name, c) in names.iter().zip(cpu) {
-        line += &format!(",\"{name}_cpu_ms\":{:.2}", c / runs as f64);
+        line += &format!(",\"{name}_cpu_ms\":{c:.2}");
     }
-    // The planes pass runs on two threads: its wall time too.
-    line += &format!(",\"planes_wall_ms\":{:.2}", wall[2] - wall[3]);
-    let planes = (cpu[2] - cpu[3]) / runs as f64;
-    let two = cpu[0].max(cpu[1]) / runs as f64 + planes.max(0.0);
+    let two = cpu[0].max(cpu[1]) + samples + planes;
     println!(
-        "{line},\"planes_cpu_ms\":{planes:.2},\"two_idle_cores_ms\":{two:.2},\
-         \"two_idle_cores_over_serial\":{:.3},\"load_before\":\"{load_before}\",\
-         \"load_after\":\"{}\"}}",
-        two / (cpu[4] / runs as f64),
+        "{line},\"second_samples_cpu_ms\":{samples:.2},\"planes_cpu_ms\":{planes:.2},\
+         \"two_idle_cores_ms\":{two:.2},\"two_idle_cores_over_serial\":{:.3},\
+         \"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
+        two / cpu[5],
         load_average()
     );
     Ok(())

@@ -269,14 +269,102 @@ fn sample(dc: i32, q: i32) -> u8 {
 }
 
 /// The first worker's view of the window where the second started: at each block start
-/// its bit position and absolute block number.
+/// its bit position, absolute block number and the DC predictors there.
 struct ARecord {
     pos: i64,
     block: u64,
+    preds: [i32; 4],
 }
 
-/// Decoded blocks in coding order: DC differences and, at 1/4, what the IDCT needs of
-/// the AC coefficients.
+/// The decoded samples of each plane, (wib × ds) × (hib × ds), and where the next block
+/// goes with the DC predictors so far.
+struct Canvas {
+    virt: Vec<Vec<u8>>,
+    mx: usize,
+    my: usize,
+    i: usize,
+    /// Blocks put so far (the next one's number).
+    count: u64,
+    preds: [i32; 4],
+}
+
+impl Canvas {
+    fn new(geom: &DcGeom) -> Self {
+        let ds = geom.ds;
+        Canvas {
+            virt: geom
+                .planes
+                .iter()
+                .map(|p| vec![0u8; p.wib * p.hib * ds * ds])
+                .collect(),
+            mx: 0,
+            my: 0,
+            i: 0,
+            count: 0,
+            preds: [0; 4],
+        }
+    }
+
+    /// Continues at block number `block` with the predictors `preds`.
+    fn seek(&mut self, geom: &DcGeom, block: u64, preds: [i32; 4]) {
+        let nb = geom.blocks.len().max(1) as u64;
+        let mcu = block / nb;
+        let per_row = geom.mcus_per_row.max(1) as u64;
+        self.i = (block % nb) as usize;
+        self.mx = (mcu % per_row) as usize;
+        self.my = (mcu / per_row) as usize;
+        self.count = block;
+        self.preds = preds;
+    }
+
+    /// Puts the next block: its DC difference and, at 1/4, its AC part.
+    #[inline(always)]
+    fn put(&mut self, geom: &DcGeom, d: i32, ac: &QuarterAc) -> Result<(), ScanError> {
+        let (p, bx, by) = geom.blocks[self.i];
+        let c = geom.comps[self.i];
+        let pred = &mut self.preds[c & 3];
+        *pred = pred.wrapping_add(d);
+        let dc = *pred;
+        let plane = &geom.planes[p];
+        let (col, row) = if geom.planes.len() == 1 {
+            (self.mx, self.my)
+        } else {
+            (self.mx * plane.h + bx, self.my * plane.v + by)
+        };
+        if col < plane.wib && row < plane.hib {
+            let ds = geom.ds;
+            let iw = plane.wib * ds;
+            let v = &mut self.virt[p];
+            if ds == 2 {
+                let s = quarter_samples(ac, dc, plane.q[0])?;
+                let at = 2 * row * iw + 2 * col;
+                if let Some(top) = v.get_mut(at..at + 2) {
+                    top.copy_from_slice(&s[..2]);
+                }
+                if let Some(bottom) = v.get_mut(at + iw..at + iw + 2) {
+                    bottom.copy_from_slice(&s[2..]);
+                }
+            } else if let Some(x) = v.get_mut(row * iw + col) {
+                *x = sample(dc, plane.q[0]);
+            }
+        }
+        self.count += 1;
+        self.i += 1;
+        if self.i == geom.blocks.len() {
+            self.i = 0;
+            self.mx += 1;
+            if self.mx == geom.mcus_per_row {
+                self.mx = 0;
+                self.my += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The second worker's decoded blocks in coding order: DC differences and, at 1/4, what
+/// the IDCT needs of the AC coefficients (the predictors are known only once it met the
+/// first worker).
 struct Blocks {
     diffs: Vec<i32>,
     acs: Vec<QuarterAc>,
@@ -325,22 +413,27 @@ impl Blocks {
     }
 }
 
-/// The first worker: decodes from the scan's start, recording block starts from bit `lo`
+/// The first worker: decodes from the scan's start, writing its samples as it goes (it
+/// knows the DC predictors), recording block starts from bit `lo`
 /// and stopping at the first block start at or past `hi`, at one the second worker also
 /// had (once it has published them), or at the end.
 struct First<'a> {
     r: Reader<'a>,
-    blocks: Blocks,
+    /// Its samples, written as it decodes.
+    canvas: Canvas,
+    /// Scratch coefficients (see [`ScanSpec::quarter`]).
+    z: [i32; 64],
     records: Vec<ARecord>,
     /// The block where it met the second worker, and that block's index in its records.
     met: Option<(u64, usize)>,
 }
 
 impl<'a> First<'a> {
-    fn new(data: &'a [u8], capacity: usize, geom: &DcGeom) -> Self {
+    fn new(data: &'a [u8], geom: &DcGeom) -> Self {
         First {
             r: Reader::new(data),
-            blocks: Blocks::with_capacity(capacity, geom),
+            canvas: Canvas::new(geom),
+            z: [0; 64],
             records: Vec::new(),
             met: None,
         }
@@ -371,19 +464,22 @@ impl<'a> First<'a> {
         hi: i64,
         published: Option<&OnceLock<Vec<i64>>>,
     ) -> Result<(), ScanError> {
-        let nb = geom.comps.len();
         let total = geom.total_blocks();
         let mut theirs: Option<&Vec<i64>> = None;
         let mut j = 0usize;
-        while (self.blocks.len() as u64) < total {
-            let idx = self.blocks.len() % nb;
+        while self.canvas.count < total {
+            let idx = self.canvas.i;
             let pos = r.consumed();
             if pos >= lo {
                 if pos >= hi {
                     return Ok(());
                 }
-                let block = self.blocks.len() as u64;
-                self.records.push(ARecord { pos, block });
+                let block = self.canvas.count;
+                self.records.push(ARecord {
+                    pos,
+                    block,
+                    preds: self.canvas.preds,
+                });
                 if theirs.is_none() {
                     theirs = published.and_then(OnceLock::get);
                 }
@@ -398,7 +494,15 @@ impl<'a> First<'a> {
                     }
                 }
             }
-            self.blocks.read(spec, geom, r, geom.comps[idx])?;
+            let c = geom.comps[idx];
+            if geom.ds == 1 {
+                let d = spec.block(r, c)?;
+                self.canvas.put(geom, d, &QuarterAc::default())?;
+            } else {
+                let q = geom.comp_q.get(c).ok_or(ScanError::Header("component"))?;
+                let (d, ac) = spec.quarter(r, c, q, &mut self.z)?;
+                self.canvas.put(geom, d, &ac)?;
+            }
         }
         Ok(())
     }
@@ -521,7 +625,7 @@ pub(crate) fn decode(
     let lo = 8 * (p0 - memchr::memchr_iter(0xFF, data.get(..p0).unwrap_or(&[])).count()) as i64;
     let hi = lo + 8 * window as i64;
     let half = usize::try_from(total / 2 + 64).unwrap_or(0);
-    let mut first = First::new(data, half, geom);
+    let mut first = First::new(data, geom);
     let published = OnceLock::new();
     let (a, b) = if p0 == 0 || p0 + window >= len {
         (first.run(spec, geom, i64::MAX, i64::MAX, None), None)
@@ -533,9 +637,10 @@ pub(crate) fn decode(
     };
     a?;
     // The first block start both workers share (same bit, same block of the MCU), if the
-    // first did not meet it while running.
+    // first did not meet it while running (then it stopped there).
     let nb = geom.comps.len() as u64;
-    let sync = first.met.or_else(|| {
+    let met = first.met.map(|(block, j)| (block, j, first.canvas.preds));
+    let sync = met.or_else(|| {
         let b = b.as_ref()?;
         let mut j = 0;
         for rec in &first.records {
@@ -544,25 +649,41 @@ pub(crate) fn decode(
                 j += 1;
             }
             if b.records.get(j) == Some(&key) {
-                return Some((rec.block, j));
+                return Some((rec.block, j, rec.preds));
             }
         }
         None
     });
-    let (first_blocks, rest): (u64, (&[i32], &[QuarterAc])) = match (sync, &b) {
-        (Some((block, j)), Some(b)) => {
+    let first_blocks = match (sync, &b) {
+        (Some((block, j, preds)), Some(b)) => {
             // The scan must end after the last MCU: one of the possible ends.
             let need = usize::try_from(total - block.min(total)).unwrap_or(usize::MAX);
             let end = j.saturating_add(need);
             if !b.ends.contains(&end) {
                 return Err(DcError::Scan(ScanError::Trailing));
             }
-            let acs = if geom.ds == 2 {
-                b.blocks.acs.get(j..end).unwrap_or(&[])
+            let diffs = b
+                .blocks
+                .diffs
+                .get(j..end)
+                .ok_or(DcError::Unsupported("second part"))?;
+            // The rest of the samples, from the second worker's blocks.
+            first.canvas.seek(geom, block, preds);
+            if geom.ds == 2 {
+                let acs = b
+                    .blocks
+                    .acs
+                    .get(j..end)
+                    .ok_or(DcError::Unsupported("second part"))?;
+                for (&d, ac) in diffs.iter().zip(acs) {
+                    first.canvas.put(geom, d, ac)?;
+                }
             } else {
-                &[]
-            };
-            (block, (b.blocks.diffs.get(j..end).unwrap_or(&[]), acs))
+                for &d in diffs {
+                    first.canvas.put(geom, d, &QuarterAc::default())?;
+                }
+            }
+            block
         }
         _ => {
             // No synchronisation: the first worker decodes the rest itself.
@@ -570,42 +691,21 @@ pub(crate) fn decode(
             if !at_end(&mut first.r) {
                 return Err(DcError::Scan(ScanError::Trailing));
             }
-            (first.blocks.len() as u64, (&[], &[]))
+            first.canvas.count
         }
     };
-    if first_blocks + rest.0.len() as u64 != total {
+    if first.canvas.count != total {
         return Err(DcError::Scan(ScanError::Trailing));
     }
-    let n = usize::try_from(first_blocks).unwrap_or(usize::MAX);
-    let head = first
-        .blocks
-        .diffs
-        .get(..n)
-        .ok_or(DcError::Unsupported("first part"))?;
-    let head_acs = if geom.ds == 2 {
-        first
-            .blocks
-            .acs
-            .get(..n)
-            .ok_or(DcError::Unsupported("first part"))?
-    } else {
-        &[]
-    };
-    write_planes(
-        geom,
-        head.iter().chain(rest.0),
-        head_acs.iter().chain(rest.1),
-        y_size,
-        uv_size,
-        out,
-    )?;
+    write_planes(geom, &first.canvas.virt, y_size, uv_size, out)?;
     Ok(DcDone { first_blocks })
 }
 
 /// The pieces of [`decode`] for the benchmark, each on this thread: `part` 0 the first
-/// worker up to the balanced start of the second, 1 the second from there to the end, 2
-/// the planes from all DC differences; 3 the whole decode on one thread (no second
-/// worker). Returns blocks handled.
+/// worker (which writes its samples) up to the balanced start of the second; 1 the
+/// second from there to the end; 2 the whole decode on one thread (no second worker) and
+/// the planes; 3 the same without the planes; 4 the second worker and the samples of its
+/// blocks. Returns blocks decoded, but for 2 and 4 the ns the planes or the samples took.
 pub(crate) fn part_for_bench(
     spec: &ScanSpec,
     geom: &DcGeom,
@@ -622,84 +722,62 @@ pub(crate) fn part_for_bench(
         p0 += 1;
     }
     let lo = 8 * (p0 - memchr::memchr_iter(0xFF, data.get(..p0).unwrap_or(&[])).count()) as i64;
-    let mut first = First::new(data, 0, geom);
+    let mut first = First::new(data, geom);
     match part {
         0 => {
             first.run(spec, geom, lo, lo, None)?;
-            Ok(first.blocks.len() as u64)
+            Ok(first.canvas.count)
         }
-        1 => {
+        1 | 4 => {
             let published = OnceLock::new();
-            let b = second(spec, geom, data, p0, lo + 8 * window as i64, 0, &published)
-                .ok_or(DcError::Scan(ScanError::BadCode))?;
+            let half = usize::try_from(geom.total_blocks() / 2 + 64).unwrap_or(0);
+            let b = second(
+                spec,
+                geom,
+                data,
+                p0,
+                lo + 8 * window as i64,
+                half,
+                &published,
+            )
+            .ok_or(DcError::Scan(ScanError::BadCode))?;
+            if part == 4 {
+                // The samples of its blocks, as after a meeting at its first block: the
+                // time this takes, in ns.
+                let mut canvas = Canvas::new(geom);
+                let none = QuarterAc::default();
+                let t = std::time::Instant::now();
+                for (n, &d) in b.blocks.diffs.iter().enumerate() {
+                    canvas.put(geom, d, b.blocks.acs.get(n).unwrap_or(&none))?;
+                }
+                return Ok(t.elapsed().as_nanos() as u64);
+            }
             Ok(b.blocks.len() as u64)
         }
         _ => {
             first.run(spec, geom, i64::MAX, i64::MAX, None)?;
             if part == 2 {
-                let b = &first.blocks;
-                write_planes(geom, b.diffs.iter(), b.acs.iter(), y_size, uv_size, out)?;
+                // The planes copied out: the time this takes, in ns.
+                let t = std::time::Instant::now();
+                write_planes(geom, &first.canvas.virt, y_size, uv_size, out)?;
+                return Ok(t.elapsed().as_nanos() as u64);
             }
-            Ok(first.blocks.len() as u64)
+            Ok(first.canvas.count)
         }
     }
 }
 
-/// Turns the blocks, in coding order, into the planes (`acs` empty at 1/8).
-fn write_planes<'d>(
+/// Writes the planes from the planes' decoded samples `virt`, as `tj3DecompressToYUV8`
+/// copies them out of its scratch rows.
+fn write_planes(
     geom: &DcGeom,
-    diffs: impl Iterator<Item = &'d i32>,
-    acs: impl Iterator<Item = &'d QuarterAc>,
+    virt: &[Vec<u8>],
     y_size: (usize, usize),
     uv_size: (usize, usize),
     out: &mut [u8],
 ) -> Result<(), DcError> {
     let bad = DcError::Unsupported;
     let ds = geom.ds;
-    // The decoded samples of each plane: (wib × ds) × (hib × ds).
-    let mut virt: Vec<Vec<u8>> = geom
-        .planes
-        .iter()
-        .map(|p| vec![0u8; p.wib * p.hib * ds * ds])
-        .collect();
-    let mut acs = acs;
-    let mut preds = [0i32; 4];
-    let nb = geom.blocks.len();
-    let single = geom.planes.len() == 1;
-    let (mut mx, mut my, mut i) = (0usize, 0usize, 0usize);
-    for &d in diffs {
-        let (p, bx, by) = geom.blocks[i];
-        let c = geom.comps[i];
-        let pred = &mut preds[c];
-        *pred = pred.wrapping_add(d);
-        let plane = &geom.planes[p];
-        let (col, row) = if single {
-            (mx, my)
-        } else {
-            (mx * plane.h + bx, my * plane.v + by)
-        };
-        let ac = if ds == 2 { acs.next() } else { None };
-        if col < plane.wib && row < plane.hib {
-            let iw = plane.wib * ds;
-            if let Some(ac) = ac {
-                let s = quarter_samples(ac, *pred, plane.q[0])?;
-                let at = 2 * row * iw + 2 * col;
-                virt[p][at..at + 2].copy_from_slice(&s[..2]);
-                virt[p][at + iw..at + iw + 2].copy_from_slice(&s[2..]);
-            } else {
-                virt[p][row * iw + col] = sample(*pred, plane.q[0]);
-            }
-        }
-        i += 1;
-        if i == nb {
-            i = 0;
-            mx += 1;
-            if mx == geom.mcus_per_row {
-                mx = 0;
-                my += 1;
-            }
-        }
-    }
     // The scratch buffer of an iMCU row: each plane's v × ds rows of wib × ds samples,
     // in turn.
     let th: Vec<usize> = geom.planes.iter().map(|p| p.v * ds).collect();

@@ -147,10 +147,11 @@ pub fn split_jpegs_for_bench(
 }
 
 /// Benchmark hook, not a stable API: the pieces of the speculative decode of a file
-/// without restart markers at 1/`denom` (4 or 8), each on this thread (`part` 0: the first worker up to the
-/// second's start; 1: the second worker; 2: the whole decode on one thread with the
-/// planes written into `out`; 3: the whole Huffman pass without the planes). Returns
-/// the blocks decoded.
+/// without restart markers at 1/`denom` (4 or 8), each on this thread (`part` 0: the
+/// first worker, which writes its samples, up to the second's start; 1: the second
+/// worker; 2: the whole decode on one thread with the planes written into `out`; 3: the
+/// same without the planes; 4: the second worker and the samples of its blocks).
+/// Returns the blocks decoded, but for 2 and 4 the ns the planes or the samples took.
 #[doc(hidden)]
 pub fn speculative_part_for_bench(
     jpeg: &[u8],
@@ -377,9 +378,9 @@ struct Plan {
 /// Returns how it decoded, or libjpeg-turbo's error from the serial decode. On `Err` the
 /// output's contents are unspecified, as they are after a failed serial decode. Memory:
 /// besides the output, the parallel path holds the strips' JPEGs (about the input's size)
-/// and their planes (about the output's size) while it runs; the speculative path 4 bytes
-/// per 8x8 block at 1/8 and 28 at 1/4 (1.4 and 9.7 MB for a 14.7 MP 4:2:0 photograph),
-/// and samples about the output's size.
+/// and their planes (about the output's size) while it runs; the speculative path, for
+/// the second half of the blocks, 4 bytes a block at 1/8 and 28 at 1/4 (0.7 and 4.8 MB
+/// for a 14.7 MP 4:2:0 photograph), and samples about the output's size.
 pub fn decompress_to_yuv(
     d: &mut Decompressor,
     jpeg: &[u8],
