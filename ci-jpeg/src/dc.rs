@@ -1,18 +1,21 @@
-//! The 1/8-scale decode of files without restart markers, done by us and split
+//! The 1/4- and 1/8-scale decode of files without restart markers, done by us and split
 //! speculatively in two.
 //!
 //! At 1/8 libjpeg-turbo's IDCT (`jpeg_idct_1x1`) reads only the DC coefficient: a sample
-//! is `range_limit[DESCALE(dc × q, 3) & 1023]` (4:2:0 chroma too: `tj3DecompressToYUV8`
-//! forces the luma's scaled IDCT on it). So the Huffman pass is the decode. The first
-//! worker decodes from the scan's start; the second starts in the middle of the data at a
-//! guessed block start (bit 0 of a byte, first block of an MCU) and records where each of
-//! its blocks starts and their DC *differences*. Huffman decoding resynchronises: once
-//! the first worker meets a block start that the second also had, at the same bit and
-//! the same block of the MCU, the two decoders are in the same state from there on (but
-//! for the DC predictors, which the differences leave out) and the first stops. The
-//! second must end with the data at the last MCU exactly; a code that is no code, a run
-//! past 63, a marker, whole bytes after the last MCU, or no synchronisation in the window
-//! send the image elsewhere. With both parts the decode of the whole scan is checked as
+//! is `range_limit[DESCALE(dc × q, 3) & 1023]`; at 1/4 `jpeg_idct_2x2` reads rows and
+//! columns 0, 1, 3, 5, 7 (see `scan::quarter_samples`). 4:2:0 chroma too:
+//! `tj3DecompressToYUV8` forces the luma's scaled IDCT on it. So the Huffman pass is most
+//! of the decode. The first worker decodes from the scan's start and writes its samples;
+//! the second starts in the middle of the data at a guessed block start (bit 0 of a byte,
+//! first block of an MCU) and records where each of its blocks starts and their DC
+//! *differences* (and AC parts). Huffman decoding resynchronises: once the first worker
+//! meets a block start that the second also had, at the same bit and the same block of
+//! the MCU, the two decoders are in the same state from there on (but for the DC
+//! predictors, which the differences leave out) and the first stops. The second must end
+//! with the data at the last MCU exactly; a code that is no code, a run past 63, a
+//! marker, whole bytes after the last MCU, a value outside the range the IDCT is modelled
+//! on, or no synchronisation in the window (then the first decodes the rest) send the
+//! image elsewhere. With both parts the decode of the whole scan is checked as
 //! `scan_to_end` checks it: every file accepted is one libjpeg-turbo decodes without a
 //! warning.
 //!
@@ -26,7 +29,7 @@ use std::sync::OnceLock;
 
 use crate::scan::{quarter_samples, QuarterAc, Reader, ScanError, ScanSpec};
 
-/// Why the 1/8 path gave up (the caller then decodes otherwise).
+/// Why the speculative path gave up (the caller then decodes otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DcError {
     /// Headers or geometry the path does not model.
@@ -42,7 +45,7 @@ impl From<ScanError> for DcError {
     }
 }
 
-/// One plane (frame component, in SOF order) at 1/8.
+/// One plane (frame component, in SOF order).
 #[derive(Debug, Clone)]
 struct Plane {
     h: usize,
@@ -55,7 +58,7 @@ struct Plane {
     hib: usize,
 }
 
-/// What the 1/8 path needs of the headers.
+/// What the speculative path needs of the headers, at its scale.
 pub(crate) struct DcGeom {
     /// Samples per block side: 1 at 1/8, 2 at 1/4.
     ds: usize,
@@ -590,14 +593,14 @@ fn second(
     }
 }
 
-/// How the 1/8 decode went.
+/// How the speculative decode went.
 pub(crate) struct DcDone {
     /// Blocks the first worker decoded before the synchronisation point (all of them when
     /// it decoded the whole scan).
     pub(crate) first_blocks: u64,
 }
 
-/// Decodes the scan `data` (its entropy-coded bytes, up to the EOI) at 1/8 into the
+/// Decodes the scan `data` (its entropy-coded bytes, up to the EOI) at 1/4 or 1/8 into the
 /// packed planes `out` (sizes `y_size`, `uv_size`), the second worker starting at the
 /// share `permille` of the data (0: balanced).
 pub(crate) fn decode(

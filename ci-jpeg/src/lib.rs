@@ -325,7 +325,7 @@ pub enum SerialReason {
     Scan(#[from] ScanError),
     /// The speculative decode of a file without restart markers does not model this
     /// file (its sampling, quantisers or geometry).
-    #[error("speculative 1/8 decode: {0}")]
+    #[error("speculative decode: {0}")]
     Speculative(&'static str),
 }
 
@@ -362,7 +362,7 @@ struct Plan {
     uv_size: (usize, usize),
     /// For a file without restart markers: what the scanner needs.
     split: Option<scan::ScanSpec>,
-    /// For a file without restart markers at 1/8: the speculative decode's tables.
+    /// For a file without restart markers at 1/4 or 1/8: the speculative decode's tables.
     dc: Option<(scan::ScanSpec, dc::DcGeom)>,
 }
 
