@@ -3,7 +3,8 @@
 # alternating rounds. Inputs: the SafeLanding 5120x2880 wallpaper (baseline, no restart
 # markers: the two-strip split), the same re-encoded losslessly by jpegtran with a restart
 # marker every MCU row (restart strips), and a progressive re-encoding (serial fall-back).
-# Then the split's pieces timed apart (--scan, --parts).
+# At 1/8 the file as shipped takes the speculative DC decode (the split for comparison).
+# Then the pieces timed apart (--speculative, --scan, --parts).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -24,6 +25,13 @@ cargo bench -q -p ci-jpeg --bench parallel -- \
   "$out/restart-1row.jpg" "$src" "$out/progressive.jpg" \
   --scales "${BENCH_SCALES:-4,8}" --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}" \
   --strips "${BENCH_STRIPS:-0}"
+# At 1/8 the file as shipped takes the speculative DC decode; the two-strip split it
+# replaced, for comparison (--no-speculative).
+cargo bench -q -p ci-jpeg --bench parallel -- "$src" --no-speculative \
+  --scales 8 --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}" --strips "${BENCH_STRIPS:-0}"
+# The speculative decode's pieces, each on one thread (CPU time), against the serial 1/8.
+cargo bench -q -p ci-jpeg --bench parallel -- "$src" --speculative \
+  --rounds "${BENCH_ROUNDS:-5}" --iters "${BENCH_ITERS:-5}"
 # The split's pieces, each timed alone on one thread (CPU time: valid on a busy machine):
 # the scanner over the whole scan against the serial decode (its speed s), then the two
 # workers (strip 1 with and without the tail it skips; scan, build and strip 2).

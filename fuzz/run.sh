@@ -37,6 +37,10 @@ seed_corpus() { # target -> starting inputs from the documented examples
         done
         # and as they are (no restart markers): the two-strip split
         { printf '\001'; cat "$f"; } > "corpus/$1/$(basename "$f" .jpg)-plain.jpg"
+        # at 1/8 (knobs & 3 = 3): the speculative DC decode, the second worker starting
+        # balanced (\003) and at 5/8 of the data (\243)
+        { printf '\003'; cat "$f"; } > "corpus/$1/$(basename "$f" .jpg)-plain-8.jpg"
+        { printf '\243'; cat "$f"; } > "corpus/$1/$(basename "$f" .jpg)-plain-8-625.jpg"
       done ;;
     sign_authorization) printf '%s' 'q-sign-algorithm=sha1&q-ak=AKIDexample&q-sign-time=1795377299;1795387359&q-key-time=1795377299;1795387359&q-header-list=host&q-url-param-list=&q-signature=91d20915c60a14bb095c16ed07f4e7436d80cad1' > "corpus/$1/seed" ;;
   esac

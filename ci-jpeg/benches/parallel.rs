@@ -1,8 +1,9 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
-//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split] [--scan]
-//! [--parts]` (`Options`; by default one strip per thread, 1 MP, the two-strip split of
-//! files without restart markers on, its share by `split_permille`). Serial and parallel
+//! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split]
+//! [--no-speculative] [--scan] [--parts] [--speculative]` (`Options`; by default one strip
+//! per thread, 1 MP, the two-strip split of files without restart markers on, its share
+//! by `split_permille`, and at 1/8 the speculative decode of such files). Serial and parallel
 //! alternate in rounds (the machine is shared); per file and scale it prints one JSON
 //! object: median and best of each in ms, their ratios, the path the parallel call took,
 //! the time of one copy of the output planes (what the strips' row copies add up to), the
@@ -192,6 +193,60 @@ fn split_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
 }
 
 /// Offset just past the SOS segment.
+/// `--speculative`: the pieces of the speculative decode timed apart on this thread
+/// against the serial decode at each scale, alternating (CPU ms, mean): the first worker
+/// up to the second's start (it writes its samples as it goes), the second worker to the
+/// end, then the samples of the second's blocks (after the two meet) and the planes
+/// copied out: `two_idle_cores_ms` = max(first, second) + those two, the path's time on
+/// two idle cores.
+fn speculative_parts(jpeg: &[u8], file: &str, denom: usize, runs: usize) -> Res<()> {
+    let load_before = load_average();
+    let mut out = vec![0u8; 16 << 20];
+    // Parts of `speculative_part_for_bench`, and the serial decode last.
+    let names = [
+        "first",
+        "second",
+        "whole_with_planes",
+        "whole",
+        "second_with_samples",
+        "serial",
+    ];
+    let mut cpu = [0.0f64; 6];
+    // The planes pass and the second worker's samples, timed inside (ms).
+    let (mut planes, mut samples) = (0.0f64, 0.0f64);
+    for _ in 0..runs {
+        for (part, slot) in cpu.iter_mut().enumerate() {
+            let c = cpu_ms();
+            if part == 5 {
+                std::hint::black_box(decode(jpeg, denom, None)?);
+            } else {
+                let r = ci_jpeg::speculative_part_for_bench(jpeg, denom, part as u8, &mut out)?;
+                match part {
+                    2 => planes += r as f64 / 1e6,
+                    4 => samples += r as f64 / 1e6,
+                    _ => {}
+                }
+            }
+            *slot += cpu_ms() - c;
+        }
+    }
+    let cpu = cpu.map(|c| c / runs as f64);
+    let (planes, samples) = (planes / runs as f64, samples / runs as f64);
+    let mut line = format!("{{\"file\":\"{file}\",\"scale\":\"1/{denom}\"");
+    for (name, c) in names.iter().zip(cpu) {
+        line += &format!(",\"{name}_cpu_ms\":{c:.2}");
+    }
+    let two = cpu[0].max(cpu[1]) + samples + planes;
+    println!(
+        "{line},\"second_samples_cpu_ms\":{samples:.2},\"planes_cpu_ms\":{planes:.2},\
+         \"two_idle_cores_ms\":{two:.2},\"two_idle_cores_over_serial\":{:.3},\
+         \"load_before\":\"{load_before}\",\"load_after\":\"{}\"}}",
+        two / cpu[5],
+        load_average()
+    );
+    Ok(())
+}
+
 fn find_scan_start(jpeg: &[u8]) -> Option<usize> {
     let mut pos = 2;
     loop {
@@ -234,11 +289,20 @@ fn main() -> Res<()> {
         split_permille: flag("--split-permille")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
+        speculative: !args.iter().any(|a| a == "--no-speculative"),
     };
     if args.iter().any(|a| a == "--parts") {
         for file in &files {
             for &denom in &scales {
                 split_parts(&std::fs::read(file)?, file, denom, rounds * iters)?;
+            }
+        }
+        return Ok(());
+    }
+    if args.iter().any(|a| a == "--speculative") {
+        for file in &files {
+            for &denom in &scales {
+                speculative_parts(&std::fs::read(file)?, file, denom, rounds * iters)?;
             }
         }
         return Ok(());

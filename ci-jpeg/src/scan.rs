@@ -30,6 +30,10 @@ pub enum ScanError {
     /// depending on how far it has read ahead).
     #[error("data after the last MCU")]
     Trailing,
+    /// A coefficient or IDCT value outside the range where libjpeg-turbo's C and SIMD
+    /// reduced IDCTs agree (never in a real photograph).
+    #[error("coefficient outside the range the reduced IDCT is modelled on")]
+    Range,
     /// The first MCU of the strip cannot be re-encoded with the file's tables.
     #[error("cannot re-encode the strip's first MCU: {0}")]
     Reencode(&'static str),
@@ -37,6 +41,10 @@ pub enum ScanError {
 
 /// Bits of the lookahead tables.
 const LOOK: u32 = 10;
+/// Bits of the AC code-and-value table.
+const FAST: u32 = 11;
+/// Flag of an AC code-and-value entry: an end of block.
+const FAST_EOB: i32 = 1 << 9;
 /// AC table entry's advance meaning end of block.
 const EOB: u32 = 100;
 
@@ -47,6 +55,13 @@ struct Table {
     /// for a DC table `len | category << 5`, for an AC table `(len + size) | advance << 5`
     /// (advance: run + 1, 16 for ZRL, `EOB`).
     lookup: Box<[u16; 1 << LOOK]>,
+    /// For the next `LOOK` bits: 0 if no code of at most `LOOK` bits starts there; else
+    /// `len | symbol << 5`.
+    syms: Box<[u16; 1 << LOOK]>,
+    /// AC only: for the next `FAST` bits, a code and its extra bits when both fit and
+    /// code a coefficient: `len | run << 5 | value << 16`, or an end of block's code:
+    /// `len | FAST_EOB`; 0 otherwise.
+    fast: Box<[i32; 1 << FAST]>,
     /// libjpeg's `maxcode` (−1: no code of that length), index 1..=16; 17 a sentinel.
     maxcode: [i32; 18],
     /// Index into `values` of the first code of each length, minus that code.
@@ -69,6 +84,8 @@ impl Table {
         }
         let mut t = Table {
             lookup: Box::new([0; 1 << LOOK]),
+            syms: Box::new([0; 1 << LOOK]),
+            fast: Box::new([0; 1 << FAST]),
             maxcode: [-1; 18],
             valoffset: [0; 17],
             values: values.to_vec(),
@@ -105,6 +122,8 @@ impl Table {
                         let shift = LOOK - len;
                         let first = (code << shift) as usize;
                         t.lookup[first..first + (1 << shift)].fill(entry as u16);
+                        t.syms[first..first + (1 << shift)]
+                            .fill((len | u32::from(sym) << 5) as u16);
                     }
                     code += 1;
                 }
@@ -112,6 +131,30 @@ impl Table {
                 t.maxcode[len as usize] = code as i32 - 1;
             }
             code <<= 1;
+        }
+        if !dc {
+            // Code and extra bits within FAST bits: the coefficient at once.
+            let mut fast = Box::new([0i32; 1 << FAST]);
+            for (p, slot) in fast.iter_mut().enumerate() {
+                let Ok((len, sym)) = t.decode_canonical(((p as u32) << (16 - FAST)) & 0xFFFF, 1)
+                else {
+                    continue;
+                };
+                let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
+                if size == 0 {
+                    if run == 0 {
+                        *slot = len as i32 | FAST_EOB;
+                    }
+                    continue;
+                }
+                if len + size > FAST {
+                    continue;
+                }
+                let v = (p as u32 >> (FAST - len - size)) & ((1 << size) - 1);
+                let v = extend(v as i32, size);
+                *slot = (len + size) as i32 | (run << 5) as i32 | v << 16;
+            }
+            t.fast = fast;
         }
         Ok(t)
     }
@@ -153,7 +196,7 @@ impl Table {
 /// order), and per scan component its tables.
 pub(crate) struct ScanSpec {
     /// Scan component of each block of an MCU, in coding order.
-    blocks: Vec<u8>,
+    pub(crate) blocks: Vec<u8>,
     dc: Vec<Table>,
     ac: Vec<Table>,
     pub(crate) mcus_per_row: u64,
@@ -265,6 +308,234 @@ impl ScanSpec {
     }
 }
 
+impl ScanSpec {
+    /// Reads one block of scan component `c`; returns its DC difference.
+    #[inline(always)]
+    pub(crate) fn block(&self, r: &mut Reader<'_>, c: usize) -> Result<i32, ScanError> {
+        match (self.dc.get(c), self.ac.get(c), self.fast.multi.get(c)) {
+            (Some(dc), Some(ac), Some(multi)) => scan_block(r, dc, ac, multi),
+            _ => Err(ScanError::Header("component")),
+        }
+    }
+}
+
+/// Zigzag index of each natural (row-major) coefficient position.
+const ZIGZAG: [u8; 64] = [
+    0, 1, 5, 6, 14, 15, 27, 28, 2, 4, 7, 13, 16, 26, 29, 42, 3, 8, 12, 17, 25, 30, 41, 43, 9, 11,
+    18, 24, 31, 40, 44, 53, 10, 19, 23, 32, 39, 45, 52, 54, 20, 22, 33, 38, 46, 51, 55, 60, 21, 34,
+    37, 47, 50, 56, 59, 61, 35, 36, 48, 49, 57, 58, 62, 63,
+];
+
+/// libjpeg-turbo's `jpeg_idct_2x2` odd-part constants (`FIX(x)` at 13 bits) for the
+/// coefficients 1, 3, 5, 7.
+const ODD: [i64; 4] = [29692, -10426, 6967, -5906];
+
+/// What `jpeg_idct_2x2` makes of a block's AC coefficients, the DC left out (it adds to
+/// the first column's work values exactly, see [`quarter_samples`]): the first column's
+/// work values less 4 × the dequantised DC, and each output row's odd part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct QuarterAc {
+    pub(crate) a: [i32; 2],
+    pub(crate) t: [i64; 2],
+}
+
+/// Largest magnitude of a dequantised coefficient or a work value for which
+/// libjpeg-turbo's SSE2 `jsimd_idct_2x2` (16-bit products and work values, 32-bit sums)
+/// computes what its C `jpeg_idct_2x2` (`int` and 64-bit) does; outside it the file goes
+/// serial.
+pub(crate) const QUARTER_LIMIT: i64 = 16383;
+
+/// Zigzag indices of the coefficients `jpeg_idct_2x2` reads, by column (0, 1, 3, 5, 7)
+/// then row (0, 1, 3, 5, 7).
+const QUARTER_Z: [[usize; 5]; 5] = {
+    let rows = [0usize, 1, 3, 5, 7];
+    let mut t = [[0usize; 5]; 5];
+    let mut ci = 0;
+    while ci < 5 {
+        let mut ri = 0;
+        while ri < 5 {
+            t[ci][ri] = ZIGZAG[rows[ri] * 8 + rows[ci]] as usize;
+            ri += 1;
+        }
+        ci += 1;
+    }
+    t
+};
+
+/// What `jpeg_idct_2x2` makes of the AC coefficients in `z` (zigzag order, the DC left
+/// out; `q` the quantisers in the same order); clears the entries it read.
+fn quarter_ac(z: &mut [i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
+    let mut big = false;
+    // Per column: the dequantised row 0, and pass 1's odd part.
+    let mut row0 = [0i64; 5];
+    let mut odd = [0i64; 5];
+    for (col, zs) in QUARTER_Z.iter().enumerate() {
+        for (ri, &k) in zs.iter().enumerate() {
+            if col == 0 && ri == 0 {
+                continue;
+            }
+            let dq = i64::from(z[k]) * i64::from(q[k]);
+            z[k] = 0;
+            big |= dq.abs() > QUARTER_LIMIT;
+            if ri == 0 {
+                row0[col] = dq;
+            } else {
+                odd[col] += dq * ODD[ri - 1];
+            }
+        }
+    }
+    let t0 = odd[0];
+    let a = [((t0 + 4096) >> 13) as i32, ((-t0 + 4096) >> 13) as i32];
+    let mut t = [0i64; 2];
+    for (k, c) in ODD.iter().enumerate() {
+        let (tmp10, tmp0) = (row0[k + 1] << 15, odd[k + 1]);
+        let ws0 = (tmp10 + tmp0 + 4096) >> 13;
+        let ws1 = (tmp10 - tmp0 + 4096) >> 13;
+        big |= ws0.abs() > QUARTER_LIMIT || ws1.abs() > QUARTER_LIMIT;
+        t[0] += ws0 * c;
+        t[1] += ws1 * c;
+    }
+    if big {
+        return Err(ScanError::Range);
+    }
+    Ok(QuarterAc { a, t })
+}
+
+/// The 2x2 samples of a block (row-major) from its AC part and absolute DC value
+/// (libjpeg keeps it in a `short` block and multiplies by a `short` quantiser `q0`).
+pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4], ScanError> {
+    let d = i64::from(dc as i16) * i64::from(q0);
+    if d.abs() > QUARTER_LIMIT {
+        return Err(ScanError::Range);
+    }
+    let mut out = [0u8; 4];
+    for row in 0..2 {
+        let ws0 = 4 * d + i64::from(ac.a[row]);
+        if ws0.abs() > QUARTER_LIMIT {
+            return Err(ScanError::Range);
+        }
+        let tmp10 = ws0 << 15;
+        for (col, sign) in [(0, 1i64), (1, -1)] {
+            let x = (tmp10 + sign * ac.t[row] + (1 << 19)) >> 20;
+            // libjpeg's range limit wraps past ±512, the SIMD code saturates.
+            if x.abs() >= 512 {
+                return Err(ScanError::Range);
+            }
+            out[row * 2 + col] = (x + 128).clamp(0, 255) as u8;
+        }
+    }
+    Ok(out)
+}
+
+/// Reads one block keeping the coefficients; returns the DC difference and what the 1/4
+/// IDCT needs of the rest. The same codes and refusals as [`scan_block`].
+#[inline(always)]
+fn quarter_block(
+    r: &mut Reader<'_>,
+    dc: &Table,
+    ac: &Table,
+    q: &[i32; 64],
+    z: &mut [i32; 64],
+) -> Result<(i32, QuarterAc), ScanError> {
+    if r.n < 32 {
+        r.refill();
+    }
+    let e = u32::from(dc.lookup[(r.bits >> (64 - LOOK)) as usize]);
+    let (len, s) = if e != 0 {
+        (e & 31, e >> 5)
+    } else {
+        let (len, sym) = dc.decode_long((r.bits >> 48) as u32)?;
+        (len, u32::from(sym))
+    };
+    r.consume(len)?;
+    let diff = if s != 0 {
+        let v = (r.bits >> (64 - s)) as i32;
+        r.consume(s)?;
+        extend(v, s)
+    } else {
+        0
+    };
+    let mut any = false;
+    let mut k = 1usize;
+    while k < 64 {
+        if r.n < 32 {
+            r.refill();
+        }
+        let f = ac.fast[(r.bits >> (64 - FAST)) as usize];
+        if f != 0 {
+            // At most FAST bits: the reader holds 57 unless the data ended (then its
+            // zeros; `n` below 0 is caught after the block).
+            let len = (f & 31) as u32;
+            r.bits <<= len;
+            r.n -= len as i32;
+            if f & FAST_EOB != 0 {
+                break;
+            }
+            k += (f >> 5 & 15) as usize;
+            if k > 63 {
+                return Err(ScanError::Overflow);
+            }
+            z[k] = f >> 16;
+            any = true;
+            k += 1;
+            continue;
+        }
+        let e = u32::from(ac.syms[(r.bits >> (64 - LOOK)) as usize]);
+        let (len, sym) = if e != 0 {
+            (e & 31, (e >> 5) as u8)
+        } else {
+            ac.decode_long((r.bits >> 48) as u32)?
+        };
+        r.consume(len)?;
+        let (run, size) = (usize::from(sym >> 4), u32::from(sym & 15));
+        if size == 0 {
+            if run != 15 {
+                break;
+            }
+            k += 16;
+            if k > 64 {
+                return Err(ScanError::Overflow);
+            }
+            continue;
+        }
+        k += run;
+        if k > 63 {
+            return Err(ScanError::Overflow);
+        }
+        let v = (r.bits >> (64 - size)) as i32;
+        r.consume(size)?;
+        z[k] = extend(v, size);
+        any = true;
+        k += 1;
+    }
+    if r.n < 0 {
+        return Err(ScanError::Marker);
+    }
+    if !any {
+        return Ok((diff, QuarterAc::default()));
+    }
+    Ok((diff, quarter_ac(z, q)?))
+}
+
+impl ScanSpec {
+    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`q`: the
+    /// component's quantisers in zigzag order; `z`: all zeros, a scratch block whose
+    /// entries outside those the IDCT reads may be left dirty).
+    #[inline(always)]
+    pub(crate) fn quarter(
+        &self,
+        r: &mut Reader<'_>,
+        c: usize,
+        q: &[i32; 64],
+        z: &mut [i32; 64],
+    ) -> Result<(i32, QuarterAc), ScanError> {
+        match (self.dc.get(c), self.ac.get(c)) {
+            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, q, z),
+            _ => Err(ScanError::Header("component")),
+        }
+    }
+}
+
 /// Whether some byte of `w` is 0xFF.
 #[inline]
 fn has_ff(w: u64) -> bool {
@@ -277,22 +548,25 @@ fn has_ff(w: u64) -> bool {
 /// its slow refill takes and returns it by value, so that the hot loop keeps it in
 /// registers.
 #[derive(Clone, Copy)]
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Unstuffed bytes loaded so far (bits consumed: `8 * ubytes - n`).
+    ubytes: u64,
     /// Left-aligned; the bits below the top `n` are zero.
     bits: u64,
     /// Valid bits; below 0 only after the data stopped and more bits were consumed than
     /// it held (the hot loop checks that once a block).
-    n: i32,
-    stopped: bool,
+    pub(crate) n: i32,
+    pub(crate) stopped: bool,
 }
 
 impl<'a> Reader<'a> {
-    fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         Reader {
             data,
             pos: 0,
+            ubytes: 0,
             bits: 0,
             n: 0,
             stopped: false,
@@ -300,8 +574,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Loads bytes until at least 57 bits are valid or the data stops.
+    /// Bits consumed since the start (unstuffed).
     #[inline]
-    fn refill(&mut self) {
+    pub(crate) fn consumed(&self) -> i64 {
+        8 * self.ubytes as i64 - i64::from(self.n)
+    }
+
+    #[inline]
+    pub(crate) fn refill(&mut self) {
         if !(0..=56).contains(&self.n) {
             return;
         }
@@ -313,6 +593,7 @@ impl<'a> Reader<'a> {
                 self.bits |= (w >> (64 - 8 * take)) << (64 - n - 8 * take);
                 self.n += 8 * take as i32;
                 self.pos += take as usize;
+                self.ubytes += u64::from(take);
                 return;
             }
         }
@@ -338,6 +619,7 @@ impl<'a> Reader<'a> {
             }
             self.bits |= u64::from(b) << (56 - self.n);
             self.n += 8;
+            self.ubytes += 1;
         }
         self
     }
@@ -354,7 +636,7 @@ impl<'a> Reader<'a> {
 
     /// The raw offset of the byte holding the next unread bit, and that bit's index in
     /// it (0: the most significant).
-    fn position(&self) -> (usize, u32) {
+    pub(crate) fn position(&self) -> (usize, u32) {
         // The `n` valid bits are the tail of whole bytes loaded last.
         let n = self.n.max(0) as u32;
         let mut back = n.div_ceil(8);
@@ -1016,6 +1298,51 @@ mod tests {
             assert_eq!(advance >= 64, eob, "{g:#x}");
             assert!(g & 31 <= MULTI as u16);
         }
+    }
+
+    #[test]
+    fn quarter_idct_matches_libjpeg_arithmetic() {
+        let q = [2i32; 64];
+        let mut z = [0i32; 64];
+        // DC only: (4 × dc × q) << 15 descaled by 20 bits: dc × q / 8, rounded, + 128.
+        assert_eq!(quarter_ac(&mut z, &q), Ok(QuarterAc::default()));
+        assert_eq!(quarter_samples(&QuarterAc::default(), 20, 2), Ok([133; 4]));
+        // Coefficient (0, 1) = 10 (zigzag 1): column 1's row 0, dequantised 20; pass 1
+        // gives 20 × 4 = 80 in both rows of column 1; pass 2 adds ±80 × 29692 to each
+        // row's DC term: ±2 after descaling by 20 bits (80 × 29692 / 2^20 = 2.27).
+        z[1] = 10;
+        let ac = quarter_ac(&mut z, &q).unwrap();
+        assert_eq!(
+            ac,
+            QuarterAc {
+                a: [0, 0],
+                t: [80 * 29692, 80 * 29692]
+            }
+        );
+        assert_eq!(z, [0; 64], "entries read are cleared");
+        assert_eq!(quarter_samples(&ac, 0, 2), Ok([130, 126, 130, 126]));
+        // Coefficient (1, 0) = 10 (zigzag 2): column 0's odd part, 20 × 29692 = 593840;
+        // DESCALE by 13: ±72 (72.49) in the first column's work values.
+        z[2] = 10;
+        let ac = quarter_ac(&mut z, &q).unwrap();
+        assert_eq!(ac.a, [72, -72]);
+        // Outside the range where libjpeg-turbo's C and SSE2 code agree: refused.
+        z[1] = 9000;
+        assert_eq!(quarter_ac(&mut z, &q), Err(ScanError::Range));
+        assert_eq!(
+            quarter_samples(&QuarterAc::default(), 5000, 4),
+            Err(ScanError::Range)
+        );
+        // A sample past ±512 (libjpeg wraps, SIMD saturates): refused.
+        let odd = QuarterAc {
+            a: [0, 0],
+            t: [600 << 20, 0],
+        };
+        assert_eq!(quarter_samples(&odd, 0, 1), Err(ScanError::Range));
+        assert_eq!(
+            quarter_samples(&QuarterAc::default(), 1000, 1),
+            Ok([253; 4])
+        );
     }
 
     #[test]

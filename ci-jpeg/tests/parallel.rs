@@ -188,6 +188,7 @@ fn options(strips: usize) -> Options {
         strips,
         split: true,
         split_permille: 0,
+        speculative: false,
     }
 }
 

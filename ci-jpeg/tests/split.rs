@@ -134,6 +134,8 @@ fn options(split_permille: u16) -> Options {
         strips: 2,
         split: true,
         split_permille,
+        // The two-strip split at every scale (1/8 has its own path, tests/speculative.rs).
+        speculative: false,
     }
 }
 

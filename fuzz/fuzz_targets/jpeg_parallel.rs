@@ -1,8 +1,8 @@
 #![no_main]
 //! Any bytes as a JPEG (after a first byte choosing the scale, the strip count and, for
 //! files without restart markers, the split row): the parallel decode to YCbCr planes
-//! (restart strips or the two-strip split) gives the serial decode's result, never a
-//! panic. The
+//! (restart strips, the two-strip split, or at 1/8 the speculative DC decode) gives the
+//! serial decode's result, never a panic. The
 //! planes compare byte for byte when the parallel path ran; otherwise on the image's own
 //! rows and columns (libjpeg-turbo pads an image of one MCU row with uninitialised rows).
 use ci_jpeg::{decompress_to_yuv_with, DecodePath, Options};
@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
         // Files without restart markers: the split row by the scale, or at 1/8 … 7/8.
         split: true,
         split_permille: u16::from(knobs >> 5) * 125,
+        speculative: true,
     };
     let mut d = Decompressor::new().unwrap();
     d.set_scaling_factor(scale).unwrap();
@@ -67,7 +68,10 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(parallel_result, serial_result);
     if serial_result.is_ok() {
-        if let Some(DecodePath::Parallel { .. } | DecodePath::Split { .. }) = path {
+        if let Some(
+            DecodePath::Parallel { .. } | DecodePath::Split { .. } | DecodePath::Speculative { .. },
+        ) = path
+        {
             assert!(parallel == serial, "planes differ");
         } else {
             assert!(image_area(&parallel, &shape) == image_area(&serial, &shape), "image differs");
