@@ -422,7 +422,7 @@ pub(crate) mod aom {
             tile_cols_log2: s.tile_cols_log2,
             tile_rows_log2: s.tile_rows_log2,
             quantizer: super::quality_to_quantizer(quality),
-            // libavif's default range: the encoder may adapt blocks around the level
+            // libavif's default min/max-q (pinning both to the level gave the same bytes)
             quantizer_range: (0, 63),
             // libavif's default tuning
             tune_ssim: true,
