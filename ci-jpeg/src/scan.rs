@@ -43,8 +43,10 @@ pub enum ScanError {
 const LOOK: u32 = 10;
 /// Bits of the AC code-and-value table.
 const FAST: u32 = 11;
-/// Flag of an AC code-and-value entry: an end of block.
-const FAST_EOB: i32 = 1 << 9;
+/// Advance of an AC code-and-value entry for an end of block (past any `k + run + 1`).
+const FAST_EOB: i32 = 100;
+/// Advance of an AC code-and-value entry where no whole coefficient or end of block fits.
+const FAST_NONE: i32 = 127;
 /// AC table entry's advance meaning end of block.
 const EOB: u32 = 100;
 
@@ -59,8 +61,9 @@ struct Table {
     /// `len | symbol << 5`.
     syms: Box<[u16; 1 << LOOK]>,
     /// AC only: for the next `FAST` bits, a code and its extra bits when both fit and
-    /// code a coefficient: `len | run << 5 | value << 16`, or an end of block's code:
-    /// `len | FAST_EOB`; 0 otherwise.
+    /// code a coefficient: `len | (run + 1) << 5 | value << 16`; an end of block's code:
+    /// `len | FAST_EOB << 5`; else `FAST_NONE << 5`. So `k + advance < 64` is the common
+    /// case: a coefficient before 63.
     fast: Box<[i32; 1 << FAST]>,
     /// libjpeg's `maxcode` (−1: no code of that length), index 1..=16; 17 a sentinel.
     maxcode: [i32; 18],
@@ -134,7 +137,7 @@ impl Table {
         }
         if !dc {
             // Code and extra bits within FAST bits: the coefficient at once.
-            let mut fast = Box::new([0i32; 1 << FAST]);
+            let mut fast = Box::new([FAST_NONE << 5; 1 << FAST]);
             for (p, slot) in fast.iter_mut().enumerate() {
                 let Ok((len, sym)) = t.decode_canonical(((p as u32) << (16 - FAST)) & 0xFFFF, 1)
                 else {
@@ -143,7 +146,7 @@ impl Table {
                 let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
                 if size == 0 {
                     if run == 0 {
-                        *slot = len as i32 | FAST_EOB;
+                        *slot = len as i32 | FAST_EOB << 5;
                     }
                     continue;
                 }
@@ -152,7 +155,7 @@ impl Table {
                 }
                 let v = (p as u32 >> (FAST - len - size)) & ((1 << size) - 1);
                 let v = extend(v as i32, size);
-                *slot = (len + size) as i32 | (run << 5) as i32 | v << 16;
+                *slot = (len + size) as i32 | ((run + 1) << 5) as i32 | v << 16;
             }
             t.fast = fast;
         }
@@ -362,43 +365,120 @@ const QUARTER_Z: [[usize; 5]; 5] = {
     t
 };
 
-/// What `jpeg_idct_2x2` makes of the AC coefficients in `z` (zigzag order, the DC left
-/// out; `q` the quantisers in the same order); clears the entries it read.
-fn quarter_ac(z: &mut [i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
-    let mut big = false;
-    // Per column: the dequantised row 0, and pass 1's odd part.
-    let mut row0 = [0i64; 5];
-    let mut odd = [0i64; 5];
-    for (col, zs) in QUARTER_Z.iter().enumerate() {
-        for (ri, &k) in zs.iter().enumerate() {
-            if col == 0 && ri == 0 {
-                continue;
-            }
-            let dq = i64::from(z[k]) * i64::from(q[k]);
-            z[k] = 0;
-            big |= dq.abs() > QUARTER_LIMIT;
-            if ri == 0 {
-                row0[col] = dq;
-            } else {
-                odd[col] += dq * ODD[ri - 1];
+/// One coefficient's share of the 1/4 IDCT (see [`QuarterWeights`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    /// The quantiser times the coefficient's weight in its accumulator (0: not read).
+    wq: i64,
+    /// The largest |coefficient| whose dequantised value is within [`QUARTER_LIMIT`].
+    lim: i32,
+    /// Its accumulator (see [`QuarterWeights`]).
+    slot: u32,
+}
+
+/// Accumulators of a block's AC part: 0 column 0's odd part, 1..=4 columns 1, 3, 5, 7's
+/// row 0 (times 2^15), 5..=8 their odd parts; 15 takes the coefficients the IDCT does
+/// not read (weight 0). A power of two: the slot is masked, not bounds-checked.
+const SLOTS: usize = 16;
+
+/// Per zigzag index of a component, what the 1/4 IDCT makes of the coefficient: the
+/// decoder adds each coefficient straight into its column's accumulator, so the block's
+/// coefficients are never stored.
+#[derive(Debug, Clone)]
+pub(crate) struct QuarterWeights {
+    w: [Weight; 64],
+}
+
+impl QuarterWeights {
+    /// From the component's quantisers in zigzag order.
+    pub(crate) fn new(q: &[i32; 64]) -> Self {
+        let mut w = [Weight {
+            wq: 0,
+            lim: i32::MAX,
+            slot: SLOTS as u32 - 1,
+        }; 64];
+        for (col, zs) in QUARTER_Z.iter().enumerate() {
+            for (ri, &k) in zs.iter().enumerate() {
+                if col == 0 && ri == 0 {
+                    continue;
+                }
+                let q = i64::from(q[k]);
+                w[k] = Weight {
+                    wq: if ri == 0 { q << 15 } else { q * ODD[ri - 1] },
+                    lim: if q > 0 {
+                        (QUARTER_LIMIT / q) as i32
+                    } else {
+                        i32::MAX
+                    },
+                    slot: match (col, ri) {
+                        (0, _) => 0,
+                        (c, 0) => c as u32,
+                        (c, _) => c as u32 + 4,
+                    },
+                };
             }
         }
+        QuarterWeights { w }
     }
-    let t0 = odd[0];
-    let a = [((t0 + 4096) >> 13) as i32, ((-t0 + 4096) >> 13) as i32];
-    let mut t = [0i64; 2];
-    for (k, c) in ODD.iter().enumerate() {
-        let (tmp10, tmp0) = (row0[k + 1] << 15, odd[k + 1]);
-        let ws0 = (tmp10 + tmp0 + 4096) >> 13;
-        let ws1 = (tmp10 - tmp0 + 4096) >> 13;
-        big |= ws0.abs() > QUARTER_LIMIT || ws1.abs() > QUARTER_LIMIT;
-        t[0] += ws0 * c;
-        t[1] += ws1 * c;
+}
+
+/// A block's accumulators and range flag (negative: a dequantised coefficient past
+/// [`QUARTER_LIMIT`]).
+struct QuarterAcc {
+    acc: [i64; SLOTS],
+    flag: i32,
+}
+
+impl QuarterAcc {
+    #[inline(always)]
+    fn new() -> Self {
+        QuarterAcc {
+            acc: [0; SLOTS],
+            flag: 0,
+        }
     }
-    if big {
-        return Err(ScanError::Range);
+
+    /// Adds coefficient `v` at zigzag index `k` (< 64).
+    #[inline(always)]
+    fn add(&mut self, w: &QuarterWeights, k: usize, v: i32) {
+        let e = w.w[k & 63];
+        self.flag |= e.lim - v.abs();
+        self.acc[e.slot as usize & (SLOTS - 1)] += i64::from(v) * e.wq;
     }
-    Ok(QuarterAc { a, t })
+
+    /// What `jpeg_idct_2x2` makes of the block's AC coefficients.
+    #[inline(always)]
+    fn finish(&self) -> Result<QuarterAc, ScanError> {
+        let acc = &self.acc;
+        let t0 = acc[0];
+        let a = [((t0 + 4096) >> 13) as i32, ((-t0 + 4096) >> 13) as i32];
+        let mut t = [0i64; 2];
+        let mut big = self.flag < 0;
+        for (k, c) in ODD.iter().enumerate() {
+            let (tmp10, tmp0) = (acc[k + 1], acc[k + 5]);
+            let ws0 = (tmp10 + tmp0 + 4096) >> 13;
+            let ws1 = (tmp10 - tmp0 + 4096) >> 13;
+            big |= ws0.abs() > QUARTER_LIMIT || ws1.abs() > QUARTER_LIMIT;
+            t[0] += ws0 * c;
+            t[1] += ws1 * c;
+        }
+        if big {
+            return Err(ScanError::Range);
+        }
+        Ok(QuarterAc { a, t })
+    }
+}
+
+/// What `jpeg_idct_2x2` makes of the AC coefficients in `z` (zigzag order, the DC left
+/// out; `q` the quantisers in the same order).
+#[cfg(test)]
+fn quarter_ac(z: &[i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
+    let w = QuarterWeights::new(q);
+    let mut acc = QuarterAcc::new();
+    for (k, &v) in z.iter().enumerate().skip(1) {
+        acc.add(&w, k, v);
+    }
+    acc.finish()
 }
 
 /// The 2x2 samples of a block (row-major) from its AC part and absolute DC value
@@ -427,15 +507,14 @@ pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4
     Ok(out)
 }
 
-/// Reads one block keeping the coefficients; returns the DC difference and what the 1/4
-/// IDCT needs of the rest. The same codes and refusals as [`scan_block`].
+/// Reads one block, adding its AC coefficients into what the 1/4 IDCT needs of them;
+/// returns the DC difference and that. The same codes and refusals as [`scan_block`].
 #[inline(always)]
 fn quarter_block(
     r: &mut Reader<'_>,
     dc: &Table,
     ac: &Table,
-    q: &[i32; 64],
-    z: &mut [i32; 64],
+    w: &QuarterWeights,
 ) -> Result<(i32, QuarterAc), ScanError> {
     if r.n < 32 {
         r.refill();
@@ -455,30 +534,39 @@ fn quarter_block(
     } else {
         0
     };
-    let mut any = false;
+    let mut acc = QuarterAcc::new();
+    // The next coefficient's index.
     let mut k = 1usize;
     while k < 64 {
         if r.n < 32 {
             r.refill();
         }
         let f = ac.fast[(r.bits >> (64 - FAST)) as usize];
-        if f != 0 {
-            // At most FAST bits: the reader holds 57 unless the data ended (then its
-            // zeros; `n` below 0 is caught after the block).
+        let t = k + (f >> 5 & 127) as usize;
+        if t < 64 {
+            // A coefficient before 63 within FAST bits: the reader holds 57 unless the
+            // data ended (then its zeros; `n` below 0 is caught after the block).
             let len = (f & 31) as u32;
             r.bits <<= len;
             r.n -= len as i32;
-            if f & FAST_EOB != 0 {
+            acc.add(w, t - 1, f >> 16);
+            k = t;
+            continue;
+        }
+        let advance = f >> 5 & 127;
+        if advance != FAST_NONE {
+            let len = (f & 31) as u32;
+            r.bits <<= len;
+            r.n -= len as i32;
+            if advance == FAST_EOB {
                 break;
             }
-            k += (f >> 5 & 15) as usize;
-            if k > 63 {
+            if t > 64 {
                 return Err(ScanError::Overflow);
             }
-            z[k] = f >> 16;
-            any = true;
-            k += 1;
-            continue;
+            // Coefficient 63: the block is complete.
+            acc.add(w, 63, f >> 16);
+            break;
         }
         let e = u32::from(ac.syms[(r.bits >> (64 - LOOK)) as usize]);
         let (len, sym) = if e != 0 {
@@ -504,33 +592,27 @@ fn quarter_block(
         }
         let v = (r.bits >> (64 - size)) as i32;
         r.consume(size)?;
-        z[k] = extend(v, size);
-        any = true;
+        acc.add(w, k, extend(v, size));
         k += 1;
     }
     if r.n < 0 {
         return Err(ScanError::Marker);
     }
-    if !any {
-        return Ok((diff, QuarterAc::default()));
-    }
-    Ok((diff, quarter_ac(z, q)?))
+    Ok((diff, acc.finish()?))
 }
 
 impl ScanSpec {
-    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`q`: the
-    /// component's quantisers in zigzag order; `z`: all zeros, a scratch block whose
-    /// entries outside those the IDCT reads may be left dirty).
+    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`w`: the
+    /// component's [`QuarterWeights`]).
     #[inline(always)]
     pub(crate) fn quarter(
         &self,
         r: &mut Reader<'_>,
         c: usize,
-        q: &[i32; 64],
-        z: &mut [i32; 64],
+        w: &QuarterWeights,
     ) -> Result<(i32, QuarterAc), ScanError> {
         match (self.dc.get(c), self.ac.get(c)) {
-            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, q, z),
+            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, w),
             _ => Err(ScanError::Header("component")),
         }
     }
@@ -1305,13 +1387,13 @@ mod tests {
         let q = [2i32; 64];
         let mut z = [0i32; 64];
         // DC only: (4 × dc × q) << 15 descaled by 20 bits: dc × q / 8, rounded, + 128.
-        assert_eq!(quarter_ac(&mut z, &q), Ok(QuarterAc::default()));
+        assert_eq!(quarter_ac(&z, &q), Ok(QuarterAc::default()));
         assert_eq!(quarter_samples(&QuarterAc::default(), 20, 2), Ok([133; 4]));
         // Coefficient (0, 1) = 10 (zigzag 1): column 1's row 0, dequantised 20; pass 1
         // gives 20 × 4 = 80 in both rows of column 1; pass 2 adds ±80 × 29692 to each
         // row's DC term: ±2 after descaling by 20 bits (80 × 29692 / 2^20 = 2.27).
         z[1] = 10;
-        let ac = quarter_ac(&mut z, &q).unwrap();
+        let ac = quarter_ac(&z, &q).unwrap();
         assert_eq!(
             ac,
             QuarterAc {
@@ -1319,16 +1401,26 @@ mod tests {
                 t: [80 * 29692, 80 * 29692]
             }
         );
-        assert_eq!(z, [0; 64], "entries read are cleared");
         assert_eq!(quarter_samples(&ac, 0, 2), Ok([130, 126, 130, 126]));
         // Coefficient (1, 0) = 10 (zigzag 2): column 0's odd part, 20 × 29692 = 593840;
         // DESCALE by 13: ±72 (72.49) in the first column's work values.
+        z[1] = 0;
         z[2] = 10;
-        let ac = quarter_ac(&mut z, &q).unwrap();
+        let ac = quarter_ac(&z, &q).unwrap();
         assert_eq!(ac.a, [72, -72]);
+        // Coefficients the IDCT does not read (zigzag 3 is (2, 0)) change nothing.
+        z[3] = -500;
+        assert_eq!(quarter_ac(&z, &q).unwrap(), ac);
+        // Coefficient (7, 0) (zigzag 35) dequantised: 8191 × 2 = 16382 is within range
+        // (its work value 16382 × -5906 / 2^13 too), 8192 × 2 = 16384 is not.
+        z[35] = -8191;
+        assert_eq!(quarter_ac(&z, &q).map(|ac| ac.a), Ok([11883, -11883]));
+        z[35] = -8192;
+        assert_eq!(quarter_ac(&z, &q), Err(ScanError::Range));
+        z[35] = 0;
         // Outside the range where libjpeg-turbo's C and SSE2 code agree: refused.
         z[1] = 9000;
-        assert_eq!(quarter_ac(&mut z, &q), Err(ScanError::Range));
+        assert_eq!(quarter_ac(&z, &q), Err(ScanError::Range));
         assert_eq!(
             quarter_samples(&QuarterAc::default(), 5000, 4),
             Err(ScanError::Range)
