@@ -27,7 +27,7 @@
 
 use std::sync::OnceLock;
 
-use crate::scan::{quarter_samples, QuarterAc, QuarterWeights, Reader, ScanError, ScanSpec};
+use crate::scan::{quarter_samples, QuarterAc, QuarterTables, Reader, ScanError, ScanSpec};
 
 /// Why the speculative path gave up (the caller then decodes otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,9 @@ pub(crate) struct DcGeom {
     blocks: Vec<(usize, usize, usize)>,
     /// Per block of an MCU: scan component (tables, predictor).
     comps: Vec<usize>,
-    /// Per scan component: what the 1/4 IDCT makes of each coefficient (its plane's
-    /// quantisers).
-    comp_w: Vec<QuarterWeights>,
+    /// Per scan component: the 1/4 decode's tables (with its plane's quantisers); empty
+    /// at 1/8.
+    comp_w: Vec<QuarterTables>,
     mcus_per_row: usize,
     mcu_rows: usize,
     max_v: usize,
@@ -207,7 +207,12 @@ impl DcGeom {
                 .iter()
                 .position(|c| c.0 == *id)
                 .ok_or(bad("scan component not in frame"))?;
-            comp_w.push(QuarterWeights::new(&planes[p].q));
+            if ds == 2 {
+                comp_w.push(
+                    spec.quarter_tables(k, &planes[p].q)
+                        .ok_or(bad("scan component without tables"))?,
+                );
+            }
             let (h, v) = if frame.len() == 1 {
                 (1, 1)
             } else {

@@ -387,6 +387,9 @@ const SLOTS: usize = 16;
 #[derive(Debug, Clone)]
 pub(crate) struct QuarterWeights {
     w: [Weight; 64],
+    /// The largest size (extra bits) of a coefficient that is within range whatever
+    /// its index: the group table takes no larger ones.
+    safe_size: u32,
 }
 
 impl QuarterWeights {
@@ -418,8 +421,84 @@ impl QuarterWeights {
                 };
             }
         }
-        QuarterWeights { w }
+        let least_lim = w.iter().map(|e| e.lim).min().unwrap_or(i32::MAX);
+        // |v| < 2^size: within every index's limit when 2^size − 1 ≤ the least limit.
+        let safe_size = (0..=15u32)
+            .take_while(|&size| (1i64 << size) - 1 <= i64::from(least_lim))
+            .last()
+            .unwrap_or(0);
+        QuarterWeights { w, safe_size }
     }
+}
+
+/// Bits of the 1/4 decode's group table (8 bytes an entry: 32 KB a component).
+const GROUP: u32 = 12;
+/// Flag of a group entry: the group ends with an end of block.
+const G_EOB: u64 = 1 << 12;
+/// A group entry where not even one symbol fits (advance 127, no flag).
+const G_NONE: u64 = 127 << 5;
+
+/// A component's tables for the 1/4 decode: its [`QuarterWeights`] and, for each
+/// `GROUP`-bit pattern, the first up to two whole AC symbols (coefficients of at most
+/// `safe_size` extra bits, or ZRLs) with their values, and an end of block if one
+/// follows within the bits: `bits | advance << 5 | G_EOB | offset1 << 16 | offset2 << 20
+/// | value1 << 32 | value2 << 48` (offsets from `k` of the coefficients, values as
+/// 16-bit two's complement, 0 for a ZRL or no second symbol; advance as in
+/// [`multi_table`], plus 64 with an end of block), or [`G_NONE`].
+pub(crate) struct QuarterTables {
+    w: QuarterWeights,
+    groups: Box<[u64; 1 << GROUP]>,
+}
+
+impl QuarterTables {
+    fn new(ac: &Table, q: &[i32; 64]) -> Self {
+        let w = QuarterWeights::new(q);
+        let groups = group_table(ac, w.safe_size);
+        QuarterTables { w, groups }
+    }
+}
+
+fn group_table(ac: &Table, safe_size: u32) -> Box<[u64; 1 << GROUP]> {
+    let mut t = Box::new([G_NONE; 1 << GROUP]);
+    for (p, slot) in t.iter_mut().enumerate() {
+        let (mut used, mut advance, mut n, mut eob) = (0u32, 0u32, 0usize, false);
+        let (mut offs, mut vals) = ([0u32; 2], [0i32; 2]);
+        while used < GROUP {
+            let Ok((code_len, sym)) = ac.decode((p as u64) << (64 - GROUP + used)) else {
+                break;
+            };
+            let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
+            let len = code_len + size;
+            if used + len > GROUP {
+                break;
+            }
+            if size == 0 && run != 15 {
+                used += len;
+                eob = true;
+                break;
+            }
+            let step = if size == 0 { 16 } else { run + 1 };
+            if n == 2 || size > safe_size || advance + step > 63 {
+                break;
+            }
+            let bits = (p as u32 >> (GROUP - used - len)) & ((1 << size) - 1);
+            offs[n] = advance + if size == 0 { 0 } else { run };
+            vals[n] = extend(bits as i32, size);
+            n += 1;
+            used += len;
+            advance += step;
+        }
+        if n > 0 || eob {
+            *slot = u64::from(used)
+                | u64::from(advance + if eob { 64 } else { 0 }) << 5
+                | if eob { G_EOB } else { 0 }
+                | u64::from(offs[0]) << 16
+                | u64::from(offs[1]) << 20
+                | u64::from(vals[0] as u16) << 32
+                | u64::from(vals[1] as u16) << 48;
+        }
+    }
+    t
 }
 
 /// A block's accumulators and range flag (negative: a dequantised coefficient past
@@ -443,6 +522,13 @@ impl QuarterAcc {
     fn add(&mut self, w: &QuarterWeights, k: usize, v: i32) {
         let e = w.w[k & 63];
         self.flag |= e.lim - v.abs();
+        self.acc[e.slot as usize & (SLOTS - 1)] += i64::from(v) * e.wq;
+    }
+
+    /// Adds coefficient `v` at zigzag index `k` (< 64) known to be within range.
+    #[inline(always)]
+    fn add_safe(&mut self, w: &QuarterWeights, k: usize, v: i32) {
+        let e = w.w[k & 63];
         self.acc[e.slot as usize & (SLOTS - 1)] += i64::from(v) * e.wq;
     }
 
@@ -514,8 +600,9 @@ fn quarter_block(
     r: &mut Reader<'_>,
     dc: &Table,
     ac: &Table,
-    w: &QuarterWeights,
+    qt: &QuarterTables,
 ) -> Result<(i32, QuarterAc), ScanError> {
+    let w = &qt.w;
     if r.n < 32 {
         r.refill();
     }
@@ -540,6 +627,23 @@ fn quarter_block(
     while k < 64 {
         if r.n < 32 {
             r.refill();
+        }
+        // Up to two symbols at once (at most GROUP bits: see below).
+        let g = qt.groups[(r.bits >> (64 - GROUP)) as usize];
+        let t = k + (g >> 5 & 127) as usize;
+        // With an end of block: only if the block is not complete before it (`k` < 64
+        // after the coefficients).
+        if t < 64 || (g & G_EOB != 0 && t < 128) {
+            let len = (g & 31) as u32;
+            r.bits <<= len;
+            r.n -= len as i32;
+            acc.add_safe(w, k + (g >> 16 & 15) as usize, i32::from((g >> 32) as i16));
+            acc.add_safe(w, k + (g >> 20 & 63) as usize, i32::from((g >> 48) as i16));
+            if t < 64 {
+                k = t;
+                continue;
+            }
+            break;
         }
         let f = ac.fast[(r.bits >> (64 - FAST)) as usize];
         let t = k + (f >> 5 & 127) as usize;
@@ -602,19 +706,24 @@ fn quarter_block(
 }
 
 impl ScanSpec {
-    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`w`: the
-    /// component's [`QuarterWeights`]).
+    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`qt`: the
+    /// component's [`QuarterTables`]).
     #[inline(always)]
     pub(crate) fn quarter(
         &self,
         r: &mut Reader<'_>,
         c: usize,
-        w: &QuarterWeights,
+        qt: &QuarterTables,
     ) -> Result<(i32, QuarterAc), ScanError> {
         match (self.dc.get(c), self.ac.get(c)) {
-            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, w),
+            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, qt),
             _ => Err(ScanError::Header("component")),
         }
+    }
+
+    /// The 1/4 decode's tables of scan component `c` with quantisers `q` (zigzag order).
+    pub(crate) fn quarter_tables(&self, c: usize, q: &[i32; 64]) -> Option<QuarterTables> {
+        Some(QuarterTables::new(self.ac.get(c)?, q))
     }
 }
 
@@ -1379,6 +1488,94 @@ mod tests {
             let eob = g & GROUP_EOB != 0;
             assert_eq!(advance >= 64, eob, "{g:#x}");
             assert!(g & 31 <= MULTI as u16);
+        }
+    }
+
+    #[test]
+    fn quarter_groups() {
+        let ac = std_ac();
+        let field = |g: u64| {
+            (
+                g & 31,
+                g >> 5 & 127,
+                g & G_EOB != 0,
+                g >> 16 & 15,
+                g >> 20 & 63,
+                (g >> 32) as i16,
+                (g >> 48) as i16,
+            )
+        };
+        let qt = QuarterTables::new(&ac, &[1; 64]);
+        // (0,2) 01 + 00 = −3, then (3,1) 111010 + 1 = 1 at offset 1 + 3: 11 bits.
+        assert_eq!(
+            field(qt.groups[0b0100_1110_1010]),
+            (11, 5, false, 0, 4, -3, 1)
+        );
+        // (0,1) 00 + 0 = −1, then an end of block 1010: 7 bits.
+        assert_eq!(
+            field(qt.groups[0b0001_0100_1101]),
+            (7, 65, true, 0, 0, -1, 0)
+        );
+        // A ZRL does not fit in 12 bits with a coefficient; alone it takes 11.
+        assert_eq!(field(qt.groups[0b1111_1111_0010]).0, 11);
+        assert_eq!(field(qt.groups[0b1111_1111_0010]).1, 16);
+        // A 16-bit code: no group.
+        assert_eq!(qt.groups[0xFFF], G_NONE);
+        // (0,4) 1011 + 4 bits: grouped with quantisers of 1; not when a quantiser the
+        // IDCT reads is 2048 (16383 / 2048 = 7: only sizes up to 3 are safe).
+        assert_eq!(field(qt.groups[0b1011_0000_1111]).0, 8);
+        let mut q = [1; 64];
+        q[QUARTER_Z[4][4]] = 2048;
+        let qt = QuarterTables::new(&ac, &q);
+        assert_eq!(qt.w.safe_size, 3);
+        assert_eq!(qt.groups[0b1011_0000_1111], G_NONE);
+    }
+
+    /// A block whose last coefficient is 63 ends there, even when the next block's bits
+    /// look like an end of block (a group must not take them).
+    #[test]
+    fn quarter_block_ends_at_coefficient_63() {
+        let (dc, ac) = (std_dc(), std_ac());
+        let mut w = Writer {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        };
+        let put = |w: &mut Writer, t: &Table, sym: u8, extra: u32| {
+            let (code, len) = t.codes[usize::from(sym)];
+            w.put(u32::from(code), u32::from(len));
+            w.put(extra, u32::from(sym & 15));
+        };
+        // DC difference 0; ZRL × 3 (to 49); (0,1) = 1 at 49..=61; (1,1) = 1 at 63.
+        put(&mut w, &dc, 0, 0);
+        for _ in 0..3 {
+            put(&mut w, &ac, 0xf0, 0);
+        }
+        for _ in 0..13 {
+            put(&mut w, &ac, 0x01, 1);
+        }
+        put(&mut w, &ac, 0x11, 1);
+        let end = 8 * w.out.len() as i64 + i64::from(w.n);
+        // The next block: DC category 4 (101), then anything.
+        put(&mut w, &dc, 4, 0);
+        w.put(0, 32);
+        let mut data = Vec::new();
+        for &b in &w.out {
+            data.push(b);
+            if b == 0xFF {
+                data.push(0);
+            }
+        }
+        let mut z = [0i32; 64];
+        z[49..=61].fill(1);
+        z[63] = 1;
+        for q in [[1; 64], [3; 64]] {
+            let qt = QuarterTables::new(&ac, &q);
+            let mut r = Reader::new(&data);
+            let (diff, got) = quarter_block(&mut r, &dc, &ac, &qt).unwrap();
+            assert_eq!((diff, r.consumed()), (0, end));
+            assert_eq!(Ok(got), quarter_ac(&z, &q));
+            assert_ne!(got, QuarterAc::default());
         }
     }
 
