@@ -139,8 +139,7 @@ impl Table {
             // Code and extra bits within FAST bits: the coefficient at once.
             let mut fast = Box::new([FAST_NONE << 5; 1 << FAST]);
             for (p, slot) in fast.iter_mut().enumerate() {
-                let Ok((len, sym)) = t.decode_canonical(((p as u32) << (16 - FAST)) & 0xFFFF, 1)
-                else {
+                let Ok((len, sym)) = t.decode((p as u64) << (64 - FAST)) else {
                     continue;
                 };
                 let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
@@ -190,8 +189,13 @@ impl Table {
     /// valid bits or zeros).
     #[inline]
     fn decode(&self, bits: u64) -> Result<(u32, u8), ScanError> {
-        // Short codes: recompute the symbol from the canonical arrays (rare path users).
-        self.decode_canonical((bits >> 48) as u32, 1)
+        // Codes of at most LOOK bits from the lookup (building the multi-symbol tables
+        // decodes some 10^5 symbols).
+        let e = self.syms[(bits >> (64 - LOOK)) as usize];
+        if e != 0 {
+            return Ok((u32::from(e & 31), (e >> 5) as u8));
+        }
+        self.decode_long((bits >> 48) as u32)
     }
 }
 
@@ -218,6 +222,16 @@ impl ScanSpec {
     /// Reads the DHT, SOF and SOS segments of `jpeg` up to `scan_start` (the first
     /// entropy-coded byte; the segments were checked by `parse_layout`).
     pub(crate) fn parse(jpeg: &[u8], scan_start: usize) -> Result<ScanSpec, ScanError> {
+        Self::parse_tables(jpeg, scan_start, true)
+    }
+
+    /// [`ScanSpec::parse`] for the 1/4 decode only: without the scanner's multi-symbol
+    /// tables (32 KB each; [`ScanSpec::block`] then fails), which it does not use.
+    pub(crate) fn parse_for_quarter(jpeg: &[u8], scan_start: usize) -> Result<ScanSpec, ScanError> {
+        Self::parse_tables(jpeg, scan_start, false)
+    }
+
+    fn parse_tables(jpeg: &[u8], scan_start: usize, multi: bool) -> Result<ScanSpec, ScanError> {
         let bad = ScanError::Header;
         let mut dc_tables: [Option<Table>; 4] = Default::default();
         let mut ac_tables: [Option<Table>; 4] = Default::default();
@@ -293,7 +307,7 @@ impl ScanSpec {
                     } else {
                         (8 * usize::from(max_h), 8 * usize::from(max_v))
                     };
-                    let fast = FastTables::new(&blocks, &ac);
+                    let fast = FastTables::new(&blocks, if multi { &ac } else { &[] });
                     return Ok(ScanSpec {
                         fast,
                         blocks,
