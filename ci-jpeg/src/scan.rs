@@ -558,7 +558,7 @@ impl QuarterAcc {
             let (tmp10, tmp0) = (acc[k + 1], acc[k + 5]);
             let ws0 = (tmp10 + tmp0 + 4096) >> 13;
             let ws1 = (tmp10 - tmp0 + 4096) >> 13;
-            big |= ws0.abs() > QUARTER_LIMIT || ws1.abs() > QUARTER_LIMIT;
+            big |= beyond(ws0, QUARTER_LIMIT) | beyond(ws1, QUARTER_LIMIT);
             t[0] += ws0 * c;
             t[1] += ws1 * c;
         }
@@ -581,28 +581,31 @@ fn quarter_ac(z: &[i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
     acc.finish()
 }
 
+/// Whether |`x`| > `limit` (≥ 0), in one comparison.
+#[inline(always)]
+fn beyond(x: i64, limit: i64) -> bool {
+    x.wrapping_add(limit) as u64 > (2 * limit) as u64
+}
+
 /// The 2x2 samples of a block (row-major) from its AC part and absolute DC value
 /// (libjpeg keeps it in a `short` block and multiplies by a `short` quantiser `q0`).
 pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4], ScanError> {
     let d = i64::from(dc as i16) * i64::from(q0);
-    if d.abs() > QUARTER_LIMIT {
-        return Err(ScanError::Range);
-    }
+    let mut bad = beyond(d, QUARTER_LIMIT);
     let mut out = [0u8; 4];
     for row in 0..2 {
         let ws0 = 4 * d + i64::from(ac.a[row]);
-        if ws0.abs() > QUARTER_LIMIT {
-            return Err(ScanError::Range);
-        }
-        let tmp10 = ws0 << 15;
-        for (col, sign) in [(0, 1i64), (1, -1)] {
-            let x = (tmp10 + sign * ac.t[row] + (1 << 19)) >> 20;
-            // libjpeg's range limit wraps past ±512, the SIMD code saturates.
-            if x.abs() >= 512 {
-                return Err(ScanError::Range);
-            }
-            out[row * 2 + col] = (x + 128).clamp(0, 255) as u8;
-        }
+        bad |= beyond(ws0, QUARTER_LIMIT);
+        let tmp10 = (ws0 << 15) + (1 << 19);
+        let x0 = (tmp10 + ac.t[row]) >> 20;
+        let x1 = (tmp10 - ac.t[row]) >> 20;
+        // libjpeg's range limit wraps past ±512, the SIMD code saturates.
+        bad |= beyond(x0, 511) | beyond(x1, 511);
+        out[row * 2] = (x0 + 128).clamp(0, 255) as u8;
+        out[row * 2 + 1] = (x1 + 128).clamp(0, 255) as u8;
+    }
+    if bad {
+        return Err(ScanError::Range);
     }
     Ok(out)
 }
@@ -638,25 +641,23 @@ fn quarter_block(
     let mut acc = QuarterAcc::new();
     // The next coefficient's index.
     let mut k = 1usize;
-    while k < 64 {
+    // `k` < 64 at the top: the paths that reach 64 break.
+    loop {
         if r.n < 32 {
             r.refill();
         }
         // Up to two symbols at once (at most GROUP bits: see below).
         let g = qt.groups[(r.bits >> (64 - GROUP)) as usize];
         let t = k + (g >> 5 & 127) as usize;
+        if t < 64 {
+            take_group(r, &mut acc, w, k, g);
+            k = t;
+            continue;
+        }
         // With an end of block: only if the block is not complete before it (`k` < 64
         // after the coefficients).
-        if t < 64 || (g & G_EOB != 0 && t < 128) {
-            let len = (g & 31) as u32;
-            r.bits <<= len;
-            r.n -= len as i32;
-            acc.add_safe(w, k + (g >> 16 & 15) as usize, i32::from((g >> 32) as i16));
-            acc.add_safe(w, k + (g >> 20 & 63) as usize, i32::from((g >> 48) as i16));
-            if t < 64 {
-                k = t;
-                continue;
-            }
+        if g & G_EOB != 0 && t < 128 {
+            take_group(r, &mut acc, w, k, g);
             break;
         }
         let f = ac.fast[(r.bits >> (64 - FAST)) as usize];
@@ -702,21 +703,36 @@ fn quarter_block(
             if k > 64 {
                 return Err(ScanError::Overflow);
             }
-            continue;
+        } else {
+            k += run;
+            if k > 63 {
+                return Err(ScanError::Overflow);
+            }
+            let v = (r.bits >> (64 - size)) as i32;
+            r.consume(size)?;
+            acc.add(w, k, extend(v, size));
+            k += 1;
         }
-        k += run;
-        if k > 63 {
-            return Err(ScanError::Overflow);
+        if k == 64 {
+            break;
         }
-        let v = (r.bits >> (64 - size)) as i32;
-        r.consume(size)?;
-        acc.add(w, k, extend(v, size));
-        k += 1;
     }
     if r.n < 0 {
         return Err(ScanError::Marker);
     }
     Ok((diff, acc.finish()?))
+}
+
+/// Consumes group entry `g` (see [`QuarterTables`]) at coefficient `k`: at most GROUP
+/// bits, which the reader holds unless the data ended (then its zeros; `n` below 0 is
+/// caught after the block).
+#[inline(always)]
+fn take_group(r: &mut Reader<'_>, acc: &mut QuarterAcc, w: &QuarterWeights, k: usize, g: u64) {
+    let len = (g & 31) as u32;
+    r.bits <<= len;
+    r.n -= len as i32;
+    acc.add_safe(w, k + (g >> 16 & 15) as usize, i32::from((g >> 32) as i16));
+    acc.add_safe(w, k + (g >> 20 & 63) as usize, i32::from((g >> 48) as i16));
 }
 
 impl ScanSpec {
