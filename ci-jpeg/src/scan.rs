@@ -581,6 +581,26 @@ fn quarter_ac(z: &[i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
     acc.finish()
 }
 
+/// `clamp(x + 128, 0, 255)` for `x` in −512..512 at index `x & 1023` (one load instead
+/// of two comparisons).
+static SAMPLE: [u8; 1024] = {
+    let mut t = [0u8; 1024];
+    let mut i = 0;
+    while i < 1024 {
+        let x = if i < 512 { i as i32 } else { i as i32 - 1024 };
+        let v = x + 128;
+        t[i] = if v < 0 {
+            0
+        } else if v > 255 {
+            255
+        } else {
+            v as u8
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Whether |`x`| > `limit` (≥ 0), in one comparison.
 #[inline(always)]
 fn beyond(x: i64, limit: i64) -> bool {
@@ -601,8 +621,8 @@ pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4
         let x1 = (tmp10 - ac.t[row]) >> 20;
         // libjpeg's range limit wraps past ±512, the SIMD code saturates.
         bad |= beyond(x0, 511) | beyond(x1, 511);
-        out[row * 2] = (x0 + 128).clamp(0, 255) as u8;
-        out[row * 2 + 1] = (x1 + 128).clamp(0, 255) as u8;
+        out[row * 2] = SAMPLE[(x0 & 1023) as usize];
+        out[row * 2 + 1] = SAMPLE[(x1 & 1023) as usize];
     }
     if bad {
         return Err(ScanError::Range);
