@@ -218,8 +218,8 @@ pub struct Options {
     /// the entropy-coded data; 0: half way (balanced).
     pub split_permille: u16,
     /// Decode files without restart markers at 1/4 and 1/8 ourselves, split
-    /// speculatively ([`DecodePath::Speculative`]; on by default: on two idle cores 0.53
-    /// of the serial decode's time at 1/4 and 0.39 at 1/8, for 0.84 and 0.65 times its
+    /// speculatively ([`DecodePath::Speculative`]; on by default: on two idle cores 0.50
+    /// of the serial decode's time at 1/4 and 0.35 at 1/8, for 0.82 and 0.65 times its
     /// CPU, see the README).
     pub speculative: bool,
 }
