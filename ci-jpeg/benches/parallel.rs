@@ -1,7 +1,7 @@
 //! Serial against parallel decode to YCbCr planes, driven by `bench/jpeg.sh`:
 //! `cargo bench -p ci-jpeg --bench parallel -- FILE.jpg... [--scales 4,8] [--rounds 5]
 //! [--iters 5] [--strips N] [--min-pixels P] [--split-permille M] [--no-split]
-//! [--no-speculative] [--scan] [--parts] [--speculative]` (`Options`; by default one strip
+//! [--no-speculative] [--scan] [--parts] [--speculative] [--part N]` (`Options`; by default one strip
 //! per thread, 1 MP, the two-strip split of files without restart markers on, its share
 //! by `split_permille`, and at 1/8 the speculative decode of such files). Serial and parallel
 //! alternate in rounds (the machine is shared); per file and scale it prints one JSON
@@ -9,7 +9,7 @@
 //! the time of one copy of the output planes (what the strips' row copies add up to), the
 //! mean CPU time of one decode of each (all threads: the parallel path's extra work), and
 //! the load average before and after. `--scan` and `--parts` time the split's pieces
-//! apart (see their functions).
+//! apart (see their functions); `--part N` runs one piece of `--speculative` only.
 
 use std::time::Instant;
 
@@ -295,6 +295,20 @@ fn main() -> Res<()> {
         for file in &files {
             for &denom in &scales {
                 split_parts(&std::fs::read(file)?, file, denom, rounds * iters)?;
+            }
+        }
+        return Ok(());
+    }
+    // `--part N`: only that piece of `--speculative`, `rounds × iters` times (for
+    // callgrind's instruction counts).
+    if let Some(part) = flag("--part").and_then(|v| v.parse::<u8>().ok()) {
+        let mut out = vec![0u8; 16 << 20];
+        for file in &files {
+            let jpeg = std::fs::read(file)?;
+            for &denom in &scales {
+                for _ in 0..rounds * iters {
+                    ci_jpeg::speculative_part_for_bench(&jpeg, denom, part, &mut out)?;
+                }
             }
         }
         return Ok(());

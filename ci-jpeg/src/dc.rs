@@ -27,7 +27,7 @@
 
 use std::sync::OnceLock;
 
-use crate::scan::{quarter_samples, QuarterAc, Reader, ScanError, ScanSpec};
+use crate::scan::{quarter_samples, QuarterAc, QuarterTables, Reader, ScanError, ScanSpec};
 
 /// Why the speculative path gave up (the caller then decodes otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,9 @@ pub(crate) struct DcGeom {
     blocks: Vec<(usize, usize, usize)>,
     /// Per block of an MCU: scan component (tables, predictor).
     comps: Vec<usize>,
-    /// Per scan component: its plane's quantisers.
-    comp_q: Vec<[i32; 64]>,
+    /// Per scan component: the 1/4 decode's tables (with its plane's quantisers); empty
+    /// at 1/8.
+    comp_w: Vec<QuarterTables>,
     mcus_per_row: usize,
     mcu_rows: usize,
     max_v: usize,
@@ -200,13 +201,18 @@ impl DcGeom {
         }
         let mut blocks = Vec::new();
         let mut comps = Vec::new();
-        let mut comp_q = Vec::new();
+        let mut comp_w = Vec::new();
         for (k, id) in scan_ids.iter().enumerate() {
             let p = frame
                 .iter()
                 .position(|c| c.0 == *id)
                 .ok_or(bad("scan component not in frame"))?;
-            comp_q.push(planes[p].q);
+            if ds == 2 {
+                comp_w.push(
+                    spec.quarter_tables(k, &planes[p].q)
+                        .ok_or(bad("scan component without tables"))?,
+                );
+            }
             let (h, v) = if frame.len() == 1 {
                 (1, 1)
             } else {
@@ -239,7 +245,7 @@ impl DcGeom {
             planes,
             blocks,
             comps,
-            comp_q,
+            comp_w,
             mcus_per_row,
             mcu_rows,
             max_v,
@@ -371,8 +377,6 @@ impl Canvas {
 struct Blocks {
     diffs: Vec<i32>,
     acs: Vec<QuarterAc>,
-    /// Scratch coefficients (see [`ScanSpec::quarter`]).
-    z: [i32; 64],
 }
 
 impl Blocks {
@@ -380,7 +384,6 @@ impl Blocks {
         Blocks {
             diffs: Vec::with_capacity(n),
             acs: Vec::with_capacity(if geom.ds == 2 { n } else { 0 }),
-            z: [0; 64],
         }
     }
 
@@ -391,8 +394,6 @@ impl Blocks {
     fn clear(&mut self) {
         self.diffs.clear();
         self.acs.clear();
-        // An error may leave any entry set.
-        self.z = [0; 64];
     }
 
     /// Reads the next block, of scan component `c`.
@@ -407,8 +408,8 @@ impl Blocks {
         if geom.ds == 1 {
             self.diffs.push(spec.block(r, c)?);
         } else {
-            let q = geom.comp_q.get(c).ok_or(ScanError::Header("component"))?;
-            let (d, ac) = spec.quarter(r, c, q, &mut self.z)?;
+            let w = geom.comp_w.get(c).ok_or(ScanError::Header("component"))?;
+            let (d, ac) = spec.quarter(r, c, w)?;
             self.diffs.push(d);
             self.acs.push(ac);
         }
@@ -424,8 +425,6 @@ struct First<'a> {
     r: Reader<'a>,
     /// Its samples, written as it decodes.
     canvas: Canvas,
-    /// Scratch coefficients (see [`ScanSpec::quarter`]).
-    z: [i32; 64],
     records: Vec<ARecord>,
     /// The block where it met the second worker, and that block's index in its records.
     met: Option<(u64, usize)>,
@@ -436,7 +435,6 @@ impl<'a> First<'a> {
         First {
             r: Reader::new(data),
             canvas: Canvas::new(geom),
-            z: [0; 64],
             records: Vec::new(),
             met: None,
         }
@@ -502,8 +500,8 @@ impl<'a> First<'a> {
                 let d = spec.block(r, c)?;
                 self.canvas.put(geom, d, &QuarterAc::default())?;
             } else {
-                let q = geom.comp_q.get(c).ok_or(ScanError::Header("component"))?;
-                let (d, ac) = spec.quarter(r, c, q, &mut self.z)?;
+                let w = geom.comp_w.get(c).ok_or(ScanError::Header("component"))?;
+                let (d, ac) = spec.quarter(r, c, w)?;
                 self.canvas.put(geom, d, &ac)?;
             }
         }

@@ -165,7 +165,12 @@ pub fn speculative_part_for_bench(
         _ => return Err("1/4 or 1/8 only".into()),
     };
     let layout = layout::parse(jpeg, true).map_err(|e| e.to_string())?;
-    let spec = scan::ScanSpec::parse(jpeg, layout.scan_start).map_err(|e| e.to_string())?;
+    let spec = if ds == 2 {
+        scan::ScanSpec::parse_for_quarter(jpeg, layout.scan_start)
+    } else {
+        scan::ScanSpec::parse(jpeg, layout.scan_start)
+    }
+    .map_err(|e| e.to_string())?;
     let geom =
         dc::DcGeom::parse(jpeg, layout.scan_start, &spec, ds).map_err(|e| format!("{e:?}"))?;
     let data = jpeg
@@ -213,8 +218,8 @@ pub struct Options {
     /// the entropy-coded data; 0: half way (balanced).
     pub split_permille: u16,
     /// Decode files without restart markers at 1/4 and 1/8 ourselves, split
-    /// speculatively ([`DecodePath::Speculative`]; on by default: on two idle cores 0.62
-    /// of the serial decode's time at 1/4 and 0.39 at 1/8, for 1.1 and 0.7 times its
+    /// speculatively ([`DecodePath::Speculative`]; on by default: on two idle cores 0.50
+    /// of the serial decode's time at 1/4 and 0.35 at 1/8, for 0.82 and 0.65 times its
     /// CPU, see the README).
     pub speculative: bool,
 }
@@ -520,8 +525,12 @@ fn plan(
     }
     let mut dc = None;
     let (strips, split) = if layout.restart_interval == 0 && speculative {
-        let spec = scan::ScanSpec::parse(jpeg, layout.scan_start)?;
         let ds = 8 / mcu_rows_divisor;
+        let spec = if ds == 2 {
+            scan::ScanSpec::parse_for_quarter(jpeg, layout.scan_start)?
+        } else {
+            scan::ScanSpec::parse(jpeg, layout.scan_start)?
+        };
         let geom = dc::DcGeom::parse(jpeg, layout.scan_start, &spec, ds).map_err(|e| match e {
             dc::DcError::Scan(e) => SerialReason::Scan(e),
             dc::DcError::Unsupported(what) => SerialReason::Speculative(what),

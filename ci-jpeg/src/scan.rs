@@ -43,8 +43,10 @@ pub enum ScanError {
 const LOOK: u32 = 10;
 /// Bits of the AC code-and-value table.
 const FAST: u32 = 11;
-/// Flag of an AC code-and-value entry: an end of block.
-const FAST_EOB: i32 = 1 << 9;
+/// Advance of an AC code-and-value entry for an end of block (past any `k + run + 1`).
+const FAST_EOB: i32 = 100;
+/// Advance of an AC code-and-value entry where no whole coefficient or end of block fits.
+const FAST_NONE: i32 = 127;
 /// AC table entry's advance meaning end of block.
 const EOB: u32 = 100;
 
@@ -59,8 +61,9 @@ struct Table {
     /// `len | symbol << 5`.
     syms: Box<[u16; 1 << LOOK]>,
     /// AC only: for the next `FAST` bits, a code and its extra bits when both fit and
-    /// code a coefficient: `len | run << 5 | value << 16`, or an end of block's code:
-    /// `len | FAST_EOB`; 0 otherwise.
+    /// code a coefficient: `len | (run + 1) << 5 | value << 16`; an end of block's code:
+    /// `len | FAST_EOB << 5`; else `FAST_NONE << 5`. So `k + advance < 64` is the common
+    /// case: a coefficient before 63.
     fast: Box<[i32; 1 << FAST]>,
     /// libjpeg's `maxcode` (−1: no code of that length), index 1..=16; 17 a sentinel.
     maxcode: [i32; 18],
@@ -134,16 +137,15 @@ impl Table {
         }
         if !dc {
             // Code and extra bits within FAST bits: the coefficient at once.
-            let mut fast = Box::new([0i32; 1 << FAST]);
+            let mut fast = Box::new([FAST_NONE << 5; 1 << FAST]);
             for (p, slot) in fast.iter_mut().enumerate() {
-                let Ok((len, sym)) = t.decode_canonical(((p as u32) << (16 - FAST)) & 0xFFFF, 1)
-                else {
+                let Ok((len, sym)) = t.decode((p as u64) << (64 - FAST)) else {
                     continue;
                 };
                 let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
                 if size == 0 {
                     if run == 0 {
-                        *slot = len as i32 | FAST_EOB;
+                        *slot = len as i32 | FAST_EOB << 5;
                     }
                     continue;
                 }
@@ -152,7 +154,7 @@ impl Table {
                 }
                 let v = (p as u32 >> (FAST - len - size)) & ((1 << size) - 1);
                 let v = extend(v as i32, size);
-                *slot = (len + size) as i32 | (run << 5) as i32 | v << 16;
+                *slot = (len + size) as i32 | ((run + 1) << 5) as i32 | v << 16;
             }
             t.fast = fast;
         }
@@ -187,8 +189,13 @@ impl Table {
     /// valid bits or zeros).
     #[inline]
     fn decode(&self, bits: u64) -> Result<(u32, u8), ScanError> {
-        // Short codes: recompute the symbol from the canonical arrays (rare path users).
-        self.decode_canonical((bits >> 48) as u32, 1)
+        // Codes of at most LOOK bits from the lookup (building the multi-symbol tables
+        // decodes some 10^5 symbols).
+        let e = self.syms[(bits >> (64 - LOOK)) as usize];
+        if e != 0 {
+            return Ok((u32::from(e & 31), (e >> 5) as u8));
+        }
+        self.decode_long((bits >> 48) as u32)
     }
 }
 
@@ -215,6 +222,16 @@ impl ScanSpec {
     /// Reads the DHT, SOF and SOS segments of `jpeg` up to `scan_start` (the first
     /// entropy-coded byte; the segments were checked by `parse_layout`).
     pub(crate) fn parse(jpeg: &[u8], scan_start: usize) -> Result<ScanSpec, ScanError> {
+        Self::parse_tables(jpeg, scan_start, true)
+    }
+
+    /// [`ScanSpec::parse`] for the 1/4 decode only: without the scanner's multi-symbol
+    /// tables (32 KB each; [`ScanSpec::block`] then fails), which it does not use.
+    pub(crate) fn parse_for_quarter(jpeg: &[u8], scan_start: usize) -> Result<ScanSpec, ScanError> {
+        Self::parse_tables(jpeg, scan_start, false)
+    }
+
+    fn parse_tables(jpeg: &[u8], scan_start: usize, multi: bool) -> Result<ScanSpec, ScanError> {
         let bad = ScanError::Header;
         let mut dc_tables: [Option<Table>; 4] = Default::default();
         let mut ac_tables: [Option<Table>; 4] = Default::default();
@@ -290,7 +307,7 @@ impl ScanSpec {
                     } else {
                         (8 * usize::from(max_h), 8 * usize::from(max_v))
                     };
-                    let fast = FastTables::new(&blocks, &ac);
+                    let fast = FastTables::new(&blocks, if multi { &ac } else { &[] });
                     return Ok(ScanSpec {
                         fast,
                         blocks,
@@ -362,81 +379,267 @@ const QUARTER_Z: [[usize; 5]; 5] = {
     t
 };
 
-/// What `jpeg_idct_2x2` makes of the AC coefficients in `z` (zigzag order, the DC left
-/// out; `q` the quantisers in the same order); clears the entries it read.
-fn quarter_ac(z: &mut [i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
-    let mut big = false;
-    // Per column: the dequantised row 0, and pass 1's odd part.
-    let mut row0 = [0i64; 5];
-    let mut odd = [0i64; 5];
-    for (col, zs) in QUARTER_Z.iter().enumerate() {
-        for (ri, &k) in zs.iter().enumerate() {
-            if col == 0 && ri == 0 {
-                continue;
-            }
-            let dq = i64::from(z[k]) * i64::from(q[k]);
-            z[k] = 0;
-            big |= dq.abs() > QUARTER_LIMIT;
-            if ri == 0 {
-                row0[col] = dq;
-            } else {
-                odd[col] += dq * ODD[ri - 1];
+/// One coefficient's share of the 1/4 IDCT (see [`QuarterWeights`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    /// The quantiser times the coefficient's weight in its accumulator (0: not read).
+    wq: i64,
+    /// The largest |coefficient| whose dequantised value is within [`QUARTER_LIMIT`].
+    lim: i32,
+    /// Its accumulator (see [`QuarterWeights`]).
+    slot: u32,
+}
+
+/// Accumulators of a block's AC part: 0 column 0's odd part, 1..=4 columns 1, 3, 5, 7's
+/// row 0 (times 2^15), 5..=8 their odd parts; 15 takes the coefficients the IDCT does
+/// not read (weight 0). A power of two: the slot is masked, not bounds-checked.
+const SLOTS: usize = 16;
+
+/// Per zigzag index of a component, what the 1/4 IDCT makes of the coefficient: the
+/// decoder adds each coefficient straight into its column's accumulator, so the block's
+/// coefficients are never stored.
+#[derive(Debug, Clone)]
+pub(crate) struct QuarterWeights {
+    w: [Weight; 64],
+    /// The largest size (extra bits) of a coefficient that is within range whatever
+    /// its index: the group table takes no larger ones.
+    safe_size: u32,
+}
+
+impl QuarterWeights {
+    /// From the component's quantisers in zigzag order.
+    pub(crate) fn new(q: &[i32; 64]) -> Self {
+        let mut w = [Weight {
+            wq: 0,
+            lim: i32::MAX,
+            slot: SLOTS as u32 - 1,
+        }; 64];
+        for (col, zs) in QUARTER_Z.iter().enumerate() {
+            for (ri, &k) in zs.iter().enumerate() {
+                if col == 0 && ri == 0 {
+                    continue;
+                }
+                let q = i64::from(q[k]);
+                w[k] = Weight {
+                    wq: if ri == 0 { q << 15 } else { q * ODD[ri - 1] },
+                    lim: if q > 0 {
+                        (QUARTER_LIMIT / q) as i32
+                    } else {
+                        i32::MAX
+                    },
+                    slot: match (col, ri) {
+                        (0, _) => 0,
+                        (c, 0) => c as u32,
+                        (c, _) => c as u32 + 4,
+                    },
+                };
             }
         }
+        let least_lim = w.iter().map(|e| e.lim).min().unwrap_or(i32::MAX);
+        // |v| < 2^size: within every index's limit when 2^size − 1 ≤ the least limit.
+        let safe_size = (0..=15u32)
+            .take_while(|&size| (1i64 << size) - 1 <= i64::from(least_lim))
+            .last()
+            .unwrap_or(0);
+        QuarterWeights { w, safe_size }
     }
-    let t0 = odd[0];
-    let a = [((t0 + 4096) >> 13) as i32, ((-t0 + 4096) >> 13) as i32];
-    let mut t = [0i64; 2];
-    for (k, c) in ODD.iter().enumerate() {
-        let (tmp10, tmp0) = (row0[k + 1] << 15, odd[k + 1]);
-        let ws0 = (tmp10 + tmp0 + 4096) >> 13;
-        let ws1 = (tmp10 - tmp0 + 4096) >> 13;
-        big |= ws0.abs() > QUARTER_LIMIT || ws1.abs() > QUARTER_LIMIT;
-        t[0] += ws0 * c;
-        t[1] += ws1 * c;
+}
+
+/// Bits of the 1/4 decode's group table (8 bytes an entry: 32 KB a component).
+const GROUP: u32 = 12;
+/// Flag of a group entry: the group ends with an end of block.
+const G_EOB: u64 = 1 << 12;
+/// A group entry where not even one symbol fits (advance 127, no flag).
+const G_NONE: u64 = 127 << 5;
+
+/// A component's tables for the 1/4 decode: its [`QuarterWeights`] and, for each
+/// `GROUP`-bit pattern, the first up to two whole AC symbols (coefficients of at most
+/// `safe_size` extra bits, or ZRLs) with their values, and an end of block if one
+/// follows within the bits: `bits | advance << 5 | G_EOB | offset1 << 16 | offset2 << 20
+/// | value1 << 32 | value2 << 48` (offsets from `k` of the coefficients, values as
+/// 16-bit two's complement, 0 for a ZRL or no second symbol; advance as in
+/// [`multi_table`], plus 64 with an end of block), or [`G_NONE`].
+pub(crate) struct QuarterTables {
+    w: QuarterWeights,
+    groups: Box<[u64; 1 << GROUP]>,
+}
+
+impl QuarterTables {
+    fn new(ac: &Table, q: &[i32; 64]) -> Self {
+        let w = QuarterWeights::new(q);
+        let groups = group_table(ac, w.safe_size);
+        QuarterTables { w, groups }
     }
-    if big {
-        return Err(ScanError::Range);
+}
+
+fn group_table(ac: &Table, safe_size: u32) -> Box<[u64; 1 << GROUP]> {
+    let mut t = Box::new([G_NONE; 1 << GROUP]);
+    for (p, slot) in t.iter_mut().enumerate() {
+        let (mut used, mut advance, mut n, mut eob) = (0u32, 0u32, 0usize, false);
+        let (mut offs, mut vals) = ([0u32; 2], [0i32; 2]);
+        while used < GROUP {
+            let Ok((code_len, sym)) = ac.decode((p as u64) << (64 - GROUP + used)) else {
+                break;
+            };
+            let (run, size) = (u32::from(sym >> 4), u32::from(sym & 15));
+            let len = code_len + size;
+            if used + len > GROUP {
+                break;
+            }
+            if size == 0 && run != 15 {
+                used += len;
+                eob = true;
+                break;
+            }
+            let step = if size == 0 { 16 } else { run + 1 };
+            if n == 2 || size > safe_size || advance + step > 63 {
+                break;
+            }
+            let bits = (p as u32 >> (GROUP - used - len)) & ((1 << size) - 1);
+            offs[n] = advance + if size == 0 { 0 } else { run };
+            vals[n] = extend(bits as i32, size);
+            n += 1;
+            used += len;
+            advance += step;
+        }
+        if n > 0 || eob {
+            *slot = u64::from(used)
+                | u64::from(advance + if eob { 64 } else { 0 }) << 5
+                | if eob { G_EOB } else { 0 }
+                | u64::from(offs[0]) << 16
+                | u64::from(offs[1]) << 20
+                | u64::from(vals[0] as u16) << 32
+                | u64::from(vals[1] as u16) << 48;
+        }
     }
-    Ok(QuarterAc { a, t })
+    t
+}
+
+/// A block's accumulators and range flag (negative: a dequantised coefficient past
+/// [`QUARTER_LIMIT`]).
+struct QuarterAcc {
+    acc: [i64; SLOTS],
+    flag: i32,
+}
+
+impl QuarterAcc {
+    #[inline(always)]
+    fn new() -> Self {
+        QuarterAcc {
+            acc: [0; SLOTS],
+            flag: 0,
+        }
+    }
+
+    /// Adds coefficient `v` at zigzag index `k` (< 64).
+    #[inline(always)]
+    fn add(&mut self, w: &QuarterWeights, k: usize, v: i32) {
+        let e = w.w[k & 63];
+        self.flag |= e.lim - v.abs();
+        self.acc[e.slot as usize & (SLOTS - 1)] += i64::from(v) * e.wq;
+    }
+
+    /// Adds coefficient `v` at zigzag index `k` (< 64) known to be within range.
+    #[inline(always)]
+    fn add_safe(&mut self, w: &QuarterWeights, k: usize, v: i32) {
+        let e = w.w[k & 63];
+        self.acc[e.slot as usize & (SLOTS - 1)] += i64::from(v) * e.wq;
+    }
+
+    /// What `jpeg_idct_2x2` makes of the block's AC coefficients.
+    #[inline(always)]
+    fn finish(&self) -> Result<QuarterAc, ScanError> {
+        let acc = &self.acc;
+        let t0 = acc[0];
+        let a = [((t0 + 4096) >> 13) as i32, ((-t0 + 4096) >> 13) as i32];
+        let mut t = [0i64; 2];
+        let mut big = self.flag < 0;
+        for (k, c) in ODD.iter().enumerate() {
+            let (tmp10, tmp0) = (acc[k + 1], acc[k + 5]);
+            let ws0 = (tmp10 + tmp0 + 4096) >> 13;
+            let ws1 = (tmp10 - tmp0 + 4096) >> 13;
+            big |= beyond(ws0, QUARTER_LIMIT) | beyond(ws1, QUARTER_LIMIT);
+            t[0] += ws0 * c;
+            t[1] += ws1 * c;
+        }
+        if big {
+            return Err(ScanError::Range);
+        }
+        Ok(QuarterAc { a, t })
+    }
+}
+
+/// What `jpeg_idct_2x2` makes of the AC coefficients in `z` (zigzag order, the DC left
+/// out; `q` the quantisers in the same order).
+#[cfg(test)]
+fn quarter_ac(z: &[i32; 64], q: &[i32; 64]) -> Result<QuarterAc, ScanError> {
+    let w = QuarterWeights::new(q);
+    let mut acc = QuarterAcc::new();
+    for (k, &v) in z.iter().enumerate().skip(1) {
+        acc.add(&w, k, v);
+    }
+    acc.finish()
+}
+
+/// `clamp(x + 128, 0, 255)` for `x` in −512..512 at index `x & 1023` (one load instead
+/// of two comparisons).
+static SAMPLE: [u8; 1024] = {
+    let mut t = [0u8; 1024];
+    let mut i = 0;
+    while i < 1024 {
+        let x = if i < 512 { i as i32 } else { i as i32 - 1024 };
+        let v = x + 128;
+        t[i] = if v < 0 {
+            0
+        } else if v > 255 {
+            255
+        } else {
+            v as u8
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Whether |`x`| > `limit` (≥ 0), in one comparison.
+#[inline(always)]
+fn beyond(x: i64, limit: i64) -> bool {
+    x.wrapping_add(limit) as u64 > (2 * limit) as u64
 }
 
 /// The 2x2 samples of a block (row-major) from its AC part and absolute DC value
 /// (libjpeg keeps it in a `short` block and multiplies by a `short` quantiser `q0`).
 pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4], ScanError> {
     let d = i64::from(dc as i16) * i64::from(q0);
-    if d.abs() > QUARTER_LIMIT {
-        return Err(ScanError::Range);
-    }
+    let mut bad = beyond(d, QUARTER_LIMIT);
     let mut out = [0u8; 4];
     for row in 0..2 {
         let ws0 = 4 * d + i64::from(ac.a[row]);
-        if ws0.abs() > QUARTER_LIMIT {
-            return Err(ScanError::Range);
-        }
-        let tmp10 = ws0 << 15;
-        for (col, sign) in [(0, 1i64), (1, -1)] {
-            let x = (tmp10 + sign * ac.t[row] + (1 << 19)) >> 20;
-            // libjpeg's range limit wraps past ±512, the SIMD code saturates.
-            if x.abs() >= 512 {
-                return Err(ScanError::Range);
-            }
-            out[row * 2 + col] = (x + 128).clamp(0, 255) as u8;
-        }
+        bad |= beyond(ws0, QUARTER_LIMIT);
+        let tmp10 = (ws0 << 15) + (1 << 19);
+        let x0 = (tmp10 + ac.t[row]) >> 20;
+        let x1 = (tmp10 - ac.t[row]) >> 20;
+        // libjpeg's range limit wraps past ±512, the SIMD code saturates.
+        bad |= beyond(x0, 511) | beyond(x1, 511);
+        out[row * 2] = SAMPLE[(x0 & 1023) as usize];
+        out[row * 2 + 1] = SAMPLE[(x1 & 1023) as usize];
+    }
+    if bad {
+        return Err(ScanError::Range);
     }
     Ok(out)
 }
 
-/// Reads one block keeping the coefficients; returns the DC difference and what the 1/4
-/// IDCT needs of the rest. The same codes and refusals as [`scan_block`].
+/// Reads one block, adding its AC coefficients into what the 1/4 IDCT needs of them;
+/// returns the DC difference and that. The same codes and refusals as [`scan_block`].
 #[inline(always)]
 fn quarter_block(
     r: &mut Reader<'_>,
     dc: &Table,
     ac: &Table,
-    q: &[i32; 64],
-    z: &mut [i32; 64],
+    qt: &QuarterTables,
 ) -> Result<(i32, QuarterAc), ScanError> {
+    let w = &qt.w;
     if r.n < 32 {
         r.refill();
     }
@@ -455,30 +658,54 @@ fn quarter_block(
     } else {
         0
     };
-    let mut any = false;
+    let mut acc = QuarterAcc::new();
+    // The next coefficient's index.
     let mut k = 1usize;
-    while k < 64 {
+    // `k` < 64 at the top: the paths that reach 64 break.
+    loop {
         if r.n < 32 {
             r.refill();
         }
+        // Up to two symbols at once (at most GROUP bits: see below).
+        let g = qt.groups[(r.bits >> (64 - GROUP)) as usize];
+        let t = k + (g >> 5 & 127) as usize;
+        if t < 64 {
+            take_group(r, &mut acc, w, k, g);
+            k = t;
+            continue;
+        }
+        // With an end of block: only if the block is not complete before it (`k` < 64
+        // after the coefficients).
+        if g & G_EOB != 0 && t < 128 {
+            take_group(r, &mut acc, w, k, g);
+            break;
+        }
         let f = ac.fast[(r.bits >> (64 - FAST)) as usize];
-        if f != 0 {
-            // At most FAST bits: the reader holds 57 unless the data ended (then its
-            // zeros; `n` below 0 is caught after the block).
+        let t = k + (f >> 5 & 127) as usize;
+        if t < 64 {
+            // A coefficient before 63 within FAST bits: the reader holds 57 unless the
+            // data ended (then its zeros; `n` below 0 is caught after the block).
             let len = (f & 31) as u32;
             r.bits <<= len;
             r.n -= len as i32;
-            if f & FAST_EOB != 0 {
+            acc.add(w, t - 1, f >> 16);
+            k = t;
+            continue;
+        }
+        let advance = f >> 5 & 127;
+        if advance != FAST_NONE {
+            let len = (f & 31) as u32;
+            r.bits <<= len;
+            r.n -= len as i32;
+            if advance == FAST_EOB {
                 break;
             }
-            k += (f >> 5 & 15) as usize;
-            if k > 63 {
+            if t > 64 {
                 return Err(ScanError::Overflow);
             }
-            z[k] = f >> 16;
-            any = true;
-            k += 1;
-            continue;
+            // Coefficient 63: the block is complete.
+            acc.add(w, 63, f >> 16);
+            break;
         }
         let e = u32::from(ac.syms[(r.bits >> (64 - LOOK)) as usize]);
         let (len, sym) = if e != 0 {
@@ -496,43 +723,57 @@ fn quarter_block(
             if k > 64 {
                 return Err(ScanError::Overflow);
             }
-            continue;
+        } else {
+            k += run;
+            if k > 63 {
+                return Err(ScanError::Overflow);
+            }
+            let v = (r.bits >> (64 - size)) as i32;
+            r.consume(size)?;
+            acc.add(w, k, extend(v, size));
+            k += 1;
         }
-        k += run;
-        if k > 63 {
-            return Err(ScanError::Overflow);
+        if k == 64 {
+            break;
         }
-        let v = (r.bits >> (64 - size)) as i32;
-        r.consume(size)?;
-        z[k] = extend(v, size);
-        any = true;
-        k += 1;
     }
     if r.n < 0 {
         return Err(ScanError::Marker);
     }
-    if !any {
-        return Ok((diff, QuarterAc::default()));
-    }
-    Ok((diff, quarter_ac(z, q)?))
+    Ok((diff, acc.finish()?))
+}
+
+/// Consumes group entry `g` (see [`QuarterTables`]) at coefficient `k`: at most GROUP
+/// bits, which the reader holds unless the data ended (then its zeros; `n` below 0 is
+/// caught after the block).
+#[inline(always)]
+fn take_group(r: &mut Reader<'_>, acc: &mut QuarterAcc, w: &QuarterWeights, k: usize, g: u64) {
+    let len = (g & 31) as u32;
+    r.bits <<= len;
+    r.n -= len as i32;
+    acc.add_safe(w, k + (g >> 16 & 15) as usize, i32::from((g >> 32) as i16));
+    acc.add_safe(w, k + (g >> 20 & 63) as usize, i32::from((g >> 48) as i16));
 }
 
 impl ScanSpec {
-    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`q`: the
-    /// component's quantisers in zigzag order; `z`: all zeros, a scratch block whose
-    /// entries outside those the IDCT reads may be left dirty).
+    /// Reads one block of scan component `c` keeping what the 1/4 IDCT needs (`qt`: the
+    /// component's [`QuarterTables`]).
     #[inline(always)]
     pub(crate) fn quarter(
         &self,
         r: &mut Reader<'_>,
         c: usize,
-        q: &[i32; 64],
-        z: &mut [i32; 64],
+        qt: &QuarterTables,
     ) -> Result<(i32, QuarterAc), ScanError> {
         match (self.dc.get(c), self.ac.get(c)) {
-            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, q, z),
+            (Some(dc), Some(ac)) => quarter_block(r, dc, ac, qt),
             _ => Err(ScanError::Header("component")),
         }
+    }
+
+    /// The 1/4 decode's tables of scan component `c` with quantisers `q` (zigzag order).
+    pub(crate) fn quarter_tables(&self, c: usize, q: &[i32; 64]) -> Option<QuarterTables> {
+        Some(QuarterTables::new(self.ac.get(c)?, q))
     }
 }
 
@@ -1301,17 +1542,105 @@ mod tests {
     }
 
     #[test]
+    fn quarter_groups() {
+        let ac = std_ac();
+        let field = |g: u64| {
+            (
+                g & 31,
+                g >> 5 & 127,
+                g & G_EOB != 0,
+                g >> 16 & 15,
+                g >> 20 & 63,
+                (g >> 32) as i16,
+                (g >> 48) as i16,
+            )
+        };
+        let qt = QuarterTables::new(&ac, &[1; 64]);
+        // (0,2) 01 + 00 = −3, then (3,1) 111010 + 1 = 1 at offset 1 + 3: 11 bits.
+        assert_eq!(
+            field(qt.groups[0b0100_1110_1010]),
+            (11, 5, false, 0, 4, -3, 1)
+        );
+        // (0,1) 00 + 0 = −1, then an end of block 1010: 7 bits.
+        assert_eq!(
+            field(qt.groups[0b0001_0100_1101]),
+            (7, 65, true, 0, 0, -1, 0)
+        );
+        // A ZRL does not fit in 12 bits with a coefficient; alone it takes 11.
+        assert_eq!(field(qt.groups[0b1111_1111_0010]).0, 11);
+        assert_eq!(field(qt.groups[0b1111_1111_0010]).1, 16);
+        // A 16-bit code: no group.
+        assert_eq!(qt.groups[0xFFF], G_NONE);
+        // (0,4) 1011 + 4 bits: grouped with quantisers of 1; not when a quantiser the
+        // IDCT reads is 2048 (16383 / 2048 = 7: only sizes up to 3 are safe).
+        assert_eq!(field(qt.groups[0b1011_0000_1111]).0, 8);
+        let mut q = [1; 64];
+        q[QUARTER_Z[4][4]] = 2048;
+        let qt = QuarterTables::new(&ac, &q);
+        assert_eq!(qt.w.safe_size, 3);
+        assert_eq!(qt.groups[0b1011_0000_1111], G_NONE);
+    }
+
+    /// A block whose last coefficient is 63 ends there, even when the next block's bits
+    /// look like an end of block (a group must not take them).
+    #[test]
+    fn quarter_block_ends_at_coefficient_63() {
+        let (dc, ac) = (std_dc(), std_ac());
+        let mut w = Writer {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        };
+        let put = |w: &mut Writer, t: &Table, sym: u8, extra: u32| {
+            let (code, len) = t.codes[usize::from(sym)];
+            w.put(u32::from(code), u32::from(len));
+            w.put(extra, u32::from(sym & 15));
+        };
+        // DC difference 0; ZRL × 3 (to 49); (0,1) = 1 at 49..=61; (1,1) = 1 at 63.
+        put(&mut w, &dc, 0, 0);
+        for _ in 0..3 {
+            put(&mut w, &ac, 0xf0, 0);
+        }
+        for _ in 0..13 {
+            put(&mut w, &ac, 0x01, 1);
+        }
+        put(&mut w, &ac, 0x11, 1);
+        let end = 8 * w.out.len() as i64 + i64::from(w.n);
+        // The next block: DC category 4 (101), then anything.
+        put(&mut w, &dc, 4, 0);
+        w.put(0, 32);
+        let mut data = Vec::new();
+        for &b in &w.out {
+            data.push(b);
+            if b == 0xFF {
+                data.push(0);
+            }
+        }
+        let mut z = [0i32; 64];
+        z[49..=61].fill(1);
+        z[63] = 1;
+        for q in [[1; 64], [3; 64]] {
+            let qt = QuarterTables::new(&ac, &q);
+            let mut r = Reader::new(&data);
+            let (diff, got) = quarter_block(&mut r, &dc, &ac, &qt).unwrap();
+            assert_eq!((diff, r.consumed()), (0, end));
+            assert_eq!(Ok(got), quarter_ac(&z, &q));
+            assert_ne!(got, QuarterAc::default());
+        }
+    }
+
+    #[test]
     fn quarter_idct_matches_libjpeg_arithmetic() {
         let q = [2i32; 64];
         let mut z = [0i32; 64];
         // DC only: (4 × dc × q) << 15 descaled by 20 bits: dc × q / 8, rounded, + 128.
-        assert_eq!(quarter_ac(&mut z, &q), Ok(QuarterAc::default()));
+        assert_eq!(quarter_ac(&z, &q), Ok(QuarterAc::default()));
         assert_eq!(quarter_samples(&QuarterAc::default(), 20, 2), Ok([133; 4]));
         // Coefficient (0, 1) = 10 (zigzag 1): column 1's row 0, dequantised 20; pass 1
         // gives 20 × 4 = 80 in both rows of column 1; pass 2 adds ±80 × 29692 to each
         // row's DC term: ±2 after descaling by 20 bits (80 × 29692 / 2^20 = 2.27).
         z[1] = 10;
-        let ac = quarter_ac(&mut z, &q).unwrap();
+        let ac = quarter_ac(&z, &q).unwrap();
         assert_eq!(
             ac,
             QuarterAc {
@@ -1319,16 +1648,26 @@ mod tests {
                 t: [80 * 29692, 80 * 29692]
             }
         );
-        assert_eq!(z, [0; 64], "entries read are cleared");
         assert_eq!(quarter_samples(&ac, 0, 2), Ok([130, 126, 130, 126]));
         // Coefficient (1, 0) = 10 (zigzag 2): column 0's odd part, 20 × 29692 = 593840;
         // DESCALE by 13: ±72 (72.49) in the first column's work values.
+        z[1] = 0;
         z[2] = 10;
-        let ac = quarter_ac(&mut z, &q).unwrap();
+        let ac = quarter_ac(&z, &q).unwrap();
         assert_eq!(ac.a, [72, -72]);
+        // Coefficients the IDCT does not read (zigzag 3 is (2, 0)) change nothing.
+        z[3] = -500;
+        assert_eq!(quarter_ac(&z, &q).unwrap(), ac);
+        // Coefficient (7, 0) (zigzag 35) dequantised: 8191 × 2 = 16382 is within range
+        // (its work value 16382 × -5906 / 2^13 too), 8192 × 2 = 16384 is not.
+        z[35] = -8191;
+        assert_eq!(quarter_ac(&z, &q).map(|ac| ac.a), Ok([11883, -11883]));
+        z[35] = -8192;
+        assert_eq!(quarter_ac(&z, &q), Err(ScanError::Range));
+        z[35] = 0;
         // Outside the range where libjpeg-turbo's C and SSE2 code agree: refused.
         z[1] = 9000;
-        assert_eq!(quarter_ac(&mut z, &q), Err(ScanError::Range));
+        assert_eq!(quarter_ac(&z, &q), Err(ScanError::Range));
         assert_eq!(
             quarter_samples(&QuarterAc::default(), 5000, 4),
             Err(ScanError::Range)
