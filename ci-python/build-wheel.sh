@@ -108,6 +108,7 @@ simd = cos_ci.build_info()
 assert simd["jpeg_simd"], "the release wheel lacks the libjpeg-turbo SIMD kernels:\n" + simd["summary"]
 if os.environ["WANT_AV1_ASM"] != "0":
     assert "AV1 SIMD kernels: yes" in simd["summary"], "built with nasm, yet no AV1 SIMD kernels:\n" + simd["summary"]
+    assert "AVIF encoder: libaom" in simd["summary"], "built with nasm, yet rav1e encodes AVIF:\n" + simd["summary"]
 avif, info = cos_ci.process(data, "imageMogr2/thumbnail/200x/format/avif/quality/60")
 assert (info.format, info.width, info.height) == ("AVIF", 200, 125), info
 try:

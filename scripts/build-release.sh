@@ -21,8 +21,7 @@ if ((${#features[@]} > 0)) && ! grep -q "AV1 SIMD kernels: yes" <<< "$info"; the
   echo "build-release: built with nasm, yet cos-ci lacks the AV1 SIMD kernels" >&2
   exit 1
 fi
-# libaom's entry point is in the (unstripped) binary when `avif-aom` took effect
-if ((${#features[@]} > 0)) && ! grep -qa aom_codec_enc_init_ver target/release/cos-ci; then
+if ((${#features[@]} > 0)) && ! grep -q "AVIF encoder: libaom" <<< "$info"; then
   echo "build-release: built with nasm, yet cos-ci lacks libaom (feature avif-aom)" >&2
   exit 1
 fi

@@ -9,6 +9,13 @@ cd "$(dirname "$0")/.."
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
 
+if command -v nasm >/dev/null 2>&1; then
+  # The release binary and the wheel encode AVIF with libaom where nasm is installed
+  # (scripts/build-release.sh, ci-python/build-wheel.sh): the engine's tests on that path.
+  echo "== Rust: ci-core's unit and engine tests with libaom (feature avif-aom)"
+  cargo test --locked -p ci-core --features avif-aom --lib --test engine
+fi
+
 echo "== main job smoke run"
 cargo run --locked -q -p ci-cli -- demo --out "${TMPDIR:-/tmp}/cos-ci-demo-smoke.jpg" > /dev/null
 

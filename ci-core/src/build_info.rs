@@ -23,6 +23,9 @@ pub struct BuildInfo {
     pub avif: bool,
     /// Whether the AV1 codecs' hand-written SIMD kernels are in (feature `avif-asm`).
     pub av1_asm: bool,
+    /// The AVIF encoder: `libaom <version>` (feature `avif-aom`), `rav1e` (feature `avif`
+    /// alone), empty without AVIF.
+    pub avif_encoder: String,
     /// libjpeg-turbo's version (empty without the engine).
     pub libjpeg_turbo: &'static str,
     /// The instruction sets whose libjpeg-turbo kernels are linked (`sse2`, `avx2`,
@@ -50,10 +53,23 @@ pub fn build_info() -> BuildInfo {
         process: cfg!(feature = "process"),
         avif: cfg!(feature = "avif"),
         av1_asm: cfg!(feature = "avif-asm"),
+        avif_encoder: avif_encoder(),
         libjpeg_turbo: env!("COS_CI_LIBJPEG_TURBO_VERSION"),
         jpeg_simd: split(env!("COS_CI_JPEG_SIMD")),
         crates: codec_crates(),
     }
+}
+
+/// Which AV1 encoder writes AVIF in this build.
+fn avif_encoder() -> String {
+    #[cfg(feature = "avif-aom")]
+    return format!("libaom {}", aom_still::version());
+    #[cfg(not(feature = "avif-aom"))]
+    return if cfg!(feature = "avif") {
+        "rav1e".to_owned()
+    } else {
+        String::new()
+    };
 }
 
 /// The engine's codec crates, as this build has them.
@@ -132,6 +148,7 @@ impl std::fmt::Display for BuildInfo {
             )?;
         }
         if self.avif {
+            writeln!(f, "AVIF encoder: {}", self.avif_encoder)?;
             writeln!(f, "AV1 SIMD kernels: {}", yes(self.av1_asm))?;
         }
         let crates: Vec<String> = self
@@ -141,5 +158,29 @@ impl std::fmt::Display for BuildInfo {
             .map(|(n, v)| format!("{n} {v}"))
             .collect();
         write!(f, "crates: {}", crates.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_the_avif_encoder_of_this_build() {
+        let info = super::build_info();
+        let expected = if cfg!(feature = "avif-aom") {
+            "libaom "
+        } else if cfg!(feature = "avif") {
+            "rav1e"
+        } else {
+            ""
+        };
+        assert!(
+            info.avif_encoder.starts_with(expected),
+            "{}",
+            info.avif_encoder
+        );
+        if info.avif {
+            let line = format!("AVIF encoder: {}\n", info.avif_encoder);
+            assert!(info.to_string().contains(&line), "{info}");
+        }
     }
 }

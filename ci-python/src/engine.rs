@@ -107,7 +107,8 @@ pub fn inspect(py: Python<'_>, data: ImageBytes) -> PyResult<Bound<'_, pyo3::typ
 
 /// What this build contains (`ci_core::build_info`): `version`, `profile`,
 /// `libjpeg_turbo`, `jpeg_simd` (the instruction sets whose libjpeg-turbo kernels are
-/// linked; empty without them), `av1_asm`, `crates` (codec crate -> version) and
+/// linked; empty without them), `av1_asm`, `avif_encoder` (`libaom <version>`, `rav1e`
+/// or empty), `crates` (codec crate -> version) and
 /// `summary` (the lines `cos-ci --version --verbose` prints).
 #[pyfunction]
 pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
@@ -118,6 +119,7 @@ pub fn build_info(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
     d.set_item("libjpeg_turbo", info.libjpeg_turbo)?;
     d.set_item("jpeg_simd", info.jpeg_simd.clone())?;
     d.set_item("av1_asm", info.av1_asm)?;
+    d.set_item("avif_encoder", &info.avif_encoder)?;
     let crates = pyo3::types::PyDict::new(py);
     for (name, version) in &info.crates {
         crates.set_item(*name, *version)?;

@@ -94,3 +94,6 @@ def test_build_info_reports_the_jpeg_simd_kernels() -> None:
     if os.environ.get("COS_CI_ALLOW_NO_JPEG_SIMD") != "1":
         assert info["jpeg_simd"], info["summary"]
     assert "turbojpeg-sys" in info["crates"]
+    encoder = info["avif_encoder"]
+    assert encoder == "rav1e" or encoder.startswith("libaom "), encoder
+    assert f"AVIF encoder: {encoder}\n" in info["summary"]

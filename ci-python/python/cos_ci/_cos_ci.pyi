@@ -455,6 +455,7 @@ class _BuildInfo(TypedDict):
     libjpeg_turbo: str
     jpeg_simd: List[str]
     av1_asm: bool
+    avif_encoder: str
     crates: Dict[str, str]
     summary: str
 
