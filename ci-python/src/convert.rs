@@ -118,26 +118,32 @@ pub fn sdk_value_to_py(py: Python<'_>, v: &SdkValue) -> PyResult<Py<PyAny>> {
 /// `content-length` → `Content-Length`, `etag` → `ETag`; `x-cos-*` and `x-ci-*` stay
 /// lower-case (as COS sends them), so `response['ETag']` works as with the official SDK.
 pub fn canonical_header_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("x-cos-") || lower.starts_with("x-ci-") {
-        return lower;
+    let starts = |p: &str| {
+        name.as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    if starts("x-cos-") || starts("x-ci-") {
+        return name.to_ascii_lowercase();
     }
-    match lower.as_str() {
-        "etag" => return "ETag".into(),
-        "www-authenticate" => return "WWW-Authenticate".into(),
-        _ => {}
+    if name.eq_ignore_ascii_case("etag") {
+        return "ETag".into();
     }
-    lower
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+    if name.eq_ignore_ascii_case("www-authenticate") {
+        return "WWW-Authenticate".into();
+    }
+    // One pass, one allocation (this runs for every header of every answer).
+    let mut out = String::with_capacity(name.len());
+    let mut word_start = true;
+    for c in name.chars() {
+        out.push(if word_start {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+        word_start = c == '-';
+    }
+    out
 }
 
 /// The response headers as the SDK's dict (names in canonical case).
@@ -148,7 +154,10 @@ pub fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Boun
         // Repeated headers are joined as `requests` does.
         let value = match d.get_item(&name)? {
             Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
-            None => v.clone(),
+            None => {
+                d.set_item(name, v)?;
+                continue;
+            }
         };
         d.set_item(name, value)?;
     }
