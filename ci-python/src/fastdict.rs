@@ -12,6 +12,8 @@
 //! conversion (which gives the same dict, or the error): the shape rules below are
 //! `xml2dict`'s, the fall-back keeps the rest identical by construction.
 
+use std::borrow::Cow;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use quick_xml::escape::resolve_predefined_entity;
@@ -27,10 +29,11 @@ const MAX_DEPTH: usize = 64;
 const STRIPPED_START: &str = "{http";
 
 /// An open element.
-struct Frame<'py> {
+struct Frame<'a, 'py> {
     name: Bound<'py, PyString>,
-    /// Character data before the first child (ElementTree's `.text`).
-    text: Option<String>,
+    /// Character data before the first child (ElementTree's `.text`): borrowed from the
+    /// document while it is one piece (as nearly always), copied when pieces join.
+    text: Option<Cow<'a, str>>,
     /// Its children's dict, made when the first child closes.
     dict: Option<Bound<'py, PyDict>>,
 }
@@ -43,24 +46,29 @@ pub fn xml_to_dict_plain<'py>(py: Python<'py>, xml: &str) -> PyResult<Option<Bou
     }
     let mut reader = Reader::from_str(xml);
     reader.config_mut().trim_text(false);
-    let mut stack: Vec<Frame<'py>> = Vec::with_capacity(8);
+    let mut stack: Vec<Frame<'_, 'py>> = Vec::with_capacity(8);
     let mut root: Option<Bound<'py, PyDict>> = None;
     loop {
         let Ok(event) = reader.read_event() else {
             return Ok(None);
         };
-        let (start, end) = match &event {
-            Event::Start(_) => (true, false),
-            Event::Empty(_) => (true, true),
-            Event::End(_) => (false, true),
+        let (opened, end) = match event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            Event::End(_) => (None, true),
             // After the first child, text is dropped (ElementTree's tails): not decoded.
             Event::Text(_) if stack.last().is_some_and(|top| top.dict.is_some()) => continue,
+            // No `\r` (checked above): the text is the document's bytes as they are.
             Event::Text(t) => {
-                let Ok(data) = t.xml10_content() else {
+                let data = match t.into_inner() {
+                    Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+                    Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
+                };
+                let Some(data) = data else {
                     return Ok(None);
                 };
                 match stack.last_mut() {
-                    Some(top) => add_text(top, &data),
+                    Some(top) => add_text(top, data),
                     None if data.trim_matches([' ', '\t', '\n']).is_empty() => {}
                     None => return Ok(None),
                 }
@@ -75,7 +83,7 @@ pub fn xml_to_dict_plain<'py>(py: Python<'py>, xml: &str) -> PyResult<Option<Bou
                     return Ok(None);
                 };
                 match resolve_predefined_entity(&name) {
-                    Some(s) => add_text(top, s),
+                    Some(s) => add_text(top, Cow::Borrowed(s)),
                     None => return Ok(None),
                 }
                 continue;
@@ -87,10 +95,7 @@ pub fn xml_to_dict_plain<'py>(py: Python<'py>, xml: &str) -> PyResult<Option<Bou
             // Comments, CDATA, DOCTYPE: excluded above; never here.
             _ => return Ok(None),
         };
-        if start {
-            let (Event::Start(e) | Event::Empty(e)) = &event else {
-                return Ok(None);
-            };
+        if let Some(e) = opened {
             let plain = e.attributes_raw().iter().all(u8::is_ascii_whitespace);
             let name = e.name();
             if root.is_some() || stack.len() >= MAX_DEPTH || !plain || name.as_ref().contains(&b':')
@@ -139,9 +144,13 @@ pub fn xml_to_dict_plain<'py>(py: Python<'py>, xml: &str) -> PyResult<Option<Bou
 }
 
 /// Character data goes to ElementTree's `.text`: only before the first child.
-fn add_text(top: &mut Frame<'_>, data: &str) {
-    if top.dict.is_none() && !data.is_empty() {
-        top.text.get_or_insert_with(String::new).push_str(data);
+fn add_text<'a>(top: &mut Frame<'a, '_>, data: Cow<'a, str>) {
+    if top.dict.is_some() || data.is_empty() {
+        return;
+    }
+    match &mut top.text {
+        None => top.text = Some(data),
+        Some(text) => text.to_mut().push_str(&data),
     }
 }
 
