@@ -1,6 +1,8 @@
 //! Conversions between Python values and `ci-core`'s: the SDK's keyword arguments in,
 //! response headers and the SDK's dict shape out.
 
+use std::sync::Mutex;
+
 use ci_core::client::{ObjectOptions, ResponseHeaders};
 use ci_core::result::SdkValue;
 use pyo3::prelude::*;
@@ -146,20 +148,38 @@ pub fn canonical_header_name(name: &str) -> String {
     out
 }
 
+/// The canonical names made so far, by the name as received: every answer repeats the
+/// same few (`Content-Type`, `ETag`, `x-cos-request-id`, ...), so each is made (case
+/// pass, Python string, its hash) once. At most [`MAX_CACHED_NAMES`] (metadata headers
+/// are any names): the rest are made each time.
+static HEADER_NAMES: Mutex<Vec<(String, Py<PyString>)>> = Mutex::new(Vec::new());
+const MAX_CACHED_NAMES: usize = 64;
+
+/// [`canonical_header_name`] of `name` as a Python string.
+fn header_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let Ok(mut names) = HEADER_NAMES.lock() else {
+        return PyString::new(py, &canonical_header_name(name));
+    };
+    if let Some((_, s)) = names.iter().find(|(k, _)| k == name) {
+        return s.bind(py).clone();
+    }
+    let s = PyString::new(py, &canonical_header_name(name));
+    if names.len() < MAX_CACHED_NAMES {
+        names.push((name.to_owned(), s.clone().unbind()));
+    }
+    s
+}
+
 /// The response headers as the SDK's dict (names in canonical case).
 pub fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (k, v) in &h.raw {
-        let name = canonical_header_name(k);
+        let name = header_name(py, k);
         // Repeated headers are joined as `requests` does.
-        let value = match d.get_item(&name)? {
-            Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
-            None => {
-                d.set_item(name, v)?;
-                continue;
-            }
-        };
-        d.set_item(name, value)?;
+        match d.get_item(&name)? {
+            Some(prev) => d.set_item(name, format!("{}, {v}", prev.extract::<String>()?))?,
+            None => d.set_item(name, v)?,
+        }
     }
     Ok(d)
 }
