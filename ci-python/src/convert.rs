@@ -1,6 +1,8 @@
 //! Conversions between Python values and `ci-core`'s: the SDK's keyword arguments in,
 //! response headers and the SDK's dict shape out.
 
+use std::sync::Mutex;
+
 use ci_core::client::{ObjectOptions, ResponseHeaders};
 use ci_core::result::SdkValue;
 use pyo3::prelude::*;
@@ -118,39 +120,66 @@ pub fn sdk_value_to_py(py: Python<'_>, v: &SdkValue) -> PyResult<Py<PyAny>> {
 /// `content-length` → `Content-Length`, `etag` → `ETag`; `x-cos-*` and `x-ci-*` stay
 /// lower-case (as COS sends them), so `response['ETag']` works as with the official SDK.
 pub fn canonical_header_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("x-cos-") || lower.starts_with("x-ci-") {
-        return lower;
+    let starts = |p: &str| {
+        name.as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    if starts("x-cos-") || starts("x-ci-") {
+        return name.to_ascii_lowercase();
     }
-    match lower.as_str() {
-        "etag" => return "ETag".into(),
-        "www-authenticate" => return "WWW-Authenticate".into(),
-        _ => {}
+    if name.eq_ignore_ascii_case("etag") {
+        return "ETag".into();
     }
-    lower
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+    if name.eq_ignore_ascii_case("www-authenticate") {
+        return "WWW-Authenticate".into();
+    }
+    // One pass, one allocation (this runs for every header of every answer).
+    let mut out = String::with_capacity(name.len());
+    let mut word_start = true;
+    for c in name.chars() {
+        out.push(if word_start {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+        word_start = c == '-';
+    }
+    out
+}
+
+/// The canonical names made so far, by the name as received: every answer repeats the
+/// same few (`Content-Type`, `ETag`, `x-cos-request-id`, ...), so each is made (case
+/// pass, Python string, its hash) once. At most [`MAX_CACHED_NAMES`] (metadata headers
+/// are any names): the rest are made each time.
+static HEADER_NAMES: Mutex<Vec<(String, Py<PyString>)>> = Mutex::new(Vec::new());
+const MAX_CACHED_NAMES: usize = 64;
+
+/// [`canonical_header_name`] of `name` as a Python string.
+fn header_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let Ok(mut names) = HEADER_NAMES.lock() else {
+        return PyString::new(py, &canonical_header_name(name));
+    };
+    if let Some((_, s)) = names.iter().find(|(k, _)| k == name) {
+        return s.bind(py).clone();
+    }
+    let s = PyString::new(py, &canonical_header_name(name));
+    if names.len() < MAX_CACHED_NAMES {
+        names.push((name.to_owned(), s.clone().unbind()));
+    }
+    s
 }
 
 /// The response headers as the SDK's dict (names in canonical case).
 pub fn headers_to_py<'py>(py: Python<'py>, h: &ResponseHeaders) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (k, v) in &h.raw {
-        let name = canonical_header_name(k);
+        let name = header_name(py, k);
         // Repeated headers are joined as `requests` does.
-        let value = match d.get_item(&name)? {
-            Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
-            None => v.clone(),
-        };
-        d.set_item(name, value)?;
+        match d.get_item(&name)? {
+            Some(prev) => d.set_item(name, format!("{}, {v}", prev.extract::<String>()?))?,
+            None => d.set_item(name, v)?,
+        }
     }
     Ok(d)
 }

@@ -21,6 +21,7 @@ mod client;
 mod convert;
 mod engine;
 mod errors;
+mod fastdict;
 mod jobs;
 mod results;
 mod rules;

@@ -10,10 +10,14 @@ use pyo3::types::{PyDict, PyType};
 
 use crate::convert::sdk_value_to_py;
 use crate::errors;
+use crate::fastdict::xml_to_dict_plain;
 
 /// The official SDK's ``xml_to_dict`` of an XML document.
 #[pyfunction]
 pub fn xml_to_dict(py: Python<'_>, xml: &str) -> PyResult<Py<PyAny>> {
+    if let Some(d) = xml_to_dict_plain(py, xml)? {
+        return Ok(d.into_any().unbind());
+    }
     let v = ci_core::result::xml_to_dict(xml).map_err(|e| errors::client_error(e.to_string()))?;
     sdk_value_to_py(py, &v)
 }
@@ -23,6 +27,9 @@ pub fn xml_to_dict(py: Python<'_>, xml: &str) -> PyResult<Py<PyAny>> {
 pub fn upload_answer_dict(py: Python<'_>, xml: &str) -> PyResult<Py<PyAny>> {
     if xml.trim().is_empty() {
         return Ok(PyDict::new(py).into_any().unbind());
+    }
+    if let Some(d) = xml_to_dict_plain(py, xml)? {
+        return Ok(d.into_any().unbind());
     }
     let dict = ci_core::result::xml_to_dict(xml).map_err(|e| {
         errors::from_client(&ClientError::InvalidResponse(format!("UploadResult: {e}")))

@@ -75,7 +75,7 @@ impl CosClient {
         req.params.push(("uploads".into(), None));
         let mut o = opts.clone();
         o.pic_operations = None; // processing belongs to the completion
-        req.headers = Self::option_headers(&o, None)?;
+        req.headers = self.option_headers(&o, None)?;
         let sent = self.send(req)?;
         let text = Self::read_text(sent.resp, "InitiateMultipartUploadResult")?;
         InitiateMultipartUploadResult::from_xml(&text).map_err(|e| {
@@ -140,7 +140,7 @@ impl CosClient {
             pic_operations: opts.pic_operations.clone(),
             ..Default::default()
         };
-        req.headers = Self::option_headers(&o, None)?;
+        req.headers = self.option_headers(&o, None)?;
         req.headers
             .push(("Content-Type".into(), "application/xml".into()));
         // Completing twice with the same parts is harmless: retry.

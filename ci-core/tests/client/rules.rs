@@ -4,7 +4,7 @@
 //! with the offending token and its byte offset.
 
 use crate::support::*;
-use ci_core::client::{Body, ClientError, MattingSource, ObjectOptions};
+use ci_core::client::{Body, ClientError, CosClient, MattingSource, ObjectOptions};
 use ci_core::rule::{ProcessingRule, RuleErrorKind};
 use ci_core::sign::ProcessParam;
 use ci_core::{PicOperations, Rule};
@@ -217,4 +217,45 @@ fn download_rules_get_the_same_checks() {
             .get_presigned_download_url(BUCKET, "a.jpg", 60, Some(&param))
             .is_ok());
     }
+}
+
+#[test]
+fn the_last_checked_pic_operations_is_reused_and_a_bad_one_is_still_refused() {
+    let srv = TestServer::ok();
+    let client = srv.client();
+    let good = header_of("imageMogr2/thumbnail/200x");
+    let bad = header_of("imageMogr2/Thumbnail/200x");
+    let put = |c: &CosClient, ops: &str| {
+        c.ci_put_object(
+            BUCKET,
+            "a.jpg",
+            Body::from_bytes(&b"x"[..]),
+            &ObjectOptions::default().pic_operations(ops),
+        )
+    };
+    let clone = client.clone();
+    for (c, ops, ok) in [
+        (&client, &good, true),
+        (&client, &good, true), // the checked text, not checked again
+        (&client, &bad, false),
+        (&clone, &bad, false), // a refused text is never remembered
+        (&clone, &good, true),
+        (&client, &bad, false), // nor does a good one let a bad one through
+    ] {
+        let out = put(c, ops);
+        assert_eq!(out.is_ok(), ok, "{ops}: {out:?}");
+        if let Err(e) = out {
+            assert!(
+                e.to_string()
+                    .contains("unknown imageMogr2 operation at byte 11"),
+                "{e}"
+            );
+        }
+    }
+    let sent: Vec<String> = srv
+        .requests()
+        .iter()
+        .map(|r| r.header("Pic-Operations").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sent, [good.clone(), good.clone(), good]);
 }
