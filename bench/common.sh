@@ -78,5 +78,6 @@ bench_engine() {
 # never linked into the project), unless BENCH_SSIM names a prebuilt one.
 bench_ssim() {
   [ -n "${BENCH_SSIM:-}" ] && return 0
-  cargo build --release -q --manifest-path "$here/ssim/Cargo.toml"
+  # Its own target dir whatever CARGO_TARGET_DIR says: the scripts run it from there.
+  CARGO_TARGET_DIR="$here/ssim/target" cargo build --release -q --manifest-path "$here/ssim/Cargo.toml"
 }
