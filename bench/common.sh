@@ -22,9 +22,10 @@ bench_cos_ci() {
   if [ -n "${BENCH_COS_CI:-}" ]; then
     COS_CI=$BENCH_COS_CI # a prebuilt binary, e.g. to compare two builds in turn
   else
-    # As shipped (scripts/build-release.sh): the AV1 SIMD kernels where nasm exists.
+    # As shipped (scripts/build-release.sh): the AV1 SIMD kernels and libaom as the AVIF
+    # encoder where nasm exists.
     local features=()
-    if command -v nasm >/dev/null 2>&1; then features=(--features ci-core/avif-asm); fi
+    if command -v nasm >/dev/null 2>&1; then features=(--features ci-core/avif-asm,ci-core/avif-aom); fi
     (cd "$root" && cargo build --release --locked -q -p ci-cli "${features[@]}")
     local target_dir
     target_dir=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
