@@ -1,4 +1,7 @@
-//! Shared by the test files: one decode to packed planes, serially or through ci-jpeg.
+//! Shared by the test files: one decode to packed planes, serially or through ci-jpeg;
+//! generated files without restart markers (`plain`).
+
+pub mod plain;
 
 use ci_jpeg::{decompress_to_yuv_with, DecodePath, Options, SerialReason};
 use turbojpeg::{DecompressHeader, Decompressor, ScalingFactor, YuvImage};
