@@ -630,16 +630,10 @@ pub(crate) fn quarter_samples(ac: &QuarterAc, dc: i32, q0: i32) -> Result<[u8; 4
     Ok(out)
 }
 
-/// Reads one block, adding its AC coefficients into what the 1/4 IDCT needs of them;
-/// returns the DC difference and that. The same codes and refusals as [`scan_block`].
+/// A block's DC difference (its code and extra bits), the reader refilled first: the
+/// start of every block decode (inlined: it is the hot path of both decoders).
 #[inline(always)]
-fn quarter_block(
-    r: &mut Reader<'_>,
-    dc: &Table,
-    ac: &Table,
-    qt: &QuarterTables,
-) -> Result<(i32, QuarterAc), ScanError> {
-    let w = &qt.w;
+fn dc_diff(r: &mut Reader<'_>, dc: &Table) -> Result<i32, ScanError> {
     if r.n < 32 {
         r.refill();
     }
@@ -651,13 +645,26 @@ fn quarter_block(
         (len, u32::from(sym))
     };
     r.consume(len)?;
-    let diff = if s != 0 {
+    Ok(if s != 0 {
         let v = (r.bits >> (64 - s)) as i32;
         r.consume(s)?;
         extend(v, s)
     } else {
         0
-    };
+    })
+}
+
+/// Reads one block, adding its AC coefficients into what the 1/4 IDCT needs of them;
+/// returns the DC difference and that. The same codes and refusals as [`scan_block`].
+#[inline(always)]
+fn quarter_block(
+    r: &mut Reader<'_>,
+    dc: &Table,
+    ac: &Table,
+    qt: &QuarterTables,
+) -> Result<(i32, QuarterAc), ScanError> {
+    let w = &qt.w;
+    let diff = dc_diff(r, dc)?;
     let mut acc = QuarterAcc::new();
     // The next coefficient's index.
     let mut k = 1usize;
@@ -998,24 +1005,7 @@ fn scan_block(
     ac: &Table,
     multi: &[u16; 1 << MULTI],
 ) -> Result<i32, ScanError> {
-    if r.n < 32 {
-        r.refill();
-    }
-    let e = u32::from(dc.lookup[(r.bits >> (64 - LOOK)) as usize]);
-    let (len, s) = if e != 0 {
-        (e & 31, e >> 5)
-    } else {
-        let (len, sym) = dc.decode_long((r.bits >> 48) as u32)?;
-        (len, u32::from(sym))
-    };
-    r.consume(len)?;
-    let diff = if s != 0 {
-        let v = (r.bits >> (64 - s)) as i32;
-        r.consume(s)?;
-        extend(v, s)
-    } else {
-        0
-    };
+    let diff = dc_diff(r, dc)?;
     let mut k = 1u32;
     loop {
         if r.n < 32 {
