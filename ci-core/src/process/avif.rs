@@ -409,9 +409,10 @@ pub(crate) mod aom {
         }
     }
 
-    /// libaom speed (all-intra `cpu-used`). Pillow uses 6 too; with libaom 3.11 speed 6
-    /// costs 8 % more bytes than Pillow's libaom 3.14 at its SSIM, speed 5 2 % fewer at
-    /// 3.5 times the time (bench/README.md, AVIF: the sweep).
+    /// libaom speed (all-intra `cpu-used`). Pillow uses 6 too; with our chroma and luma
+    /// preparation ([`fill_ycbcr`]) libaom 3.11 at speed 6 needs 0.86x the bytes of
+    /// Pillow's libaom 3.14 at its SSIM; speed 5 costs ~4.6 times the CPU (bench/README.md,
+    /// AVIF: the sweeps).
     const SPEED: u8 = 6;
 
     fn encode(pic: &aom_still::Picture<'_>, quality: u8) -> Result<Vec<u8>> {
