@@ -116,7 +116,18 @@ func readBytes(fn func(*C.uint8_t, C.size_t, *C.size_t) C.cos_ci_result) ([]byte
 	return buf[:need], nil
 }
 
+// readString tries a small buffer first: most strings fit, which saves the size query
+// (an UploadResult and a response's headers take some sixty reads).
 func readString(fn func(*C.uint8_t, C.size_t, *C.size_t) C.cos_ci_result) (string, error) {
+	var small [256]byte
+	var need C.size_t
+	rc := Result(fn((*C.uint8_t)(unsafe.Pointer(&small[0])), C.size_t(len(small)), &need))
+	if rc == ResultOK {
+		return string(small[:need]), nil
+	}
+	if rc != ResultBufferTooSmall {
+		return "", &Error{Code: rc, Message: rc.String()}
+	}
 	b, err := readBytes(fn)
 	return string(b), err
 }
@@ -134,17 +145,28 @@ func newKV(pairs [][2]string) *kvArray {
 	if len(pairs) == 0 {
 		return a
 	}
-	size := C.size_t(unsafe.Sizeof(C.cos_ci_kv{})) * a.n
-	a.ptr = (*C.cos_ci_kv)(C.malloc(size))
-	a.alloc = append(a.alloc, unsafe.Pointer(a.ptr))
+	// One allocation: the array, then every name and value NUL-terminated.
+	size := int(unsafe.Sizeof(C.cos_ci_kv{})) * len(pairs)
+	for _, p := range pairs {
+		size += len(p[0]) + len(p[1]) + 2
+	}
+	mem := C.malloc(C.size_t(size))
+	a.alloc = append(a.alloc, mem)
+	a.ptr = (*C.cos_ci_kv)(mem)
 	items := unsafe.Slice(a.ptr, len(pairs))
+	all := unsafe.Slice((*byte)(mem), size)
+	at := int(unsafe.Sizeof(C.cos_ci_kv{})) * len(pairs)
+	put := func(s string) *C.uint8_t {
+		p := (*C.uint8_t)(unsafe.Pointer(&all[at]))
+		at += copy(all[at:], s)
+		all[at] = 0
+		at++
+		return p
+	}
 	for i, p := range pairs {
-		k := C.CBytes([]byte(p[0] + "\x00"))
-		v := C.CBytes([]byte(p[1] + "\x00"))
-		a.alloc = append(a.alloc, k, v)
 		items[i] = C.cos_ci_kv{
-			name: (*C.uint8_t)(k), name_len: C.size_t(len(p[0])),
-			value: (*C.uint8_t)(v), value_len: C.size_t(len(p[1])),
+			name: put(p[0]), name_len: C.size_t(len(p[0])),
+			value: put(p[1]), value_len: C.size_t(len(p[1])),
 		}
 	}
 	return a
