@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""AVIF encode of the 800 px thumbnail: ci-core (rav1e) vs Pillow (libavif + aom) vs pyvips
-(heifsave, libheif + aom), side by side, in one run. Run through bench/avif.sh.
+"""AVIF (or, with BENCH_CODEC=webp, WebP) encode of the 800 px thumbnail: ci-core (libaom or
+rav1e; libwebp) vs Pillow (libavif + aom; libwebp) vs pyvips (heifsave, libheif + aom;
+webpsave, libwebp), side by side, in one run. Run through bench/avif.sh (bench/webp.sh).
 
 Every contestant encodes the same pixels: pyvips's lossless 800 px thumbnail of the photo
 (the reference). Measured per contestant and quality:
@@ -15,7 +16,7 @@ output is readable.
 Compared: each tool at its default settings, and at matched quality: a quality sweep per
 tool gives its size-vs-SSIM curve; our size and SSIM are interpolated at each peer's
 default point, and our time is taken at the lowest quality whose SSIM reaches the peer's.
-Writes bench/results/avif.csv and bench/results/avif.png.
+Writes bench/results/avif.csv and avif.png (webp.csv and webp.png for WebP).
 """
 import io
 import os
@@ -37,18 +38,24 @@ WIDTH = 800
 SWEEP = [int(q) for q in os.environ.get("BENCH_SWEEP", "30,40,50,60,70,75,80,85,90").split(",")]
 OUT_DIR = RESULTS
 SSIM_EXE = ssim_exe()
+CODEC = os.environ.get("BENCH_CODEC", "avif")
+LABEL = {"avif": "AVIF", "webp": "WebP"}.get(CODEC, CODEC)
+if CODEC not in ("avif", "webp"):
+    sys.exit(f"BENCH_CODEC must be avif or webp, not {CODEC!r}")
 # Defaults of each tool when asked for AVIF with nothing else: ours as the engine's
 # `format/avif` without quality on a non-JPEG input would be 85, but the thumbnail rule of
 # the issue is quality 75 (`EncodeOptions::quality(75)`), Pillow's default quality is 75,
 # pyvips heifsave's default Q is 50 (compression must be named: its default is HEVC).
-DEFAULTS = {"ours": 75, "Pillow": 75, "pyvips": 50}
+# For WebP: Pillow's default quality is 80, pyvips webpsave's Q 75 (all three: libwebp's
+# method / effort 4, lossy, 4:2:0).
+DEFAULTS = {"ours": 75, "Pillow": 75, "pyvips": 50} if CODEC == "avif" else {"ours": 75, "Pillow": 80, "pyvips": 75}
 
 
 EXE = bench_exe(os.environ.get("BENCH_FEATURES", ""))
 
 
 def ours_encode(png, q, iters, out=None):
-    args = [JPEG, "--task", "avif", "--png", png, "--quality", str(q), "--iters", str(iters)]
+    args = [JPEG, "--task", "avif" if CODEC == "avif" else "webp800", "--png", png, "--quality", str(q), "--iters", str(iters)]
     if out:
         args += ["--out", out]
     r = engine_json(EXE, *args)[-1]
@@ -71,14 +78,16 @@ def main():
 
     def pil_avif(q):
         b = io.BytesIO()
-        ref_pil.save(b, "AVIF", quality=q)
+        ref_pil.save(b, CODEC.upper(), quality=q)
         return b.getvalue()
 
     def vips_avif(q):
+        if CODEC == "webp":
+            return ref_vips.webpsave_buffer(Q=q)
         return ref_vips.heifsave_buffer(compression="av1", Q=q)
 
     def score(avif_bytes, name):
-        """(dssim-core SSIM, PSNR RGB) of an AVIF against the reference."""
+        """(dssim-core SSIM, PSNR RGB) of an AVIF (or WebP) against the reference."""
         im = Image.open(io.BytesIO(avif_bytes))
         assert im.size == ref_pil.size, (name, im.size)
         png = os.path.join(tmp, name + ".png")
@@ -90,14 +99,14 @@ def main():
         return ssim, psnr
 
     print(f"input: {JPEG}; reference: pyvips's lossless {ref_pil.size[0]}x{ref_pil.size[1]} thumbnail; "
-          f"Pillow {Image.__version__} (libavif {__import__('PIL.features').features.version('avif')}), "
+          f"Pillow {Image.__version__} ({CODEC}: lib{CODEC} {__import__('PIL.features').features.version(CODEC)}), "
           f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}; load {load():.2f}")
 
     # -- the quality sweep: size and quality of every point (one encode each) --------------
     rows = []
     curves = {"ours": [], "Pillow": [], "pyvips": []}
     for q in sorted(set(SWEEP) | set(DEFAULTS.values())):
-        out = os.path.join(tmp, f"ours{q}.avif")
+        out = os.path.join(tmp, f"ours{q}.{CODEC}")
         m, _, n = ours_encode(ref_png, q, 1, out)
         with open(out, "rb") as f:
             ob = f.read()
@@ -171,23 +180,24 @@ def main():
                      "ssim_dssim": round(our_ssim_at_size, 5), "psnr_rgb": "",
                      "median_ms": round(om / peer_ms[peer][0], 3), "best_ms": round(ob / peer_ms[peer][1], 3)})
 
-    csv_path = write_csv(os.path.join(OUT_DIR, "avif.csv"), rows)
+    csv_path = write_csv(os.path.join(OUT_DIR, f"{CODEC}.csv"), rows)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for tool, marker in (("ours", "o"), ("Pillow", "s"), ("pyvips", "^")):
+    # labels staggered: with the same libwebp the three WebP curves coincide
+    for tool, marker, dy in (("ours", "o", -12), ("Pillow", "s", -24), ("pyvips", "^", -36)):
         pts = sorted(curves[tool], key=lambda c: c[1])
         ax.plot([c[1] / 1024 for c in pts], [c[2] for c in pts], marker=marker, label=tool)
         d = at(tool, DEFAULTS[tool])
-        ax.annotate(f"{tool} default", (d[1] / 1024, d[2]), textcoords="offset points", xytext=(5, -12), fontsize=8)
-    ax.set_xlabel("AVIF size (KiB)")
+        ax.annotate(f"{tool} default", (d[1] / 1024, d[2]), textcoords="offset points", xytext=(5, dy), fontsize=8)
+    ax.set_xlabel(f"{LABEL} size (KiB)")
     ax.set_ylabel("SSIM (dssim-core) vs lossless thumbnail")
-    ax.set_title(f"AVIF of the {ref_pil.size[0]}x{ref_pil.size[1]} thumbnail: size vs SSIM")
+    ax.set_title(f"{LABEL} of the {ref_pil.size[0]}x{ref_pil.size[1]} thumbnail: size vs SSIM")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    png_path = os.path.join(OUT_DIR, "avif.png")
+    png_path = os.path.join(OUT_DIR, f"{CODEC}.png")
     fig.savefig(png_path, dpi=100)
     print(f"\nwrote {csv_path} and {png_path}; load {load():.2f}")
 

@@ -3,7 +3,8 @@
 //! Prints one JSON object per task: the median and the best time in milliseconds, and the
 //! output size. Tasks: thumb (`--out FILE` also writes it for the SSIM check, `--quality Q`
 //! instead of 85),
-//! decode8, info, png, webp, avif (`--png FILE` to encode that image, `--quality Q`,
+//! decode8, info, png, webp, avif and webp800 (the 800 px thumbnail as AVIF or WebP;
+//! `--png FILE` to encode that image, `--quality Q`,
 //! `--out FILE`), pieces (the RGB path's steps), and rss: one thumbnail,
 //! then the process's peak RSS (VmHWM), `{"task":"rss","peak_rss_kb":N}`.
 
@@ -123,10 +124,15 @@ fn main() -> Res<()> {
                 });
                 print("webp", (m, b), out?.len());
             }
-            "avif" => {
-                // AVIF of the 800 px thumbnail (a full 5120x2880 AV1 encode takes minutes);
-                // `--png FILE` encodes that image instead (bench/avif.py gives every
-                // contestant the same pixels), `--out FILE` keeps the last output.
+            "avif" | "webp800" => {
+                // AVIF (or WebP) of the 800 px thumbnail (a full 5120x2880 AV1 encode takes
+                // minutes); `--png FILE` encodes that image instead (bench/avif.py gives
+                // every contestant the same pixels), `--out FILE` keeps the last output.
+                let format = if task == "avif" {
+                    Format::Avif
+                } else {
+                    Format::Webp
+                };
                 let small = match flag("--png") {
                     Some(png) => process::decode(&std::fs::read(png)?, &DecodeOptions::default())?
                         .image()
@@ -138,13 +144,13 @@ fn main() -> Res<()> {
                 };
                 let q: u8 = flag("--quality").and_then(|v| v.parse().ok()).unwrap_or(75);
                 let (m, b, out) = time(iters, || {
-                    process::encode(&small, &EncodeOptions::new(Format::Avif).quality(q))
+                    process::encode(&small, &EncodeOptions::new(format).quality(q))
                 });
                 let out = out?;
                 if let Some(path) = flag("--out") {
                     std::fs::write(path, &out)?;
                 }
-                print("avif", (m, b), out.len());
+                print(&task, (m, b), out.len());
             }
             other => return Err(format!("unknown task {other}").into()),
         }
