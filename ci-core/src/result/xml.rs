@@ -213,6 +213,18 @@ pub(crate) fn from_xml<T: DeserializeOwned>(
     input: &str,
     root: &'static str,
 ) -> Result<T, ResultError> {
+    from_xml_or_tree(input, root, |_| None)
+}
+
+/// [`from_xml`], first trying `fast` on the checked tree: a document's own reader that
+/// answers `Some` only where serde would answer the same value, so that the common shape
+/// is read once instead of twice. Anything else (`None`) goes through serde as before,
+/// errors included.
+pub(crate) fn from_xml_or_tree<T: DeserializeOwned>(
+    input: &str,
+    root: &'static str,
+    fast: impl FnOnce(&Element) -> Option<T>,
+) -> Result<T, ResultError> {
     let tree = parse_tree(input)?;
     if tree.local != root {
         return Err(ResultError::UnexpectedRoot {
@@ -220,10 +232,81 @@ pub(crate) fn from_xml<T: DeserializeOwned>(
             found: tree.local,
         });
     }
+    if plain_markup(input) {
+        if let Some(value) = fast(&tree) {
+            return Ok(value);
+        }
+    }
     quick_xml::de::from_str(input).map_err(|e| ResultError::XmlShape {
         document: root,
         message: e.to_string(),
     })
+}
+
+fn is_blank(text: &[u8]) -> bool {
+    text.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn find(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == byte)
+        .map(|p| from + p)
+}
+
+/// Whether a well-formed `input` is plain enough for a tree reader to see what serde sees:
+/// no comments, CDATA, DOCTYPE or processing instructions (but a leading XML declaration),
+/// and non-blank text only between a start tag and its end tag (no mixed content; the
+/// tree keeps only the text before an element's first child). Attributes, which could
+/// hold a `>`, are left to the tree readers to refuse. One pass over the bytes.
+pub(crate) fn plain_markup(input: &str) -> bool {
+    let b = input.as_bytes();
+    let mut at = b
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(b.len());
+    let declared = b
+        .get(at..at + 6)
+        .is_some_and(|d| d.starts_with(b"<?xml") && matches!(d[5], b' ' | b'\t' | b'\r' | b'\n'));
+    if declared {
+        let mut end = at;
+        loop {
+            match find(b, end, b'?') {
+                Some(q) if b.get(q + 1) == Some(&b'>') => break at = q + 2,
+                Some(q) => end = q + 1,
+                None => return false,
+            }
+        }
+    }
+    // `None` before the first tag, then whether the last tag was a start tag.
+    let mut after_start: Option<bool> = None;
+    loop {
+        let lt = find(b, at, b'<');
+        let blank = is_blank(&b[at..lt.unwrap_or(b.len())]);
+        // Non-blank text only after a start tag, and then only its end tag may follow.
+        let pending_text = match after_start {
+            None | Some(false) if !blank => return false,
+            _ => !blank,
+        };
+        let Some(lt) = lt else {
+            return true;
+        };
+        let Some(gt) = find(b, lt, b'>') else {
+            return false;
+        };
+        let tag = &b[lt + 1..gt];
+        if matches!(tag.first(), Some(b'!' | b'?')) {
+            return false;
+        }
+        let is_end = tag.first() == Some(&b'/');
+        if pending_text && !is_end {
+            return false;
+        }
+        after_start = Some(!is_end && tag.last() != Some(&b'/'));
+        at = gt + 1;
+    }
 }
 
 /// Serialises `value` as `<root>...</root>`: one element per line, no indentation, no XML
@@ -284,6 +367,34 @@ mod tests {
             "<p:a/>",
         ] {
             assert!(parse_tree(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn plain_markup_known_answers() {
+        for plain in [
+            "<a><b>t</b>\n</a>",
+            " <?xml version='1.0'?>\n<a/>\n",
+            "<a><b>x>y</b><c/><d></d></a>",
+        ] {
+            assert!(plain_markup(plain), "{plain:?}");
+        }
+        for not in [
+            "<!-- c --><a/>",
+            "<a><![CDATA[x]]></a>",
+            "<a>t<b/></a>",
+            "<a>t<b>u</b></a>",
+            "<a><b/>t</a>",
+            "<a><b>t</b>t</a>",
+            "x<a/>",
+            "<a/>x",
+            "<?pi?><a/>",
+            "<a><?pi?></a>",
+            "<?xml-stylesheet a?><a/>",
+            "<?xml version='1.0'",
+            "<a",
+        ] {
+            assert!(!plain_markup(not), "{not:?}");
         }
     }
 
