@@ -463,8 +463,7 @@ fn cached_mac(secret_key: &str, key_time: KeyTime) -> HmacSha1 {
 
 /// `signature(&sign_key(secret_key, key_time), string_to_sign)`, with the keyed HMAC of
 /// the pair taken from (or added to) this thread's small cache (the verifier's path before
-/// [`signature_of_digest`]; the tests compare the two).
-#[cfg(test)]
+/// [`signature_of_digest`]; the tests compare the two), used by [`sign`].
 pub(crate) fn signature_for(secret_key: &str, key_time: KeyTime, string_to_sign: &str) -> String {
     let mut mac = cached_mac(secret_key, key_time);
     mac.update(string_to_sign.as_bytes());
@@ -792,7 +791,6 @@ pub fn sign(
     policy: &HeaderPolicy,
 ) -> Authorization {
     let canon = canonicalize(req, policy, creds.token.as_deref());
-    let sk = sign_key(&creds.secret_key, key_time);
     let sts = string_to_sign(key_time, &canon.http_string);
     Authorization {
         sign_algorithm: SIGN_ALGORITHM.to_owned(),
@@ -801,7 +799,9 @@ pub fn sign(
         key_time,
         header_list: canon.header_list,
         param_list: canon.param_list,
-        signature: signature(&sk, &sts),
+        // A client signs every request of one second with the same key time: the keyed
+        // HMAC comes from the thread's cache instead of being derived again.
+        signature: signature_for(&creds.secret_key, key_time, &sts),
     }
 }
 
