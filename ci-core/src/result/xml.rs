@@ -243,70 +243,53 @@ pub(crate) fn from_xml_or_tree<T: DeserializeOwned>(
     })
 }
 
-fn is_blank(text: &[u8]) -> bool {
-    text.iter()
+fn is_blank(text: &str) -> bool {
+    text.bytes()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-fn find(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == byte)
-        .map(|p| from + p)
 }
 
 /// Whether a well-formed `input` is plain enough for a tree reader to see what serde sees:
 /// no comments, CDATA, DOCTYPE or processing instructions (but a leading XML declaration),
 /// and non-blank text only between a start tag and its end tag (no mixed content; the
 /// tree keeps only the text before an element's first child). Attributes, which could
-/// hold a `>`, are left to the tree readers to refuse. One pass over the bytes.
+/// hold a `>`, are left to the tree readers to refuse.
 pub(crate) fn plain_markup(input: &str) -> bool {
-    let b = input.as_bytes();
-    let mut at = b
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        .unwrap_or(b.len());
-    let declared = b
-        .get(at..at + 6)
-        .is_some_and(|d| d.starts_with(b"<?xml") && matches!(d[5], b' ' | b'\t' | b'\r' | b'\n'));
-    if declared {
-        let mut end = at;
-        loop {
-            match find(b, end, b'?') {
-                Some(q) if b.get(q + 1) == Some(&b'>') => break at = q + 2,
-                Some(q) => end = q + 1,
-                None => return false,
-            }
-        }
+    let body = input.trim_start_matches([' ', '\t', '\r', '\n']);
+    let decl = body
+        .strip_prefix("<?xml")
+        .filter(|rest| rest.starts_with([' ', '\t', '\r', '\n']));
+    let body = match decl {
+        Some(rest) => match rest.find("?>") {
+            Some(end) => &rest[end + 2..],
+            None => return false,
+        },
+        None => body,
+    };
+    if body.contains("<!") || body.contains("<?") {
+        return false;
     }
-    // `None` before the first tag, then whether the last tag was a start tag.
-    let mut after_start: Option<bool> = None;
-    loop {
-        let lt = find(b, at, b'<');
-        let blank = is_blank(&b[at..lt.unwrap_or(b.len())]);
-        // Non-blank text only after a start tag, and then only its end tag may follow.
-        let pending_text = match after_start {
-            None | Some(false) if !blank => return false,
-            _ => !blank,
-        };
-        let Some(lt) = lt else {
-            return true;
-        };
-        let Some(gt) = find(b, lt, b'>') else {
+    let mut pieces = body.split('<');
+    if pieces.next().is_none_or(|before| !is_blank(before)) {
+        return false;
+    }
+    // Non-blank text after the last start tag: only its end tag may come next.
+    let mut pending_text = false;
+    for piece in pieces {
+        let Some((tag, text)) = piece.split_once('>') else {
             return false;
         };
-        let tag = &b[lt + 1..gt];
-        if matches!(tag.first(), Some(b'!' | b'?')) {
-            return false;
-        }
-        let is_end = tag.first() == Some(&b'/');
+        let is_end = tag.starts_with('/');
         if pending_text && !is_end {
             return false;
         }
-        after_start = Some(!is_end && tag.last() != Some(&b'/'));
-        at = gt + 1;
+        let is_start = !is_end && !tag.ends_with('/');
+        let blank = is_blank(text);
+        if !blank && !is_start {
+            return false;
+        }
+        pending_text = is_start && !blank;
     }
+    true
 }
 
 /// Serialises `value` as `<root>...</root>`: one element per line, no indentation, no XML
