@@ -733,6 +733,36 @@ cos_ci_result cos_ci_config_last_error(const cos_ci_config *config,
                                        size_t len,
                                        size_t *out_len);
 
+// The status, the headers and the UploadResult of a response in one buffer, with the
+// buffer conventions (`COS_CI_RESULT_BUFFER_TOO_SMALL` and the size needed in
+// `*out_len` when `buf` is NULL or short; 2 KB hold a usual answer). For bindings that
+// pay for every call into C (cgo); C callers may as well use the accessors.
+//
+// Layout (version 1): integers little-endian, unaligned; a *text* is a u32 length then
+// that many UTF-8 bytes (no NUL).
+//
+// - u32 layout version (1); u32 HTTP status;
+// - u32 header count, then per header its name (lower case) and value, two texts;
+// - u32 flags: bit 0 the response has an UploadResult, bit 1 it has an OriginalInfo;
+// - with bit 1: the OriginalInfo as a *record*;
+// - with bit 0: u32 object count, then per object its *record*, u32 QR code count, and
+//   per code its text (`CodeUrl`), u32 corner count, per corner u8 1 (or 0 when the
+//   service did not write `x,y`) and i64 x, i64 y (0, 0 when not `x,y`).
+//
+// A *record*: u32 mask with bit `COS_CI_FIELD_x` set for each field present (as the
+// `_string` and `_number` accessors would answer), six texts (Key, Location, ETag,
+// Format, MD5, Ave), ten u64 (Width, Height, Size, Quality, Orientation, FrameCount,
+// BitDepth, VerticalDPI, HorizontalDPI, CodeStatus); an absent field is empty or 0.
+//
+// # Safety
+//
+// `resp` is a live response; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_response_packed(const cos_ci_response *resp,
+                                     uint8_t *buf,
+                                     size_t len,
+                                     size_t *out_len);
+
 // Creates an empty inspection result in `*out`.
 //
 // # Safety

@@ -321,6 +321,80 @@ static void check_put_result(const cos_ci_response *resp) {
   }
 }
 
+/* Little-endian reads of the packed response (cos_ci_response_packed). */
+static uint32_t packed_u32(const uint8_t **p) {
+  const uint8_t *b = *p;
+  *p += 4;
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t packed_u64(const uint8_t **p) {
+  uint64_t lo = packed_u32(p);
+  return lo | (uint64_t)packed_u32(p) << 32;
+}
+
+/* A text: compared with want (NULL: skipped). */
+static void packed_text(const uint8_t **p, const char *want) {
+  uint32_t n = packed_u32(p);
+  if (want) {
+    CHECK_U64(n, strlen(want));
+    CHECK(memcmp(*p, want, n < strlen(want) ? n : strlen(want)) == 0);
+  }
+  *p += n;
+}
+
+/* The packed form of check_put_result's response: status, headers, UploadResult. */
+static void check_packed_put(const cos_ci_response *resp) {
+  size_t need = 0, got = 0;
+  CHECK_RC(cos_ci_response_packed(resp, NULL, 0, &need), COS_CI_RESULT_BUFFER_TOO_SMALL);
+  CHECK(need > 100);
+  uint8_t *buf = malloc(need);
+  CHECK_RC(cos_ci_response_packed(resp, buf, need - 1, &got), COS_CI_RESULT_BUFFER_TOO_SMALL);
+  CHECK_OK(cos_ci_response_packed(resp, buf, need, &got));
+  CHECK_U64(got, need);
+  CHECK_RC(cos_ci_response_packed(NULL, buf, need, &got), COS_CI_RESULT_NULL_PARAMETER);
+  CHECK_RC(cos_ci_response_packed(resp, buf, need, NULL), COS_CI_RESULT_NULL_PARAMETER);
+  const uint8_t *p = buf;
+  CHECK_U64(packed_u32(&p), 1); /* layout version */
+  CHECK_U64(packed_u32(&p), 200);
+  size_t count = 0;
+  CHECK_OK(cos_ci_response_header_count(resp, &count));
+  CHECK_U64(packed_u32(&p), count);
+  for (size_t i = 0; i < count; i++) {
+    text_buf name, value;
+    CHECK_OK(cos_ci_response_header_name(resp, i, OUT(name)));
+    CHECK_OK(cos_ci_response_header_value(resp, i, OUT(value)));
+    packed_text(&p, name.s);
+    packed_text(&p, value.s);
+  }
+  CHECK_U64(packed_u32(&p), 3); /* an UploadResult with an OriginalInfo */
+  uint32_t mask = packed_u32(&p);
+  CHECK(mask & (1u << COS_CI_FIELD_KEY));
+  CHECK(mask & (1u << COS_CI_FIELD_WIDTH));
+  CHECK(!(mask & (1u << COS_CI_FIELD_MD5)));
+  packed_text(&p, "filename.jpg");
+  packed_text(&p, NULL);
+  packed_text(&p, "\"580cd6930444576523c25f86ce2af9b1fc2d5484\"");
+  packed_text(&p, "JPEG");
+  packed_text(&p, "");
+  packed_text(&p, "0xa18454");
+  uint64_t n[10];
+  for (int i = 0; i < 10; i++) n[i] = packed_u64(&p);
+  CHECK_U64(n[0], 640);
+  CHECK_U64(n[1], 427);
+  CHECK_U64(n[4], 1); /* Orientation */
+  CHECK_U64(packed_u32(&p), 1); /* one object */
+  mask = packed_u32(&p);
+  CHECK(mask & (1u << COS_CI_FIELD_SIZE));
+  packed_text(&p, "test.png");
+  for (int i = 0; i < 5; i++) packed_text(&p, NULL);
+  for (int i = 0; i < 10; i++) n[i] = packed_u64(&p);
+  CHECK_U64(n[2], 463092); /* Size */
+  CHECK_U64(packed_u32(&p), 0); /* no QR codes */
+  CHECK_U64((size_t)(p - buf), need);
+  free(buf);
+}
+
 static void test_config_errors(void) {
   cos_ci_config *cfg = NULL;
   cos_ci_client *client = NULL;
@@ -375,6 +449,7 @@ static void test_against_server(void) {
   CHECK_U64(last_body_len, 64);
   if (resp) {
     check_put_result(resp);
+    check_packed_put(resp);
     size_t count = 0;
     CHECK_OK(cos_ci_response_header_count(resp, &count));
     CHECK(count >= 3);

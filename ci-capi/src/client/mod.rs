@@ -13,9 +13,11 @@ use crate::ffi::*;
 use crate::results::{cos_ci_field, cos_ci_upload_result};
 
 mod config;
+mod packed;
 
 use config::build_config;
 pub use config::*;
+pub use packed::*;
 
 /// A COS client (connection pool, credentials, retries).
 ///

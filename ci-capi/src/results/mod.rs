@@ -86,7 +86,7 @@ pub enum cos_ci_field {
 }
 
 /// A field's value: text or number, either possibly absent.
-enum Val<'a> {
+pub(crate) enum Val<'a> {
     S(Option<&'a str>),
     N(Option<u64>),
 }
@@ -113,7 +113,7 @@ fn image_info_field(i: Option<&ImageInfo>, f: cos_ci_field) -> Option<Val<'_>> {
     })
 }
 
-fn original_field(o: &OriginalInfo, f: cos_ci_field) -> Option<Val<'_>> {
+pub(crate) fn original_field(o: &OriginalInfo, f: cos_ci_field) -> Option<Val<'_>> {
     use cos_ci_field::*;
     Some(match f {
         Key => Val::S(Some(&o.key)),
@@ -123,7 +123,7 @@ fn original_field(o: &OriginalInfo, f: cos_ci_field) -> Option<Val<'_>> {
     })
 }
 
-fn object_field(p: &ProcessResult, f: cos_ci_field) -> Option<Val<'_>> {
+pub(crate) fn object_field(p: &ProcessResult, f: cos_ci_field) -> Option<Val<'_>> {
     use cos_ci_field::*;
     Some(match f {
         Key => Val::S(Some(&p.key)),
