@@ -5,6 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{xml, xml_to_dict, ImageInfo, QrCodeInfo, ResultError, SdkValue};
 
+#[path = "upload_events.rs"]
+mod events;
 #[path = "upload_fast.rs"]
 mod fast;
 
@@ -165,6 +167,11 @@ impl UploadResult {
         // Read from the checked tree when the document has the usual shape (an upload's
         // answer is read on every call: serde's second pass was ~15 % of a Go client's
         // CPU per upload); serde reads the rest, errors included.
+        // The usual shape straight from the events (no tree: ~30 elements' names and
+        // texts not copied); anything else through the checked tree, as before.
+        if let Some(r) = events::upload_result(input) {
+            return Ok(r);
+        }
         xml::from_xml_or_tree(input, "UploadResult", fast::upload_result)
     }
 

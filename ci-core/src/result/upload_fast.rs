@@ -48,7 +48,7 @@ fn number<T: FromStr>(e: &Element) -> Option<T> {
 }
 
 /// Sets a field seen for the first time; `None` (give up) on a repeat or a bad value.
-fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+pub(super) fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
     if slot.is_some() {
         return None;
     }
