@@ -7,8 +7,6 @@ use super::{xml, xml_to_dict, ImageInfo, QrCodeInfo, ResultError, SdkValue};
 
 #[path = "upload_events.rs"]
 mod events;
-#[path = "upload_fast.rs"]
-mod fast;
 
 /// The `<UploadResult>` document.
 ///
@@ -164,15 +162,13 @@ impl UploadResult {
     /// # Ok::<(), ci_core::result::ResultError>(())
     /// ```
     pub fn from_xml(input: &str) -> Result<Self, ResultError> {
-        // Read from the checked tree when the document has the usual shape (an upload's
-        // answer is read on every call: serde's second pass was ~15 % of a Go client's
-        // CPU per upload); serde reads the rest, errors included.
-        // The usual shape straight from the events (no tree: ~30 elements' names and
-        // texts not copied); anything else through the checked tree, as before.
+        // An upload's answer is read on every call: the usual shape in one pass over the
+        // events (the checked tree and then serde were ~15 % of a Go client's CPU per
+        // upload); anything else through the checked tree and serde, errors included.
         if let Some(r) = events::upload_result(input) {
             return Ok(r);
         }
-        xml::from_xml_or_tree(input, "UploadResult", fast::upload_result)
+        xml::from_xml(input, "UploadResult")
     }
 
     /// Serialises in the service's style: one element per line, no indentation, no XML

@@ -213,18 +213,6 @@ pub(crate) fn from_xml<T: DeserializeOwned>(
     input: &str,
     root: &'static str,
 ) -> Result<T, ResultError> {
-    from_xml_or_tree(input, root, |_| None)
-}
-
-/// [`from_xml`], first trying `fast` on the checked tree: a document's own reader that
-/// answers `Some` only where serde would answer the same value, so that the common shape
-/// is read once instead of twice. Anything else (`None`) goes through serde as before,
-/// errors included.
-pub(crate) fn from_xml_or_tree<T: DeserializeOwned>(
-    input: &str,
-    root: &'static str,
-    fast: impl FnOnce(&Element) -> Option<T>,
-) -> Result<T, ResultError> {
     let tree = parse_tree(input)?;
     if tree.local != root {
         return Err(ResultError::UnexpectedRoot {
@@ -232,64 +220,10 @@ pub(crate) fn from_xml_or_tree<T: DeserializeOwned>(
             found: tree.local,
         });
     }
-    if plain_markup(input) {
-        if let Some(value) = fast(&tree) {
-            return Ok(value);
-        }
-    }
     quick_xml::de::from_str(input).map_err(|e| ResultError::XmlShape {
         document: root,
         message: e.to_string(),
     })
-}
-
-fn is_blank(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// Whether a well-formed `input` is plain enough for a tree reader to see what serde sees:
-/// no comments, CDATA, DOCTYPE or processing instructions (but a leading XML declaration),
-/// and non-blank text only between a start tag and its end tag (no mixed content; the
-/// tree keeps only the text before an element's first child). Attributes, which could
-/// hold a `>`, are left to the tree readers to refuse.
-pub(crate) fn plain_markup(input: &str) -> bool {
-    let body = input.trim_start_matches([' ', '\t', '\r', '\n']);
-    let decl = body
-        .strip_prefix("<?xml")
-        .filter(|rest| rest.starts_with([' ', '\t', '\r', '\n']));
-    let body = match decl {
-        Some(rest) => match rest.find("?>") {
-            Some(end) => &rest[end + 2..],
-            None => return false,
-        },
-        None => body,
-    };
-    if body.contains("<!") || body.contains("<?") {
-        return false;
-    }
-    let mut pieces = body.split('<');
-    if pieces.next().is_none_or(|before| !is_blank(before)) {
-        return false;
-    }
-    // Non-blank text after the last start tag: only its end tag may come next.
-    let mut pending_text = false;
-    for piece in pieces {
-        let Some((tag, text)) = piece.split_once('>') else {
-            return false;
-        };
-        let is_end = tag.starts_with('/');
-        if pending_text && !is_end {
-            return false;
-        }
-        let is_start = !is_end && !tag.ends_with('/');
-        let blank = is_blank(text);
-        if !blank && !is_start {
-            return false;
-        }
-        pending_text = is_start && !blank;
-    }
-    true
 }
 
 /// Serialises `value` as `<root>...</root>`: one element per line, no indentation, no XML
@@ -350,34 +284,6 @@ mod tests {
             "<p:a/>",
         ] {
             assert!(parse_tree(bad).is_err(), "{bad:?} should fail");
-        }
-    }
-
-    #[test]
-    fn plain_markup_known_answers() {
-        for plain in [
-            "<a><b>t</b>\n</a>",
-            " <?xml version='1.0'?>\n<a/>\n",
-            "<a><b>x>y</b><c/><d></d></a>",
-        ] {
-            assert!(plain_markup(plain), "{plain:?}");
-        }
-        for not in [
-            "<!-- c --><a/>",
-            "<a><![CDATA[x]]></a>",
-            "<a>t<b/></a>",
-            "<a>t<b>u</b></a>",
-            "<a><b/>t</a>",
-            "<a><b>t</b>t</a>",
-            "x<a/>",
-            "<a/>x",
-            "<?pi?><a/>",
-            "<a><?pi?></a>",
-            "<?xml-stylesheet a?><a/>",
-            "<?xml version='1.0'",
-            "<a",
-        ] {
-            assert!(!plain_markup(not), "{not:?}");
         }
     }
 
