@@ -5,8 +5,8 @@
 #     (ci-capi/examples/process_timing.rs: parse + execute + copy), in interleaved rounds;
 #     prints the median ns/op of each and the ratio cgo / Rust.
 #  2. Upload with processing: cosci CIPutObject against cos-go-sdk-v5 CI.Put, same image,
-#     same single rule, against a release `cos-ci serve` on loopback; sequential and with
-#     4 goroutines; prints requests/s and the ratio ours / SDK, and the client's CPU per
+#     same single rule, against a release `cos-ci serve` on loopback; sequential (with
+#     GOMAXPROCS=1 and with Go's default, the core count) and with 4 goroutines; prints requests/s and the ratio ours / SDK, and the client's CPU per
 #     call (user+sys of the benchmark process; the server is another process).
 # Knobs: BENCH_ROUNDS (5), BENCH_ITERS (100, Process calls per round), BENCH_PUT_TIME
 # (2s per put round).
@@ -64,7 +64,10 @@ put_round() { # benchmark regexp, cpu
   (cd ci-go && "$work/cosci.test" -test.run '^$' -test.bench "$1" -test.benchtime "$PUT_TIME" \
      -test.count 1 -test.cpu "$2") | awk '/^Benchmark/ {sub(/-[0-9]+$/, "", $1); print $1, $3, $5}'
 }
-for mode in "seq 1 ^Benchmark(CIPutObject|SDKCIPut)$" "par 4 ^Benchmark(CIPutObject|SDKCIPut)Parallel$"; do
+# sequential with GOMAXPROCS=1 (the stricter case: the runtime takes the P back during the
+# blocking cgo call), sequential with Go's default GOMAXPROCS (the core count), 4 goroutines
+for mode in "seq 1 ^Benchmark(CIPutObject|SDKCIPut)$" "seq-default $(nproc) ^Benchmark(CIPutObject|SDKCIPut)$" \
+            "par 4 ^Benchmark(CIPutObject|SDKCIPut)Parallel$"; do
   set -- $mode
   : > "$work/ours"; : > "$work/sdk"; : > "$work/ours_cpu"; : > "$work/sdk_cpu"
   for r in $(seq 1 "$ROUNDS"); do
@@ -78,7 +81,7 @@ for mode in "seq 1 ^Benchmark(CIPutObject|SDKCIPut)$" "par 4 ^Benchmark(CIPutObj
   done
   ours=$(median < "$work/ours"); sdk=$(median < "$work/sdk")
   ours_cpu=$(median < "$work/ours_cpu"); sdk_cpu=$(median < "$work/sdk_cpu")
-  awk -v o="$ours" -v s="$sdk" -v m="$1" -v g="$2" 'BEGIN {printf "%s (%s goroutine(s)): ours %.0f req/s, cos-go-sdk-v5 %.0f req/s, ratio ours/SDK %.3f\n", m, g, 1e9/o, 1e9/s, s/o}'
+  awk -v o="$ours" -v s="$sdk" -v m="$1" -v g="$2" 'BEGIN {printf "%s (-test.cpu %s): ours %.0f req/s, cos-go-sdk-v5 %.0f req/s, ratio ours/SDK %.3f\n", m, g, 1e9/o, 1e9/s, s/o}'
   awk -v o="$ours_cpu" -v s="$sdk_cpu" -v m="$1" 'BEGIN {printf "%s client CPU per call: ours %.0f us, cos-go-sdk-v5 %.0f us, SDK/ours %.2f\n", m, o/1e3, s/1e3, s/o}'
 done
 echo
