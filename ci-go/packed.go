@@ -46,45 +46,40 @@ type unpacker struct {
 	bad bool
 }
 
-func (u *unpacker) u8() byte {
-	if len(u.b) < 1 {
+// take returns the next n bytes, or nil (and sets bad) when fewer are left.
+func (u *unpacker) take(n uint64) []byte {
+	if uint64(len(u.b)) < n {
 		u.bad = true
-		return 0
+		return nil
 	}
-	v := u.b[0]
-	u.b = u.b[1:]
+	v := u.b[:n]
+	u.b = u.b[n:]
 	return v
+}
+
+func (u *unpacker) u8() byte {
+	if b := u.take(1); b != nil {
+		return b[0]
+	}
+	return 0
 }
 
 func (u *unpacker) u32() uint32 {
-	if len(u.b) < 4 {
-		u.bad = true
-		return 0
+	if b := u.take(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
 	}
-	v := binary.LittleEndian.Uint32(u.b)
-	u.b = u.b[4:]
-	return v
+	return 0
 }
 
 func (u *unpacker) u64() uint64 {
-	if len(u.b) < 8 {
-		u.bad = true
-		return 0
+	if b := u.take(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
 	}
-	v := binary.LittleEndian.Uint64(u.b)
-	u.b = u.b[8:]
-	return v
+	return 0
 }
 
 func (u *unpacker) text() string {
-	n := u.u32()
-	if uint64(len(u.b)) < uint64(n) {
-		u.bad = true
-		return ""
-	}
-	s := string(u.b[:n])
-	u.b = u.b[n:]
-	return s
+	return string(u.take(uint64(u.u32())))
 }
 
 // count is a length that must fit in what is left at minSize bytes per item (so a bad

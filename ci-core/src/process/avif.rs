@@ -752,7 +752,7 @@ fn fill_ycbcr(
             vd[cy * sv + cx] = to8(v);
         }
     }
-    adjust_luma([yd, ud, vd], [sy, su, sv], rgba, w, h);
+    adjust_luma([yd, ud, vd], [sy, su, sv], rgba, w, h, &lin);
 }
 
 /// The alpha channel into a plane of `stride`.
@@ -787,9 +787,9 @@ fn adjust_luma(
     rgba: &[u8],
     w: usize,
     h: usize,
+    lin: &[f32; 256],
 ) {
     use rayon::prelude::*;
-    let lin = srgb_to_linear_table();
     let lum = |r: usize, g: usize, b: usize| 0.2126 * lin[r] + 0.7152 * lin[g] + 0.0722 * lin[b];
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
     // centre-sited bilinear taps: full-res x -> (left index, right index, right weight)
