@@ -51,6 +51,8 @@ const (
 	// job had not ended by the deadline.
 	ResultJobNotFound    Result = C.COS_CI_RESULT_JOB_NOT_FOUND
 	ResultJobWaitTimeout Result = C.COS_CI_RESULT_JOB_WAIT_TIMEOUT
+	// ResultPending: a polled call has not finished (internal to the polled calls).
+	ResultPending Result = C.COS_CI_RESULT_PENDING
 )
 
 // String is the library's description of the code.

@@ -17,6 +17,7 @@ import "C"
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -341,8 +342,9 @@ func (c Config) values() [][2]string {
 // Client is a COS client. Safe for concurrent use by several goroutines (the C client
 // is Send + Sync). Close it when done.
 type Client struct {
-	mu  sync.RWMutex // Close waits for running calls
-	ptr *C.cos_ci_client
+	mu      sync.RWMutex // Close waits for running calls
+	ptr     *C.cos_ci_client
+	watches laneWatches
 }
 
 // NewClient creates a client.
@@ -379,6 +381,7 @@ func (c *Client) Close() error {
 		C.cos_ci_client_free(c.ptr)
 		c.ptr = nil
 	}
+	c.watches.closeAll()
 	runtime.SetFinalizer(c, nil)
 	return nil
 }
@@ -452,6 +455,16 @@ func (c *Client) callWith(ctx context.Context, opts *Options, wantBody bool,
 	var resp *C.cos_ci_response
 	rc := Result(fn(c.ptr, kv.ptr, kv.n, &resp))
 	defer C.cos_ci_response_free(resp)
+	return c.finish(rc, resp, func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
+		return C.cos_ci_client_last_error(c.ptr, b, n, o)
+	}, wantBody, extract)
+}
+
+// finish reads the outcome of a call: the error for a code other than OK (the service's
+// from resp, any other's text from lastError), else the response.
+func (c *Client) finish(rc Result, resp *C.cos_ci_response,
+	lastError func(*C.uint8_t, C.size_t, *C.size_t) C.cos_ci_result,
+	wantBody bool, extract func(resp *C.cos_ci_response) error) (*response, error) {
 	if rc == ResultServiceError && resp != nil {
 		e := &Error{Code: rc}
 		var st C.uint16_t
@@ -468,9 +481,7 @@ func (c *Client) callWith(ctx context.Context, opts *Options, wantBody bool,
 		return nil, e
 	}
 	if rc != ResultOK {
-		msg, _ := readString(func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
-			return C.cos_ci_client_last_error(c.ptr, b, n, o)
-		})
+		msg, _ := readString(lastError)
 		return nil, &Error{Code: rc, Message: msg}
 	}
 	// Status, headers and UploadResult in one C call (they took some sixty).
@@ -500,6 +511,11 @@ func (c *Client) callWith(ctx context.Context, opts *Options, wantBody bool,
 // persistent processing when opts.PicOperations is set. The UploadResult is nil when
 // the request had no Pic-Operations.
 func (c *Client) CIPutObject(ctx context.Context, bucket, key string, body io.Reader, opts *Options) (*UploadResult, http.Header, error) {
+	// Small bodies: the C library copies them straight from Go's memory and the call is
+	// polled from Go's poller (call.go).
+	if src, n, ok := inMemory(body); ok && n <= maxPolledBody {
+		return c.putPolled(ctx, bucket, key, src, opts)
+	}
 	var data []byte
 	var dp *C.uint8_t
 	var dl C.size_t
@@ -518,6 +534,9 @@ func (c *Client) CIPutObject(ctx context.Context, bucket, key string, body io.Re
 			if _, err := io.Copy(&buf, body); err != nil {
 				return nil, nil, err
 			}
+			if buf.Len() <= maxPolledBody {
+				return c.putPolled(ctx, bucket, key, &buf, opts)
+			}
 			data = buf.Bytes()
 		}
 		dp, dl = cbytes(data)
@@ -534,6 +553,108 @@ func (c *Client) CIPutObject(ctx context.Context, bucket, key string, body io.Re
 		return nil, nil, err
 	}
 	return resp.result, resp.header, nil
+}
+
+// maxPolledBody: uploads up to this size are polled from Go's poller (see call.go);
+// larger ones block in the C call, whose cost is small next to the transfer (and whose
+// many socket writes would keep the poll loop busy).
+const maxPolledBody = 1 << 20
+
+// inMemory is body as a WriterTo that hands its bytes over in one Write, and their
+// number, for the in-memory readers (nil is an empty body).
+func inMemory(body io.Reader) (io.WriterTo, int, bool) {
+	switch r := body.(type) {
+	case nil:
+		return bytes.NewReader(nil), 0, true
+	case *bytes.Reader:
+		return r, r.Len(), true
+	case *bytes.Buffer:
+		return r, r.Len(), true
+	case *strings.Reader:
+		return r, r.Len(), true
+	}
+	return nil, 0, false
+}
+
+// putStart starts the polled upload when the body's bytes are written to it: the C call
+// copies them from Go's memory during the call (cgo allows that: they hold no pointers).
+type putStart struct {
+	c       *Client
+	bucket  string
+	key     string
+	kv      *kvArray
+	call    *C.cos_ci_call
+	rc      Result
+	started bool
+}
+
+func (s *putStart) begin(p *C.uint8_t, n int) {
+	bp, bl := cstr(s.bucket)
+	kp, kl := cstr(s.key)
+	s.rc = Result(C.cos_ci_client_put_object_start(s.c.ptr, bp, bl, kp, kl, p, C.size_t(n), s.kv.ptr, s.kv.n, &s.call))
+	s.started = true
+}
+
+func (s *putStart) Write(p []byte) (int, error) {
+	if s.started {
+		return 0, errors.New("cos-ci: the body came in more than one write")
+	}
+	dp, _ := cbytes(p)
+	s.begin(dp, len(p))
+	runtime.KeepAlive(p)
+	return len(p), nil
+}
+
+func (s *putStart) WriteString(str string) (int, error) {
+	if s.started {
+		return 0, errors.New("cos-ci: the body came in more than one write")
+	}
+	dp, _ := cstr(str)
+	s.begin(dp, len(str))
+	runtime.KeepAlive(str)
+	return len(str), nil
+}
+
+// putPolled uploads src with a call polled from Go's poller (cos_ci_client_put_object_start).
+func (c *Client) putPolled(ctx context.Context, bucket, key string, src io.WriterTo, opts *Options) (*UploadResult, http.Header, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.ptr == nil {
+		return nil, nil, &Error{Code: ResultNullParameter, Message: "client is closed"}
+	}
+	kv := newKV(opts.pairs())
+	s := &putStart{c: c, bucket: bucket, key: key, kv: kv}
+	_, err := src.WriteTo(s)
+	if err == nil && !s.started {
+		s.begin(emptyBuf, 0) // an empty body: WriteTo wrote nothing
+	}
+	kv.free()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.rc != ResultOK {
+		msg, _ := readString(func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
+			return C.cos_ci_client_last_error(c.ptr, b, n, o)
+		})
+		return nil, nil, &Error{Code: s.rc, Message: msg}
+	}
+	defer C.cos_ci_call_free(s.call)
+	rc, resp, err := c.await(ctx, s.call)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer C.cos_ci_response_free(resp)
+	out, err := c.finish(rc, resp, func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
+		return C.cos_ci_call_last_error(s.call, b, n, o)
+	}, false, nil)
+	runtime.KeepAlive(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out.result, out.header, nil
 }
 
 // knownLen is the number of bytes left in body when its type says so exactly.

@@ -101,6 +101,9 @@ enum cos_ci_result
   // `cos_ci_client_wait_for_job`: the job had not ended when the time ran out (the
   // client's last error names its last state).
   COS_CI_RESULT_JOB_WAIT_TIMEOUT = 27,
+  // `cos_ci_call_poll`: the call has not finished; wait for its descriptor
+  // (`cos_ci_call_wait_fd`) or a few milliseconds, and poll again.
+  COS_CI_RESULT_PENDING = 28,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -270,6 +273,12 @@ typedef enum cos_ci_job_field cos_ci_job_field;
 typedef uint32_t cos_ci_job_field;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// An upload in progress (`cos_ci_client_put_object_start`).
+//
+// Thread safety: `Send`, not `Sync`: poll it from one thread at a time (any thread).
+// It keeps what it needs of its client: the client may be freed first.
+typedef struct cos_ci_call cos_ci_call;
 
 // A COS client (connection pool, credentials, retries).
 //
@@ -681,6 +690,80 @@ cos_ci_result cos_ci_response_error_string(const cos_ci_response *resp,
                                            uint8_t *buf,
                                            size_t len,
                                            size_t *out_len);
+
+// Starts `cos_ci_client_put_object` without sending anything yet: the arguments are
+// checked and copied now (`COS_CI_RESULT_INVALID_PIC_OPERATIONS`,
+// `COS_CI_RESULT_INVALID_ARGUMENT`, ... fail here, the client's last error says why), and
+// `*out` receives the call, to run with `cos_ci_call_poll` (or `cos_ci_call_wait`) and
+// free with `cos_ci_call_free`.
+//
+// # Safety
+//
+// As for `cos_ci_client_put_object`, with `out` pointing to a writable
+// `cos_ci_call *`.
+cos_ci_result cos_ci_client_put_object_start(const cos_ci_client *client,
+                                             const uint8_t *bucket,
+                                             size_t bucket_len,
+                                             const uint8_t *key,
+                                             size_t key_len,
+                                             const uint8_t *data,
+                                             size_t data_len,
+                                             const cos_ci_kv *options,
+                                             size_t options_len,
+                                             cos_ci_call **out);
+
+// Runs the call as far as it goes without waiting. `COS_CI_RESULT_PENDING` while it has
+// not finished (`*out` NULL): wait until `cos_ci_call_wait_fd`'s descriptor is readable,
+// or at most 10 ms (timeouts and retry delays are timers the descriptor does not
+// signal), and poll again. Once finished, the result is `cos_ci_client_put_object`'s:
+// `*out` receives the response for `COS_CI_RESULT_OK` and
+// `COS_CI_RESULT_SERVICE_ERROR`; for other codes the call's last error says why. Polling
+// again after that gives `COS_CI_RESULT_INVALID_ARGUMENT`.
+//
+// # Safety
+//
+// `call` is a live handle used by no other thread meanwhile; `out` points to a writable
+// pointer.
+cos_ci_result cos_ci_call_poll(cos_ci_call *call, cos_ci_response **out);
+
+// Runs the call to its end on this thread, blocking; then as `cos_ci_call_poll` once
+// finished.
+//
+// # Safety
+//
+// As for `cos_ci_call_poll`.
+cos_ci_result cos_ci_call_wait(cos_ci_call *call, cos_ci_response **out);
+
+// Writes to `*out_fd` a descriptor that becomes readable when `cos_ci_call_poll` has
+// work again (Linux: the epoll instance of the HTTP runtime of the thread that started
+// the call; watch it for readability, edge- or level-triggered). It belongs to the
+// client: do not close it; duplicate it to hand it to an event loop that closes what it
+// watches. `COS_CI_RESULT_NOT_PRESENT` when there is none (other systems): then poll
+// every millisecond or so, or call `cos_ci_call_wait`.
+//
+// # Safety
+//
+// `call` is a live handle; `out_fd` is writable.
+cos_ci_result cos_ci_call_wait_fd(const cos_ci_call *call, int32_t *out_fd);
+
+// Writes the last error text of `call`.
+//
+// # Safety
+//
+// `call` is a live handle; `buf` is NULL or has `len` writable bytes; `out_len` is
+// writable.
+cos_ci_result cos_ci_call_last_error(const cos_ci_call *call,
+                                     uint8_t *buf,
+                                     size_t len,
+                                     size_t *out_len);
+
+// Frees a call; NULL is ignored. An unfinished call is cancelled (its connection is
+// closed, not reused).
+//
+// # Safety
+//
+// `call` is NULL or a handle from `cos_ci_client_put_object_start`, not used afterwards.
+void cos_ci_call_free(cos_ci_call *call);
 
 // Creates an empty configuration in `*out` (environment not used).
 //

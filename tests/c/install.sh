@@ -19,7 +19,12 @@ MAJOR=${VERSION%%.*}
 
 # --print native-static-libs: the system libraries a program linking libcos_ci.a needs.
 # (Captured, then echoed: `tee /dev/stderr` would truncate a log file that stderr points to.)
-build_log=$(cargo rustc --locked --release -p ci-capi --lib -- --print native-static-libs 2>&1) \
+# COS_CI_SYSTEM_ALLOCATOR=1 (run.sh sets it): without the mimalloc feature, so that the
+# library's heap is the system malloc that ASan, LSan and valgrind watch (with mimalloc
+# they would see none of it, and LSan would report what only its memory refers to).
+features=()
+[ "${COS_CI_SYSTEM_ALLOCATOR:-0}" = 1 ] && features=(--no-default-features)
+build_log=$(cargo rustc --locked --release -p ci-capi --lib ${features[@]+"${features[@]}"} -- --print native-static-libs 2>&1) \
   || { printf '%s\n' "$build_log" >&2; exit 1; }
 printf '%s\n' "$build_log" >&2
 NATIVE=$(printf '%s\n' "$build_log" | sed -n 's/.*native-static-libs: //p' | tail -1)

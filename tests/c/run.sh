@@ -2,7 +2,8 @@
 # Everything the C tests need, on a fresh Debian machine:
 #  1. Debian packages (cmake, pkg-config, gcc/g++ with libasan/libubsan, valgrind);
 #  2. cbindgen 0.29.4 (pinned), header regenerated, any difference fails;
-#  3. libcos_ci built and installed as a package (tests/c/install.sh) into the build dir;
+#  3. libcos_ci built (with the system allocator, which the sanitizers watch) and
+#     installed as a package (tests/c/install.sh) into the build dir;
 #  4. tests/c built with cmake against the installed package (find_package(cos_ci)),
 #     ctest plain, then ASan+UBSan, then valgrind memcheck (zero errors, zero leaks);
 #     with the local COS + CI server (`cos-ci serve`) running for test_server;
@@ -51,7 +52,7 @@ fi
 step "build and install libcos_ci"
 PREFIX="$BUILD/prefix"
 rm -rf "$PREFIX"
-tests/c/install.sh "$PREFIX"
+COS_CI_SYSTEM_ALLOCATOR=1 tests/c/install.sh "$PREFIX"
 
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 if [ "${COS_CI_NO_SERVER:-0}" != 1 ]; then

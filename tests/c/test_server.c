@@ -2,9 +2,11 @@
  * run.sh, address in COS_CI_TEST_SERVER=host:port, credentials AKIDlocal/sk-local).
  * Skipped (exit 77) when the variable is unset.
  * Covers: PUT from a buffer and a file, GET into a buffer and a file, multipart upload,
- * real service errors (NoSuchKey; a wrong secret key), and Pic-Operations processing
- * of tests/fixtures/corpus/photo.jpg by the server's engine (argv[2] = the corpus). */
+ * real service errors (NoSuchKey; a wrong secret key), Pic-Operations processing
+ * of tests/fixtures/corpus/photo.jpg by the server's engine (argv[2] = the corpus), and
+ * the same upload as a call polled from an event loop (cos_ci_call_*). */
 #define _POSIX_C_SOURCE 200809L
+#include <poll.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -173,6 +175,101 @@ int main(int argc, char **argv) {
     CHECK(!"no UploadResult for a Pic-Operations upload");
   }
   cos_ci_response_free(resp);
+
+  /* The same upload as a call polled from an event loop: poll(2) on its descriptor
+   * between polls, which must signal every time (no 5 s wait runs out). */
+  {
+    char k2[256];
+    key(k2, sizeof k2, "polled.jpg");
+    cos_ci_call *call = NULL;
+    CHECK_OK(cos_ci_client_put_object_start(client, S(BUCKET), S(k2), (const uint8_t *)photo, photo_len, pic, 1, &call));
+    int32_t fd = -1;
+    CHECK_OK(cos_ci_call_wait_fd(call, &fd));
+    CHECK(fd >= 0);
+    cos_ci_result rc;
+    int polls = 0, timed_out = 0;
+    resp = NULL;
+    while ((rc = cos_ci_call_poll(call, &resp)) == COS_CI_RESULT_PENDING && polls < 1000) {
+      CHECK(resp == NULL);
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, 5000) == 0) timed_out++;
+      polls++;
+    }
+    CHECK_RC(rc, COS_CI_RESULT_OK);
+    CHECK_U64(timed_out, 0);
+    ur = NULL;
+    if (resp && cos_ci_response_upload_result(resp, &ur) == COS_CI_RESULT_OK) {
+      uint64_t v = 0;
+      CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_WIDTH, &v));
+      CHECK_U64(v, 20);
+      CHECK_OK(cos_ci_upload_result_object_number(ur, 0, COS_CI_FIELD_HEIGHT, &v));
+      CHECK_U64(v, 13);
+    } else {
+      CHECK(!"no UploadResult for a polled Pic-Operations upload");
+    }
+    cos_ci_response_free(resp);
+    /* finished: another poll is refused, and says why */
+    resp = NULL;
+    CHECK_RC(cos_ci_call_poll(call, &resp), COS_CI_RESULT_INVALID_ARGUMENT);
+    CHECK(resp == NULL);
+    CHECK_RC(cos_ci_call_wait_fd(call, &fd), COS_CI_RESULT_INVALID_ARGUMENT);
+    CHECK_OK(cos_ci_call_last_error(call, OUT(b)));
+    CHECK_STR(b.s, "the call has already finished");
+    CHECK_OK(cos_ci_result_message(COS_CI_RESULT_PENDING, OUT(b)));
+    CHECK_STR(b.s, "the call has not finished yet");
+    cos_ci_call_free(call);
+
+    /* cos_ci_call_wait runs a started call to its end, blocking */
+    call = NULL;
+    CHECK_OK(cos_ci_client_put_object_start(client, S(BUCKET), S(k2), data, sizeof data, NULL, 0, &call));
+    resp = NULL;
+    CHECK_OK(cos_ci_call_wait(call, &resp));
+    if (resp) {
+      uint16_t st = 0;
+      CHECK_OK(cos_ci_response_status(resp, &st));
+      CHECK_U64(st, 200);
+      CHECK_RC(cos_ci_response_upload_result(resp, &ur), COS_CI_RESULT_NOT_PRESENT);
+    }
+    cos_ci_response_free(resp);
+    cos_ci_call_free(call);
+
+    /* a service error comes back from the poll with its response */
+    cos_ci_client *wrong2 = make_client("not-the-key");
+    call = NULL;
+    CHECK_OK(cos_ci_client_put_object_start(wrong2, S(BUCKET), S(k2), data, sizeof data, NULL, 0, &call));
+    CHECK_OK(cos_ci_call_wait_fd(call, &fd));
+    polls = 0;
+    resp = NULL;
+    while ((rc = cos_ci_call_poll(call, &resp)) == COS_CI_RESULT_PENDING && polls < 1000) {
+      struct pollfd p = {fd, POLLIN, 0};
+      poll(&p, 1, 5000);
+      polls++;
+    }
+    CHECK_RC(rc, COS_CI_RESULT_SERVICE_ERROR);
+    check_service_error(resp, 403, "SignatureDoesNotMatch");
+    cos_ci_response_free(resp);
+    cos_ci_call_free(call);
+    /* freed unfinished (cancelled): the client goes on working */
+    call = NULL;
+    CHECK_OK(cos_ci_client_put_object_start(wrong2, S(BUCKET), S(k2), data, sizeof data, NULL, 0, &call));
+    resp = NULL;
+    rc = cos_ci_call_poll(call, &resp);
+    CHECK(rc == COS_CI_RESULT_PENDING || rc == COS_CI_RESULT_SERVICE_ERROR);
+    cos_ci_response_free(resp);
+    cos_ci_call_free(call);
+    cos_ci_client_free(wrong2);
+
+    /* refused before anything is sent; NULL handles */
+    const char *bad = "not json";
+    const cos_ci_kv bad_ops[] = {{(const uint8_t *)"PicOperations", 13, (const uint8_t *)bad, strlen(bad)}};
+    call = NULL;
+    CHECK_RC(cos_ci_client_put_object_start(client, S(BUCKET), S(k2), data, sizeof data, bad_ops, 1, &call),
+             COS_CI_RESULT_INVALID_PIC_OPERATIONS);
+    CHECK(call == NULL);
+    CHECK_RC(cos_ci_call_poll(NULL, &resp), COS_CI_RESULT_NULL_PARAMETER);
+    CHECK_RC(cos_ci_call_wait_fd(NULL, &fd), COS_CI_RESULT_NULL_PARAMETER);
+    cos_ci_call_free(NULL);
+  }
   free(photo);
 
   /* the processed object, downloaded and read with the local engine */

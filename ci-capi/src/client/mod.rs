@@ -12,9 +12,11 @@ use crate::answer::Answer;
 use crate::ffi::*;
 use crate::results::{cos_ci_field, cos_ci_upload_result};
 
+mod call;
 mod config;
 mod packed;
 
+pub use call::*;
 use config::build_config;
 pub use config::*;
 pub use packed::*;
@@ -151,16 +153,31 @@ pub(crate) unsafe fn respond(
     call: impl FnOnce(&CosClient) -> Result<cos_ci_response, CosClientError>,
 ) -> FfiResult<()> {
     // SAFETY: forwarded from the caller.
+    unsafe { deliver(&c.last_error, out, call(&c.client)) }
+}
+
+/// Stores the outcome of a client call in `*out` (a response, also for a service error)
+/// and `last_error`.
+///
+/// # Safety
+///
+/// `out` is NULL or points to a writable pointer.
+pub(crate) unsafe fn deliver(
+    last_error: &LastError,
+    out: *mut *mut cos_ci_response,
+    outcome: Result<cos_ci_response, CosClientError>,
+) -> FfiResult<()> {
+    // SAFETY: forwarded from the caller.
     let slot = unsafe { crate::ffi::out(out) }?;
     *slot = std::ptr::null_mut();
-    match call(&c.client) {
+    match outcome {
         Ok(resp) => {
-            c.last_error.clear();
+            last_error.clear();
             *slot = Box::into_raw(Box::new(resp));
             Ok(())
         }
         Err(CosClientError::Service(e)) => {
-            c.last_error.set(e.to_string());
+            last_error.set(e.to_string());
             let resp = cos_ci_response {
                 status: e.status,
                 headers: Vec::new(),
@@ -172,7 +189,7 @@ pub(crate) unsafe fn respond(
             *slot = Box::into_raw(Box::new(resp));
             Err(cos_ci_result::ServiceError)
         }
-        Err(CosClientError::Client(e)) => Err(c.last_error.fail(client_error_code(&e), e)),
+        Err(CosClientError::Client(e)) => Err(last_error.fail(client_error_code(&e), e)),
     }
 }
 

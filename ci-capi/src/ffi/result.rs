@@ -104,6 +104,10 @@ pub enum cos_ci_result {
     /// client's last error names its last state).
     #[custom(message = "the job had not ended when the wait ran out")]
     JobWaitTimeout = 27,
+    /// `cos_ci_call_poll`: the call has not finished; wait for its descriptor
+    /// (`cos_ci_call_wait_fd`) or a few milliseconds, and poll again.
+    #[custom(message = "the call has not finished yet")]
+    Pending = 28,
 }
 
 /// What the body of an entry point returns: `Err(code)` becomes `code`.

@@ -61,10 +61,11 @@ mod error;
 mod jobs;
 mod multipart;
 mod options;
+mod pending;
 mod transport;
 mod v4;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -90,12 +91,13 @@ pub use jobs::{
 };
 pub use multipart::{CompleteOutcome, UploadedPart};
 pub use options::{content_md5, ObjectOptions, PicOperationsValue};
+pub use pending::PendingCall;
 pub use v4::V4_MAX_INPUT;
 
-use transport::{Response, Transport};
+use transport::{Lane, Response, Transport};
 
 /// Largest error body read into a [`ServiceError`].
-const MAX_ERROR_BODY: u64 = 64 * 1024;
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Response headers of a call, with the ones COS callers look at most pulled out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -288,7 +290,14 @@ impl CosClient {
     }
 
     /// Sends a request with signing, retries and error mapping.
-    pub(crate) fn send(&self, mut req: Request<'_>) -> Result<Sent> {
+    pub(crate) fn send(&self, req: Request<'_>) -> Result<Sent> {
+        let lane = self.transport.lane(&self.config)?;
+        lane.run(self.send_on(lane, req))?
+    }
+
+    /// [`CosClient::send`] on `lane`'s runtime (awaited inside [`Lane::run`] or
+    /// [`Lane::poll_until_idle`]).
+    async fn send_on(&self, lane: &Arc<Lane>, mut req: Request<'_>) -> Result<Sent> {
         let creds = self.credentials();
         let base = self.config.base_url_for_host(&req.host);
         let url = format!("{base}{}{}", req.path_for_url(), req.query());
@@ -298,7 +307,6 @@ impl CosClient {
         } else {
             1
         };
-        let lane = self.transport.lane(&self.config)?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -353,10 +361,10 @@ impl CosClient {
             if let Some(b) = body {
                 rb = rb.body(b);
             }
-            match lane.send(rb)? {
+            match lane.send(rb).await {
                 Err(e) => {
                     if attempt < max_attempts && is_retryable_transport(&e) {
-                        self.backoff(attempt);
+                        tokio::time::sleep(self.backoff(attempt)).await;
                         continue;
                     }
                     return Err(e.into());
@@ -365,11 +373,11 @@ impl CosClient {
                     let status = resp.status();
                     if is_retryable_status(status.as_u16()) && attempt < max_attempts {
                         drop(resp);
-                        self.backoff(attempt);
+                        tokio::time::sleep(self.backoff(attempt)).await;
                         continue;
                     }
                     if !status.is_success() {
-                        return Err(service_error(req.method.as_str(), resp).into());
+                        return Err(service_error(req.method.as_str(), resp).await.into());
                     }
                     let headers = ResponseHeaders::from_response(&resp);
                     if req.check_crc {
@@ -390,8 +398,8 @@ impl CosClient {
         }
     }
 
-    fn backoff(&self, attempt: u32) {
-        std::thread::sleep(backoff_duration(self.config.retry_backoff, attempt));
+    fn backoff(&self, attempt: u32) -> Duration {
+        backoff_duration(self.config.retry_backoff, attempt)
     }
 
     pub(crate) fn object_request<'b>(
@@ -468,15 +476,7 @@ impl CosClient {
         opts: &ObjectOptions,
     ) -> Result<(ResponseHeaders, Option<UploadResult>)> {
         let (headers, text) = self.ci_put_object_raw(bucket, key, body, opts)?;
-        let result = if text.trim().is_empty() {
-            None
-        } else {
-            Some(
-                UploadResult::from_xml(&text)
-                    .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))?,
-            )
-        };
-        Ok((headers, result))
+        Ok((headers, upload_result_of(&text)?))
     }
 
     /// [`CosClient::ci_put_object`] answering the body as received (the `<UploadResult>`
@@ -498,14 +498,75 @@ impl CosClient {
         mut body: Body,
         opts: &ObjectOptions,
     ) -> Result<(ResponseHeaders, String)> {
+        let req = self.put_request(bucket, key, &mut body, opts)?;
+        let lane = self.transport.lane(&self.config)?;
+        lane.run(self.put_on(lane, req, &mut body))?
+    }
+
+    /// [`CosClient::ci_put_object`] made ready to run without blocking: the request is
+    /// checked and built now (an invalid key or `PicOperations` fails here), and sent
+    /// when the [`PendingCall`] is first polled. For event loops (the Go binding waits on
+    /// [`PendingCall::wait_fd`] in Go's poller).
+    ///
+    /// ```no_run
+    /// use ci_core::client::{Body, CosClient, CosConfig, ObjectOptions};
+    /// let client = CosClient::new(CosConfig::from_env()?)?;
+    /// let mut call = client.start_ci_put_object(
+    ///     "examplebucket-1250000000", "a.jpg", Body::from_bytes(vec![0xff, 0xd8]),
+    ///     ObjectOptions::default())?;
+    /// let (headers, _result) = loop {
+    ///     if let Some(outcome) = call.poll() {
+    ///         break outcome?;
+    ///     }
+    ///     // ... wait until call.wait_fd() is readable, or 10 ms ...
+    /// };
+    /// assert_eq!(headers.status, 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_ci_put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut body: Body,
+        opts: ObjectOptions,
+    ) -> Result<PendingCall<(ResponseHeaders, Option<UploadResult>)>> {
+        let req = self.put_request(bucket, key, &mut body, &opts)?;
+        let lane = self.transport.lane(&self.config)?.clone();
+        let client = self.clone();
+        let on = lane.clone();
+        Ok(PendingCall::new(lane, async move {
+            let (headers, text) = client.put_on(&on, req, &mut body).await?;
+            Ok((headers, upload_result_of(&text)?))
+        }))
+    }
+
+    /// The `PUT` of an upload, without its body.
+    fn put_request(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &mut Body,
+        opts: &ObjectOptions,
+    ) -> Result<Request<'static>> {
         let mut req = self.object_request(Method::PUT, bucket, key)?;
-        req.headers = self.option_headers(opts, Some(&mut body))?;
+        req.headers = self.option_headers(opts, Some(body))?;
         req.check_crc = true;
-        req.body = Some(&mut body);
-        let sent = self.send(req)?;
-        let headers = sent.headers;
-        let text = Self::read_text(sent.resp, "the upload answer")?;
-        Ok((headers, text))
+        Ok(req)
+    }
+
+    async fn put_on<'b>(
+        &self,
+        lane: &Arc<Lane>,
+        mut req: Request<'b>,
+        body: &'b mut Body,
+    ) -> Result<(ResponseHeaders, String)> {
+        req.body = Some(body);
+        let sent = self.send_on(lane, req).await?;
+        let text =
+            sent.resp.text_async().await.map_err(|e| {
+                ClientError::InvalidResponse(format!("reading the upload answer: {e}"))
+            })?;
+        Ok((sent.headers, text))
     }
 
     /// [`CosClient::ci_put_object`] from a local file (streamed, never read whole).
@@ -736,15 +797,28 @@ fn check_key(key: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// The `UploadResult` of an upload's answer (none when the body is empty: no
+/// `PicOperations`).
+fn upload_result_of(text: &str) -> Result<Option<UploadResult>, ClientError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    UploadResult::from_xml(text)
+        .map(Some)
+        .map_err(|e| ClientError::InvalidResponse(format!("UploadResult: {e}")))
+}
+
 /// Builds a [`ServiceError`] from an error answer.
-pub(crate) fn service_error(method: &str, resp: Response) -> ServiceError {
+pub(crate) async fn service_error(method: &str, resp: Response) -> ServiceError {
     let headers = ResponseHeaders::from_response(&resp);
     let status = headers.status;
-    let mut body = String::new();
-    if method != "HEAD" {
+    let body = if method == "HEAD" {
+        String::new()
+    } else {
         // Bounded read: an error body is small; never buffer an arbitrary answer.
-        let _ = resp.take(MAX_ERROR_BODY).read_to_string(&mut body);
-    }
+        let data = resp.read_limited(MAX_ERROR_BODY).await;
+        String::from_utf8_lossy(&data).into_owned()
+    };
     let trimmed = body.trim();
     let parsed = if trimmed.is_empty() {
         None

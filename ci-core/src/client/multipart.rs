@@ -212,31 +212,49 @@ impl CosClient {
         let first_error: Mutex<Option<super::CosClientError>> = Mutex::new(None);
         let threads = (self.config.upload_threads as u64).clamp(1, count) as usize;
         std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| loop {
-                    if failed.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        return;
-                    }
-                    let offset = i * part_size;
-                    let len = part_size.min(size - offset);
-                    let body = Body::file_range(file.clone(), offset, len);
-                    let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                    match self.upload_part(bucket, key, &upload_id, number, body, opts.enable_md5) {
-                        Ok((p, _)) => parts.lock().unwrap_or_else(PoisonError::into_inner).push(p),
-                        Err(e) => {
-                            failed.store(true, Ordering::Relaxed);
-                            first_error
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .get_or_insert(e);
+            // Joined one by one (the scope's own wait ends when the closures return, and
+            // leaves the threads detached, still exiting, after this call returns).
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| loop {
+                        if failed.load(Ordering::Relaxed) {
                             return;
                         }
-                    }
-                });
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            return;
+                        }
+                        let offset = i * part_size;
+                        let len = part_size.min(size - offset);
+                        let body = Body::file_range(file.clone(), offset, len);
+                        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                        match self.upload_part(
+                            bucket,
+                            key,
+                            &upload_id,
+                            number,
+                            body,
+                            opts.enable_md5,
+                        ) {
+                            Ok((p, _)) => {
+                                parts.lock().unwrap_or_else(PoisonError::into_inner).push(p)
+                            }
+                            Err(e) => {
+                                failed.store(true, Ordering::Relaxed);
+                                first_error
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .get_or_insert(e);
+                                return;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
             }
         });
         if let Some(e) = first_error

@@ -7,6 +7,7 @@ mod download;
 mod errors;
 mod jobs;
 mod multipart;
+mod pending;
 mod requests;
 mod rules;
 mod stream;
