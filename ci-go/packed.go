@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"image"
 	"net/http"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -125,8 +126,8 @@ func decodePacked(b []byte) (*response, bool) {
 	n := u.count(8)
 	out.header = make(http.Header, n)
 	for i := 0; i < n; i++ {
-		name := u.text()
-		out.header.Add(name, u.text())
+		name := canonicalName(u.take(uint64(u.u32())))
+		out.header[name] = append(out.header[name], u.text())
 	}
 	flags := u.u32()
 	if flags&1 != 0 {
@@ -177,4 +178,30 @@ func decodePacked(b []byte) (*response, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// knownNames are the canonical forms of the header names COS answers with (the library
+// passes them lower-case, as HTTP/2 and hyper keep them), so that the usual ones cost
+// neither an allocation nor http.CanonicalHeaderKey's pass.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"Content-Type", "Content-Length", "Connection", "Date", "Server", "Etag", "Last-Modified",
+		"X-Cos-Request-Id", "X-Cos-Trace-Id", "X-Cos-Hash-Crc64ecma", "X-Ci-Request-Id",
+		"Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Keep-Alive",
+		"Accept-Ranges", "Cache-Control", "Content-Disposition", "Content-Encoding", "Expires",
+		"X-Cos-Storage-Class", "X-Cos-Version-Id", "X-Cos-Object-Type",
+	} {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
+// canonicalName is http.CanonicalHeaderKey of the name b, without allocating for the
+// usual names.
+func canonicalName(b []byte) string {
+	if n, ok := knownNames[string(b)]; ok {
+		return n
+	}
+	return http.CanonicalHeaderKey(string(b))
 }

@@ -116,3 +116,24 @@ func TestDecodePackedRejectsMalformed(t *testing.T) {
 		t.Fatal("version 2 accepted")
 	}
 }
+
+func TestCanonicalName(t *testing.T) {
+	for lower, name := range knownNames {
+		if got := http.CanonicalHeaderKey(lower); got != name {
+			t.Errorf("knownNames[%q] = %q, CanonicalHeaderKey gives %q", lower, name, got)
+		}
+	}
+	for in, want := range map[string]string{
+		"x-cos-request-id": "X-Cos-Request-Id",
+		"x-cos-meta-owner": "X-Cos-Meta-Owner",
+		"etag":             "Etag",
+		"weird name":       "weird name", // not a token: left as it is, as net/http does
+	} {
+		if got := canonicalName([]byte(in)); got != want {
+			t.Errorf("canonicalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { canonicalName([]byte("x-cos-request-id")) }); n != 0 {
+		t.Errorf("%v allocations for a known name", n)
+	}
+}

@@ -30,7 +30,7 @@
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::io::{self, Read};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Poll, Waker};
@@ -282,10 +282,9 @@ impl Lane {
     /// left to do before the network answers or a timer fires (`None`); never blocks.
     ///
     /// Whatever the runtime has not handled when this returns is still pending in its epoll
-    /// instance, so the epoll descriptor ([`Lane::wait_fd`]) signals it: this first takes
-    /// the events pending (the two yields), and stops only when the runtime has run every
-    /// task, finds no event pending ([`PendingEvents`]) and its last look at the events
-    /// did not wake `fut`.
+    /// instance, so the epoll descriptor ([`Lane::wait_fd`]) signals it: this stops only
+    /// when the runtime has run every task, finds no event pending ([`PendingEvents`],
+    /// once `wait_fd` made it) and its last look at the events did not wake `fut`.
     pub(crate) fn poll_until_idle<F>(&self, fut: &mut F) -> Result<Option<F::Output>, ClientError>
     where
         F: Future + Unpin + Send,
@@ -298,14 +297,9 @@ impl Lane {
                 parent: std::sync::Mutex::new(None),
             });
             let fut_waker = Waker::from(fut_woken.clone());
-            let mut warmup = pin!(async {
-                tokio::task::yield_now().await;
-                tokio::task::yield_now().await;
-            });
-            let mut warmed = false;
             let out = poll_fn(|cx| {
                 // Idle, and `fut` not woken by the runtime's last look at its events: done.
-                if warmed && WENT_IDLE.replace(false) && !fut_woken.woken.load(Ordering::Acquire) {
+                if WENT_IDLE.replace(false) && !fut_woken.woken.load(Ordering::Acquire) {
                     return Poll::Ready(None);
                 }
                 if fut_woken.woken.swap(false, Ordering::AcqRel) {
@@ -314,12 +308,6 @@ impl Lane {
                     if let Poll::Ready(v) = Pin::new(&mut *fut).poll(&mut fut_cx) {
                         return Poll::Ready(Some(v));
                     }
-                }
-                if !warmed {
-                    if warmup.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    warmed = true;
                 }
                 IDLE_WAITER.set(Some(cx.waker().clone()));
                 Poll::Pending
