@@ -92,13 +92,17 @@ func (w *laneWatches) closeAll() {
 // (the caller frees the call, which cancels it).
 func (c *Client) await(ctx context.Context, call *C.cos_ci_call) (Result, *C.cos_ci_response, error) {
 	var resp *C.cos_ci_response
+	// Where the descriptor cannot be watched: the call finishes blocking.
+	blocking := func() (Result, *C.cos_ci_response, error) {
+		return Result(C.cos_ci_call_wait(call, &resp)), resp, nil
+	}
 	var fd C.int32_t
 	if Result(C.cos_ci_call_wait_fd(call, &fd)) != ResultOK {
-		return Result(C.cos_ci_call_wait(call, &resp)), resp, nil
+		return blocking()
 	}
 	w, err := c.watches.get(fd)
 	if err != nil {
-		return Result(C.cos_ci_call_wait(call, &resp)), resp, nil
+		return blocking()
 	}
 	defer c.watches.put(w)
 	if ctx.Done() != nil {
@@ -128,7 +132,7 @@ func (c *Client) await(ctx context.Context, call *C.cos_ci_call) (Result, *C.cos
 			w.file.SetReadDeadline(time.Time{})
 			continue
 		}
-		// The poller refused the descriptor: finish blocking.
-		return Result(C.cos_ci_call_wait(call, &resp)), resp, nil
+		// The poller refused the descriptor.
+		return blocking()
 	}
 }

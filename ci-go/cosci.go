@@ -445,19 +445,39 @@ func (c *Client) callWith(ctx context.Context, opts *Options, wantBody bool,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.ptr == nil {
-		return nil, &Error{Code: ResultNullParameter, Message: "client is closed"}
+	release, err := c.hold()
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	kv := newKV(opts.pairs())
 	defer kv.free()
 	var resp *C.cos_ci_response
 	rc := Result(fn(c.ptr, kv.ptr, kv.n, &resp))
 	defer C.cos_ci_response_free(resp)
-	return c.finish(rc, resp, func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
-		return C.cos_ci_client_last_error(c.ptr, b, n, o)
-	}, wantBody, extract)
+	return c.finish(rc, resp, c.lastError, wantBody, extract)
+}
+
+// hold keeps the client open (Close waits) until release is called; an error when it is
+// already closed.
+func (c *Client) hold() (release func(), err error) {
+	c.mu.RLock()
+	if c.ptr == nil {
+		c.mu.RUnlock()
+		return nil, &Error{Code: ResultNullParameter, Message: "client is closed"}
+	}
+	return c.mu.RUnlock, nil
+}
+
+// lastError reads the client's last error text (for readString).
+func (c *Client) lastError(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
+	return C.cos_ci_client_last_error(c.ptr, b, n, o)
+}
+
+// failure is code rc with the client's last error text.
+func (c *Client) failure(rc Result) error {
+	msg, _ := readString(c.lastError)
+	return &Error{Code: rc, Message: msg}
 }
 
 // finish reads the outcome of a call: the error for a code other than OK (the service's
@@ -620,14 +640,14 @@ func (c *Client) putPolled(ctx context.Context, bucket, key string, src io.Write
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.ptr == nil {
-		return nil, nil, &Error{Code: ResultNullParameter, Message: "client is closed"}
+	release, err := c.hold()
+	if err != nil {
+		return nil, nil, err
 	}
+	defer release()
 	kv := newKV(opts.pairs())
 	s := &putStart{c: c, bucket: bucket, key: key, kv: kv}
-	_, err := src.WriteTo(s)
+	_, err = src.WriteTo(s)
 	if err == nil && !s.started {
 		s.begin(emptyBuf, 0) // an empty body: WriteTo wrote nothing
 	}
@@ -636,10 +656,7 @@ func (c *Client) putPolled(ctx context.Context, bucket, key string, src io.Write
 		return nil, nil, err
 	}
 	if s.rc != ResultOK {
-		msg, _ := readString(func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
-			return C.cos_ci_client_last_error(c.ptr, b, n, o)
-		})
-		return nil, nil, &Error{Code: s.rc, Message: msg}
+		return nil, nil, c.failure(s.rc)
 	}
 	defer C.cos_ci_call_free(s.call)
 	rc, resp, err := c.await(ctx, s.call)

@@ -522,11 +522,11 @@ const waitSlice = 10 * time.Second
 
 // waitOnce runs cos_ci_client_wait_for_job for at most timeout.
 func (c *Client) waitOnce(bucket, jobID string, timeout time.Duration) (*PicJob, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.ptr == nil {
-		return nil, &Error{Code: ResultNullParameter, Message: "client is closed"}
+	release, err := c.hold()
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	bp, bl := cstr(bucket)
 	ip, il := cstr(jobID)
 	var h *C.cos_ci_pic_job
@@ -534,10 +534,7 @@ func (c *Client) waitOnce(bucket, jobID string, timeout time.Duration) (*PicJob,
 	runtime.KeepAlive(bucket)
 	runtime.KeepAlive(jobID)
 	if rc != ResultOK {
-		msg, _ := readString(func(b *C.uint8_t, n C.size_t, o *C.size_t) C.cos_ci_result {
-			return C.cos_ci_client_last_error(c.ptr, b, n, o)
-		})
-		return nil, &Error{Code: rc, Message: msg}
+		return nil, c.failure(rc)
 	}
 	defer C.cos_ci_pic_job_free(h)
 	return readPicJob(h), nil

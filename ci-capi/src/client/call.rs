@@ -83,9 +83,9 @@ pub unsafe extern "C" fn cos_ci_client_put_object_start(
 }
 
 /// Runs the call as far as it goes without waiting. `COS_CI_RESULT_PENDING` while it has
-/// not finished (`*out` NULL): wait until `cos_ci_call_wait_fd`'s descriptor is readable,
-/// or at most 10 ms (timeouts and retry delays are timers the descriptor does not
-/// signal), and poll again. Once finished, the result is `cos_ci_client_put_object`'s:
+/// not finished (`*out` NULL): wait until `cos_ci_call_wait_fd`'s descriptor is readable
+/// (it also signals, within 10 ms, a timeout or retry delay that may be due), and poll
+/// again. Once finished, the result is `cos_ci_client_put_object`'s:
 /// `*out` receives the response for `COS_CI_RESULT_OK` and
 /// `COS_CI_RESULT_SERVICE_ERROR`; for other codes the call's last error says why. Polling
 /// again after that gives `COS_CI_RESULT_INVALID_ARGUMENT`.

@@ -489,8 +489,7 @@ impl CosClient {
     }
 
     fn read_text(resp: Response, what: &str) -> Result<String> {
-        resp.text()
-            .map_err(|e| ClientError::InvalidResponse(format!("reading {what}: {e}")).into())
+        answer_text(resp.text(), what)
     }
 
     /// `PUT /<key>` with `Pic-Operations` (persistent processing on upload): the
@@ -592,10 +591,7 @@ impl CosClient {
     ) -> Result<(ResponseHeaders, String)> {
         req.body = Some(body);
         let sent = self.send_on(lane, req).await?;
-        let text =
-            sent.resp.text_async().await.map_err(|e| {
-                ClientError::InvalidResponse(format!("reading the upload answer: {e}"))
-            })?;
+        let text = answer_text(sent.resp.text_async().await, "the upload answer")?;
         Ok((sent.headers, text))
     }
 
@@ -825,6 +821,11 @@ fn check_key(key: &str) -> Result<(), ClientError> {
         return Err(ClientError::invalid("Key", "Key is required not empty"));
     }
     Ok(())
+}
+
+/// An answer's body as read, or the error of reading `what`.
+fn answer_text(text: std::io::Result<String>, what: &str) -> Result<String> {
+    text.map_err(|e| ClientError::InvalidResponse(format!("reading {what}: {e}")).into())
 }
 
 /// The `UploadResult` of an upload's answer (none when the body is empty: no

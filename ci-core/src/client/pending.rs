@@ -76,7 +76,10 @@ impl<T: Send> PendingCall<T> {
     pub fn wait_fd(&self) -> Option<i32> {
         self.lane.wait_fd()
     }
+}
 
+impl<T> PendingCall<T> {
+    /// Ends the call (finished or dropped): the lane counts it no longer.
     fn finish(&mut self) {
         if self.call.take().is_some() {
             self.lane.polled_call_ended();
@@ -86,9 +89,7 @@ impl<T: Send> PendingCall<T> {
 
 impl<T> Drop for PendingCall<T> {
     fn drop(&mut self) {
-        if self.call.take().is_some() {
-            self.lane.polled_call_ended();
-        }
+        self.finish();
     }
 }
 

@@ -433,18 +433,9 @@ impl Response {
 
     /// The whole body as text (invalid UTF-8 replaced, as reqwest's `text` does; its
     /// check of valid text, ~7 instructions a byte, is left to the faster `from_utf8`).
-    pub(crate) fn text(mut self) -> io::Result<String> {
-        if self.pending.is_empty() {
-            let Response { inner, lane, .. } = self;
-            return match lane.run(inner.bytes()) {
-                Ok(Ok(b)) => Ok(utf8_or_lossy(&b)),
-                Ok(Err(e)) => Err(into_io(e)),
-                Err(e) => Err(io::Error::other(e)),
-            };
-        }
-        let mut data = Vec::new();
-        self.read_to_end(&mut data)?;
-        Ok(String::from_utf8_lossy(&data).into_owned())
+    pub(crate) fn text(self) -> io::Result<String> {
+        let lane = self.lane.clone();
+        lane.run(self.text_async()).map_err(io::Error::other)?
     }
 }
 
@@ -452,20 +443,13 @@ impl Response {
     /// The whole body, on the lane's runtime (inside [`Lane::run`] or
     /// [`Lane::poll_until_idle`]), as [`Response::text`] gives it.
     pub(crate) async fn text_async(self) -> io::Result<String> {
-        let mut data = self.pending.to_vec();
-        let mut inner = self.inner;
-        while let Some(chunk) = inner.chunk().await.map_err(into_io)? {
-            if data.is_empty() {
-                // The usual answer is one chunk: no copy into `data` for it.
-                if let Some(more) = inner.chunk().await.map_err(into_io)? {
-                    data.extend_from_slice(&chunk);
-                    data.extend_from_slice(&more);
-                    continue;
-                }
-                return Ok(utf8_or_lossy(&chunk));
-            }
-            data.extend_from_slice(&chunk);
+        let Response { inner, pending, .. } = self;
+        let rest = inner.bytes().await.map_err(into_io)?;
+        if pending.is_empty() {
+            return Ok(utf8_or_lossy(&rest));
         }
+        let mut data = pending.to_vec();
+        data.extend_from_slice(&rest);
         Ok(utf8_or_lossy(&data))
     }
 
