@@ -27,14 +27,7 @@ func echoCOS(t *testing.T) (*httptest.Server, *Client, func() []int) {
 		mu.Unlock()
 		w.Header().Set("x-cos-request-id", "req-"+strconv.FormatInt(n, 10))
 	}))
-	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-	p, _ := strconv.Atoi(port)
-	zero := 0
-	c, err := NewClient(Config{Region: "ap-guangzhou", SecretID: "AKIDexample", SecretKey: "sk-example",
-		Scheme: "http", IP: host, Port: p, Retries: &zero})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, srv)
 	return srv, c, func() []int {
 		mu.Lock()
 		defer mu.Unlock()

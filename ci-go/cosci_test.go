@@ -123,6 +123,12 @@ func fakeCOS(t *testing.T) (*httptest.Server, *Client) {
 			w.WriteHeader(404)
 		}
 	}))
+	return srv, clientOf(t, srv)
+}
+
+// clientOf is a client of srv (no retries).
+func clientOf(t *testing.T, srv *httptest.Server) *Client {
+	t.Helper()
 	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	p, _ := strconv.Atoi(port)
 	zero := 0
@@ -131,7 +137,7 @@ func fakeCOS(t *testing.T) (*httptest.Server, *Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, c
+	return c
 }
 
 func TestClient(t *testing.T) {

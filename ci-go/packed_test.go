@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -35,14 +33,7 @@ func TestPackedResponseMatchesAccessors(t *testing.T) {
 			w.Header().Add("x-cos-meta-two", "b")
 			w.Write(answer)
 		}))
-		host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
-		p, _ := strconv.Atoi(port)
-		zero := 0
-		c, err := NewClient(Config{Region: "ap-guangzhou", SecretID: "AKIDexample", SecretKey: "sk-example",
-			Scheme: "http", IP: host, Port: p, Retries: &zero})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := clientOf(t, srv)
 		got, hdr, err := c.CIPutObject(context.Background(), "examplebucket-1250000000", "a.jpg",
 			bytes.NewReader([]byte("jpeg")), &Options{PicOperations: `{"rules":[{"fileid":"a.png","rule":"QRcode/cover/0"}]}`})
 		c.Close()
